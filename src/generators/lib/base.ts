@@ -1,0 +1,200 @@
+// What every generator of this package shares: declaring the answers as options,
+// resolving them (option, stored answer, default, prompt, in that order), and
+// writing a template tree whose layout is the output's layout.
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import Generator from 'yeoman-generator';
+import { templateContext } from './context.js';
+import { ANSWERS, answerSpecs, type AnswerSpec, type AnswerValue, type Answers, type AppAnswers, type ProdAnswers } from './answers.js';
+
+/** The key under which `.yo-rc.json` stores this package's answers. */
+export const CONFIG_KEY = 'generator-django-celery';
+
+/** An answer that cannot be used; its message names the problem and the fix. */
+export class AnswerError extends Error {
+  override name = 'AnswerError';
+}
+
+export type SecretSource = (name: string) => string;
+
+interface CommonOptions {
+  defaults?: boolean;
+  interactive?: boolean;
+  secretSource?: SecretSource;
+}
+
+export abstract class BaseGenerator extends Generator {
+  declare options: Generator['options'] & CommonOptions & Record<string, unknown>;
+
+  /** Declares the options of every answer of a scope, plus the common ones. */
+  protected _declareOptions(scope: AnswerSpec['scope']): void {
+    this.option('defaults', {
+      type: Boolean,
+      description: 'Take the default for every answer not given as an option; ask nothing',
+    });
+    this.option('interactive', {
+      type: Boolean,
+      description: 'Ask for missing answers even when standard input is not a terminal',
+    });
+    for (const spec of answerSpecs(scope)) {
+      const choices = spec.choices ? ` (${spec.choices.join(', ')})` : '';
+      this.option(spec.option, {
+        type: spec.kind === 'confirm' ? Boolean : String,
+        description: `${spec.message}${choices}; default: ${String(spec.default({}))}`,
+      });
+    }
+  }
+
+  /** The answers stored in `.yo-rc.json` of the destination, if any. */
+  protected _storedAnswers(): Partial<Answers> {
+    return (this.config.getAll() ?? {}) as Partial<Answers>;
+  }
+
+  /**
+   * Resolves answers. A value given as an option wins, then a stored answer, then (with
+   * --defaults) the default, then a prompt. Every value, whatever its source, passes the
+   * same validator; an invalid option fails the run before anything is written.
+   */
+  protected async _resolveAnswers(
+    specs: readonly AnswerSpec[],
+    known: Partial<Answers>,
+    stored: Partial<Answers>,
+  ): Promise<Partial<Answers>> {
+    const answers: Partial<Answers> = { ...known };
+    const missing: AnswerSpec[] = [];
+    for (const spec of specs) {
+      const given = this.options[spec.option];
+      if (given !== undefined) {
+        this._assign(answers, spec, String(given), `--${spec.option}`);
+      } else if (stored[spec.name] !== undefined) {
+        this._assign(answers, spec, String(stored[spec.name]), `The stored answer "${spec.name}" in .yo-rc.json`);
+      } else if (this.options.defaults || spec.kind === 'option') {
+        (answers as Record<string, AnswerValue>)[spec.name] = spec.default(answers);
+      } else {
+        missing.push(spec);
+      }
+    }
+    if (missing.length > 0 && !this.options.interactive && !process.stdin.isTTY) {
+      const flags = missing.map(spec => `--${spec.option}`).join(', ');
+      throw new AnswerError(
+        `Standard input is not a terminal, so nothing can be asked. Pass ${flags}, or --defaults to take the default of every answer not given.`,
+      );
+    }
+    for (const spec of missing) {
+      (answers as Record<string, AnswerValue>)[spec.name] = await this._ask(spec, answers);
+    }
+    return answers;
+  }
+
+  /** The options this package declares, to hand on to the generators it composes. */
+  protected _forwardedOptions(): Record<string, unknown> {
+    const names = ['defaults', 'interactive', 'secretSource', ...ANSWERS.map(spec => spec.option)];
+    return Object.fromEntries(names.filter(name => this.options[name] !== undefined).map(name => [name, this.options[name]]));
+  }
+
+  private _assign(answers: Partial<Answers>, spec: AnswerSpec, raw: string, source: string): void {
+    const verdict = spec.validate(raw, answers);
+    if (verdict !== true) {
+      throw new AnswerError(`${source}: ${verdict}`);
+    }
+    (answers as Record<string, AnswerValue>)[spec.name] = spec.parse(raw);
+  }
+
+  private async _ask(spec: AnswerSpec, answers: Partial<Answers>): Promise<AnswerValue> {
+    const fallback = spec.default(answers);
+    if (spec.kind === 'confirm') {
+      const reply = await this.env.adapter.prompt([
+        { type: 'confirm', name: spec.name, message: spec.message, default: Boolean(fallback) },
+      ]);
+      return Boolean(reply[spec.name]);
+    }
+    // A password prompt shows no default, so an empty reply stands for it.
+    const secret = spec.kind === 'password';
+    const reply = await this.env.adapter.prompt([
+      {
+        type: secret ? 'password' : 'input',
+        name: spec.name,
+        message: secret ? `${spec.message} (leave empty for the default)` : spec.message,
+        default: secret ? undefined : String(fallback),
+        mask: secret ? '*' : undefined,
+        validate: (input: unknown) => (secret && input === '') || spec.validate(String(input ?? ''), answers),
+      },
+    ]);
+    const raw = String(reply[spec.name] ?? '');
+    return secret && raw === '' ? fallback : spec.parse(raw);
+  }
+
+  /** The secret named `name`: from the injected source in tests, otherwise random. */
+  protected _secret(name: string, random: () => string): string {
+    return this.options.secretSource ? this.options.secretSource(name) : random();
+  }
+
+  /**
+   * Renders every file under this generator's templates/ into the destination, at the
+   * same relative path: `.ejs` is dropped, a leading `_` on a name becomes a dot
+   * (`_gitignore` writes `.gitignore`), and a folder named `__project__` takes the
+   * project name.
+   */
+  protected _renderTemplates(context: Record<string, unknown>, projectName: string): void {
+    const root = this.templatePath();
+    for (const file of listFiles(root)) {
+      const target = relative(root, file)
+        .split(sep)
+        .map(part => (part === '__project__' ? projectName : part.replace(/^_(?!_)/, '.')))
+        .join('/')
+        .replace(/\.ejs$/, '');
+      this.fs.copyTpl(file, this.destinationPath(target), context);
+    }
+  }
+}
+
+function listFiles(folder: string): string[] {
+  return readdirSync(folder)
+    .sort()
+    .flatMap(name => {
+      const path = join(folder, name);
+      return statSync(path).isDirectory() ? listFiles(path) : [path];
+    });
+}
+
+/**
+ * A generator that writes part of an existing project from the answers stored in its
+ * `.yo-rc.json` (by `yo django-celery`); composed by `app`, or run on its own.
+ */
+export abstract class ProjectGenerator extends BaseGenerator {
+  constructor(args: string[], options: Generator['options']) {
+    // Composed more than once (by `app` and by `prod`), it still runs once.
+    super(args, options, { unique: 'namespace', inheritTasks: true });
+  }
+
+  /** Renders this generator's templates from the stored answers. */
+  writing(): void {
+    const answers = this._answers();
+    this._renderTemplates(templateContext(answers), answers.projectName);
+  }
+
+  /** The stored answers, complete and valid, or an error saying how to get them. */
+  protected _answers(): AppAnswers & Partial<ProdAnswers> {
+    const stored = this._storedAnswers();
+    const missing = answerSpecs('app').filter(spec => stored[spec.name] === undefined && spec.kind !== 'option');
+    if (missing.length > 0) {
+      throw new AnswerError(
+        `${this.destinationPath('.yo-rc.json')} holds no answers of this generator (missing ${missing
+          .map(spec => spec.name)
+          .join(', ')}): run \`yo django-celery\` first to create the project, then run this inside its folder.`,
+      );
+    }
+    const answers: Partial<Answers> = {};
+    for (const spec of ANSWERS) {
+      const value = stored[spec.name];
+      if (value === undefined) {
+        if (spec.scope === 'app') (answers as Record<string, AnswerValue>)[spec.name] = spec.default(answers);
+        continue;
+      }
+      const verdict = spec.validate(String(value), answers);
+      if (verdict !== true) throw new AnswerError(`The stored answer "${spec.name}" in .yo-rc.json: ${verdict}`);
+      (answers as Record<string, AnswerValue>)[spec.name] = spec.parse(String(value));
+    }
+    return answers as AppAnswers & Partial<ProdAnswers>;
+  }
+}
