@@ -52,6 +52,8 @@ export default class AppGenerator extends BaseGenerator {
       }
       this.answers = { projectName: inPlace.projectName };
     } else {
+      // Before asking anything, say every option a script would have to pass.
+      this._assertCanAsk(this._unanswered(answerSpecs('app'), {}));
       this.answers = await this._resolveAnswers([nameSpec], {}, {});
       this.target = join(here, String(this.answers.projectName));
       if (existsSync(this.target) && readdirSync(this.target).length > 0) {

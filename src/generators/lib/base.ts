@@ -74,12 +74,7 @@ export abstract class BaseGenerator extends Generator {
         missing.push(spec);
       }
     }
-    if (missing.length > 0 && !this.options.interactive && !process.stdin.isTTY) {
-      const flags = missing.map(spec => `--${spec.option}`).join(', ');
-      throw new AnswerError(
-        `Standard input is not a terminal, so nothing can be asked. Pass ${flags}, or --defaults to take the default of every answer not given.`,
-      );
-    }
+    this._assertCanAsk(missing);
     for (const spec of missing) {
       (answers as Record<string, AnswerValue>)[spec.name] = await this._ask(spec, answers);
     }
@@ -90,6 +85,22 @@ export abstract class BaseGenerator extends Generator {
   protected _forwardedOptions(): Record<string, unknown> {
     const names = ['defaults', 'interactive', 'secretSource', ...ANSWERS.map(spec => spec.option)];
     return Object.fromEntries(names.filter(name => this.options[name] !== undefined).map(name => [name, this.options[name]]));
+  }
+
+  /** Fails fast, naming the options to pass, when answers are missing and nobody can type them. */
+  protected _assertCanAsk(missing: readonly AnswerSpec[]): void {
+    if (missing.length === 0 || this.options.interactive || process.stdin.isTTY) return;
+    const flags = missing.map(spec => `--${spec.option}`).join(', ');
+    throw new AnswerError(
+      `Standard input is not a terminal, so nothing can be asked. Pass ${flags}, or --defaults to take the default of every answer not given.`,
+    );
+  }
+
+  /** The answers that neither an option, a stored answer nor --defaults gives. */
+  protected _unanswered(specs: readonly AnswerSpec[], stored: Partial<Answers>): AnswerSpec[] {
+    return specs.filter(
+      spec => this.options[spec.option] === undefined && stored[spec.name] === undefined && !this.options.defaults && spec.kind !== 'option',
+    );
   }
 
   private _assign(answers: Partial<Answers>, spec: AnswerSpec, raw: string, source: string): void {
