@@ -1,0 +1,135 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { ANSWERS } from '../src/generators/lib/answers.js';
+import helpers from 'yeoman-test';
+import { APP, expectRejection, fixedSecrets, runApp } from './helpers.js';
+
+/** Option, rejected value, and what the message must say. */
+const REJECTED: [string, string, RegExp][] = [
+  ['project-name', 'My-Project', /not a valid project name: use lowercase letters, digits and underscores/],
+  ['project-name', '1project', /not a valid project name/],
+  ['project-name', '../escape', /not a valid project name/],
+  ['project-name', 'django', /cannot be the project name: it is a package the project installs/],
+  ['project-name', 'celery', /a package the project installs/],
+  ['project-name', 'redis', /a package the project installs/],
+  ['project-name', 'polls', /a name the project already uses/],
+  ['project-name', 'test', /a module of the Python standard library/],
+  ['project-name', 'json', /a module of the Python standard library/],
+  ['project-name', 'class', /a Python keyword/],
+  ['project-name', 'a'.repeat(51), /too long for a project name/],
+  ['web-port', '0', /not a port: use a whole number from 1 to 65535/],
+  ['web-port', '65536', /not a port/],
+  ['web-port', '80a', /not a port/],
+  ['web-port', '-1', /not a port/],
+  ['flower-port', '8010', /Port 8010 is already the web port: each published port must be different/],
+  ['postgres-db', 'hello-django', /not a valid Postgres database name: use letters, digits and underscores/],
+  ['postgres-db', 'pg_data', /names starting with pg_ are reserved by Postgres/],
+  ['postgres-db', 'x'.repeat(64), /too long for a Postgres database name/],
+  ['postgres-user', 'user name', /not a valid Postgres user name/],
+  ['postgres-password', 'line\nbreak', /not control characters such as newlines or tabs/],
+  ['postgres-password', 'tab\there', /not control characters/],
+  ['postgres-password', ' padded ', /cannot start or end with a space/],
+  ['python-version', '2.7', /not a Python version this generator supports: choose one of 3.12, 3.13, 3.14/],
+  ['django-version', '4.2', /choose one of 5.2, 6.1/],
+  ['postgres-version', '9', /choose one of 16, 17, 18/],
+  ['redis-version', '6', /choose one of 7.4, 8.2/],
+];
+
+describe('yo django-celery with an invalid option', () => {
+  for (const [option, value, message] of REJECTED) {
+    it(`rejects --${option} ${JSON.stringify(value)}, says why, and writes nothing`, async () => {
+      let cwd = '';
+      await expectRejection(
+        runApp({ defaults: true, [option]: value }, {}, folder => {
+          cwd = folder;
+        }),
+        new RegExp(`--${option}: .*${message.source}`, 's'),
+      );
+      expect(readdirSync(cwd)).to.deep.equal([]);
+    });
+  }
+
+  it('accepts a password of any printable text, unicode included', async () => {
+    const { project } = await runApp({ defaults: true, 'postgres-password': `Ünïcødé pässwörd €$ 密码` });
+    expect(existsSync(join(project, 'docker-compose.yml'))).to.equal(true);
+  });
+});
+
+describe('yo django-celery answering prompts', () => {
+  it('asks every question and uses the answers', async () => {
+    const { result, project } = await runApp(
+      { interactive: true },
+      {
+        projectName: 'asked',
+        webPort: '8100',
+        flowerPort: '8200',
+        postgresDb: 'asked_db',
+        postgresUser: 'asked_user',
+        postgresPassword: 'asked pw',
+        prod: false,
+      },
+    );
+    expect(result.askedQuestions.map(asked => asked.name)).to.deep.equal([
+      'projectName', 'webPort', 'flowerPort', 'postgresDb', 'postgresUser', 'postgresPassword', 'prod',
+    ]);
+    expect(project.endsWith('asked')).to.equal(true);
+    result.assertFileContent(join(project, 'docker-compose.yml'), '"8100:8000"');
+    result.assertFileContent(join(project, '.env/.dev-sample'), 'SQL_PASSWORD="asked pw"');
+  });
+
+  it('takes the default password when its prompt is left empty', async () => {
+    const { result, project } = await runApp({ interactive: true, defaults: false }, { postgresPassword: '', prod: false });
+    result.assertFileContent(join(project, '.env/.dev-sample'), /^SQL_PASSWORD=hello_django$/m);
+  });
+
+  /** What each prompt's validator answers for a value (as inquirer calls it before re-asking). */
+  async function promptVerdicts(values: Record<string, string>): Promise<Record<string, unknown>> {
+    const verdicts: Record<string, unknown> = {};
+    await helpers
+      .run(APP)
+      .withOptions({ interactive: true, secretSource: fixedSecrets })
+      .withAnswers(
+        { prod: false },
+        {
+          callback(answer: unknown, { question }: { question: { name?: string; validate?: (input: unknown) => unknown } }) {
+            if (question.name && question.name in values && question.validate) {
+              verdicts[question.name] = question.validate(values[question.name]);
+            }
+            return answer;
+          },
+        },
+      );
+    return verdicts;
+  }
+
+  it('re-asks a prompt with the same message as the option when the answer is invalid', async () => {
+    const verdicts = await promptVerdicts({
+      projectName: 'Bad Name',
+      webPort: '70000',
+      postgresDb: 'pg_db',
+      postgresUser: 'bad-user',
+      postgresPassword: 'new\nline',
+    });
+    expect(verdicts.projectName).to.match(/"Bad Name" is not a valid project name/);
+    expect(verdicts.webPort).to.match(/"70000" is not a port/);
+    expect(verdicts.postgresDb).to.match(/reserved by Postgres/);
+    expect(verdicts.postgresUser).to.match(/not a valid Postgres user name/);
+    expect(verdicts.postgresPassword).to.match(/not control characters/);
+  });
+
+  it('rejects a Flower port equal to the web port just answered', async () => {
+    const verdicts = await promptVerdicts({ flowerPort: '8010' });
+    expect(verdicts.flowerPort).to.match(/already the web port/);
+  });
+});
+
+describe('the answers table', () => {
+  it('gives every answer a kebab-case option, a message and a valid default', () => {
+    for (const spec of ANSWERS) {
+      expect(spec.option, spec.name).to.match(/^[a-z]+(-[a-z]+)*$/);
+      expect(spec.message, spec.name).to.have.length.above(5);
+      expect(spec.validate(String(spec.default({})), {}), spec.name).to.equal(true);
+    }
+  });
+});
