@@ -105,3 +105,44 @@ describe('the published package', function () {
     }
   });
 });
+
+describe('create-django-celery (the package\'s own entry point)', function () {
+  this.timeout(60_000);
+
+  const cli = (args: string[], cwd: string) =>
+    spawnSync(process.execPath, [join(ROOT, 'generators', 'cli.js'), ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+
+  it('writes the project with --defaults, whoever runs it', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cli-'));
+    const run = cli(['--defaults', '--project-name', 'via_cli'], cwd);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(existsSync(join(cwd, 'via_cli', 'via_cli', 'settings.py'))).to.equal(true);
+  });
+
+  it('fails fast without a terminal, naming the missing options', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cli-'));
+    const run = cli([], cwd);
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.contain('Pass --project-name, --web-port');
+    expect(readdirSync(cwd)).to.deep.equal([]);
+  });
+
+  it('runs a sub-generator only inside a project, and says so elsewhere', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cli-'));
+    const run = cli(['env'], cwd);
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.contain('run `yo django-celery` first');
+    expect(readdirSync(cwd)).to.deep.equal([]);
+  });
+
+  it('refuses an unknown generator with the list of known ones', () => {
+    const run = cli(['nope'], tmpdir());
+    expect(run.status).to.equal(2);
+    expect(run.stderr).to.match(/Unknown generator "nope": choose one of .*app.*django/);
+  });
+});

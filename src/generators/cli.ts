@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// `create-django-celery [generator] [options]`: runs this package's generators without a
+// global `yo` (with npx, in scripts, or as root, which yo refuses), with yo's own
+// environment, prompts and conflict handling.
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createEnv } from 'yeoman-environment';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const generators = readdirSync(here, { withFileTypes: true })
+  .filter(entry => entry.isDirectory() && entry.name !== 'lib')
+  .map(entry => entry.name);
+
+const args = process.argv.slice(2);
+const name = args[0] && !args[0].startsWith('-') ? args.shift()! : 'app';
+if (!generators.includes(name)) {
+  console.error(`Unknown generator "${name}": choose one of ${generators.join(', ')}.`);
+  process.exit(2);
+}
+
+const env = createEnv();
+for (const generator of generators) {
+  env.register(`${here}${generator}/index.js`, { namespace: `django-celery:${generator}` });
+}
+
+try {
+  await env.run([`django-celery:${name}`, ...args], { help: args.includes('--help') || args.includes('-h') });
+} catch (error) {
+  console.error(`\n${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}
