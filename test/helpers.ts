@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url';
 import helpers, { type RunResult } from 'yeoman-test';
 import { expect } from 'chai';
 
+// The specs describe runs without a terminal (scripts, CI) unless they pass
+// `interactive`; make that hold when a developer runs them from a terminal too.
+process.stdin.isTTY = false;
+
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const generatorPath = (name: string) => join(ROOT, 'generators', name, 'index.js');
 export const APP = generatorPath('app');

@@ -90,7 +90,7 @@ describe('yo django-celery answering prompts', () => {
       .run(APP)
       .withOptions({ interactive: true, secretSource: fixedSecrets })
       .withAnswers(
-        { prod: false },
+        { postgresPassword: 'pw', prod: false },
         {
           callback(answer: unknown, { question }: { question: { name?: string; validate?: (input: unknown) => unknown } }) {
             if (question.name && question.name in values && question.validate) {
