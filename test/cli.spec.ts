@@ -124,6 +124,16 @@ describe('create-django-celery (the package\'s own entry point)', function () {
     expect(existsSync(join(cwd, 'via_cli', 'via_cli', 'settings.py'))).to.equal(true);
   });
 
+  it('never prints a secret it generates', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cli-'));
+    const run = cli(['--defaults'], cwd);
+    expect(run.status, run.stderr).to.equal(0);
+    const env = readFileSync(join(cwd, 'django_celery_example', '.env', '.dev-sample'), 'utf8');
+    const secret = /^SECRET_KEY=(.+)$/m.exec(env)![1];
+    expect(secret).to.have.length(64);
+    expect(run.stdout + run.stderr).not.to.contain(secret);
+  });
+
   it('fails fast without a terminal, naming the missing options', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'cli-'));
     const run = cli([], cwd);
