@@ -252,7 +252,7 @@ describe('yo django-celery run again inside a generated project', () => {
     // The test environment overwrites without asking unless told not to force.
     const second = await helpers
       .run(APP, undefined, { force: false })
-      .withOptions({ secretSource: fixedSecrets, force: false })
+      .withOptions({ secretSource: fixedSecrets, force: false, interactive: true })
       .withAnswers({ action: 'skip' })
       .cd(first.project);
     expect(second.askedQuestions.map(asked => asked.name)).to.deep.equal(['action']);

@@ -1,6 +1,6 @@
 // The real `yo`, run as a user runs it, with standard input closed (as in a script).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -148,6 +148,23 @@ describe('create-django-celery (the package\'s own entry point)', function () {
     expect(run.status).to.equal(1);
     expect(run.stderr).to.contain('run `yo django-celery` first');
     expect(readdirSync(cwd)).to.deep.equal([]);
+  });
+
+  it('without a terminal, stops at a file the user changed instead of overwriting it; --force overwrites', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cli-'));
+    const first = cli(['--defaults'], cwd);
+    expect(first.status, first.stderr).to.equal(0);
+    const project = join(cwd, 'django_celery_example');
+    const requirements = join(project, 'requirements.txt');
+    writeFileSync(requirements, `${readFileSync(requirements, 'utf8')}my-package==1.0\n`);
+    const again = cli([], project);
+    expect(again.status).to.equal(1);
+    expect(again.stderr).to.contain('These files differ from what the generator would write: requirements.txt. Standard input is not a terminal');
+    expect(again.stderr).to.contain('pass --force to overwrite them');
+    expect(readFileSync(requirements, 'utf8')).to.contain('my-package');
+    const forced = cli(['--force'], project);
+    expect(forced.status, forced.stderr).to.equal(0);
+    expect(readFileSync(requirements, 'utf8')).not.to.contain('my-package');
   });
 
   it('refuses an unknown generator with the list of known ones', () => {

@@ -24,7 +24,12 @@ for (const generator of generators) {
 }
 
 try {
-  await env.run([`django-celery:${name}`, ...args], { help: args.includes('--help') || args.includes('-h') });
+  // Yeoman's own flags (conflict handling, help) belong to the environment too.
+  const flag = (...names: string[]) => names.some(option => args.includes(option)) || undefined;
+  await env.run([`django-celery:${name}`, ...args], {
+    help: flag('--help', '-h'),
+    force: flag('--force', '-f'),
+  });
 } catch (error) {
   console.error(`\n${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

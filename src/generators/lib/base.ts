@@ -1,10 +1,13 @@
 // What every generator of this package shares: declaring the answers as options,
 // resolving them (option, stored answer, default, prompt, in that order), and
 // writing a template tree whose layout is the output's layout.
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import { templateContext } from './context.js';
+import { readEnvFile } from './quoting.js';
+import { randomSecret } from './secrets.js';
 import { ANSWERS, answerSpecs, type AnswerSpec, type AnswerValue, type Answers, type AppAnswers, type ProdAnswers } from './answers.js';
 
 /** The key under which `.yo-rc.json` stores this package's answers. */
@@ -25,6 +28,35 @@ interface CommonOptions {
 
 export abstract class BaseGenerator extends Generator {
   declare options: Generator['options'] & CommonOptions & Record<string, unknown>;
+
+  constructor(args: string[], options: Generator['options'], features?: Generator['features']) {
+    super(args, options, features);
+    if (!process.stdin.isTTY && !this.options.interactive && !this.options.force) {
+      this.queueTask({
+        method: () => this._refuseConflictsWithoutTerminal(),
+        taskName: 'refuseConflictsWithoutTerminal',
+        queueName: 'transform',
+        once: true,
+      });
+    }
+  }
+
+  /**
+   * Nobody can answer Yeoman's "Overwrite?" without a terminal: before anything is
+   * written, name the files that differ from what is on disk, and stop.
+   */
+  private _refuseConflictsWithoutTerminal(): void {
+    const changed = this.env.sharedFs
+      .all()
+      .filter(file => (file as { state?: string }).state === 'modified' && basename(file.path) !== '.yo-rc.json')
+      .filter(file => existsSync(file.path) && file.contents !== null && !readFileSync(file.path).equals(file.contents as Buffer))
+      .map(file => relative(this.destinationRoot(), file.path));
+    if (changed.length > 0) {
+      throw new AnswerError(
+        `These files differ from what the generator would write: ${changed.join(', ')}. Standard input is not a terminal, so nothing can ask whether to overwrite them: pass --force to overwrite them, or run in a terminal to decide file by file.`,
+      );
+    }
+  }
 
   /** Declares the options of every answer of a scope, plus the common ones. */
   protected _declareOptions(scope: AnswerSpec['scope']): void {
@@ -83,7 +115,7 @@ export abstract class BaseGenerator extends Generator {
 
   /** The options this package declares, to hand on to the generators it composes. */
   protected _forwardedOptions(): Record<string, unknown> {
-    const names = ['defaults', 'interactive', 'secretSource', ...ANSWERS.map(spec => spec.option)];
+    const names = ['defaults', 'interactive', 'force', 'secretSource', ...ANSWERS.map(spec => spec.option)];
     return Object.fromEntries(names.filter(name => this.options[name] !== undefined).map(name => [name, this.options[name]]));
   }
 
@@ -138,6 +170,24 @@ export abstract class BaseGenerator extends Generator {
   /** The secret named `name`: from the injected source in tests, otherwise random. */
   protected _secret(name: string, random: () => string): string {
     return this.options.secretSource ? this.options.secretSource(name) : random();
+  }
+
+  /** The value of `key` in the destination's env file `file`, if it holds one. */
+  protected _envFileValue(file: string, key: string): string | undefined {
+    const text = this.fs.read(this.destinationPath(file), { defaults: '' }) ?? '';
+    return readEnvFile(text).get(key) || undefined;
+  }
+
+  /** A secret that an existing env file already holds, or a new one: a re-run keeps it. */
+  protected _keptSecret(file: string, key: string): string {
+    return this._envFileValue(file, key) ?? this._secret(key, randomSecret);
+  }
+
+  /** Composes another generator of this package, handing on the options given to this one. */
+  protected async _composeSibling(name: string): Promise<void> {
+    await this.composeWith(fileURLToPath(new URL(`../${name}/index.js`, import.meta.url)), {
+      generatorOptions: this._forwardedOptions(),
+    });
   }
 
   /**
