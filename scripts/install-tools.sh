@@ -50,6 +50,8 @@ PYTHON_PACKAGES=(
   python3-redis python3-async-timeout
   python3-psycopg
   python3-gunicorn python3-whitenoise
+  # the jQuery that Django's admin static files link to (collectstatic follows the links)
+  libjs-jquery
   # database-backed beat schedule and result backend for Celery
   python3-django-celery-beat python3-cron-descriptor python3-crontab
   python3-croniter python3-django-timezone-field

@@ -1,7 +1,6 @@
 import { templateContext } from '../lib/context.js';
 import { ProjectGenerator } from '../lib/base.js';
-import { envValue, readEnvFile } from '../lib/quoting.js';
-import { randomSecret } from '../lib/secrets.js';
+import { envValue } from '../lib/quoting.js';
 
 export const DEV_ENV_FILE = '.env/.dev-sample';
 
@@ -22,11 +21,5 @@ export default class EnvGenerator extends ProjectGenerator {
       },
       answers.projectName,
     );
-  }
-
-  /** A secret that an existing env file already holds, or a new one. */
-  protected _keptSecret(file: string, key: string): string {
-    const existing = this.fs.read(this.destinationPath(file), { defaults: '' }) ?? '';
-    return readEnvFile(existing).get(key) || this._secret(key, randomSecret);
   }
 }

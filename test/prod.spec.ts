@@ -1,0 +1,502 @@
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import helpers, { type RunResult } from 'yeoman-test';
+import { envValue } from '../src/generators/lib/quoting.js';
+import { expectRejection, fixedSecrets, matchSnapshot, PROD, readTree, runApp, runYo, treeText } from './helpers.js';
+
+const read = (folder: string, path: string) => readFileSync(join(folder, path), 'utf8');
+
+/**
+ * Runs `yo django-celery:prod` inside `project`, secrets deterministic. `force` lets
+ * it overwrite requirements.txt and README.md, which it changes in a project made
+ * without production.
+ */
+function runProd(project: string, options: Record<string, unknown> = {}, answers: Record<string, unknown> = {}): Promise<RunResult> {
+  return helpers
+    .run(PROD)
+    .withOptions({ secretSource: fixedSecrets, force: true, ...options })
+    .withAnswers(answers)
+    .cd(project);
+}
+
+/** The lines of a top-level YAML key (`services`, `x-django`) or of a service, without their header. */
+function yamlBlock(text: string, key: string, indent = ''): string {
+  const lines = text.split('\n');
+  const start = lines.findIndex(line => line === `${indent}${key}:` || line.startsWith(`${indent}${key}: `));
+  expect(start, `${key} in the Compose file`).to.be.at.least(0);
+  const block: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() !== '' && !line.startsWith(`${indent}  `)) break;
+    block.push(line);
+  }
+  return block.join('\n').trimEnd();
+}
+
+const service = (compose: string, name: string) => yamlBlock(yamlBlock(compose, 'services'), name, '  ');
+
+/** The env file's `KEY=value` lines, as written. */
+function envLines(text: string): Map<string, string> {
+  return new Map(
+    text
+      .split('\n')
+      .filter(line => /^[A-Z_]+=/.test(line))
+      .map(line => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+const PROD_FILES = [
+  '.env/.prod',
+  '.env/.prod.db',
+  'compose/production/django/Dockerfile',
+  'compose/production/django/celery/beat/start',
+  'compose/production/django/celery/flower/start',
+  'compose/production/django/celery/worker/start',
+  'compose/production/django/entrypoint',
+  'compose/production/django/start',
+  'compose/production/nginx/Dockerfile',
+  'compose/production/nginx/nginx.conf',
+  'docker-compose.prod.yml',
+];
+
+const SCRIPTS = PROD_FILES.filter(file => /(entrypoint|start)$/.test(file));
+
+const CUSTOM_APP = {
+  'project-name': 'shop',
+  'web-port': '9000',
+  'flower-port': '9555',
+  'postgres-db': 'shop_db',
+  'postgres-user': 'shop_user',
+  'postgres-password': 'Sup3r-secret',
+  'postgres-version': '18',
+};
+
+const CUSTOM_PROD = {
+  'nginx-port': '8080',
+  'allowed-hosts': 'example.com, www.example.com .example.org',
+  'flower-user': 'ops',
+};
+
+describe('yo django-celery --defaults --prod', () => {
+  let project: string;
+  before(async () => {
+    ({ project } = await runApp({ defaults: true, prod: true }));
+  });
+
+  it('writes the whole tree, production included, as reviewed', () => {
+    matchSnapshot('prod-defaults', treeText(project));
+  });
+
+  it('writes every production file of the chapter\'s tree, and the production env files', () => {
+    expect([...readTree(project).keys()]).to.include.members(PROD_FILES);
+  });
+
+  it('builds wheels in a builder stage and installs them in a slim stage without build tools', () => {
+    const dockerfile = read(project, 'compose/production/django/Dockerfile');
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    expect(stages).to.have.length(2);
+    expect(stages[0]).to.match(/^python:3\.13-slim-bookworm AS builder\n/);
+    expect(stages[0]).to.contain('build-essential libpq-dev');
+    expect(stages[0]).to.contain('pip wheel --no-cache-dir --wheel-dir /wheels -r /requirements.txt');
+    expect(stages[1]).to.match(/^python:3\.13-slim-bookworm\n/);
+    expect(stages[1]).not.to.match(/build-essential|libpq-dev|gcc/);
+    expect(stages[1]).to.contain('apt-get install -y --no-install-recommends libpq5 \\');
+    expect(stages[1]).to.contain('--mount=type=bind,from=builder,source=/wheels,target=/wheels');
+    expect(stages[1]).to.contain('pip install --no-cache-dir --no-index --find-links=/wheels -r /requirements.txt');
+  });
+
+  it('runs as a non-root user that owns the code, static files and uploads', () => {
+    const dockerfile = read(project, 'compose/production/django/Dockerfile');
+    expect(dockerfile).to.contain('useradd --system --gid django');
+    expect(dockerfile).to.contain('chown django:django /app /app/staticfiles /app/mediafiles');
+    expect(dockerfile).to.contain('COPY --chown=django:django . /app');
+    const users = dockerfile.match(/^USER .+$/gm);
+    expect(users).to.deep.equal(['USER django']);
+    expect(dockerfile.indexOf('USER django')).to.be.above(dockerfile.indexOf('COPY --chown'));
+    expect(dockerfile).to.match(/ENTRYPOINT \["\/entrypoint"\]\n$/);
+  });
+
+  it('strips CR from every script in the image, and every script execs its process', () => {
+    const dockerfile = read(project, 'compose/production/django/Dockerfile');
+    for (const target of ['/entrypoint', '/start', '/start-celeryworker', '/start-celerybeat', '/start-flower']) {
+      expect(dockerfile).to.contain(`sed -i 's/\\r$//g' ${target} && chmod +x ${target}`);
+    }
+    for (const script of SCRIPTS) {
+      const text = read(project, script);
+      expect(text, script).to.match(/^#!\/bin\/bash\n\nset -o errexit\nset -o pipefail\nset -o nounset\n/);
+      expect(text, script).to.match(/\nexec [^\n]+(\n {2}[^\n]+)*\n$/);
+    }
+  });
+
+  it('collects static files, then execs gunicorn on 0.0.0.0:8000 with GUNICORN_WORKERS or 2 per CPU + 1', () => {
+    const start = read(project, 'compose/production/django/start');
+    expect(start).to.contain('flock /app/staticfiles python manage.py collectstatic --noinput');
+    expect(start).to.contain('exec gunicorn django_celery_example.wsgi:application \\\n  --bind 0.0.0.0:8000 \\');
+    expect(start).to.contain('--workers "${GUNICORN_WORKERS:-$((2 * $(nproc) + 1))}"');
+    expect(start.indexOf('collectstatic')).to.be.below(start.indexOf('exec gunicorn'));
+  });
+
+  it('leaves migrations to a one-off command that the README gives, never to each web replica', () => {
+    expect(read(project, 'compose/production/django/start')).not.to.match(/^[^#]*migrate/m);
+    expect(read(project, 'README.md')).to.contain(
+      'docker compose -f docker-compose.prod.yml run --rm web python manage.py migrate --noinput',
+    );
+  });
+
+  it('starts Flower after a worker answers, Celery options first, behind the login of .env/.prod', () => {
+    const flower = read(project, 'compose/production/django/celery/flower/start');
+    expect(flower).to.contain('celery -A django_celery_example inspect ping');
+    expect(flower).to.match(/until worker_ready; do\n[^\n]*\n {2}sleep 0\.\d\ndone/);
+    expect(flower).to.contain('export FLOWER_BASIC_AUTH="${CELERY_FLOWER_USER}:${CELERY_FLOWER_PASSWORD}"');
+    expect(flower).to.match(
+      /\nexec celery -A django_celery_example --broker="\$\{CELERY_BROKER\}" flower --port=5555 --url_prefix=flower\n$/,
+    );
+  });
+
+  it('runs the worker and beat with the project\'s Celery app', () => {
+    expect(read(project, 'compose/production/django/celery/worker/start')).to.contain('exec celery -A django_celery_example worker');
+    const beat = read(project, 'compose/production/django/celery/beat/start');
+    expect(beat).to.contain("rm -f './celerybeat.pid'\nexec celery -A django_celery_example beat");
+  });
+
+  it('has nginx proxy to web:8000 with the forwarded headers, and serve static files and uploads', () => {
+    const conf = read(project, 'compose/production/nginx/nginx.conf');
+    expect(conf).to.match(/upstream django \{\n {4}server web:8000;\n\}/);
+    expect(conf).to.match(/upstream flower \{\n {4}server flower:5555;\n\}/);
+    expect(conf).to.match(/location \/ \{\n {8}proxy_pass http:\/\/django;\n/);
+    expect(conf).to.match(/location \/flower\/ \{\n {8}proxy_pass http:\/\/flower;\n/);
+    expect(conf).to.match(/location \/static\/ \{\n {8}alias \/app\/staticfiles\/;\n/);
+    expect(conf).to.match(/location \/media\/ \{\n {8}alias \/app\/mediafiles\/;\n/);
+    expect(conf).to.contain('proxy_set_header Host $http_host;');
+    expect(conf).to.contain('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
+    expect(conf).to.contain('proxy_set_header X-Forwarded-Proto $forwarded_proto;');
+    expect(conf).to.match(/client_max_body_size \d+M;/);
+    // Headers set at server level reach every location only if no location sets its own.
+    for (const location of conf.split(/location /).slice(1)) {
+      expect(location).not.to.contain('proxy_set_header');
+    }
+    expect(read(project, 'compose/production/nginx/Dockerfile')).to.match(/^FROM nginx:1\.28-alpine\n/);
+  });
+
+  it('publishes only nginx, on 1337, and lets web and the worker scale', () => {
+    const compose = read(project, 'docker-compose.prod.yml');
+    expect(compose.match(/ports:/g)).to.have.length(1);
+    expect(service(compose, 'nginx')).to.contain('ports:\n      - "1337:80"');
+    for (const name of ['web', 'db', 'redis', 'celery_worker', 'celery_beat', 'flower']) {
+      expect(service(compose, name), name).not.to.match(/ports:|expose:/);
+    }
+    expect(yamlBlock(compose, 'x-django')).not.to.contain('ports:');
+    expect(compose).not.to.contain('container_name');
+    expect(compose).not.to.match(/^version:/m);
+  });
+
+  it('restarts every service unless stopped, and waits for healthy Postgres and Redis', () => {
+    const compose = read(project, 'docker-compose.prod.yml');
+    const shared = yamlBlock(compose, 'x-django');
+    expect(shared).to.contain('restart: unless-stopped');
+    expect(shared).to.contain('db:\n      condition: service_healthy\n    redis:\n      condition: service_healthy');
+    for (const name of ['web', 'celery_worker', 'celery_beat', 'flower']) {
+      expect(service(compose, name), name).to.contain('<<: *django');
+    }
+    for (const name of ['db', 'redis', 'nginx']) {
+      expect(service(compose, name), name).to.contain('restart: unless-stopped');
+    }
+    expect(service(compose, 'db')).to.contain('pg_isready --username \\"$${POSTGRES_USER}\\" --dbname \\"$${POSTGRES_DB}\\"');
+    expect(service(compose, 'redis')).to.contain('test: ["CMD", "redis-cli", "ping"]');
+  });
+
+  it('shares the static and media volumes between web (read-write) and nginx (read-only)', () => {
+    const compose = read(project, 'docker-compose.prod.yml');
+    expect(service(compose, 'web')).to.contain('- static_volume:/app/staticfiles\n      - media_volume:/app/mediafiles');
+    expect(service(compose, 'nginx')).to.contain('- static_volume:/app/staticfiles:ro\n      - media_volume:/app/mediafiles:ro');
+    expect(yamlBlock(compose, 'volumes')).to.equal('  postgres_data:\n  redis_data:\n  static_volume:\n  media_volume:');
+  });
+
+  it('keeps its containers and volumes apart from the development stack', () => {
+    const compose = read(project, 'docker-compose.prod.yml');
+    expect(compose).to.match(/^name: django_celery_example_prod$/m);
+    expect(compose).to.contain('image: django_celery_example_production_django');
+  });
+
+  it('gives Postgres and Django the same credentials from the two production env files', () => {
+    const compose = read(project, 'docker-compose.prod.yml');
+    expect(service(compose, 'db')).to.contain('env_file:\n      - ./.env/.prod.db');
+    expect(service(compose, 'db')).to.contain('- postgres_data:/var/lib/postgresql/data');
+    expect(yamlBlock(compose, 'x-django')).to.contain('env_file:\n    - ./.env/.prod');
+    const django = envLines(read(project, '.env/.prod'));
+    const db = envLines(read(project, '.env/.prod.db'));
+    expect([...db.keys()]).to.deep.equal(['POSTGRES_DB', 'POSTGRES_USER', 'POSTGRES_PASSWORD']);
+    expect(db.get('POSTGRES_DB')).to.equal('hello_django');
+    expect(db.get('POSTGRES_USER')).to.equal('hello_django');
+    expect(django.get('SQL_DATABASE')).to.equal(db.get('POSTGRES_DB'));
+    expect(django.get('SQL_USER')).to.equal(db.get('POSTGRES_USER'));
+    expect(django.get('SQL_PASSWORD')).to.equal(db.get('POSTGRES_PASSWORD'));
+    expect(django.get('SQL_PASSWORD')).to.equal(fixedSecrets('SQL_PASSWORD'));
+    expect(django.get('SQL_PASSWORD')).not.to.equal('hello_django');
+  });
+
+  it('turns DEBUG off and derives the trusted origins from the allowed hosts', () => {
+    const env = envLines(read(project, '.env/.prod'));
+    expect(env.get('DEBUG')).to.equal('0');
+    expect(env.get('DJANGO_ALLOWED_HOSTS')).to.equal('"localhost 127.0.0.1 [::1]"');
+    expect(env.get('DJANGO_CSRF_TRUSTED_ORIGINS')).to.equal('"https://localhost https://127.0.0.1 https://[::1]"');
+    expect(env.get('SQL_HOST')).to.equal('db');
+    expect(env.get('CELERY_BROKER')).to.equal('redis://redis:6379/0');
+  });
+
+  it('writes the secrets the injected source gives: SECRET_KEY, the database and Flower passwords', () => {
+    const env = envLines(read(project, '.env/.prod'));
+    expect(env.get('SECRET_KEY')).to.equal(fixedSecrets('SECRET_KEY'));
+    expect(env.get('CELERY_FLOWER_USER')).to.equal('admin');
+    expect(env.get('CELERY_FLOWER_PASSWORD')).to.equal(fixedSecrets('CELERY_FLOWER_PASSWORD'));
+  });
+
+  it('stores the production answers and prod: true, and no secret, in .yo-rc.json', () => {
+    const text = read(project, '.yo-rc.json');
+    const stored = JSON.parse(text)['generator-django-celery'];
+    expect(stored).to.include({ prod: true, nginxPort: 1337, allowedHosts: 'localhost 127.0.0.1 [::1]', flowerUser: 'admin' });
+    for (const name of ['SECRET_KEY', 'SQL_PASSWORD', 'CELERY_FLOWER_PASSWORD']) {
+      expect(text).not.to.contain(fixedSecrets(name));
+    }
+  });
+
+  it('adds gunicorn to the requirements', () => {
+    expect(read(project, 'requirements.txt')).to.match(/^gunicorn==27\.0\.1$/m);
+  });
+
+  it('documents production in the README: settings, build, migrate, start, superuser, logs, Flower', () => {
+    const readme = read(project, 'README.md');
+    for (const text of [
+      '## Production',
+      '`.env/.prod`',
+      'docker compose -f docker-compose.prod.yml build',
+      'docker compose -f docker-compose.prod.yml up -d',
+      'docker compose -f docker-compose.prod.yml run --rm web python manage.py createsuperuser',
+      'docker compose -f docker-compose.prod.yml logs -f web nginx',
+      'Flower is at `/flower/`, with the login `admin`',
+      'port 1337',
+    ]) {
+      expect(readme).to.contain(text);
+    }
+  });
+
+  it('never writes `undefined` into a file', () => {
+    for (const [path, content] of readTree(project)) {
+      expect(content, path).not.to.contain('undefined');
+    }
+  });
+});
+
+describe('yo django-celery:prod inside a project generated without production', () => {
+  it('writes what `yo django-celery --defaults --prod` writes, byte for byte', async () => {
+    const withProd = await runApp({ defaults: true, prod: true });
+    const without = await runApp({ defaults: true });
+    expect(existsSync(join(without.project, 'docker-compose.prod.yml'))).to.equal(false);
+    await runProd(without.project, { defaults: true });
+    expect(readTree(without.project)).to.deep.equal(readTree(withProd.project));
+  });
+
+  describe('with custom answers', () => {
+    let project: string;
+    before(async () => {
+      ({ project } = await runApp({ ...CUSTOM_APP, prod: false }));
+      await runProd(project, CUSTOM_PROD);
+    });
+
+    it('writes the whole tree as reviewed', () => {
+      matchSnapshot('prod-custom', treeText(project));
+    });
+
+    it('writes what the same answers given to `yo django-celery` write, byte for byte', async () => {
+      const direct = await runApp({ ...CUSTOM_APP, ...CUSTOM_PROD, prod: true });
+      expect(readTree(project)).to.deep.equal(readTree(direct.project));
+    });
+
+    it('publishes nginx on the chosen port and lets the chosen hosts in', () => {
+      const env = envLines(read(project, '.env/.prod'));
+      expect(read(project, 'docker-compose.prod.yml')).to.contain('- "8080:80"');
+      expect(env.get('DJANGO_ALLOWED_HOSTS')).to.equal('"example.com www.example.com .example.org"');
+      expect(env.get('DJANGO_CSRF_TRUSTED_ORIGINS')).to.equal('"https://example.com https://www.example.com https://*.example.org"');
+      expect(env.get('CELERY_FLOWER_USER')).to.equal('ops');
+    });
+
+    it('reuses the project\'s database name and user, with a new password', () => {
+      const db = envLines(read(project, '.env/.prod.db'));
+      expect(db.get('POSTGRES_DB')).to.equal('shop_db');
+      expect(db.get('POSTGRES_USER')).to.equal('shop_user');
+      expect(db.get('POSTGRES_PASSWORD')).to.equal(fixedSecrets('SQL_PASSWORD'));
+    });
+
+    it('mounts the data volume where Postgres 18 keeps its data', () => {
+      expect(read(project, 'docker-compose.prod.yml')).to.contain('- postgres_data:/var/lib/postgresql\n');
+    });
+
+    it('names the Celery app, the WSGI module and the images after the project', () => {
+      expect(read(project, 'compose/production/django/start')).to.contain('exec gunicorn shop.wsgi:application');
+      expect(read(project, 'compose/production/django/celery/worker/start')).to.contain('exec celery -A shop worker');
+      expect(read(project, 'docker-compose.prod.yml')).to.contain('image: shop_production_django');
+    });
+
+    it('stores the answers as normalised', () => {
+      const stored = JSON.parse(read(project, '.yo-rc.json'))['generator-django-celery'];
+      expect(stored).to.include({ prod: true, nginxPort: 8080, allowedHosts: 'example.com www.example.com .example.org', flowerUser: 'ops' });
+    });
+  });
+
+  it('changes nothing when run a second time, and asks nothing', async () => {
+    const { project } = await runApp({ defaults: true });
+    await runProd(project, { defaults: true });
+    const first = readTree(project);
+    const again = await runProd(project, { secretSource: () => 'a_new_secret_that_must_not_replace_the_old_one' });
+    expect(again.askedQuestions).to.deep.equal([]);
+    expect(readTree(project)).to.deep.equal(first);
+  });
+
+  it('keeps the secrets the production env files hold', async () => {
+    const { project } = await runApp({ defaults: true, prod: true });
+    const keep = (path: string, key: string, generated: string, kept: string) => {
+      const text = read(project, path);
+      expect(text).to.contain(`${key}=${generated}\n`);
+      writeFileSync(join(project, path), text.replace(`${key}=${generated}\n`, () => `${key}=${envValue(kept)}\n`));
+    };
+    keep('.env/.prod', 'SECRET_KEY', fixedSecrets('SECRET_KEY'), 'a-key-of-my-own-0123456789');
+    keep('.env/.prod', 'SQL_PASSWORD', fixedSecrets('SQL_PASSWORD'), 'my $db pass');
+    keep('.env/.prod.db', 'POSTGRES_PASSWORD', fixedSecrets('SQL_PASSWORD'), 'my $db pass');
+    keep('.env/.prod', 'CELERY_FLOWER_PASSWORD', fixedSecrets('CELERY_FLOWER_PASSWORD'), 'my_flower_pass');
+    const before = readTree(project);
+    await runProd(project, { secretSource: (name: string) => `new_${name}` });
+    expect(readTree(project)).to.deep.equal(before);
+    expect(read(project, '.env/.prod.db')).to.contain('POSTGRES_PASSWORD="my $$db pass"\n');
+  });
+
+  it('makes fresh random secrets without an injected source, and stores none of them', async () => {
+    const { project } = await runApp({ defaults: true });
+    await helpers.run(PROD).withOptions({ defaults: true, force: true }).cd(project);
+    const env = envLines(read(project, '.env/.prod'));
+    const secrets = ['SECRET_KEY', 'SQL_PASSWORD', 'CELERY_FLOWER_PASSWORD'].map(key => String(env.get(key)));
+    for (const secret of secrets) {
+      expect(secret).to.match(/^[A-Za-z0-9_-]{64}$/);
+      expect(read(project, '.yo-rc.json')).not.to.contain(secret);
+    }
+    expect(new Set(secrets).size).to.equal(3);
+    expect(secrets[0]).not.to.equal(envLines(read(project, '.env/.dev-sample')).get('SECRET_KEY'));
+  });
+
+  it('asks only what production needs, and uses the answers', async () => {
+    const { project } = await runApp({ defaults: true });
+    const result = await runProd(project, { interactive: true }, { nginxPort: '8443', allowedHosts: 'shop.example.com', flowerUser: 'watcher' });
+    expect(result.askedQuestions.map(asked => asked.name)).to.deep.equal(['nginxPort', 'allowedHosts', 'flowerUser']);
+    expect(read(project, 'docker-compose.prod.yml')).to.contain('- "8443:80"');
+    expect(read(project, '.env/.prod')).to.contain('DJANGO_ALLOWED_HOSTS=shop.example.com\n');
+    expect(read(project, '.env/.prod')).to.contain('CELERY_FLOWER_USER=watcher\n');
+  });
+});
+
+/** Option, rejected value, and what the message must say. */
+const REJECTED: [string, string, RegExp][] = [
+  ['nginx-port', '0', /not a port: use a whole number from 1 to 65535/],
+  ['nginx-port', 'http', /not a port/],
+  ['nginx-port', '8010', /Port 8010 is already the web port: each published port must be different/],
+  ['nginx-port', '5557', /already the Flower port/],
+  ['allowed-hosts', ' , ', /Give at least one host name/],
+  ['allowed-hosts', 'https://example.com', /"https:\/\/example.com" is not a host name Django can match/],
+  ['allowed-hosts', 'example.com bad_host!', /"bad_host!" is not a host name/],
+  ['flower-user', 'ops:admin', /not a usable Flower login: use 1 to 64 letters, digits, dots, dashes or underscores/],
+  ['flower-user', 'two words', /not a usable Flower login/],
+];
+
+describe('yo django-celery:prod with an invalid option', () => {
+  let project: string;
+  let before: Map<string, string>;
+  beforeEach(async () => {
+    ({ project } = await runApp({ defaults: true }));
+    before = readTree(project);
+  });
+
+  for (const [option, value, message] of REJECTED) {
+    it(`rejects --${option} ${JSON.stringify(value)}, says why, and writes nothing`, async () => {
+      await expectRejection(runProd(project, { defaults: true, [option]: value }), new RegExp(`--${option}: .*${message.source}`, 's'));
+      expect(readTree(project)).to.deep.equal(before);
+    });
+  }
+
+  it('fails the same way when composed by `yo django-celery --prod`', async () => {
+    await expectRejection(runApp({ defaults: true, prod: true, 'flower-user': 'a,b' }), /--flower-user: "a,b" is not a usable Flower login/);
+  });
+});
+
+describe('yo django-celery:prod answering prompts', () => {
+  it('re-asks a prompt with the same message as the option when the answer is invalid', async () => {
+    const { project } = await runApp({ defaults: true });
+    const values: Record<string, string> = { nginxPort: '8010', allowedHosts: 'not/a/host', flowerUser: 'who?' };
+    const verdicts: Record<string, unknown> = {};
+    await helpers
+      .run(PROD)
+      .withOptions({ interactive: true, secretSource: fixedSecrets, force: true })
+      .withAnswers(
+        {},
+        {
+          callback(answer: unknown, { question }: { question: { name?: string; validate?: (input: unknown) => unknown } }) {
+            if (question.name && question.name in values && question.validate) {
+              verdicts[question.name] = question.validate(values[question.name]);
+            }
+            return answer;
+          },
+        },
+      )
+      .cd(project);
+    expect(verdicts.nginxPort).to.match(/Port 8010 is already the web port/);
+    expect(verdicts.allowedHosts).to.match(/"not\/a\/host" is not a host name Django can match/);
+    expect(verdicts.flowerUser).to.match(/"who\?" is not a usable Flower login/);
+  });
+});
+
+describe('yo django-celery:prod outside a generated project', () => {
+  it('fails, saying to run `yo django-celery` first, and leaves the folder empty', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'django-celery-'));
+    await expectRejection(
+      helpers.run(PROD).withOptions({ defaults: true, secretSource: fixedSecrets }).inDir(folder),
+      /holds no answers of this generator .*: run `yo django-celery` first to create the project/s,
+    );
+    expect(readdirSync(folder)).to.deep.equal([]);
+  });
+
+  it('leaves a .yo-rc.json of another generator alone', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'django-celery-'));
+    const other = '{\n  "generator-other": {\n    "name": "x"\n  }\n}\n';
+    writeFileSync(join(folder, '.yo-rc.json'), other);
+    await expectRejection(
+      helpers.run(PROD).withOptions({ defaults: true, secretSource: fixedSecrets }).cd(folder),
+      /run `yo django-celery` first/,
+    );
+    expect(readdirSync(folder)).to.deep.equal(['.yo-rc.json']);
+    expect(read(folder, '.yo-rc.json')).to.equal(other);
+  });
+});
+
+describe('yo django-celery:prod (the real command line)', function () {
+  this.timeout(120_000);
+
+  it('exits non-zero in an empty folder, saying to run `yo django-celery` first, and writes nothing', () => {
+    const run = runYo(['django-celery:prod', '--defaults']);
+    expect(run.status).to.not.equal(0);
+    expect(run.stdout + run.stderr).to.contain('run `yo django-celery` first to create the project, then run this inside its folder');
+    expect(readdirSync(run.cwd)).to.deep.equal([]);
+  });
+
+  it('writes the production tree with `yo django-celery --defaults --prod`', () => {
+    const run = runYo(['django-celery', '--defaults', '--prod']);
+    expect(run.status, run.stderr + run.stdout).to.equal(0);
+    const files = [...readTree(join(run.cwd, 'django_celery_example')).keys()];
+    expect(files).to.include.members(PROD_FILES);
+  });
+
+  it('fails without a terminal, naming the production options, when answers are missing', async () => {
+    const { project } = await runApp({ defaults: true });
+    const run = runYo(['django-celery:prod'], folder => cpSync(project, folder, { recursive: true }));
+    expect(run.status).to.not.equal(0);
+    expect(run.stdout + run.stderr).to.contain('Pass --nginx-port, --allowed-hosts, --flower-user, or --defaults');
+    expect(readTree(run.cwd)).to.deep.equal(readTree(project));
+  });
+});
