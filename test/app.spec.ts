@@ -259,9 +259,13 @@ describe('yo django-celery run again inside a generated project', () => {
     expect(read(first.project, 'requirements.txt')).to.contain('my-own-package');
   });
 
-  it('applies a changed option and stores it', async () => {
+  it('applies a changed option to the files nobody edited, without asking, and stores it', async () => {
     const first = await runApp({ defaults: true });
-    await helpers.run(APP).withOptions({ secretSource: fixedSecrets, 'flower-port': '6000', force: true }).cd(first.project);
+    const second = await helpers
+      .run(APP, undefined, { force: false })
+      .withOptions({ secretSource: fixedSecrets, 'flower-port': '6000', force: false })
+      .cd(first.project);
+    expect(second.askedQuestions).to.deep.equal([]);
     expect(read(first.project, 'docker-compose.yml')).to.contain('"6000:5555"');
     expect(JSON.parse(read(first.project, '.yo-rc.json'))['generator-django-celery'].flowerPort).to.equal(6000);
   });

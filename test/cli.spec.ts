@@ -159,8 +159,8 @@ describe('create-django-celery (the package\'s own entry point)', function () {
     writeFileSync(requirements, `${readFileSync(requirements, 'utf8')}my-package==1.0\n`);
     const again = cli([], project);
     expect(again.status).to.equal(1);
-    expect(again.stderr).to.contain('These files differ from what the generator would write: requirements.txt. Standard input is not a terminal');
-    expect(again.stderr).to.contain('pass --force to overwrite them');
+    expect(again.stderr).to.contain('You changed requirements.txt since the generator wrote it. Standard input is not a terminal');
+    expect(again.stderr).to.contain('pass --force to overwrite');
     expect(readFileSync(requirements, 'utf8')).to.contain('my-package');
     const forced = cli(['--force'], project);
     expect(forced.status, forced.stderr).to.equal(0);

@@ -2,7 +2,8 @@
 // resolving them (option, stored answer, default, prompt, in that order), and
 // writing a template tree whose layout is the output's layout.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, relative, sep } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import { templateContext } from './context.js';
@@ -12,6 +13,13 @@ import { ANSWERS, answerSpecs, type AnswerSpec, type AnswerValue, type Answers, 
 
 /** The key under which `.yo-rc.json` stores this package's answers. */
 export const CONFIG_KEY = 'generator-django-celery';
+
+/** The key under which `.yo-rc.json` records digests of the files the generator wrote. */
+const FILES_KEY = `${CONFIG_KEY}:files`;
+
+type MemFsFile = { path: string; contents: Buffer | null };
+
+const digest = (contents: Buffer) => createHash('sha256').update(contents).digest('hex').slice(0, 16);
 
 /** An answer that cannot be used; its message names the problem and the fix. */
 export class AnswerError extends Error {
@@ -31,31 +39,44 @@ export abstract class BaseGenerator extends Generator {
 
   constructor(args: string[], options: Generator['options'], features?: Generator['features']) {
     super(args, options, features);
-    if (!process.stdin.isTTY && !this.options.interactive && !this.options.force) {
-      this.queueTask({
-        method: () => this._refuseConflictsWithoutTerminal(),
-        taskName: 'refuseConflictsWithoutTerminal',
-        queueName: 'transform',
-        once: true,
-      });
-    }
+    this.queueTask({
+      method: () => this._guardUserEdits(),
+      taskName: 'guardUserEdits',
+      queueName: 'transform',
+      once: true,
+    });
   }
 
   /**
-   * Nobody can answer Yeoman's "Overwrite?" without a terminal: before anything is
-   * written, name the files that differ from what is on disk, and stop.
+   * Tells the files the user edited from those the generator wrote and nobody touched
+   * since, by the digests of what it wrote, recorded in `.yo-rc.json`. Untouched files
+   * are rewritten without a question; Yeoman asks about edited ones. Without a terminal
+   * nobody can answer, so the run stops before writing anything and names them
+   * (`--force` overwrites them).
    */
-  private _refuseConflictsWithoutTerminal(): void {
-    const changed = this.env.sharedFs
-      .all()
-      .filter(file => (file as { state?: string }).state === 'modified' && basename(file.path) !== '.yo-rc.json')
-      .filter(file => existsSync(file.path) && file.contents !== null && !readFileSync(file.path).equals(file.contents as Buffer))
-      .map(file => relative(this.destinationRoot(), file.path));
-    if (changed.length > 0) {
+  private _guardUserEdits(): void {
+    const record = this.createStorage(this.destinationPath('.yo-rc.json'), { name: FILES_KEY });
+    const recorded = record.getAll() as Record<string, string>;
+    const written: Record<string, string> = { ...recorded };
+    const edited: string[] = [];
+    for (const file of this.env.sharedFs.all() as (MemFsFile & { state?: string; conflicter?: string })[]) {
+      const path = relative(this.destinationRoot(), file.path).split(sep).join('/');
+      if (file.state !== 'modified' || !file.contents || path.startsWith('..') || path === '.yo-rc.json') continue;
+      written[path] = digest(file.contents);
+      if (!existsSync(file.path)) continue;
+      const disk = readFileSync(file.path);
+      if (disk.equals(file.contents)) continue;
+      if (recorded[path] === digest(disk)) file.conflicter = 'force';
+      else edited.push(path);
+    }
+    if (edited.length > 0 && !process.stdin.isTTY && !this.options.interactive && !this.options.force) {
       throw new AnswerError(
-        `These files differ from what the generator would write: ${changed.join(', ')}. Standard input is not a terminal, so nothing can ask whether to overwrite them: pass --force to overwrite them, or run in a terminal to decide file by file.`,
+        `You changed ${edited.join(', ')} since the generator wrote ${edited.length > 1 ? 'them' : 'it'}. Standard input is not a terminal, so nothing can ask whether to overwrite: pass --force to overwrite, or run in a terminal to decide file by file.`,
       );
     }
+    // Rewritten whole, in path order, so the record does not depend on the order of runs.
+    for (const path of Object.keys(recorded)) record.delete(path);
+    record.set(Object.fromEntries(Object.entries(written).sort(([a], [b]) => (a < b ? -1 : 1))));
   }
 
   /** Declares the options of every answer of a scope, plus the common ones. */
