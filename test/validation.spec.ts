@@ -50,6 +50,23 @@ describe('yo django-celery with an invalid option', () => {
     });
   }
 
+  for (const [option, value, message] of [
+    ['nginx-port', '8010', /Port 8010 is already the web port/],
+    ['allowed-hosts', 'example.com/path', /"example.com\/path" is not a host name Django can match/],
+    ['flower-user', 'ad:min', /not a usable Flower login/],
+  ] as const) {
+    it(`with --prod, rejects --${option} ${JSON.stringify(value)} before writing anything`, async () => {
+      let cwd = '';
+      await expectRejection(
+        runApp({ defaults: true, prod: true, [option]: value }, {}, folder => {
+          cwd = folder;
+        }),
+        new RegExp(`--${option}: .*${message.source}`, 's'),
+      );
+      expect(readdirSync(cwd)).to.deep.equal([]);
+    });
+  }
+
   it('accepts a password of any printable text, unicode included', async () => {
     const { project } = await runApp({ defaults: true, 'postgres-password': `Ünïcødé pässwörd €$ 密码` });
     expect(existsSync(join(project, 'docker-compose.yml'))).to.equal(true);

@@ -1,13 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import yosay from 'yosay';
 import { answerSpecs, type Answers } from '../lib/answers.js';
 import { AnswerError, BaseGenerator, CONFIG_KEY } from '../lib/base.js';
 
 const SUB_GENERATORS = ['django', 'requirements', 'env', 'local', 'project'] as const;
-
-const generatorPath = (name: string) => fileURLToPath(new URL(`../${name}/index.js`, import.meta.url));
 
 /** The answers of this package in `folder/.yo-rc.json`, or undefined when it holds none. */
 function projectAnswers(folder: string): Partial<Answers> | undefined {
@@ -33,6 +30,7 @@ export default class AppGenerator extends BaseGenerator {
   constructor(args: string[], options: BaseGenerator['options']) {
     super(args, options);
     this._declareOptions('app');
+    this._declareOptions('prod');
   }
 
   async initializing(): Promise<void> {
@@ -53,7 +51,8 @@ export default class AppGenerator extends BaseGenerator {
       this.answers = { projectName: inPlace.projectName };
     } else {
       // Before asking anything, say every option a script would have to pass.
-      this._assertCanAsk(this._unanswered(answerSpecs('app'), {}));
+      const scopes = this.options.prod ? [...answerSpecs('app'), ...answerSpecs('prod')] : answerSpecs('app');
+      this._assertCanAsk(this._unanswered(scopes, {}));
       this.answers = await this._resolveAnswers([nameSpec], {}, {});
       this.target = join(here, String(this.answers.projectName));
       if (existsSync(this.target) && readdirSync(this.target).length > 0) {
@@ -67,6 +66,11 @@ export default class AppGenerator extends BaseGenerator {
       }
     }
     this.answers = await this._resolveAnswers(rest, this.answers, this.stored);
+    if (this.answers.prod) {
+      // Production's answers too are settled before anything is written; prod finds
+      // them stored and asks nothing more.
+      this.answers = await this._resolveAnswers(answerSpecs('prod'), this.answers, this.stored);
+    }
   }
 
   configuring(): void {
@@ -76,12 +80,11 @@ export default class AppGenerator extends BaseGenerator {
   }
 
   async composing(): Promise<void> {
-    const generatorOptions = this._forwardedOptions();
     for (const name of SUB_GENERATORS) {
-      await this.composeWith(generatorPath(name), { generatorOptions });
+      await this._composeSibling(name);
     }
     if (this.answers.prod) {
-      await this.composeWith(generatorPath('prod'), { generatorOptions });
+      await this._composeSibling('prod');
     }
   }
 

@@ -58,6 +58,8 @@ export function templateContext(answers: AppAnswers & Partial<Answers>) {
   const { postgresDb, postgresUser, postgresPassword } = answers;
   return {
     projectName: answers.projectName,
+    /** Image of the development Django containers. */
+    localImage: `${dockerName(answers.projectName)}_local_django`,
     webPort: answers.webPort,
     flowerPort: answers.flowerPort,
     prod: answers.prod,

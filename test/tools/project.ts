@@ -1,0 +1,311 @@
+// The projects this tier checks (the matrix), and each project's tool runs: started all
+// at once right after the project is generated, awaited by the checks that need them.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { ANSWERS, VERSIONS, type AnswerName } from '../../src/generators/lib/answers.js';
+import { runApp } from '../helpers.js';
+import type { ComposeConfig } from './compose.js';
+import { localEnvironment } from './compose.js';
+import { buildFromContext, readDockerfile, type Build, type Dockerfile } from './dockerfile.js';
+import { run, type ToolRun } from './run.js';
+
+export interface MatrixEntry {
+  /** Completes "project with ...". */
+  title: string;
+  options: Record<string, string | boolean>;
+}
+
+/** A password that breaks every naive quoting: Compose's `$`, YAML, env files, shells. */
+export const HOSTILE_PASSWORD = `Pa$$ w0rd "quoted" 'single' \\back\\slash $HOME \${USER} #hash =eq \`tick\` ü€ %s :*`;
+
+const VERSION_OPTIONS = {
+  python: 'python-version',
+  django: 'django-version',
+  postgres: 'postgres-version',
+  redis: 'redis-version',
+} as const satisfies Record<keyof typeof VERSIONS, string>;
+
+/** The answer as typed in the entry's options, or its default. */
+export function typed(entry: MatrixEntry, name: AnswerName): string {
+  const spec = ANSWERS.find(answer => answer.name === name)!;
+  const given = entry.options[spec.option];
+  return given === undefined ? String(spec.default({})) : String(given);
+}
+
+const defaultOf = (option: string) => String(ANSWERS.find(spec => spec.option === option)!.default({}));
+
+/**
+ * The defaults; custom ports with a hostile password and user; production on; and every
+ * value of each version option that the two first do not already take (with production,
+ * so that both stacks see it).
+ */
+export const MATRIX: MatrixEntry[] = [
+  { title: 'the defaults', options: {} },
+  {
+    title: 'custom ports, a hostile Postgres password and user, and production',
+    options: {
+      'project-name': 'shop_backend',
+      'web-port': '18000',
+      'flower-port': '15555',
+      'postgres-db': 'Orders_DB',
+      'postgres-user': '_Robert_Tables',
+      'postgres-password': HOSTILE_PASSWORD,
+      prod: true,
+      'nginx-port': '10080',
+      'allowed-hosts': 'shop.example.com .example.org 127.0.0.1',
+      'flower-user': 'ops.team-1',
+    },
+  },
+  { title: 'production on', options: { prod: true } },
+  ...Object.entries(VERSIONS).flatMap(([tool, values]) => {
+    const option = VERSION_OPTIONS[tool as keyof typeof VERSIONS];
+    return values
+      .filter(value => value !== defaultOf(option))
+      .map(value => ({ title: `${option} ${value} and production`, options: { [option]: value, prod: true } }));
+  }),
+];
+
+/** The files a production project adds. */
+const PROD_COMPOSE = 'docker-compose.prod.yml';
+export const COMPOSE_FILES = ['docker-compose.yml', PROD_COMPOSE] as const;
+export type ComposeFile = (typeof COMPOSE_FILES)[number];
+
+/** One memoized run per key; its rejection (a missing tool) is handled where it is awaited. */
+class Runs {
+  private readonly runs = new Map<string, Promise<unknown>>();
+
+  once<T>(key: string, start: () => Promise<T>): Promise<T> {
+    let promise = this.runs.get(key) as Promise<T> | undefined;
+    if (!promise) {
+      promise = start();
+      promise.catch(() => undefined);
+      this.runs.set(key, promise);
+    }
+    return promise;
+  }
+}
+
+export interface DockerBuild {
+  /** Services built from it. */
+  services: string[];
+  dockerfile: string;
+  context: string;
+  target?: string;
+}
+
+export class ProjectUnderTest {
+  private readonly runs = new Runs();
+  /** Scratch space of this project's checks. */
+  readonly scratch = mkdtempSync(join(tmpdir(), 'tools-tier-'));
+
+  constructor(
+    readonly entry: MatrixEntry,
+    /** The generated project's folder. */
+    readonly folder: string,
+    /** The folder the generator ran in, which holds it. */
+    readonly parent = folder,
+  ) {}
+
+  /** Removes the project and the scratch space of its checks. */
+  remove(): void {
+    rmSync(this.scratch, { recursive: true, force: true });
+    rmSync(this.parent, { recursive: true, force: true });
+  }
+
+  get prod(): boolean {
+    return this.entry.options.prod === true;
+  }
+
+  get composeFiles(): ComposeFile[] {
+    return this.prod ? [...COMPOSE_FILES] : ['docker-compose.yml'];
+  }
+
+  read(path: string): string {
+    return readFileSync(join(this.folder, path), 'utf8');
+  }
+
+  /** `docker-compose config` as a user runs it in the project (`-f` for the production file). */
+  composeConfigText(file: ComposeFile): Promise<ToolRun> {
+    return this.runs.once(`config ${file}`, () => run('docker-compose', [...composeFileArgs(file), 'config'], { cwd: this.folder }));
+  }
+
+  /** The resolved configuration, or an error that shows the failed run. */
+  composeConfig(file: ComposeFile): Promise<ComposeConfig> {
+    return this.runs.once(`config json ${file}`, async () => {
+      const result = await run('docker-compose', [...composeFileArgs(file), 'config', '--format', 'json'], { cwd: this.folder });
+      if (result.status !== 0) throw new Error(`\`${result.command}\` exited ${result.status}:\n${result.stderr}`);
+      return JSON.parse(result.stdout) as ComposeConfig;
+    });
+  }
+
+  /** The Dockerfiles a Compose file builds, each with the services built from it. */
+  async builds(file: ComposeFile): Promise<DockerBuild[]> {
+    const config = await this.composeConfig(file);
+    const builds = new Map<string, DockerBuild>();
+    for (const [name, service] of Object.entries(config.services)) {
+      if (!service.build) continue;
+      const dockerfile = join(service.build.context, service.build.dockerfile ?? 'Dockerfile');
+      const key = `${dockerfile} ${service.build.context} ${service.build.target ?? ''}`;
+      const build = builds.get(key) ?? { services: [], dockerfile, context: service.build.context, target: service.build.target };
+      build.services.push(name);
+      builds.set(key, build);
+    }
+    return [...builds.values()];
+  }
+
+  /** Parses a Dockerfile and works out which context files its target stage holds. */
+  image(build: DockerBuild): { dockerfile: Dockerfile; build: Build } {
+    const dockerfile = readDockerfile(build.dockerfile);
+    return { dockerfile, build: buildFromContext(dockerfile, build.context, build.target) };
+  }
+
+  relative(path: string): string {
+    return relative(this.folder, path);
+  }
+
+  /** Every file under compose/ that starts with a shebang: the scripts the images run. */
+  scripts(): string[] {
+    const walk = (folder: string): string[] =>
+      readdirSync(join(this.folder, folder))
+        .sort()
+        .flatMap(name => {
+          const path = `${folder}/${name}`;
+          if (statSync(join(this.folder, path)).isDirectory()) return walk(path);
+          return readFileSync(join(this.folder, path)).subarray(0, 2).toString() === '#!' ? [path] : [];
+        });
+    return walk('compose');
+  }
+
+  shellcheck(): Promise<ToolRun> {
+    return this.runs.once('shellcheck', () => run('shellcheck', ['--format=gcc', ...this.scripts()], { cwd: this.folder }));
+  }
+
+  /**
+   * `nginx -t` on the generated configuration laid out as the nginx image lays it out,
+   * with the upstream hosts (services of the stack) pointed at 127.0.0.1.
+   */
+  nginxTest(): Promise<ToolRun> {
+    return this.runs.once('nginx -t', async () => {
+      const config = await this.composeConfig(PROD_COMPOSE);
+      const nginx = (await this.builds(PROD_COMPOSE)).find(build => build.services.includes('nginx'));
+      if (!nginx) throw new Error(`${PROD_COMPOSE} builds no nginx service`);
+      const { build } = this.image(nginx);
+      const copied = [...build.files].filter(([imagePath]) => imagePath.startsWith('/etc/nginx/'));
+      if (copied.length === 0) throw new Error(`${this.relative(nginx.dockerfile)} copies no configuration into /etc/nginx`);
+      const prefix = join(this.scratch, 'nginx');
+      mkdirSync(join(prefix, 'conf.d'), { recursive: true });
+      const services = Object.keys(config.services);
+      let main: string | undefined;
+      for (const [imagePath, file] of copied) {
+        const original = readFileSync(join(nginx.context, file.source), 'utf8');
+        // `server web:8000;` in an upstream block, or `proxy_pass http://web:8000`; not
+        // `proxy_pass http://django`, which names an upstream block.
+        const upstreams = [...original.matchAll(/\bupstream\s+([^\s{]+)\s*\{/g)].map(match => match[1]);
+        const text = original.replace(/(\bserver\s+|:\/\/)([A-Za-z0-9_.-]+)(?=[:;/\s])/g, (whole, before: string, host: string) =>
+          services.includes(host) && !(before === '://' && upstreams.includes(host)) ? `${before}127.0.0.1` : whole,
+        );
+        if (imagePath === '/etc/nginx/nginx.conf') main = text;
+        else if (imagePath.startsWith('/etc/nginx/conf.d/')) writeFileSync(join(prefix, 'conf.d', basename(imagePath)), text);
+        else throw new Error(`${imagePath}: this check knows only /etc/nginx/nginx.conf and /etc/nginx/conf.d/`);
+      }
+      // The http block of the nginx image's own nginx.conf, with every path in the scratch folder.
+      writeFileSync(
+        join(prefix, 'nginx.conf'),
+        main ??
+          `pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log notice;
+events { worker_connections 1024; }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    log_format main '$remote_addr - $remote_user [$time_local] "$request" '
+                    '$status $body_bytes_sent "$http_referer" '
+                    '"$http_user_agent" "$http_x_forwarded_for"';
+    access_log ${prefix}/access.log main;
+    client_body_temp_path ${prefix}/client_body;
+    proxy_temp_path ${prefix}/proxy;
+    fastcgi_temp_path ${prefix}/fastcgi;
+    uwsgi_temp_path ${prefix}/uwsgi;
+    scgi_temp_path ${prefix}/scgi;
+    sendfile on;
+    keepalive_timeout 65;
+    include ${prefix}/conf.d/*.conf;
+}
+`,
+      );
+      return run('nginx', ['-t', '-p', `${prefix}/`, '-e', `${prefix}/error.log`, '-c', `${prefix}/nginx.conf`], { cwd: this.folder });
+    });
+  }
+
+  /** Environment of a service of a Compose file, for running its code on this machine. */
+  async environment(file: ComposeFile, service = 'web'): Promise<Record<string, string>> {
+    return localEnvironment(await this.composeConfig(file), service);
+  }
+
+  /** The development environment with SQLite in the scratch folder: no Postgres runs in this tier. */
+  async sqliteEnvironment(): Promise<Record<string, string>> {
+    return {
+      ...(await this.environment('docker-compose.yml')),
+      SQL_ENGINE: 'django.db.backends.sqlite3',
+      SQL_DATABASE: join(this.scratch, 'db.sqlite3'),
+    };
+  }
+
+  python(key: string, args: string[], env: () => Promise<Record<string, string>>): Promise<ToolRun> {
+    return this.runs.once(key, async () => run('python', args, { cwd: this.folder, env: await env() }));
+  }
+
+  compileAll(): Promise<ToolRun> {
+    return this.python('compileall', ['-m', 'compileall', '-q', '-f', '.'], async () => ({ PYTHONPYCACHEPREFIX: join(this.scratch, 'pycache') }));
+  }
+
+  check(): Promise<ToolRun> {
+    return this.python('check', ['manage.py', 'check', '--fail-level', 'WARNING'], () => this.environment('docker-compose.yml'));
+  }
+
+  checkDeploy(): Promise<ToolRun> {
+    return this.python('check --deploy', ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'], () => this.environment(PROD_COMPOSE));
+  }
+
+  makemigrations(): Promise<ToolRun> {
+    return this.python('makemigrations', ['manage.py', 'makemigrations', '--check', '--dry-run'], () => this.sqliteEnvironment());
+  }
+
+  tests(): Promise<ToolRun> {
+    return this.python('test', ['manage.py', 'test', '--noinput'], () => this.sqliteEnvironment());
+  }
+
+  /** Starts every tool run of this project; the checks await them. */
+  startAll(): void {
+    for (const file of this.composeFiles) {
+      void this.composeConfigText(file);
+      void this.composeConfig(file).catch(() => undefined);
+    }
+    const started: Array<Promise<unknown>> = [this.shellcheck(), this.compileAll(), this.check(), this.makemigrations(), this.tests()];
+    if (this.prod) started.push(this.nginxTest(), this.checkDeploy());
+    for (const promise of started) promise.catch(() => undefined);
+  }
+}
+
+function composeFileArgs(file: ComposeFile): string[] {
+  // docker-compose.yml is what `docker compose` reads by default: no -f, as a user types it.
+  return file === 'docker-compose.yml' ? [] : ['-f', file];
+}
+
+/** Generates the projects one after the other (yeoman-test changes the working folder) and starts their checks. */
+export function generateMatrix(entries: readonly MatrixEntry[]): Array<Promise<ProjectUnderTest>> {
+  let previous: Promise<unknown> = Promise.resolve();
+  return entries.map(entry => {
+    const project = previous.then(async () => {
+      const { project: folder, cwd } = await runApp({ defaults: true, ...entry.options });
+      if (!existsSync(join(folder, '.yo-rc.json'))) throw new Error(`the generator wrote no project into ${folder}`);
+      const generated = new ProjectUnderTest(entry, folder, cwd);
+      generated.startAll();
+      return generated;
+    });
+    project.catch(() => undefined);
+    previous = project.catch(() => undefined);
+    return project;
+  });
+}

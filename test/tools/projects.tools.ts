@@ -1,0 +1,345 @@
+// The real-tools tier: generates a project for each answer set of the matrix and checks
+// it with Compose v2, a Dockerfile reader, shellcheck, nginx and Python/Django.
+// `npm run test:tools`; the tools come from `bash scripts/install-tools.sh`.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { ANSWERS, VERSIONS } from '../../src/generators/lib/answers.js';
+import { environmentOf, publishedPorts, serviceRunning, type ComposeConfig } from './compose.js';
+import { COMPOSE_FILES, generateMatrix, MATRIX, typed, type ComposeFile, type MatrixEntry, type ProjectUnderTest } from './project.js';
+import { describeRun, INSTALL_COMMAND, run, type ToolRun } from './run.js';
+
+function expectSuccess(result: ToolRun): void {
+  expect(result.status, describeRun(result)).to.equal(0);
+}
+
+function expectQuietSuccess(result: ToolRun): void {
+  expectSuccess(result);
+  expect(result.stderr, `\`${result.command}\` succeeded but warned:\n${result.stderr}`).to.equal('');
+}
+
+const DJANGO_SERVICES = ['web', 'celery_worker', 'celery_beat', 'flower'];
+const CREDENTIALS = [
+  ['POSTGRES_DB', 'SQL_DATABASE', 'postgresDb'],
+  ['POSTGRES_USER', 'SQL_USER', 'postgresUser'],
+  ['POSTGRES_PASSWORD', 'SQL_PASSWORD', 'postgresPassword'],
+] as const;
+
+describe('the tools this tier runs', () => {
+  /** Runs a tool's version command; a failure names the command that installs the tools. */
+  const expectTool = async (program: string, args: string[]) => {
+    const result = await run(program, args, { cwd: process.cwd() });
+    expect(result.status, `${describeRun(result)}\nInstall the tools with \`${INSTALL_COMMAND}\`.`).to.equal(0);
+    return result;
+  };
+
+  it('has docker-compose, Compose v2', async () => {
+    const result = await expectTool('docker-compose', ['version', '--short']);
+    expect(result.stdout.trim(), `Compose v2 is needed: install it with \`${INSTALL_COMMAND}\``).to.match(/^v?2\./);
+  });
+
+  it('has shellcheck', async () => {
+    await expectTool('shellcheck', ['--version']);
+  });
+
+  it('has nginx', async () => {
+    await expectTool('nginx', ['-v']);
+  });
+
+  it('has a python that imports Django, Celery and psycopg', async () => {
+    await expectTool('python', ['-c', 'import django, celery, psycopg']);
+  });
+});
+
+describe('the matrix of this tier', () => {
+  it('takes every value of every version option the generator offers', () => {
+    for (const [tool, values] of Object.entries(VERSIONS)) {
+      const option = `${tool}-version`;
+      const taken = MATRIX.map(entry => typed(entry, ANSWERS.find(spec => spec.option === option)!.name));
+      expect(taken, option).to.include.members([...values]);
+    }
+  });
+
+  it('takes the defaults, custom ports with a hostile password and user, and production', () => {
+    expect(MATRIX.some(entry => Object.keys(entry.options).length === 0)).to.equal(true);
+    const hostile = MATRIX.find(entry => entry.options['postgres-password'] !== undefined);
+    expect(hostile?.options['postgres-password']).to.match(/\$.*["'\\`#]/);
+    expect(hostile?.options['postgres-user']).to.not.equal(typed({ title: '', options: {} }, 'postgresUser'));
+    expect(hostile?.options['web-port']).to.not.equal(typed({ title: '', options: {} }, 'webPort'));
+    expect(MATRIX.some(entry => entry.options.prod === true)).to.equal(true);
+  });
+});
+
+const projects = (() => {
+  let started: Array<Promise<ProjectUnderTest>> | undefined;
+  return () => (started ??= generateMatrix(MATRIX));
+})();
+
+MATRIX.forEach((entry, index) => {
+  describe(`project with ${entry.title}`, () => {
+    let project: ProjectUnderTest | undefined;
+    let failed = false;
+    before(async function () {
+      this.timeout(120_000);
+      project = await projects()[index];
+    });
+    afterEach(function () {
+      if (this.currentTest?.state !== 'passed') failed = true;
+    });
+    // A project that failed a check stays on disk (its path is in the messages) to be looked at.
+    after(() => {
+      if (!failed) project?.remove();
+    });
+
+    const prod = entry.options.prod === true;
+    for (const file of COMPOSE_FILES.filter(name => prod || name === 'docker-compose.yml')) {
+      describeCompose(entry, file, () => project!);
+      describeDockerfiles(file, () => project!);
+    }
+    describeShell(() => project!);
+    if (prod) describeNginx(() => project!);
+    describePython(entry, () => project!);
+  });
+});
+
+function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => ProjectUnderTest): void {
+  const local = file === 'docker-compose.yml';
+  const config = () => project().composeConfig(file);
+  describe(file, () => {
+    it('passes docker-compose config from the project folder, with no warning', async () => {
+      expectQuietSuccess(await project().composeConfigText(file));
+    });
+
+    const ports = local
+      ? { web: typed(entry, 'webPort'), flower: typed(entry, 'flowerPort') }
+      : { nginx: typed(entry, 'nginxPort') };
+    const portsTitle = Object.entries(ports)
+      .map(([service, port]) => `${service} on ${port}`)
+      .join(' and ');
+    it(`publishes ${portsTitle}, and no other port`, async () => {
+      expect(publishedPorts(await config())).to.deep.equal(Object.fromEntries(Object.entries(ports).map(([service, port]) => [service, [port]])));
+    });
+
+    it('publishes each port onto the one its process listens on in the container', async () => {
+      const resolved = await config();
+      const builds = await project().builds(file);
+      for (const [name, service] of Object.entries(resolved.services)) {
+        for (const port of service.ports ?? []) {
+          const build = builds.find(candidate => candidate.services.includes(name));
+          expect(build, `${name} publishes ${port.target} but is not built here, so nothing says what listens`).to.not.equal(undefined);
+          const { build: image } = project().image(build!);
+          const ownFiles = [...image.files.values()].filter(copied => !copied.fromFolder);
+          const listening = ownFiles.filter(copied => new RegExp(`(?<![\\d.])${port.target}(?!\\d)`).test(readFileSync(join(build!.context, copied.source), 'utf8')));
+          expect(
+            listening.map(copied => copied.source),
+            `${name} publishes container port ${port.target}, but no script or configuration its image holds names it (${ownFiles.map(copied => copied.source).join(', ')})`,
+          ).to.not.be.empty;
+        }
+      }
+    });
+
+    const credentialsTitle = local
+      ? 'docker-compose config resolves POSTGRES_DB, POSTGRES_USER and POSTGRES_PASSWORD exactly as typed'
+      : 'docker-compose config resolves POSTGRES_DB and POSTGRES_USER as typed, and a generated POSTGRES_PASSWORD';
+    it(credentialsTitle, async () => {
+      const resolved = await config();
+      const db = serviceRunning(resolved, 'postgres');
+      expect(db, 'a service runs the postgres image').to.be.a('string');
+      const environment = environmentOf(resolved.services[db!]);
+      for (const [postgres, , answer] of CREDENTIALS) {
+        if (local || answer !== 'postgresPassword') expect(environment[postgres], postgres).to.equal(typed(entry, answer));
+        else expect(environment[postgres], postgres).to.match(/^\S{32,}$/);
+      }
+    });
+
+    it(`gives ${DJANGO_SERVICES.join(', ')} the db service's POSTGRES_* as SQL_*, byte for byte, and its host`, async () => {
+      const resolved = await config();
+      const db = serviceRunning(resolved, 'postgres')!;
+      const postgres = environmentOf(resolved.services[db]);
+      for (const name of DJANGO_SERVICES) {
+        expect(resolved.services, `${file} has a ${name} service`).to.have.property(name);
+        const django = environmentOf(resolved.services[name]);
+        for (const [postgresKey, sqlKey] of CREDENTIALS) {
+          expect(django[sqlKey], `${name}: ${sqlKey} must equal the db's ${postgresKey}`).to.equal(postgres[postgresKey]);
+        }
+        expect(django.SQL_HOST, `${name}: SQL_HOST`).to.equal(db);
+        expect(django.SQL_PORT, `${name}: SQL_PORT`).to.equal('5432');
+      }
+    });
+
+    it('makes every service that uses Postgres or Redis wait until they are healthy', async () => {
+      const resolved = await config();
+      const db = serviceRunning(resolved, 'postgres')!;
+      const redis = serviceRunning(resolved, 'redis');
+      expect(redis, 'a service runs the redis image').to.be.a('string');
+      for (const dependency of [db, redis!]) {
+        const test = resolved.services[dependency].healthcheck?.test ?? [];
+        expect(test[0], `${dependency} has a healthcheck`).to.be.oneOf(['CMD', 'CMD-SHELL']);
+      }
+      for (const [name, service] of Object.entries(resolved.services)) {
+        const values = Object.values(environmentOf(service));
+        const uses = [
+          ...(environmentOf(service).SQL_HOST === db ? [db] : []),
+          ...(values.some(value => new RegExp(`^rediss?://([^@/]*@)?${redis}[:/]`).test(value)) ? [redis!] : []),
+        ];
+        for (const dependency of uses) {
+          expect(service.depends_on?.[dependency]?.condition, `${name} uses ${dependency}: it must depend on it being healthy`).to.equal('service_healthy');
+        }
+      }
+    });
+
+    const scaling = local ? ['celery_worker'] : ['web', 'celery_worker'];
+    it(`lets ${scaling.join(' and ')} scale: no container_name, no fixed host port`, async () => {
+      const resolved = await config();
+      for (const name of scaling) {
+        expect(resolved.services, `${file} has a ${name} service`).to.have.property(name);
+        expect(resolved.services[name].container_name, `${name}: container_name`).to.equal(undefined);
+        expect((resolved.services[name].ports ?? []).filter(port => port.published), `${name}: published ports`).to.be.empty;
+      }
+    });
+
+    const postgresVersion = typed(entry, 'postgresVersion');
+    // From 18 on, the postgres image keeps its data in a versioned folder under
+    // /var/lib/postgresql and refuses to start with a volume at the old place.
+    const dataPath = Number(postgresVersion) >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data';
+    it(`keeps the data of postgres ${postgresVersion} in a named volume at ${dataPath}`, async () => {
+      const resolved: ComposeConfig = await config();
+      const db = resolved.services[serviceRunning(resolved, 'postgres')!];
+      expect(db.image).to.match(new RegExp(`^postgres:${postgresVersion}[-.]`));
+      expect((db.volumes ?? []).filter(volume => volume.type === 'volume').map(volume => volume.target)).to.deep.equal([dataPath]);
+    });
+  });
+}
+
+function describeDockerfiles(file: ComposeFile, project: () => ProjectUnderTest): void {
+  describe(`the Dockerfiles that ${file} builds`, () => {
+    it('parse: known instructions, continuations, stages', async () => {
+      const builds = await project().builds(file);
+      expect(builds, `${file} builds no image`).to.not.be.empty;
+      for (const build of builds) project().image(build);
+    });
+
+    it('copy only sources that are in the build context and not left out by .dockerignore', async () => {
+      const problems = (await project().builds(file)).flatMap(build => project().image(build).build.problems);
+      expect(problems.map(problem => problem.replace(`${project().folder}/`, ''))).to.deep.equal([]);
+    });
+
+    it('put into the image, executable, every script that a command or entrypoint runs', async () => {
+      const resolved = await project().composeConfig(file);
+      const missing: string[] = [];
+      for (const build of await project().builds(file)) {
+        const { build: image } = project().image(build);
+        const programs = [
+          ...(image.entrypoint ? [['Dockerfile ENTRYPOINT', image.entrypoint[0]]] : []),
+          ...build.services.flatMap(name => [
+            [`${name}: command`, resolved.services[name].command?.[0]],
+            [`${name}: entrypoint`, resolved.services[name].entrypoint?.[0]],
+          ]),
+        ].filter((pair): pair is [string, string] => typeof pair[1] === 'string' && pair[1].startsWith('/') && !pair[1].startsWith('/bin/'));
+        for (const [who, program] of programs) {
+          const copied = image.files.get(program);
+          if (!copied) missing.push(`${who} runs ${program}, which ${project().relative(build.dockerfile)} does not copy into the image`);
+          else if (!copied.executable) missing.push(`${who} runs ${program} (${copied.source}), which is not made executable`);
+        }
+      }
+      expect(missing).to.deep.equal([]);
+    });
+  });
+}
+
+function describeShell(project: () => ProjectUnderTest): void {
+  describe('the shell scripts under compose/', () => {
+    it('pass shellcheck', async () => {
+      expect(project().scripts(), 'scripts under compose/').to.not.be.empty;
+      expectQuietSuccess(await project().shellcheck());
+    });
+
+    it('turn no shellcheck check off without a comment that says why', () => {
+      const unexplained: string[] = [];
+      for (const script of project().scripts()) {
+        const lines = project().read(script).split('\n');
+        lines.forEach((line, index) => {
+          const directive = /#\s*shellcheck\s+.*\bdisable=[\w,]+(.*)$/.exec(line);
+          if (!directive) return;
+          const reasonAfter = /#\s*\S/.test(directive[1]);
+          const above = lines[index - 1] ?? '';
+          const reasonAbove = /^\s*#(?!\s*shellcheck\s)(?!!)\s*\S/.test(above);
+          if (!reasonAfter && !reasonAbove) unexplained.push(`${script}:${index + 1}: ${line.trim()}`);
+        });
+      }
+      expect(unexplained).to.deep.equal([]);
+    });
+  });
+}
+
+function describeNginx(project: () => ProjectUnderTest): void {
+  describe('nginx', () => {
+    it('accepts compose/production/nginx/nginx.conf (nginx -t, laid out as the image lays it out)', async () => {
+      const result = await project().nginxTest();
+      const message = `${describeRun(result)}\n(its conf.d/ holds compose/production/nginx/nginx.conf, upstream hosts pointed at 127.0.0.1)`;
+      expect(result.status, message).to.equal(0);
+      expect(result.stderr, message).to.not.match(/\[(warn|emerg|alert|crit|error)\]/);
+    });
+
+    it('proxies only to services of docker-compose.prod.yml, on the ports they listen on', async () => {
+      const conf = project().read('compose/production/nginx/nginx.conf');
+      const resolved = await project().composeConfig('docker-compose.prod.yml');
+      const builds = await project().builds('docker-compose.prod.yml');
+      const targets = [...conf.matchAll(/(?:\bserver\s+|\bproxy_pass\s+https?:\/\/)([A-Za-z0-9_.-]+):(\d+)/g)].map(match => [match[1], match[2]] as const);
+      expect(targets, 'upstream servers in nginx.conf').to.not.be.empty;
+      for (const [host, port] of targets) {
+        expect(Object.keys(resolved.services), `nginx.conf proxies to ${host}:${port}`).to.include(host);
+        const build = builds.find(candidate => candidate.services.includes(host))!;
+        const { build: image } = project().image(build);
+        const script = image.files.get(resolved.services[host].command?.[0] ?? '');
+        expect(script, `${host} runs no script of its image`).to.not.equal(undefined);
+        expect(readFileSync(join(build.context, script!.source), 'utf8'), `${script!.source} must listen on ${port}`).to.match(new RegExp(`(?<![\\d.])${port}(?!\\d)`));
+      }
+    });
+  });
+}
+
+// These run on this machine's Python and Django stack (install-tools.sh: Python 3.11,
+// Django 5.2), not on the image's Python and the pinned Django line: they prove the
+// code, settings and tests, not the versions the image installs.
+function describePython(entry: MatrixEntry, project: () => ProjectUnderTest): void {
+  describe('Python and Django', () => {
+    it('compiles every .py file', async () => {
+      const result = await project().compileAll();
+      expectQuietSuccess(result);
+      expect(result.stdout, describeRun(result)).to.equal('');
+    });
+
+    it('passes manage.py check with the settings of docker-compose.yml', async () => {
+      const result = await project().check();
+      expectQuietSuccess(result);
+      expect(result.stdout).to.match(/System check identified no issues \(0 silenced\)/);
+    });
+
+    if (entry.options.prod === true) {
+      it('passes manage.py check --deploy with the settings of docker-compose.prod.yml, leaving no warning unexplained', async () => {
+        const result = await project().checkDeploy();
+        expectQuietSuccess(result);
+        const silenced = Number(/no issues \((\d+) silenced\)/.exec(result.stdout)?.[1] ?? NaN);
+        expect(silenced, describeRun(result)).to.not.be.NaN;
+        if (silenced > 0) {
+          // A silenced check must be explained where it is silenced.
+          const settings = project().read(`${typed(entry, 'projectName')}/settings.py`);
+          expect(settings, 'a comment above SILENCED_SYSTEM_CHECKS says why').to.match(/#[^\n]*\n\s*SILENCED_SYSTEM_CHECKS\s*=/);
+        }
+      });
+    }
+
+    it('needs no new migration (makemigrations --check --dry-run)', async () => {
+      const result = await project().makemigrations();
+      expectQuietSuccess(result);
+      expect(result.stdout).to.match(/No changes detected/);
+    });
+
+    it("passes the project's own tests (manage.py test, on SQLite)", async () => {
+      const result = await project().tests();
+      expectSuccess(result);
+      expect(result.stderr, describeRun(result)).to.match(/^OK/m);
+    });
+  });
+}
