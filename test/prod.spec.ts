@@ -131,7 +131,7 @@ describe('yo django-celery --defaults --prod', () => {
 
   it('collects static files, then execs gunicorn on 0.0.0.0:8000 with GUNICORN_WORKERS or 2 per CPU + 1', () => {
     const start = read(project, 'compose/production/django/start');
-    expect(start).to.contain('flock /app/staticfiles python manage.py collectstatic --noinput');
+    expect(start).to.contain('mkdir -p staticfiles\nflock staticfiles python manage.py collectstatic --noinput');
     expect(start).to.contain('exec gunicorn django_celery_example.wsgi:application \\\n  --bind 0.0.0.0:8000 \\');
     expect(start).to.contain('--workers "${GUNICORN_WORKERS:-$((2 * $(nproc) + 1))}"');
     expect(start.indexOf('collectstatic')).to.be.below(start.indexOf('exec gunicorn'));

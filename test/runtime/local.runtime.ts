@@ -1,0 +1,210 @@
+// Runtime tier, development stack: the generated project's own scripts (entrypoint,
+// start, the Celery worker, beat and Flower start scripts) run natively against a real
+// Postgres and Redis on loopback, with the environment Compose resolves for each service.
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuntimeProject } from './project.js';
+import { childrenOf, httpGet, type Proc, requireFreePort, sleep, waitUntil } from './support.js';
+
+/** The dev server's port: fixed in compose/local/django/start (as in its container). */
+const DEV_SERVER_PORT = 8000;
+/** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
+const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
+
+const HOSTILE_PASSWORD = `p@ss $HOME #1 'q' "d" \\back`;
+
+interface Scenario {
+  title: string;
+  options: Record<string, unknown>;
+  expected: { name: string; db: string; user: string; password: string };
+  /** Start Postgres only after the entrypoint has been waiting for it for a while. */
+  lateDatabase: boolean;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    title: 'default answers',
+    options: { defaults: true },
+    expected: { name: 'django_celery_example', db: 'hello_django', user: 'hello_django', password: 'hello_django' },
+    lateDatabase: true,
+  },
+  {
+    title: `custom answers: user shop_user, database shop_db, password ${HOSTILE_PASSWORD}`,
+    options: { defaults: true, 'project-name': 'shop', 'postgres-db': 'shop_db', 'postgres-user': 'shop_user', 'postgres-password': HOSTILE_PASSWORD },
+    expected: { name: 'shop', db: 'shop_db', user: 'shop_user', password: HOSTILE_PASSWORD },
+    lateDatabase: false,
+  },
+];
+
+const TASK_RECEIVED = (id: string) => new RegExp(`Task \\S+\\.divide\\[${id}\\] received`);
+const TASK_SUCCEEDED = (id: string) => new RegExp(`Task \\S+\\.divide\\[${id}\\] succeeded in [\\d.]+s: 0\\.5`);
+
+for (const scenario of SCENARIOS) {
+  describe(`The generated project run natively (${scenario.title})`, function () {
+    this.timeout(90_000);
+    const app = new RuntimeProject({ options: scenario.options, extraEnv: TEST_SETTINGS });
+    let web: Proc | undefined;
+    let worker: Proc | undefined;
+
+    const startWorker = async (label = 'celery_worker'): Promise<Proc> => {
+      // Without Postgres the entrypoint would wait for ever: say why instead.
+      if (!app.pg.proc || !app.pg.proc.alive()) throw new Error('Postgres is not running (an earlier step failed): the worker cannot start.');
+      const proc = app.startService('celery_worker', label);
+      await proc.waitFor(/celery@\S+ ready\./, 60_000);
+      return proc;
+    };
+    const ensureWorker = async (): Promise<Proc> => {
+      if (!worker || worker.exited) worker = await startWorker();
+      return worker;
+    };
+
+    before(async function () {
+      this.timeout(120_000);
+      await requireFreePort(DEV_SERVER_PORT, 'the dev server (`runserver 0.0.0.0:8000` in compose/local/django/start)');
+      await app.generate();
+      await app.redis.start();
+      if (!scenario.lateDatabase) await app.startDatabase();
+    });
+
+    after(async function () {
+      this.timeout(120_000);
+      const problems = await app.stop();
+      if (problems.length > 0) throw new Error(problems.join('\n'));
+    });
+
+    it('gives web, worker, beat and Flower the same env file values, equal to the db service\'s POSTGRES_* and to the answers', () => {
+      const { db, user, password } = scenario.expected;
+      expect(app.credentials).to.deep.equal({ db, user, password });
+      for (const service of ['web', 'celery_worker', 'celery_beat', 'flower']) {
+        const env = app.env(service);
+        expect(env.SQL_DATABASE, service).to.equal(db);
+        expect(env.SQL_USER, service).to.equal(user);
+        expect(env.SQL_PASSWORD, service).to.equal(password);
+        expect(env.SQL_ENGINE, service).to.equal('django.db.backends.postgresql');
+      }
+    });
+
+    if (scenario.lateDatabase) {
+      it('entrypoint: waits while Postgres is down, and goes on once it is up', async function () {
+        this.timeout(120_000);
+        web = app.startService('web');
+        await waitUntil('the entrypoint to report waiting three times', () => web!.count(/Waiting for PostgreSQL/) >= 3, 30_000, () => web!.describe());
+        expect(web.exited, 'the entrypoint gave up while Postgres was down').to.equal(false);
+        expect(web.output).not.to.match(/PostgreSQL is available|Applying|Operations to perform/);
+        const waitsBefore = web.count(/Waiting for PostgreSQL/);
+        await app.startDatabase();
+        await web.waitFor(/PostgreSQL is available/, 30_000);
+        expect(web.count(/Waiting for PostgreSQL/)).to.be.at.least(waitsBefore);
+      });
+    } else {
+      it('entrypoint: goes straight on when Postgres is already up (with this password)', async () => {
+        web = app.startService('web');
+        await web.waitFor(/PostgreSQL is available/, 30_000);
+        expect(web.output).not.to.contain('Waiting for PostgreSQL');
+      });
+    }
+
+    it('start: applies the migrations, as the project role with its password', async function () {
+      this.timeout(120_000);
+      await web!.waitFor(/Applying auth\.0001_initial\.\.\. OK/, 90_000);
+      await web!.waitFor(/Starting development server at http:\/\/0\.0\.0\.0:8000\//, 60_000);
+      expect(app.manage(['migrate', '--check']).status, 'migrate --check: unapplied migrations remain').to.equal(0);
+      expect(Number(app.pg.query(app.credentials, 'SELECT count(*) FROM django_migrations'))).to.be.greaterThan(10);
+    });
+
+    it('start: the dev server answers on port 8000 with the polls page naming the project', async () => {
+      const page = await waitUntil('the dev server to answer', () => httpGet(DEV_SERVER_PORT, '/', { Host: '127.0.0.1' }).catch(() => undefined), 30_000, () => web!.describe());
+      expect(page.status, page.body.slice(0, 500)).to.equal(200);
+      expect(page.body).to.contain(`<h1>${scenario.expected.name}</h1>`);
+    });
+
+    it("Flower's start script: waits for a worker to answer `inspect ping`, then runs `celery flower`, which fails here (Flower has no Debian package)", async function () {
+      this.timeout(120_000);
+      if (worker) await worker.stop();
+      const flower = app.startService('flower');
+      await waitUntil('Flower to wait for a worker twice', () => flower.count(/Waiting for a Celery worker/) >= 2, 60_000, () => flower.describe());
+      expect(flower.output).not.to.contain('A Celery worker is available');
+      await ensureWorker();
+      await flower.waitFor(/A Celery worker is available/, 60_000);
+      await flower.waitForExit(30_000);
+      expect(flower.exitCode, flower.describe()).to.not.equal(0);
+      // It got as far as exec'ing Celery with the flower command; only the package is missing.
+      expect(flower.output).to.match(/No such command 'flower'/);
+    });
+
+    it('worker: divide.delay(1, 2) returns 0.5, and Redis holds celery-task-meta-<id> with SUCCESS and 0.5', async () => {
+      const proc = await ensureWorker();
+      const id = app.sendDivide(1, 2);
+      expect(app.resultOf(id, 30)).to.equal(0.5);
+      await proc.waitFor(TASK_SUCCEEDED(id), 10_000);
+      const meta = app.redis.taskMeta(id);
+      expect(meta).to.include({ status: 'SUCCESS', result: 0.5, task_id: id });
+    });
+
+    it('beat: sends polls.tasks.heartbeat every CELERY_HEARTBEAT_SECONDS (1 s here), and the worker runs it', async () => {
+      const proc = await ensureWorker();
+      const from = proc.output.length;
+      const beat = app.startService('celery_beat');
+      try {
+        await beat.waitFor(/Sending due task heartbeat \(polls\.tasks\.heartbeat\)/, 30_000);
+        const match = await proc.waitFor(/Task polls\.tasks\.heartbeat\[([0-9a-f-]+)\] succeeded/, 30_000, from, [beat]);
+        const meta = app.redis.taskMeta(match[1]);
+        expect(meta?.status).to.equal('SUCCESS');
+        expect(meta?.result).to.be.a('number');
+        await waitUntil('beat to send the heartbeat three times', () => beat.count(/Sending due task heartbeat/) >= 3, 15_000, () => beat.describe());
+        expect(existsSync(join(app.project, 'celerybeat-schedule')) || existsSync(join(app.project, 'celerybeat-schedule.db'))).to.equal(true);
+      } finally {
+        await beat.stop();
+      }
+    });
+
+    it('survives a Redis restart: the worker reconnects and the next task still succeeds', async function () {
+      this.timeout(120_000);
+      const proc = await ensureWorker();
+      const from = proc.output.length;
+      await app.redis.restart();
+      await proc.waitFor(/Connection to broker lost/, 30_000, from);
+      await proc.waitFor(/Connected to redis:\/\/127\.0\.0\.1/, 60_000, from);
+      const id = app.sendDivide(3, 4);
+      expect(app.resultOf(id, 60)).to.equal(0.75);
+      expect(app.redis.taskMeta(id)).to.include({ status: 'SUCCESS', result: 0.75 });
+    });
+
+    it('at-least-once: a task whose pool processes are killed mid-run is redelivered at once and succeeds', async function () {
+      this.timeout(120_000);
+      const proc = await ensureWorker();
+      const from = proc.output.length;
+      const id = app.sendDivide(1, 2);
+      await proc.waitFor(TASK_RECEIVED(id), 30_000, from);
+      await sleep(1_500); // inside divide's five-second sleep
+      const pool = childrenOf(proc.pid);
+      expect(pool, 'the worker has pool processes').to.not.be.empty;
+      for (const pid of pool) process.kill(pid, 'SIGKILL');
+      // The worker saw the job's process die (it was running it), and put the task back.
+      await proc.waitFor(/WorkerLostError\('Worker exited prematurely: signal 9 \(SIGKILL\)/, 15_000, from);
+      await waitUntil('the task to be received again', () => proc.count(TASK_RECEIVED(id)) >= 2, 30_000, () => proc.describe());
+      expect(app.resultOf(id, 60)).to.equal(0.5);
+      expect(app.redis.taskMeta(id)).to.include({ status: 'SUCCESS', result: 0.5 });
+    });
+
+    it('at-least-once: a task whose whole worker is killed mid-run completes with SUCCESS after the worker restarts (visibility timeout 5 s)', async function () {
+      this.timeout(150_000);
+      const first = await ensureWorker();
+      const from = first.output.length;
+      const id = app.sendDivide(1, 2);
+      await first.waitFor(TASK_RECEIVED(id), 30_000, from);
+      await sleep(1_500); // inside divide's five-second sleep
+      await first.kill();
+      // Nothing finished it: no result, the message waits unacknowledged in Redis.
+      await sleep(6_000); // past the visibility timeout (CELERY_VISIBILITY_TIMEOUT=5)
+      expect(app.redis.taskMeta(id)).to.equal(undefined);
+      expect(first.output).not.to.match(TASK_SUCCEEDED(id));
+      worker = await startWorker('celery_worker (restarted)');
+      await worker.waitFor(TASK_RECEIVED(id), 60_000);
+      expect(app.resultOf(id, 60)).to.equal(0.5);
+      await worker.waitFor(TASK_SUCCEEDED(id), 10_000);
+      expect(app.redis.taskMeta(id)).to.include({ status: 'SUCCESS', result: 0.5, task_id: id });
+    });
+  });
+}

@@ -1,0 +1,250 @@
+// Runtime tier, production stack (`--prod`): the production scripts run natively against
+// a real Postgres and Redis with the values Compose resolves from .env/.prod and
+// .env/.prod.db; gunicorn from the production start script, behind a real nginx running
+// the generated nginx.conf (upstream and volume paths pointed at this machine).
+import { expect } from 'chai';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers.js';
+import { RuntimeProject } from './project.js';
+import { freePort, httpGet, type HttpResponse, type Proc, requireFreePort, start, tempDir, waitUntil } from './support.js';
+
+/** gunicorn's port: fixed in compose/production/django/start (as in its container). */
+const GUNICORN_PORT = 8000;
+const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
+const PROD_GENERATOR = join(ROOT, 'generators', 'prod', 'index.js');
+/** A TLS proxy in front of nginx would say so; Django redirects to HTTPS otherwise. */
+const BEHIND_TLS = { 'X-Forwarded-Proto': 'https' };
+
+interface Scenario {
+  title: string;
+  options: Record<string, unknown>;
+  expected: { name: string; db: string; user: string };
+  /** A host name from the allowed hosts, sent as Host. */
+  host: string;
+  lateDatabase: boolean;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    title: 'default answers',
+    options: { defaults: true, prod: true },
+    expected: { name: 'django_celery_example', db: 'hello_django', user: 'hello_django' },
+    host: 'localhost',
+    lateDatabase: true,
+  },
+  {
+    title: 'custom answers: user shop_user, database shop_db, hosts example.com www.example.com',
+    options: {
+      defaults: true,
+      prod: true,
+      'project-name': 'shop',
+      'postgres-db': 'shop_db',
+      'postgres-user': 'shop_user',
+      'postgres-password': `p@ss $HOME #1 'q' "d" \\back`,
+      'allowed-hosts': 'example.com www.example.com',
+      'flower-user': 'ops',
+    },
+    expected: { name: 'shop', db: 'shop_db', user: 'shop_user' },
+    host: 'www.example.com',
+    lateDatabase: false,
+  },
+];
+
+/**
+ * The generated site conf made runnable here: gunicorn and Flower upstreams at loopback,
+ * nginx on a free loopback port, the volumes' paths at the project's folders. Every
+ * replaced line must be there, so a change in the template is noticed.
+ */
+function nativeSiteConf(conf: string, replacements: [RegExp, string][]): string {
+  let out = conf;
+  for (const [pattern, value] of replacements) {
+    if (!pattern.test(out)) throw new Error(`The generated nginx.conf has no line matching ${pattern}; this test (and probably the Compose setup) needs updating.`);
+    out = out.replace(pattern, value);
+  }
+  return out;
+}
+
+/** The nginx image's main nginx.conf (worker count, mime types, conf.d include), with every path in a temp folder. */
+function mainConf(dir: string, site: string): string {
+  return `worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log stderr notice;
+events { worker_connections 1024; }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log ${dir}/access.log;
+    sendfile on;
+    keepalive_timeout 65;
+    client_body_temp_path ${dir}/client_body;
+    proxy_temp_path ${dir}/proxy;
+    fastcgi_temp_path ${dir}/fastcgi;
+    uwsgi_temp_path ${dir}/uwsgi;
+    scgi_temp_path ${dir}/scgi;
+    include ${site};
+}
+`;
+}
+
+for (const scenario of SCENARIOS) {
+  describe(`The production variant run natively (${scenario.title})`, function () {
+    this.timeout(90_000);
+    const app = new RuntimeProject({ options: scenario.options, composeFiles: ['docker-compose.prod.yml'], extraEnv: TEST_SETTINGS });
+    let web: Proc | undefined;
+    let worker: Proc | undefined;
+    let nginx: Proc | undefined;
+    let nginxPort = 0;
+    const get = (path: string, headers: Record<string, string> = BEHIND_TLS): Promise<HttpResponse> => httpGet(nginxPort, path, { Host: scenario.host, ...headers });
+
+    const ensureWorker = async (): Promise<Proc> => {
+      if (!app.pg.proc || !app.pg.proc.alive()) throw new Error('Postgres is not running (an earlier step failed): the worker cannot start.');
+      if (!worker || worker.exited) {
+        worker = app.startService('celery_worker');
+        await worker.waitFor(/celery@\S+ ready\./, 60_000);
+      }
+      return worker;
+    };
+
+    before(async function () {
+      this.timeout(120_000);
+      if (!existsSync(PROD_GENERATOR)) {
+        throw new Error(`PENDING: the production part of the runtime tier needs the prod sub-generator (src/generators/prod, built to ${PROD_GENERATOR}); it does not exist yet.`);
+      }
+      await requireFreePort(GUNICORN_PORT, 'gunicorn (`--bind 0.0.0.0:8000` in compose/production/django/start)');
+      await app.generate();
+      // What the image holds and the volumes mount: the folders of static files and uploads.
+      mkdirSync(join(app.project, 'staticfiles'), { recursive: true });
+      mkdirSync(join(app.project, 'mediafiles'), { recursive: true });
+      await app.redis.start();
+      if (!scenario.lateDatabase) await app.startDatabase();
+    });
+
+    after(async function () {
+      this.timeout(120_000);
+      const problems = await app.stop();
+      if (problems.length > 0) throw new Error(problems.join('\n'));
+    });
+
+    it('gives web, worker, beat and Flower the .env/.prod values, and the db the same credentials from .env/.prod.db', () => {
+      const { db, user } = scenario.expected;
+      expect(app.credentials).to.include({ db, user });
+      expect(app.credentials.password).to.match(/^\S{16,}$/);
+      for (const service of ['web', 'celery_worker', 'celery_beat', 'flower']) {
+        const env = app.env(service);
+        expect(env.DEBUG, service).to.equal('0');
+        expect(env.SQL_DATABASE, service).to.equal(db);
+        expect(env.SQL_USER, service).to.equal(user);
+        expect(env.SQL_PASSWORD, service).to.equal(app.credentials.password);
+      }
+    });
+
+    it(`entrypoint: ${scenario.lateDatabase ? 'waits while Postgres is down, then ' : ''}runs \`manage.py migrate --noinput\` (as \`compose run --rm web\` in the README)`, async function () {
+      this.timeout(120_000);
+      const migrate = app.startService('web', 'web run migrate', {}, ['python', 'manage.py', 'migrate', '--noinput']);
+      if (scenario.lateDatabase) {
+        await waitUntil('the entrypoint to report waiting three times', () => migrate.count(/Waiting for PostgreSQL/) >= 3, 30_000, () => migrate.describe());
+        expect(migrate.output).not.to.match(/PostgreSQL is available|Applying/);
+        await app.startDatabase();
+      }
+      await migrate.waitForExit(90_000);
+      expect(migrate.exitCode, migrate.describe()).to.equal(0);
+      expect(migrate.output).to.match(/PostgreSQL is available[\s\S]*Applying auth\.0001_initial\.\.\. OK/);
+      expect(Number(app.pg.query(app.credentials, 'SELECT count(*) FROM django_migrations'))).to.be.greaterThan(10);
+    });
+
+    it('start: collects the static files into STATIC_ROOT, then runs gunicorn on port 8000', async function () {
+      this.timeout(120_000);
+      web = app.startService('web');
+      await web.waitFor(/static files? copied to/, 60_000);
+      await web.waitFor(/Listening at: http:\/\/0\.0\.0\.0:8000/, 60_000);
+      await web.waitFor(/Booting worker with pid/, 30_000);
+      expect(existsSync(join(app.project, 'staticfiles', 'admin', 'css', 'base.css'))).to.equal(true);
+    });
+
+    it("nginx with the generated nginx.conf (upstream at loopback) answers with the app's page through the proxy", async function () {
+      this.timeout(60_000);
+      nginxPort = await freePort();
+      const dir = tempDir('nginx');
+      const generated = readFileSync(join(app.project, 'compose', 'production', 'nginx', 'nginx.conf'), 'utf8');
+      const site = nativeSiteConf(generated, [
+        [/server\s+web:8000\s*;/, `server 127.0.0.1:${GUNICORN_PORT};`],
+        // Flower does not run here (no package); nginx only needs the name to resolve.
+        [/server\s+flower:5555\s*;/, `server 127.0.0.1:${await freePort()};`],
+        [/listen\s+80\s*;/, `listen 127.0.0.1:${nginxPort};`],
+        [/alias\s+\/app\/staticfiles\/\s*;/, `alias ${join(app.project, 'staticfiles')}/;`],
+        [/alias\s+\/app\/mediafiles\/\s*;/, `alias ${join(app.project, 'mediafiles')}/;`],
+      ]);
+      writeFileSync(join(dir, 'default.conf'), site);
+      writeFileSync(join(dir, 'nginx.conf'), mainConf(dir, join(dir, 'default.conf')));
+      nginx = start('nginx', '/usr/sbin/nginx', ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], { cwd: dir, env: { PATH: '/usr/sbin:/usr/bin:/bin' }, stopSignal: 'SIGQUIT' });
+      app.procs.push(nginx);
+      const page = await waitUntil('nginx to answer', () => get('/').catch(() => undefined), 20_000, () => `${nginx!.describe()}\n${web?.describe() ?? ''}`);
+      expect(page.status, page.body.slice(0, 500)).to.equal(200);
+      expect(page.body).to.contain(`<h1>${scenario.expected.name}</h1>`);
+      expect(String(page.headers.server)).to.match(/^nginx/);
+      expect(web!.alive(), 'gunicorn is running').to.equal(true);
+    });
+
+    it('nginx serves a collected static file (admin/css/base.css) and an upload from disk', async () => {
+      const css = await get('/static/admin/css/base.css');
+      expect(css.status).to.equal(200);
+      expect(css.headers['content-type']).to.match(/^text\/css/);
+      expect(css.body).to.equal(readFileSync(join(app.project, 'staticfiles', 'admin', 'css', 'base.css'), 'utf8'));
+      writeFileSync(join(app.project, 'mediafiles', 'hello.txt'), 'an upload\n');
+      const media = await get('/media/hello.txt');
+      expect(media.status).to.equal(200);
+      expect(media.body).to.equal('an upload\n');
+    });
+
+    it('DEBUG is off: a missing page gives the plain 404, not the debug page', async () => {
+      const missing = await get('/no-such-page/');
+      expect(missing.status).to.equal(404);
+      expect(missing.body).to.contain('<h1>Not Found</h1>');
+      expect(missing.body).not.to.match(/DEBUG = True|Page not found \(404\)|URLconf/);
+    });
+
+    it('redirects plain HTTP to HTTPS unless the proxy in front says X-Forwarded-Proto: https', async () => {
+      const plain = await get('/', {});
+      expect(plain.status).to.equal(301);
+      expect(plain.headers.location).to.equal(`https://${scenario.host}/`);
+      const secure = await get('/');
+      expect(secure.headers['strict-transport-security']).to.match(/max-age=\d+/);
+    });
+
+    it("Flower's start script: waits for a worker to answer `inspect ping`, then runs `celery flower` with its login, which fails here (Flower has no Debian package)", async function () {
+      this.timeout(120_000);
+      if (worker) await worker.stop();
+      const flower = app.startService('flower');
+      await waitUntil('Flower to wait for a worker twice', () => flower.count(/Waiting for a Celery worker/) >= 2, 60_000, () => flower.describe());
+      expect(flower.output).not.to.contain('A Celery worker is available');
+      await ensureWorker();
+      await flower.waitFor(/A Celery worker is available/, 60_000);
+      await flower.waitForExit(30_000);
+      expect(flower.exitCode, flower.describe()).to.not.equal(0);
+      expect(flower.output).to.match(/No such command 'flower'/);
+    });
+
+    it('worker: divide.delay(1, 2) returns 0.5, and Redis holds celery-task-meta-<id> with SUCCESS and 0.5', async () => {
+      const proc = await ensureWorker();
+      const id = app.sendDivide(1, 2);
+      expect(app.resultOf(id, 30)).to.equal(0.5);
+      await proc.waitFor(new RegExp(`Task \\S+\\.divide\\[${id}\\] succeeded in [\\d.]+s: 0\\.5`), 10_000);
+      expect(app.redis.taskMeta(id)).to.include({ status: 'SUCCESS', result: 0.5, task_id: id });
+    });
+
+    it('beat: sends polls.tasks.heartbeat every CELERY_HEARTBEAT_SECONDS (1 s here), and the worker runs it', async () => {
+      const proc = await ensureWorker();
+      const from = proc.output.length;
+      const beat = app.startService('celery_beat');
+      try {
+        await beat.waitFor(/Sending due task heartbeat \(polls\.tasks\.heartbeat\)/, 30_000);
+        const match = await proc.waitFor(/Task polls\.tasks\.heartbeat\[([0-9a-f-]+)\] succeeded/, 30_000, from, [beat]);
+        expect(app.redis.taskMeta(match[1])?.status).to.equal('SUCCESS');
+      } finally {
+        await beat.stop();
+      }
+    });
+  });
+}

@@ -1,0 +1,635 @@
+// The runtime tier's machinery: the real tools, free loopback ports, processes started
+// in their own process groups (and always stopped by process group), a real Postgres
+// and Redis, the environment Compose would give a service, and small HTTP/Redis probes.
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../helpers.js';
+
+export const TOOLS = join(ROOT, '.cache', 'tools');
+export const TOOLS_BIN = join(TOOLS, 'bin');
+export const PG_BIN = pgBin();
+export const DOCKER_COMPOSE = join(TOOLS_BIN, 'docker-compose');
+
+function pgBin(): string {
+  const preferred = '/usr/lib/postgresql/15/bin';
+  if (existsSync(join(preferred, 'postgres'))) return preferred;
+  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
+  const found = versions.map(v => `/usr/lib/postgresql/${v}/bin`).find(dir => existsSync(join(dir, 'postgres')));
+  return found ?? preferred;
+}
+
+/** Runs scripts/install-tools.sh (idempotent: a few seconds once everything is there). */
+export function installTools(): void {
+  const run = spawnSync('bash', [join(ROOT, 'scripts', 'install-tools.sh')], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 540_000 });
+  if (run.status !== 0) {
+    throw new Error(`scripts/install-tools.sh failed (status ${run.status}):\n${tail(run.stdout + run.stderr, 40)}`);
+  }
+}
+
+export function tail(text: string, lines = 30): string {
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** A timeout for a race: it does not keep the process alive once the race is decided. */
+const raceTimer = (ms: number) => new Promise(resolve => setTimeout(resolve, ms).unref());
+
+/** Polls `check` until it returns a truthy value; fails with `what` and `detail()` after `timeoutMs`. */
+export async function waitUntil<T>(what: string, check: () => T | Promise<T>, timeoutMs: number, detail: () => string = () => '', intervalMs = 200): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? `\nlast error: ${lastError.message}` : '';
+      throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what}.${why}\n${detail()}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Temporary folders: every folder the tier creates is registered, removed at the end, and
+// used to find stray processes (command line or working folder inside one of them).
+
+const tempDirs = new Set<string>();
+let runtimeRoot: string | undefined;
+
+/** The tier's own temporary root (created on first use). */
+export function runtimeDir(): string {
+  if (!runtimeRoot) {
+    runtimeRoot = mkdtempSync(join(tmpdir(), 'dc-runtime-'));
+    // Postgres runs as nobody, which must reach its folder below this one.
+    chmodSync(runtimeRoot, 0o755);
+    tempDirs.add(runtimeRoot);
+  }
+  return runtimeRoot;
+}
+
+/** A new folder under the tier's root. */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(runtimeDir(), `${prefix}-`));
+}
+
+/** Registers a folder created elsewhere (a generated project) for cleanup and leak checks. */
+export function trackDir(folder: string): string {
+  tempDirs.add(folder);
+  return folder;
+}
+
+export function trackedDirs(): string[] {
+  return [...tempDirs];
+}
+
+export function removeTrackedDirs(): void {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+  runtimeRoot = undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes
+
+/** Where a process stands in the kernel's process table (zombies are not alive). */
+interface ProcInfo {
+  pid: number;
+  state: string;
+  ppid: number;
+  pgrp: number;
+}
+
+function procInfo(pid: number): ProcInfo | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pid, state: fields[0], ppid: Number(fields[1]), pgrp: Number(fields[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+export function allProcesses(): ProcInfo[] {
+  return readdirSync('/proc')
+    .filter(name => /^\d+$/.test(name))
+    .map(name => procInfo(Number(name)))
+    .filter((info): info is ProcInfo => info !== undefined && info.state !== 'Z');
+}
+
+/** Live (non-zombie) members of a process group. */
+export function groupMembers(pgid: number): number[] {
+  return allProcesses()
+    .filter(info => info.pgrp === pgid)
+    .map(info => info.pid);
+}
+
+export function childrenOf(pid: number): number[] {
+  return allProcesses()
+    .filter(info => info.ppid === pid)
+    .map(info => info.pid);
+}
+
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+function workingDir(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return '';
+  }
+}
+
+/** Processes (other than this one) whose command line or working folder lies in one of `dirs`. */
+export function processesUsing(dirs: string[]): string[] {
+  if (dirs.length === 0) return [];
+  return allProcesses()
+    .filter(info => info.pid !== process.pid)
+    .flatMap(info => {
+      const cmd = commandLine(info.pid);
+      const cwd = workingDir(info.pid);
+      const hit = dirs.find(dir => cmd.includes(dir) || cwd === dir || cwd.startsWith(`${dir}/`));
+      return hit ? [`pid ${info.pid} (${cmd || '?'}, cwd ${cwd || '?'})`] : [];
+    });
+}
+
+/** Kills (SIGKILL, by PID) every process found by `processesUsing(dirs)`; returns what it found. */
+export async function killStrays(dirs: string[]): Promise<string[]> {
+  const strays = processesUsing(dirs);
+  for (const stray of strays) {
+    try {
+      process.kill(Number(/^pid (\d+)/.exec(stray)![1]), 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (strays.length > 0) await waitUntil('stray processes to die', () => processesUsing(dirs).length === 0, 5_000);
+  return strays;
+}
+
+export interface StartOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Run as this user and group id (postgres refuses to run as root). */
+  uid?: number;
+  gid?: number;
+  /** The signal that asks for a clean stop; SIGKILL follows after `stopTimeoutMs`. */
+  stopSignal?: NodeJS.Signals;
+  stopTimeoutMs?: number;
+}
+
+/** A process started in its own process group, its output (stdout and stderr) kept. */
+export class Proc {
+  readonly pgid: number;
+  output = '';
+  exitCode: number | null = null;
+  exitSignal: NodeJS.Signals | null = null;
+  exited = false;
+  readonly exitPromise: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    readonly options: StartOptions,
+  ) {
+    if (child.pid === undefined) throw new Error(`${name} did not start`);
+    this.pgid = child.pid;
+    const keep = (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exitPromise = new Promise(resolve => {
+      child.on('close', (code, signal) => {
+        this.exitCode = code;
+        this.exitSignal = signal;
+        this.exited = true;
+        resolve();
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.pgid;
+  }
+
+  /** Whether any process of its group is still alive. */
+  alive(): boolean {
+    return groupMembers(this.pgid).length > 0;
+  }
+
+  describe(lines = 40): string {
+    const status = this.exited ? `exited (code ${this.exitCode}, signal ${this.exitSignal})` : 'running';
+    return `--- ${this.name} [pgid ${this.pgid}, ${status}], last output:\n${tail(this.output, lines)}\n---`;
+  }
+
+  count(pattern: RegExp): number {
+    return [...this.output.matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))].length;
+  }
+
+  /** Waits until the output (from `from` on) matches; fails early when the process ends without it. */
+  async waitFor(pattern: RegExp, timeoutMs: number, from = 0, others: Proc[] = []): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = this.output.slice(from).match(pattern);
+      if (match) return match;
+      if (this.exited) {
+        throw new Error(`${this.name} ended before its output matched ${pattern}.\n${this.describe()}${others.map(o => `\n${o.describe()}`).join('')}`);
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${this.name} to print ${pattern}.\n${this.describe()}${others.map(o => `\n${o.describe()}`).join('')}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  /** Waits for the process to end by itself. */
+  async waitForExit(timeoutMs: number): Promise<void> {
+    await Promise.race([
+      this.exitPromise,
+      raceTimer(timeoutMs).then(() => {
+        if (!this.exited) throw new Error(`${this.name} is still running after ${timeoutMs / 1000} s.\n${this.describe()}`);
+      }),
+    ]);
+  }
+
+  /** Sends a signal to the whole process group. */
+  signalGroup(signal: NodeJS.Signals): void {
+    try {
+      process.kill(-this.pgid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+
+  /** Stops the whole process group: the stop signal, then SIGKILL; fails if anything survives. */
+  async stop(): Promise<void> {
+    if (this.alive()) {
+      this.signalGroup(this.options.stopSignal ?? 'SIGTERM');
+      const deadline = Date.now() + (this.options.stopTimeoutMs ?? 10_000);
+      while (this.alive() && Date.now() < deadline) await sleep(100);
+    }
+    if (this.alive()) {
+      this.signalGroup('SIGKILL');
+      const deadline = Date.now() + 5_000;
+      while (this.alive() && Date.now() < deadline) await sleep(100);
+    }
+    if (this.alive()) {
+      throw new Error(`${this.name}: process group ${this.pgid} still has ${groupMembers(this.pgid).join(', ')} after SIGKILL`);
+    }
+    if (!this.exited) await Promise.race([this.exitPromise, raceTimer(2_000)]);
+    this.saveLog();
+  }
+
+  /** With RUNTIME_LOGS=<folder>, keeps the output of every process there (for a look afterwards). */
+  saveLog(): void {
+    const folder = process.env.RUNTIME_LOGS;
+    if (!folder) return;
+    mkdirSync(folder, { recursive: true });
+    const label = this.name.split(' (')[0].replace(/[^\w.-]+/g, '_');
+    writeFileSync(join(folder, `${String(this.pgid).padStart(7, '0')}-${label}.log`), `${this.name}\n\n${this.output}`);
+  }
+
+  /** Kills the whole group at once, as a crash or `docker kill` would. */
+  async kill(): Promise<void> {
+    this.signalGroup('SIGKILL');
+    await waitUntil(`${this.name} to die`, () => !this.alive(), 5_000);
+    this.saveLog();
+  }
+}
+
+const started: Proc[] = [];
+
+/** Every process group the tier started (stopped or not). */
+export function startedProcesses(): readonly Proc[] {
+  return started;
+}
+
+/** Starts a command detached (its own process group), keeping its output. */
+export function start(name: string, command: string, args: string[], options: StartOptions = {}): Proc {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    uid: options.uid,
+    gid: options.gid,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc = new Proc(name, child, options);
+  started.push(proc);
+  return proc;
+}
+
+/** Stops every process group still alive; collects failures instead of giving up early. */
+export async function stopAll(procs: readonly Proc[] = started): Promise<string[]> {
+  const problems: string[] = [];
+  for (const proc of [...procs].reverse()) {
+    try {
+      await proc.stop();
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  return problems;
+}
+
+// If mocha itself is interrupted, no detached group may outlive it.
+function killEverythingNow(): void {
+  for (const proc of started) {
+    try {
+      process.kill(-proc.pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+process.once('exit', killEverythingNow);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killEverythingNow();
+    removeTrackedDirs();
+    process.exit(130);
+  });
+}
+
+/** Runs a command to completion (no shell); output as text. */
+export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; uid?: number; gid?: number; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
+  return spawnSync(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    input: options.input,
+    uid: options.uid,
+    gid: options.gid,
+    encoding: 'utf8',
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    timeout: options.timeoutMs ?? 120_000,
+    killSignal: 'SIGKILL',
+  });
+}
+
+/** Like `run`, but fails with the command's output unless it exits with 0. */
+export function runOk(command: string, args: string[], options: Parameters<typeof run>[2] = {}): string {
+  const result = run(command, args, options);
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed (status ${result.status}, signal ${result.signal}${result.error ? `, ${result.error.message}` : ''}):\n${tail(result.stdout + result.stderr, 40)}`);
+  }
+  return result.stdout;
+}
+
+// ---------------------------------------------------------------------------------------
+// Ports
+
+/** A port that nothing listens on at `host` right now (the kernel picks it). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether a port can be bound at `host` (0.0.0.0 covers every IPv4 address). */
+export function portIsFree(port: number, host = '0.0.0.0'): Promise<boolean> {
+  return new Promise(resolve => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Fails loudly when a fixed port the generated scripts bind is taken on this machine. */
+export async function requireFreePort(port: number, who: string): Promise<void> {
+  if (!(await portIsFree(port))) {
+    throw new Error(
+      `Port ${port} is in use on this machine, but ${who} binds it (the port is fixed in the generated script, as in its container). Stop whatever listens on ${port} (\`ss -ltnp 'sport = :${port}'\`) and run the tier again.`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One GET on 127.0.0.1 with the given headers (Host included), no redirects followed. */
+export function httpGet(port: number, path: string, headers: Record<string, string> = {}, timeoutMs = 5_000): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers, timeout: timeoutMs }, res => {
+      const chunks: Buffer[] = [];
+      res.on('data', chunk => chunks.push(chunk as Buffer));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} on port ${port} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Compose: the environment a service gets
+
+/** Compose's resolved config of a project (`docker-compose config --format json`). */
+export function composeConfig(project: string, files: string[] = ['docker-compose.yml']): ComposeConfig {
+  const args = [...files.flatMap(file => ['-f', file]), 'config', '--format', 'json'];
+  // No outside variable may leak into the interpolation: only what Compose always has.
+  const out = runOk(DOCKER_COMPOSE, args, { cwd: project, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project } });
+  return JSON.parse(out) as ComposeConfig;
+}
+
+export interface ComposeService {
+  environment?: Record<string, string | null>;
+  command?: string[] | string | null;
+  entrypoint?: string[] | string | null;
+  ports?: { target: number; published?: string }[];
+  volumes?: { type: string; source?: string; target: string }[];
+}
+
+export interface ComposeConfig {
+  services: Record<string, ComposeService>;
+}
+
+/**
+ * The environment a service's container gets, as Compose resolved it. `config` prints a
+ * literal `$` as `$$` (so its output stays valid Compose input): un-escape it.
+ */
+export function serviceEnvironment(config: ComposeConfig, service: string): Record<string, string> {
+  const svc = config.services[service];
+  if (!svc) throw new Error(`No service "${service}" in the Compose config (services: ${Object.keys(config.services).join(', ')})`);
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(svc.environment ?? {})) {
+    if (value !== null) env[key] = value.replaceAll('$$', '$');
+  }
+  return env;
+}
+
+/** The PATH the generated scripts run with: the tool wrappers (python, celery, gunicorn) first. */
+export function scriptPath(): string {
+  return [TOOLS_BIN, PG_BIN, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':');
+}
+
+/**
+ * A container-like environment for the generated scripts: nothing from the test's own
+ * environment but PATH/HOME/locale, what the Dockerfile sets, then the service's
+ * environment, then the test's overrides (loopback hosts and ports).
+ */
+export function scriptEnvironment(service: Record<string, string>, overrides: Record<string, string>, home: string): NodeJS.ProcessEnv {
+  return {
+    PATH: scriptPath(),
+    HOME: home,
+    LANG: 'C.UTF-8',
+    // From the generated Dockerfile's ENV.
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+    ...service,
+    ...overrides,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Postgres
+
+/** Postgres refuses to run as root: as root, run it as nobody; otherwise as this user. */
+const NOBODY = 65534;
+const POSTGRES_USER_IDS: { uid?: number; gid?: number } = process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
+
+export interface PostgresCredentials {
+  db: string;
+  user: string;
+  password: string;
+}
+
+/** A throwaway Postgres cluster on 127.0.0.1:`port` (as `nobody` when the tier runs as root), its data in a temp folder. */
+export class Postgres {
+  readonly dir: string;
+  proc?: Proc;
+
+  constructor(readonly port: number) {
+    this.dir = tempDir('postgres');
+    if (POSTGRES_USER_IDS.uid !== undefined) chownSync(this.dir, NOBODY, NOBODY);
+  }
+
+  private asNobody(command: string, args: string[], input?: string): string {
+    return runOk(join(PG_BIN, command), args, {
+      cwd: this.dir,
+      ...POSTGRES_USER_IDS,
+      input,
+      env: { PATH: scriptPath(), HOME: this.dir, LC_ALL: 'C', PGTZ: 'UTC' },
+    });
+  }
+
+  /**
+   * As the postgres image does from POSTGRES_*: initdb, start the server, create the role
+   * (a superuser, with the password) and its database. The values go to psql as variables
+   * (:"ident" and :'literal' quote them), never pasted into SQL.
+   */
+  async start(credentials: PostgresCredentials): Promise<void> {
+    const data = join(this.dir, 'data');
+    this.asNobody('initdb', ['--pgdata', data, '--username', 'runtime_bootstrap', '--auth-local', 'trust', '--auth-host', 'scram-sha-256', '--encoding', 'UTF8', '--locale', 'C', '--no-sync']);
+    this.proc = start(
+      'postgres',
+      join(PG_BIN, 'postgres'),
+      ['-D', data, '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${this.dir}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      { cwd: this.dir, ...POSTGRES_USER_IDS, env: { PATH: scriptPath(), HOME: this.dir, LC_ALL: 'C' }, stopSignal: 'SIGINT' },
+    );
+    await waitUntil('Postgres to accept connections on its socket', () => run(join(PG_BIN, 'pg_isready'), ['-h', this.dir, '-p', String(this.port)]).status === 0, 30_000, () => this.proc!.describe());
+    const sql = [
+      'CREATE ROLE :"user" WITH LOGIN SUPERUSER PASSWORD :\'password\';',
+      'SELECT :\'db\' <> \'postgres\' AS create_db \\gset',
+      '\\if :create_db',
+      'CREATE DATABASE :"db" OWNER :"user";',
+      '\\endif',
+    ].join('\n');
+    this.asNobody(
+      'psql',
+      ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', this.dir, '-p', String(this.port), '-U', 'runtime_bootstrap', '-d', 'postgres', '-v', `user=${credentials.user}`, '-v', `password=${credentials.password}`, '-v', `db=${credentials.db}`, '-f', '-'],
+      sql,
+    );
+  }
+
+  /** Runs SQL over TCP as the project's role, with its password (as the app connects). */
+  query(credentials: PostgresCredentials, sql: string): string {
+    return runOk(join(PG_BIN, 'psql'), ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(this.port), '-U', credentials.user, '-d', credentials.db, '-c', sql], {
+      env: { PATH: scriptPath(), HOME: this.dir, PGPASSWORD: credentials.password, PGCONNECT_TIMEOUT: '5' },
+    }).trim();
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Redis
+
+export class Redis {
+  readonly dir: string;
+  proc?: Proc;
+
+  constructor(readonly port: number) {
+    this.dir = tempDir('redis');
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}/0`;
+  }
+
+  /** Starts redis-server on 127.0.0.1:`port`, no persistence, and waits for PONG. */
+  async start(): Promise<void> {
+    this.proc = start('redis-server', 'redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no'], {
+      cwd: this.dir,
+      env: { PATH: scriptPath(), HOME: this.dir },
+    });
+    await waitUntil('Redis to answer PING', () => this.cli('PING') === 'PONG', 15_000, () => this.proc!.describe());
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop();
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** One redis-cli command; its raw reply. */
+  cli(...args: string[]): string {
+    return runOk('redis-cli', ['-h', '127.0.0.1', '-p', String(this.port), '--raw', ...args], { env: { PATH: scriptPath(), HOME: this.dir }, timeoutMs: 10_000 }).replace(/\n$/, '');
+  }
+
+  /** Celery's stored result of a task (celery-task-meta-<id>), parsed; undefined while absent. */
+  taskMeta(id: string): { status: string; result: unknown; task_id: string } | undefined {
+    const raw = this.cli('GET', `celery-task-meta-${id}`);
+    return raw === '' ? undefined : JSON.parse(raw);
+  }
+}
+
+/** Writes a file, creating its folder. */
+export function writeFile(path: string, content: string): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, content);
+}
