@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
 import { RuntimeProject } from './project.js';
-import { freePort, httpGet, type HttpResponse, type Proc, requireFreePort, start, tempDir, waitUntil } from './support.js';
+import { httpGet, type HttpResponse, type Proc, requireFreePort, waitUntil } from './support.js';
 
 /** gunicorn's port: fixed in compose/production/django/start (as in its container). */
 const GUNICORN_PORT = 8000;
@@ -50,43 +50,6 @@ const SCENARIOS: Scenario[] = [
     lateDatabase: false,
   },
 ];
-
-/**
- * The generated site conf made runnable here: gunicorn and Flower upstreams at loopback,
- * nginx on a free loopback port, the volumes' paths at the project's folders. Every
- * replaced line must be there, so a change in the template is noticed.
- */
-function nativeSiteConf(conf: string, replacements: [RegExp, string][]): string {
-  let out = conf;
-  for (const [pattern, value] of replacements) {
-    if (!pattern.test(out)) throw new Error(`The generated nginx.conf has no line matching ${pattern}; this test (and probably the Compose setup) needs updating.`);
-    out = out.replace(pattern, value);
-  }
-  return out;
-}
-
-/** The nginx image's main nginx.conf (worker count, mime types, conf.d include), with every path in a temp folder. */
-function mainConf(dir: string, site: string): string {
-  return `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log stderr notice;
-events { worker_connections 1024; }
-http {
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log ${dir}/access.log;
-    sendfile on;
-    keepalive_timeout 65;
-    client_body_temp_path ${dir}/client_body;
-    proxy_temp_path ${dir}/proxy;
-    fastcgi_temp_path ${dir}/fastcgi;
-    uwsgi_temp_path ${dir}/uwsgi;
-    scgi_temp_path ${dir}/scgi;
-    include ${site};
-}
-`;
-}
 
 for (const scenario of SCENARIOS) {
   describe(`The production variant run natively (${scenario.title})`, function () {
@@ -165,21 +128,7 @@ for (const scenario of SCENARIOS) {
 
     it("nginx with the generated nginx.conf (upstream at loopback) answers with the app's page through the proxy", async function () {
       this.timeout(60_000);
-      nginxPort = await freePort();
-      const dir = tempDir('nginx');
-      const generated = readFileSync(join(app.project, 'compose', 'production', 'nginx', 'nginx.conf'), 'utf8');
-      const site = nativeSiteConf(generated, [
-        [/server\s+web:8000\s*;/, `server 127.0.0.1:${GUNICORN_PORT};`],
-        // Flower does not run here (no package); nginx only needs the name to resolve.
-        [/server\s+flower:5555\s*;/, `server 127.0.0.1:${await freePort()};`],
-        [/listen\s+80\s*;/, `listen 127.0.0.1:${nginxPort};`],
-        [/alias\s+\/app\/staticfiles\/\s*;/, `alias ${join(app.project, 'staticfiles')}/;`],
-        [/alias\s+\/app\/mediafiles\/\s*;/, `alias ${join(app.project, 'mediafiles')}/;`],
-      ]);
-      writeFileSync(join(dir, 'default.conf'), site);
-      writeFileSync(join(dir, 'nginx.conf'), mainConf(dir, join(dir, 'default.conf')));
-      nginx = start('nginx', '/usr/sbin/nginx', ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], { cwd: dir, env: { PATH: '/usr/sbin:/usr/bin:/bin' }, stopSignal: 'SIGQUIT' });
-      app.procs.push(nginx);
+      ({ proc: nginx, port: nginxPort } = await app.startNginx(GUNICORN_PORT));
       const page = await waitUntil('nginx to answer', () => get('/').catch(() => undefined), 20_000, () => `${nginx!.describe()}\n${web?.describe() ?? ''}`);
       expect(page.status, page.body.slice(0, 500)).to.equal(200);
       expect(page.body).to.contain(`<h1>${scenario.expected.name}</h1>`);

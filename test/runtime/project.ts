@@ -62,6 +62,43 @@ function readDockerfile(path: string): ImageScripts {
   return { copies, entrypoint, workdir };
 }
 
+/**
+ * The generated site conf made runnable here: gunicorn and Flower upstreams at loopback,
+ * nginx on a free loopback port, the volumes' paths at the project's folders. Every
+ * replaced line must be there, so a change in the template is noticed.
+ */
+function nativeSiteConf(conf: string, replacements: [RegExp, string][]): string {
+  let out = conf;
+  for (const [pattern, value] of replacements) {
+    if (!pattern.test(out)) throw new Error(`The generated nginx.conf has no line matching ${pattern}; this test (and probably the Compose setup) needs updating.`);
+    out = out.replace(pattern, value);
+  }
+  return out;
+}
+
+/** The nginx image's main nginx.conf (worker count, mime types, conf.d include), with every path in a temp folder. */
+function mainConf(dir: string, site: string): string {
+  return `worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log stderr notice;
+events { worker_connections 1024; }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log ${dir}/access.log;
+    sendfile on;
+    keepalive_timeout 65;
+    client_body_temp_path ${dir}/client_body;
+    proxy_temp_path ${dir}/proxy;
+    fastcgi_temp_path ${dir}/fastcgi;
+    uwsgi_temp_path ${dir}/uwsgi;
+    scgi_temp_path ${dir}/scgi;
+    include ${site};
+}
+`;
+}
+
 export class RuntimeProject {
   run!: Run;
   project = '';
@@ -200,6 +237,34 @@ export class RuntimeProject {
       (timeoutS + 30) * 1000,
     );
     return JSON.parse(out.trim().split('\n').pop()!);
+  }
+
+  /**
+   * nginx with the generated nginx.conf, as the image includes it, made runnable here:
+   * the web upstream at `webPort` on loopback, nginx on a free loopback port, the
+   * volumes' paths at the project's folders.
+   */
+  async startNginx(webPort: number): Promise<{ proc: Proc; port: number }> {
+    const port = await freePort();
+    const dir = tempDir('nginx');
+    const generated = readFileSync(join(this.project, 'compose', 'production', 'nginx', 'nginx.conf'), 'utf8');
+    const site = nativeSiteConf(generated, [
+      [/server\s+web:8000\s*;/, `server 127.0.0.1:${webPort};`],
+      // Flower does not run here (no package); nginx only needs the name to resolve.
+      [/server\s+flower:5555\s*;/, `server 127.0.0.1:${await freePort()};`],
+      [/listen\s+80\s*;/, `listen 127.0.0.1:${port};`],
+      [/alias\s+\/app\/staticfiles\/\s*;/, `alias ${join(this.project, 'staticfiles')}/;`],
+      [/alias\s+\/app\/mediafiles\/\s*;/, `alias ${join(this.project, 'mediafiles')}/;`],
+    ]);
+    writeFileSync(join(dir, 'default.conf'), site);
+    writeFileSync(join(dir, 'nginx.conf'), mainConf(dir, join(dir, 'default.conf')));
+    const proc = start('nginx', '/usr/sbin/nginx', ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
+      cwd: dir,
+      env: { PATH: '/usr/sbin:/usr/bin:/bin' },
+      stopSignal: 'SIGQUIT',
+    });
+    this.procs.push(proc);
+    return { proc, port };
   }
 
   async startDatabase(): Promise<void> {
