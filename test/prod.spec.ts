@@ -148,7 +148,9 @@ describe('yo django-celery --defaults --prod', () => {
     const flower = read(project, 'compose/production/django/celery/flower/start');
     expect(flower).to.contain('celery -A django_celery_example inspect ping');
     expect(flower).to.match(/until worker_ready; do\n[^\n]*\n {2}sleep 0\.\d\ndone/);
-    expect(flower).to.contain('export FLOWER_BASIC_AUTH="${CELERY_FLOWER_USER}:${CELERY_FLOWER_PASSWORD}"');
+    expect(flower).to.contain(
+      'export FLOWER_BASIC_AUTH="${CELERY_FLOWER_USER:?is empty: set it in .env/.prod}:${CELERY_FLOWER_PASSWORD:?is empty: set it in .env/.prod}"',
+    );
     expect(flower).to.match(
       /\nexec celery -A django_celery_example --broker="\$\{CELERY_BROKER\}" flower --port=5555 --url_prefix=flower\n$/,
     );
