@@ -167,6 +167,21 @@ describe('create-django-celery (the package\'s own entry point)', function () {
     expect(readFileSync(requirements, 'utf8')).not.to.contain('my-package');
   });
 
+  it('adds production to a project without a terminal or --force, rewriting only files nobody edited', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cli-'));
+    expect(cli(['--defaults'], cwd).status).to.equal(0);
+    const project = join(cwd, 'django_celery_example');
+    const prod = cli(['prod', '--defaults'], project);
+    expect(prod.status, prod.stderr).to.equal(0);
+    expect(readFileSync(join(project, 'requirements.txt'), 'utf8')).to.contain('gunicorn==');
+    expect(existsSync(join(project, 'docker-compose.prod.yml'))).to.equal(true);
+    const again = cli(['prod', '--defaults'], project);
+    expect(again.status, again.stderr).to.equal(0);
+    const log = again.stdout + again.stderr;
+    expect(log).to.match(/^\s*identical docker-compose\.prod\.yml$/m);
+    expect(log).not.to.match(/^\s*(create|force|conflict) (?!\.yo-rc\.json)/m);
+  });
+
   it('refuses an unknown generator with the list of known ones', () => {
     const run = cli(['nope'], tmpdir());
     expect(run.status).to.equal(2);
