@@ -20,6 +20,7 @@ import {
   trackDir,
   TOOLS_BIN,
   type ComposeConfig,
+  waitUntil,
   type PostgresCredentials,
 } from './support.js';
 
@@ -211,6 +212,21 @@ export class RuntimeProject {
     const proc = this.startService(service, `${service} run ${command.join(' ')}`, {}, command);
     await proc.waitForExit(timeoutMs);
     return proc;
+  }
+
+  /**
+   * Flower's start script, as far as it can go here: it waits while no worker answers
+   * `inspect ping`, goes on once `startWorker` has one running, and execs `celery ...
+   * flower`, which fails for want of the package. Returns the finished process.
+   */
+  async flowerUpToCeleryFlower(startWorker: () => Promise<unknown>): Promise<Proc> {
+    const flower = this.startService('flower');
+    await waitUntil('Flower to wait for a worker twice', () => flower.count(/Waiting for a Celery worker/) >= 2, 60_000, () => flower.describe());
+    if (flower.output.includes('A Celery worker is available')) throw new Error(`Flower went on without a worker:\n${flower.describe()}`);
+    await startWorker();
+    await flower.waitFor(/A Celery worker is available/, 60_000);
+    await flower.waitForExit(30_000);
+    return flower;
   }
 
   /** `python manage.py shell -c CODE` in the web service's environment; its stdout. */
