@@ -247,3 +247,34 @@ describe('without a terminal, every combination of given and missing options', f
     }
   });
 });
+
+describe('without a terminal, with production on, every combination of its options', function () {
+  this.timeout(120_000);
+  const asked = answerSpecs('prod');
+  const values: Record<string, string> = { 'nginx-port': '1337', 'allowed-hosts': 'example.com', 'flower-user': 'ops' };
+
+  it(`completes or fails fast naming what is missing, never asking (${2 ** asked.length} combinations)`, async () => {
+    for (let mask = 0; mask < 2 ** asked.length; mask++) {
+      const given = asked.filter((_, bit) => mask & (1 << bit));
+      const missing = asked.filter(answer => !given.includes(answer));
+      const options = Object.fromEntries(given.map(answer => [answer.option, values[answer.option]]));
+      let cwd = '';
+      let error: unknown;
+      try {
+        await runApp({ 'project-name': 'combo', 'web-port': '8010', 'flower-port': '5557', 'postgres-db': 'db', 'postgres-user': 'user', 'postgres-password': 'pw', prod: true, ...options }, {}, folder => {
+          cwd = folder;
+        });
+      } catch (caught) {
+        error = caught;
+      }
+      if (missing.length === 0) {
+        expect(error, `all given: ${String(error)}`).to.equal(undefined);
+        expect(existsSync(join(cwd, 'combo', 'docker-compose.prod.yml'))).to.equal(true);
+      } else {
+        expect(String(error)).to.contain('Standard input is not a terminal');
+        for (const answer of missing) expect(String(error)).to.contain(`--${answer.option}`);
+        expect(readdirSync(cwd), 'nothing written').to.deep.equal([]);
+      }
+    }
+  });
+});
