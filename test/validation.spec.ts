@@ -150,3 +150,21 @@ describe('the answers table', () => {
     }
   });
 });
+
+describe('yo django-celery with an option that clashes with a default', () => {
+  for (const [options, message] of [
+    [{ 'web-port': '5557' }, /The default of --flower-port: Port 5557 is already the web port/],
+    [{ 'web-port': '1337', prod: true }, /The default of --nginx-port: Port 1337 is already the web port/],
+  ] as const) {
+    it(`says which default to change (${JSON.stringify(options)}), and writes nothing`, async () => {
+      let cwd = '';
+      await expectRejection(
+        runApp({ defaults: true, ...options }, {}, folder => {
+          cwd = folder;
+        }),
+        message,
+      );
+      expect(readdirSync(cwd)).to.deep.equal([]);
+    });
+  }
+});

@@ -106,7 +106,7 @@ function validatePassword(value: string, what: string): true | string {
     return `The ${what} is too long: use at most 128 characters.`;
   }
   if (!PRINTABLE.test(value)) {
-    return `The ${what} may hold any printable characters and spaces, but not control characters such as newlines or tabs.`;
+    return `The ${what} may hold letters, digits, punctuation, symbols and ordinary spaces, but not control characters such as newlines or tabs, other kinds of space, or invisible formatting characters.`;
   }
   if (value !== value.trim()) {
     return `The ${what} cannot start or end with a space: such spaces are too easily lost when it is typed elsewhere.`;

@@ -122,7 +122,8 @@ export abstract class BaseGenerator extends Generator {
       } else if (stored[spec.name] !== undefined) {
         this._assign(answers, spec, String(stored[spec.name]), `The stored answer "${spec.name}" in .yo-rc.json`);
       } else if (this.options.defaults || spec.kind === 'option') {
-        (answers as Record<string, AnswerValue>)[spec.name] = spec.default(answers);
+        // A default can clash with an answer given (two ports alike): it is checked too.
+        this._assign(answers, spec, String(spec.default(answers)), `The default of --${spec.option}`);
       } else {
         missing.push(spec);
       }
