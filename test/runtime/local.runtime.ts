@@ -2,8 +2,7 @@
 // start, the Celery worker, beat and Flower start scripts) run natively against a real
 // Postgres and Redis on loopback, with the environment Compose resolves for each service.
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { celeryServiceChecks, TASK_SUCCEEDED } from './celery-checks.js';
 import { RuntimeProject } from './project.js';
 import { childrenOf, httpGet, type Proc, requireFreePort, sleep, waitUntil } from './support.js';
 
@@ -38,7 +37,6 @@ const SCENARIOS: Scenario[] = [
 ];
 
 const TASK_RECEIVED = (id: string) => new RegExp(`Task \\S+\\.divide\\[${id}\\] received`);
-const TASK_SUCCEEDED = (id: string) => new RegExp(`Task \\S+\\.divide\\[${id}\\] succeeded in [\\d.]+s: 0\\.5`);
 
 for (const scenario of SCENARIOS) {
   describe(`The generated project run natively (${scenario.title})`, function () {
@@ -119,39 +117,12 @@ for (const scenario of SCENARIOS) {
       expect(page.body).to.contain(`<h1>${scenario.expected.name}</h1>`);
     });
 
-    it("Flower's start script: waits for a worker to answer `inspect ping`, then runs `celery flower`, which fails here (Flower has no Debian package)", async function () {
-      this.timeout(120_000);
-      if (worker) await worker.stop();
-      const flower = await app.flowerUpToCeleryFlower(ensureWorker);
-      expect(flower.exitCode, flower.describe()).to.not.equal(0);
-      // It got as far as exec'ing Celery with the flower command; only the package is missing.
-      expect(flower.output).to.match(/No such command 'flower'/);
-    });
-
-    it('worker: divide.delay(1, 2) returns 0.5, and Redis holds celery-task-meta-<id> with SUCCESS and 0.5', async () => {
-      const proc = await ensureWorker();
-      const id = app.sendDivide(1, 2);
-      expect(app.resultOf(id, 30)).to.equal(0.5);
-      await proc.waitFor(TASK_SUCCEEDED(id), 10_000);
-      const meta = app.redis.taskMeta(id);
-      expect(meta).to.include({ status: 'SUCCESS', result: 0.5, task_id: id });
-    });
-
-    it('beat: sends polls.tasks.heartbeat every CELERY_HEARTBEAT_SECONDS (1 s here), and the worker runs it', async () => {
-      const proc = await ensureWorker();
-      const from = proc.output.length;
-      const beat = app.startService('celery_beat');
-      try {
-        await beat.waitFor(/Sending due task heartbeat \(polls\.tasks\.heartbeat\)/, 30_000);
-        const match = await proc.waitFor(/Task polls\.tasks\.heartbeat\[([0-9a-f-]+)\] succeeded/, 30_000, from, [beat]);
-        const meta = app.redis.taskMeta(match[1]);
-        expect(meta?.status).to.equal('SUCCESS');
-        expect(meta?.result).to.be.a('number');
-        await waitUntil('beat to send the heartbeat three times', () => beat.count(/Sending due task heartbeat/) >= 3, 15_000, () => beat.describe());
-        expect(existsSync(join(app.project, 'celerybeat-schedule')) || existsSync(join(app.project, 'celerybeat-schedule.db'))).to.equal(true);
-      } finally {
-        await beat.stop();
-      }
+    celeryServiceChecks({
+      app,
+      ensureWorker,
+      stopWorker: async () => {
+        if (worker) await worker.stop();
+      },
     });
 
     it('survives a Redis restart: the worker reconnects and the next task still succeeds', async function () {

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
+import { celeryServiceChecks } from './celery-checks.js';
 import { RuntimeProject } from './project.js';
 import { httpGet, type HttpResponse, type Proc, requireFreePort, waitUntil } from './support.js';
 
@@ -162,34 +163,13 @@ for (const scenario of SCENARIOS) {
       expect(secure.headers['strict-transport-security']).to.match(/max-age=\d+/);
     });
 
-    it("Flower's start script: waits for a worker to answer `inspect ping`, then runs `celery flower` with its login, which fails here (Flower has no Debian package)", async function () {
-      this.timeout(120_000);
-      if (worker) await worker.stop();
-      const flower = await app.flowerUpToCeleryFlower(ensureWorker);
-      expect(flower.exitCode, flower.describe()).to.not.equal(0);
-      // It got as far as exec'ing Celery with the flower command; only the package is missing.
-      expect(flower.output).to.match(/No such command 'flower'/);
-    });
-
-    it('worker: divide.delay(1, 2) returns 0.5, and Redis holds celery-task-meta-<id> with SUCCESS and 0.5', async () => {
-      const proc = await ensureWorker();
-      const id = app.sendDivide(1, 2);
-      expect(app.resultOf(id, 30)).to.equal(0.5);
-      await proc.waitFor(new RegExp(`Task \\S+\\.divide\\[${id}\\] succeeded in [\\d.]+s: 0\\.5`), 10_000);
-      expect(app.redis.taskMeta(id)).to.include({ status: 'SUCCESS', result: 0.5, task_id: id });
-    });
-
-    it('beat: sends polls.tasks.heartbeat every CELERY_HEARTBEAT_SECONDS (1 s here), and the worker runs it', async () => {
-      const proc = await ensureWorker();
-      const from = proc.output.length;
-      const beat = app.startService('celery_beat');
-      try {
-        await beat.waitFor(/Sending due task heartbeat \(polls\.tasks\.heartbeat\)/, 30_000);
-        const match = await proc.waitFor(/Task polls\.tasks\.heartbeat\[([0-9a-f-]+)\] succeeded/, 30_000, from, [beat]);
-        expect(app.redis.taskMeta(match[1])?.status).to.equal('SUCCESS');
-      } finally {
-        await beat.stop();
-      }
+    celeryServiceChecks({
+      app,
+      ensureWorker,
+      stopWorker: async () => {
+        if (worker) await worker.stop();
+      },
+      flowerLogin: ' with its login',
     });
   });
 }
