@@ -114,18 +114,17 @@ export abstract class BaseGenerator extends Generator {
     stored: Partial<Answers>,
   ): Promise<Partial<Answers>> {
     const answers: Partial<Answers> = { ...known };
-    const missing: AnswerSpec[] = [];
+    const missing = this._unanswered(specs, stored);
     for (const spec of specs) {
       const given = this.options[spec.option];
+      if (missing.includes(spec)) continue;
       if (given !== undefined) {
         this._assign(answers, spec, String(given), `--${spec.option}`);
       } else if (stored[spec.name] !== undefined) {
         this._assign(answers, spec, String(stored[spec.name]), `The stored answer "${spec.name}" in .yo-rc.json`);
-      } else if (this.options.defaults || spec.kind === 'option') {
+      } else {
         // A default can clash with an answer given (two ports alike): it is checked too.
         this._assign(answers, spec, String(spec.default(answers)), `The default of --${spec.option}`);
-      } else {
-        missing.push(spec);
       }
     }
     this._assertCanAsk(missing);
