@@ -206,7 +206,9 @@ export abstract class BaseGenerator extends Generator {
 
   /** Composes another generator of this package, handing on the options given to this one. */
   protected async _composeSibling(name: string): Promise<void> {
-    await this.composeWith(fileURLToPath(new URL(`../${name}/index.js`, import.meta.url)), {
+    // `.ts` when run from the sources (the unit tier), `.js` once built.
+    const extension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
+    await this.composeWith(fileURLToPath(new URL(`../${name}/index${extension}`, import.meta.url)), {
       generatorOptions: this._forwardedOptions(),
     });
   }
