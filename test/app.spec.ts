@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import helpers from 'yeoman-test';
-import { APP, expectRejection, fixedSecrets, matchSnapshot, readTree, runApp, treeText } from './helpers.js';
+import { expectRejection, fixedSecrets, matchSnapshot, readTree, runApp, runGenerator, treeText } from './helpers.js';
 
 const read = (folder: string, path: string) => readFileSync(join(folder, path), 'utf8');
 
@@ -222,7 +221,7 @@ describe('SECRET_KEY', () => {
   it('is fresh and random for each project, and never stored in .yo-rc.json', async () => {
     const keys = [];
     for (let i = 0; i < 2; i++) {
-      const result = await helpers.run(APP).withOptions({ defaults: true });
+      const result = await runGenerator('app').withOptions({ defaults: true });
       const project = join(result.cwd, 'django_celery_example');
       const key = /^SECRET_KEY=(.*)$/m.exec(read(project, '.env/.dev-sample'))?.[1];
       expect(key).to.match(/^[A-Za-z0-9_-]{64}$/);
@@ -237,8 +236,7 @@ describe('yo django-celery run again inside a generated project', () => {
   it('regenerates in place from the stored answers without asking, keeping the secret', async () => {
     const first = await runApp({ 'project-name': 'again', 'web-port': '9100', defaults: true });
     const before = readTree(first.project);
-    const second = await helpers
-      .run(APP)
+    const second = await runGenerator('app')
       .withOptions({ secretSource: () => 'a_new_secret_that_must_not_replace_the_old_one' })
       .cd(first.project);
     expect(second.askedQuestions).to.deep.equal([]);
@@ -250,8 +248,7 @@ describe('yo django-celery run again inside a generated project', () => {
     const first = await runApp({ defaults: true });
     writeFileSync(join(first.project, 'requirements.txt'), 'Django==5.2.17\nmy-own-package==1.0\n');
     // The test environment overwrites without asking unless told not to force.
-    const second = await helpers
-      .run(APP, undefined, { force: false })
+    const second = await runGenerator('app', { force: false })
       .withOptions({ secretSource: fixedSecrets, force: false, interactive: true })
       .withAnswers({ action: 'skip' })
       .cd(first.project);
@@ -261,8 +258,7 @@ describe('yo django-celery run again inside a generated project', () => {
 
   it('applies a changed option to the files nobody edited, without asking, and stores it', async () => {
     const first = await runApp({ defaults: true });
-    const second = await helpers
-      .run(APP, undefined, { force: false })
+    const second = await runGenerator('app', { force: false })
       .withOptions({ secretSource: fixedSecrets, 'flower-port': '6000', force: false })
       .cd(first.project);
     expect(second.askedQuestions).to.deep.equal([]);
@@ -285,7 +281,7 @@ describe('yo django-celery next to an existing folder of the same name', () => {
 
   it('regenerates a folder that is one of its projects', async () => {
     const first = await runApp({ defaults: true, 'web-port': '9200' });
-    const again = await helpers.run(APP).withOptions({ secretSource: fixedSecrets, defaults: true }).cd(first.cwd);
+    const again = await runGenerator('app').withOptions({ secretSource: fixedSecrets, defaults: true }).cd(first.cwd);
     expect(again.askedQuestions).to.deep.equal([]);
     expect(read(first.project, 'docker-compose.yml')).to.contain('"9200:8000"');
   });

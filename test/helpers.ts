@@ -1,22 +1,32 @@
-// Shared by the specs: run the compiled generators, read what they wrote, compare
-// with reviewed snapshots, and run the real `yo` as a user would.
+// Shared by the specs: run the generators from their TypeScript sources, read what they
+// wrote, and compare it with reviewed snapshots.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import helpers, { type RunResult } from 'yeoman-test';
 import { expect } from 'chai';
+import AppGenerator from '../src/generators/app/index.js';
+import ProdGenerator from '../src/generators/prod/index.js';
+import { ROOT } from './support/root.js';
 
 // The specs describe runs without a terminal (scripts, CI) unless they pass
 // `interactive`; make that hold when a developer runs them from a terminal too.
 process.stdin.isTTY = false;
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const generatorPath = (name: string) => join(ROOT, 'generators', name, 'index.js');
-export const APP = generatorPath('app');
-export const PROD = generatorPath('prod');
+export { ROOT };
+
+/**
+ * The generators under test, loaded from their sources: yeoman-environment cannot load a
+ * `.ts` path itself, so the class is given with the path it was loaded from (the
+ * generators it composes are then loaded from their sources too).
+ */
+const GENERATORS = { app: AppGenerator, prod: ProdGenerator };
+
+/** `helpers.run` of `yo django-celery` (`app`) or `yo django-celery:prod`, from the sources. */
+export function runGenerator(name: keyof typeof GENERATORS, environmentOptions?: Parameters<typeof helpers.run>[2]) {
+  return helpers.run(GENERATORS[name], { resolved: join(ROOT, 'src', 'generators', name, 'index.ts'), namespace: `django-celery:${name}` }, environmentOptions);
+}
 
 /** Deterministic secrets for snapshots: `test_<NAME>_` padded to 64 characters. */
 export const fixedSecrets = (name: string) => `test_${name}_`.padEnd(64, 'x');
@@ -38,8 +48,7 @@ export async function runApp(
   answers: Record<string, unknown> = {},
   prepare?: (folder: string) => void,
 ): Promise<Run> {
-  const result = await helpers
-    .run(APP)
+  const result = await runGenerator('app')
     .withOptions({ secretSource: fixedSecrets, ...options })
     .withAnswers(answers)
     .inDir(mkdtempSync(join(tmpdir(), 'django-celery-')), folder => prepare?.(folder));
@@ -90,43 +99,6 @@ export function matchSnapshot(name: string, actual: string): void {
   assert.equal(actual, readFileSync(file, 'utf8'), `${relative(ROOT, file)} differs: review the diff, then \`npm run test:update\` if the change is intended.`);
 }
 
-export interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  /** The folder it ran in. */
-  cwd: string;
-}
-
-/**
- * Runs the real `yo` (a devDependency) with stdin closed, in a new folder, finding this
- * package through NODE_PATH as it would find an installed one. yo drops root's rights, so
- * the folder and HOME are writable by anyone.
- */
-export function runYo(args: string[], prepare?: (folder: string) => void): CliResult {
-  const home = mkdtempSync(join(tmpdir(), 'yo-home-'));
-  const modules = join(home, 'node_modules');
-  mkdirSync(modules);
-  symlinkSync(ROOT, join(modules, 'generator-django-celery'));
-  const cwd = join(home, 'work');
-  mkdirSync(cwd);
-  prepare?.(cwd);
-  spawnSync('chmod', ['-R', 'a+rwX', home]);
-  chmodSync(home, 0o777);
-  const run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'yo', 'lib', 'cli.js'), ...args, '--no-insight'], {
-    cwd,
-    env: { ...process.env, HOME: home, NODE_PATH: modules, NO_UPDATE_NOTIFIER: '1', FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr, cwd };
-}
-
-export function removeTree(folder: string): void {
-  rmSync(folder, { recursive: true, force: true });
-}
-
 /** Awaits a run that must fail, and checks its message. */
 export async function expectRejection(promise: Promise<unknown>, message: RegExp): Promise<void> {
   let error: unknown;
@@ -139,3 +111,27 @@ export async function expectRejection(promise: Promise<unknown>, message: RegExp
   expect((error as Error).message).to.match(message);
 }
 
+
+/**
+ * What each prompt's validator answers for the given values (as inquirer calls it before
+ * re-asking), in an interactive run of `name` in `cwd` (a new folder when not given).
+ */
+export async function promptVerdicts(
+  name: keyof typeof GENERATORS,
+  values: Record<string, string>,
+  { answers = {}, options = {}, cwd }: { answers?: Record<string, unknown>; options?: Record<string, unknown>; cwd?: string } = {},
+): Promise<Record<string, unknown>> {
+  const verdicts: Record<string, unknown> = {};
+  const run = runGenerator(name)
+    .withOptions({ interactive: true, secretSource: fixedSecrets, ...options })
+    .withAnswers(answers, {
+      callback(answer: unknown, { question }: { question: { name?: string; validate?: (input: unknown) => unknown } }) {
+        if (question.name && question.name in values && question.validate) {
+          verdicts[question.name] = question.validate(values[question.name]);
+        }
+        return answer;
+      },
+    });
+  await (cwd ? run.cd(cwd) : run);
+  return verdicts;
+}

@@ -1,10 +1,11 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import helpers, { type RunResult } from 'yeoman-test';
+import type { RunResult } from 'yeoman-test';
 import { envValue } from '../src/generators/lib/quoting.js';
-import { expectRejection, fixedSecrets, matchSnapshot, PROD, readTree, runApp, runYo, treeText } from './helpers.js';
+import { expectRejection, fixedSecrets, matchSnapshot, promptVerdicts, readTree, runApp, runGenerator, treeText } from './helpers.js';
+import { PROD_FILES } from './trees.js';
 
 const read = (folder: string, path: string) => readFileSync(join(folder, path), 'utf8');
 
@@ -14,8 +15,7 @@ const read = (folder: string, path: string) => readFileSync(join(folder, path), 
  * without production.
  */
 function runProd(project: string, options: Record<string, unknown> = {}, answers: Record<string, unknown> = {}): Promise<RunResult> {
-  return helpers
-    .run(PROD)
+  return runGenerator('prod')
     .withOptions({ secretSource: fixedSecrets, force: true, ...options })
     .withAnswers(answers)
     .cd(project);
@@ -45,20 +45,6 @@ function envLines(text: string): Map<string, string> {
       .map(line => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
 }
-
-const PROD_FILES = [
-  '.env/.prod',
-  '.env/.prod.db',
-  'compose/production/django/Dockerfile',
-  'compose/production/django/celery/beat/start',
-  'compose/production/django/celery/flower/start',
-  'compose/production/django/celery/worker/start',
-  'compose/production/django/entrypoint',
-  'compose/production/django/start',
-  'compose/production/nginx/Dockerfile',
-  'compose/production/nginx/nginx.conf',
-  'docker-compose.prod.yml',
-];
 
 const SCRIPTS = PROD_FILES.filter(file => /(entrypoint|start)$/.test(file));
 
@@ -380,7 +366,7 @@ describe('yo django-celery:prod inside a project generated without production', 
 
   it('makes fresh random secrets without an injected source, and stores none of them', async () => {
     const { project } = await runApp({ defaults: true });
-    await helpers.run(PROD).withOptions({ defaults: true, force: true }).cd(project);
+    await runGenerator('prod').withOptions({ defaults: true, force: true }).cd(project);
     const env = envLines(read(project, '.env/.prod'));
     const secrets = ['SECRET_KEY', 'SQL_PASSWORD', 'CELERY_FLOWER_PASSWORD'].map(key => String(env.get(key)));
     for (const secret of secrets) {
@@ -438,22 +424,7 @@ describe('yo django-celery:prod answering prompts', () => {
   it('re-asks a prompt with the same message as the option when the answer is invalid', async () => {
     const { project } = await runApp({ defaults: true });
     const values: Record<string, string> = { nginxPort: '8010', allowedHosts: 'not/a/host', flowerUser: 'who?' };
-    const verdicts: Record<string, unknown> = {};
-    await helpers
-      .run(PROD)
-      .withOptions({ interactive: true, secretSource: fixedSecrets, force: true })
-      .withAnswers(
-        {},
-        {
-          callback(answer: unknown, { question }: { question: { name?: string; validate?: (input: unknown) => unknown } }) {
-            if (question.name && question.name in values && question.validate) {
-              verdicts[question.name] = question.validate(values[question.name]);
-            }
-            return answer;
-          },
-        },
-      )
-      .cd(project);
+    const verdicts = await promptVerdicts('prod', values, { options: { force: true }, cwd: project });
     expect(verdicts.nginxPort).to.match(/Port 8010 is already the web port/);
     expect(verdicts.allowedHosts).to.match(/"not\/a\/host" is not a host name Django can match/);
     expect(verdicts.flowerUser).to.match(/"who\?" is not a usable Flower login/);
@@ -464,7 +435,7 @@ describe('yo django-celery:prod outside a generated project', () => {
   it('fails, saying to run `yo django-celery` first, and leaves the folder empty', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'django-celery-'));
     await expectRejection(
-      helpers.run(PROD).withOptions({ defaults: true, secretSource: fixedSecrets }).inDir(folder),
+      runGenerator('prod').withOptions({ defaults: true, secretSource: fixedSecrets }).inDir(folder),
       /holds no answers of this generator .*: run `yo django-celery` first to create the project/s,
     );
     expect(readdirSync(folder)).to.deep.equal([]);
@@ -475,36 +446,10 @@ describe('yo django-celery:prod outside a generated project', () => {
     const other = '{\n  "generator-other": {\n    "name": "x"\n  }\n}\n';
     writeFileSync(join(folder, '.yo-rc.json'), other);
     await expectRejection(
-      helpers.run(PROD).withOptions({ defaults: true, secretSource: fixedSecrets }).cd(folder),
+      runGenerator('prod').withOptions({ defaults: true, secretSource: fixedSecrets }).cd(folder),
       /run `yo django-celery` first/,
     );
     expect(readdirSync(folder)).to.deep.equal(['.yo-rc.json']);
     expect(read(folder, '.yo-rc.json')).to.equal(other);
-  });
-});
-
-describe('yo django-celery:prod (the real command line)', function () {
-  this.timeout(120_000);
-
-  it('exits non-zero in an empty folder, saying to run `yo django-celery` first, and writes nothing', () => {
-    const run = runYo(['django-celery:prod', '--defaults']);
-    expect(run.status).to.not.equal(0);
-    expect(run.stdout + run.stderr).to.contain('run `yo django-celery` first to create the project, then run this inside its folder');
-    expect(readdirSync(run.cwd)).to.deep.equal([]);
-  });
-
-  it('writes the production tree with `yo django-celery --defaults --prod`', () => {
-    const run = runYo(['django-celery', '--defaults', '--prod']);
-    expect(run.status, run.stderr + run.stdout).to.equal(0);
-    const files = [...readTree(join(run.cwd, 'django_celery_example')).keys()];
-    expect(files).to.include.members(PROD_FILES);
-  });
-
-  it('fails without a terminal, naming the production options, when answers are missing', async () => {
-    const { project } = await runApp({ defaults: true });
-    const run = runYo(['django-celery:prod'], folder => cpSync(project, folder, { recursive: true }));
-    expect(run.status).to.not.equal(0);
-    expect(run.stdout + run.stderr).to.contain('Pass --nginx-port, --allowed-hosts, --flower-user, or --defaults');
-    expect(readTree(run.cwd)).to.deep.equal(readTree(project));
   });
 });

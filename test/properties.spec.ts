@@ -5,10 +5,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import helpers from 'yeoman-test';
 import { ANSWERS, answerSpecs, type AnswerSpec } from '../src/generators/lib/answers.js';
 import { composeYamlValue, envValue } from '../src/generators/lib/quoting.js';
-import { APP, fixedSecrets, runApp } from './helpers.js';
+import { fixedSecrets, runApp, runGenerator } from './helpers.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261124);
 const RUNS = 300;
@@ -231,7 +230,7 @@ describe('without a terminal, every combination of given and missing options', f
       let error: unknown;
       let result;
       try {
-        result = await helpers.run(APP).withOptions({ secretSource: fixedSecrets, ...options });
+        result = await runGenerator('app').withOptions({ secretSource: fixedSecrets, ...options });
       } catch (caught) {
         error = caught;
       }

@@ -2,8 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ANSWERS } from '../src/generators/lib/answers.js';
-import helpers from 'yeoman-test';
-import { APP, expectRejection, fixedSecrets, runApp } from './helpers.js';
+import { expectRejection, promptVerdicts, runApp } from './helpers.js';
 
 /** Option, rejected value, and what the message must say. */
 const REJECTED: [string, string, RegExp][] = [
@@ -74,6 +73,9 @@ describe('yo django-celery with an invalid option', () => {
 });
 
 describe('yo django-celery answering prompts', () => {
+  /** Answers to the prompts no test checks the validator of. */
+  const APP_PROMPTS = { answers: { postgresPassword: 'pw', prod: false } };
+
   it('asks every question and uses the answers', async () => {
     const { result, project } = await runApp(
       { interactive: true },
@@ -100,34 +102,14 @@ describe('yo django-celery answering prompts', () => {
     result.assertFileContent(join(project, '.env/.dev-sample'), /^SQL_PASSWORD=hello_django$/m);
   });
 
-  /** What each prompt's validator answers for a value (as inquirer calls it before re-asking). */
-  async function promptVerdicts(values: Record<string, string>): Promise<Record<string, unknown>> {
-    const verdicts: Record<string, unknown> = {};
-    await helpers
-      .run(APP)
-      .withOptions({ interactive: true, secretSource: fixedSecrets })
-      .withAnswers(
-        { postgresPassword: 'pw', prod: false },
-        {
-          callback(answer: unknown, { question }: { question: { name?: string; validate?: (input: unknown) => unknown } }) {
-            if (question.name && question.name in values && question.validate) {
-              verdicts[question.name] = question.validate(values[question.name]);
-            }
-            return answer;
-          },
-        },
-      );
-    return verdicts;
-  }
-
   it('re-asks a prompt with the same message as the option when the answer is invalid', async () => {
-    const verdicts = await promptVerdicts({
+    const verdicts = await promptVerdicts('app', {
       projectName: 'Bad Name',
       webPort: '70000',
       postgresDb: 'pg_db',
       postgresUser: 'bad-user',
       postgresPassword: 'new\nline',
-    });
+    }, APP_PROMPTS);
     expect(verdicts.projectName).to.match(/"Bad Name" is not a valid project name/);
     expect(verdicts.webPort).to.match(/"70000" is not a port/);
     expect(verdicts.postgresDb).to.match(/reserved by Postgres/);
@@ -136,7 +118,7 @@ describe('yo django-celery answering prompts', () => {
   });
 
   it('rejects a Flower port equal to the web port just answered', async () => {
-    const verdicts = await promptVerdicts({ flowerPort: '8010' });
+    const verdicts = await promptVerdicts('app', { flowerPort: '8010' }, APP_PROMPTS);
     expect(verdicts.flowerPort).to.match(/already the web port/);
   });
 });

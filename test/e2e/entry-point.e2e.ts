@@ -1,0 +1,96 @@
+// create-django-celery, the package's own entry point, run with standard input closed.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { runEntryPoint } from './commands.js';
+
+describe('create-django-celery (the package\'s own entry point)', function () {
+  this.timeout(60_000);
+
+  it('writes the project with --defaults, whoever runs it', () => {
+    const run = runEntryPoint(['--defaults', '--project-name', 'via_cli']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(existsSync(join(run.cwd, 'via_cli', 'via_cli', 'settings.py'))).to.equal(true);
+  });
+
+  it('never prints a secret it generates', () => {
+    const run = runEntryPoint(['--defaults']);
+    expect(run.status, run.stderr).to.equal(0);
+    const env = readFileSync(join(run.cwd, 'django_celery_example', '.env', '.dev-sample'), 'utf8');
+    const secret = /^SECRET_KEY=(.+)$/m.exec(env)![1];
+    expect(secret).to.have.length(64);
+    expect(run.stdout + run.stderr).not.to.contain(secret);
+  });
+
+  it('fails fast without a terminal, naming the missing options', () => {
+    const run = runEntryPoint([]);
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.contain('Pass --project-name, --web-port');
+    expect(readdirSync(run.cwd)).to.deep.equal([]);
+  });
+
+  it('runs a sub-generator only inside a project, and says so elsewhere', () => {
+    const run = runEntryPoint(['env']);
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.contain('run `yo django-celery` first');
+    expect(readdirSync(run.cwd)).to.deep.equal([]);
+  });
+
+  it('without a terminal, stops at a file the user changed instead of overwriting it; --force overwrites', () => {
+    const first = runEntryPoint(['--defaults']);
+    expect(first.status, first.stderr).to.equal(0);
+    const project = join(first.cwd, 'django_celery_example');
+    const requirements = join(project, 'requirements.txt');
+    writeFileSync(requirements, `${readFileSync(requirements, 'utf8')}my-package==1.0\n`);
+    const again = runEntryPoint([], project);
+    expect(again.status).to.equal(1);
+    expect(again.stderr).to.contain('You changed requirements.txt since the generator wrote it. Standard input is not a terminal');
+    expect(again.stderr).to.contain('pass --force to overwrite');
+    expect(readFileSync(requirements, 'utf8')).to.contain('my-package');
+    const forced = runEntryPoint(['--force'], project);
+    expect(forced.status, forced.stderr).to.equal(0);
+    expect(readFileSync(requirements, 'utf8')).not.to.contain('my-package');
+  });
+
+  it('adds production to a project without a terminal or --force, rewriting only files nobody edited', () => {
+    const first = runEntryPoint(['--defaults']);
+    expect(first.status).to.equal(0);
+    const project = join(first.cwd, 'django_celery_example');
+    const prod = runEntryPoint(['prod', '--defaults'], project);
+    expect(prod.status, prod.stderr).to.equal(0);
+    expect(readFileSync(join(project, 'requirements.txt'), 'utf8')).to.contain('gunicorn==');
+    expect(existsSync(join(project, 'docker-compose.prod.yml'))).to.equal(true);
+    const again = runEntryPoint(['prod', '--defaults'], project);
+    expect(again.status, again.stderr).to.equal(0);
+    const log = again.stdout + again.stderr;
+    expect(log).to.match(/^\s*identical docker-compose\.prod\.yml$/m);
+    expect(log).not.to.match(/^\s*(create|force|conflict) (?!\.yo-rc\.json)/m);
+  });
+
+  it('refuses an unknown generator with the list of known ones', () => {
+    const run = runEntryPoint(['nope'], tmpdir());
+    expect(run.status).to.equal(2);
+    expect(run.stderr).to.match(/Unknown generator "nope": choose one of .*app.*django/);
+  });
+});
+
+describe('create-django-celery --defaults --prod', function () {
+  this.timeout(60_000);
+
+  it('prints none of the secrets it generates', () => {
+    const run = runEntryPoint(['--defaults', '--prod']);
+    expect(run.status, run.stderr).to.equal(0);
+    const project = join(run.cwd, 'django_celery_example');
+    const secrets = [...readFileSync(join(project, '.env/.dev-sample'), 'utf8').matchAll(/^(?:SECRET_KEY)=(.+)$/gm)]
+      .concat([...readFileSync(join(project, '.env/.prod'), 'utf8').matchAll(/^(?:SECRET_KEY|SQL_PASSWORD|CELERY_FLOWER_PASSWORD)=(.+)$/gm)])
+      .map(match => match[1]);
+    expect(secrets).to.have.length(4);
+    for (const secret of secrets) {
+      expect(secret).to.match(/^[A-Za-z0-9_-]{64}$/);
+      expect(run.stdout + run.stderr).not.to.contain(secret);
+      expect(readFileSync(join(project, '.yo-rc.json'), 'utf8')).not.to.contain(secret);
+    }
+  });
+});
+

@@ -1,0 +1,86 @@
+// The real `yo`, run as a user runs it, with standard input closed (as in a script).
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { readTree, runApp } from '../helpers.js';
+import { PROD_FILES } from '../trees.js';
+import { runYo } from './commands.js';
+
+describe('yo (the real command line)', function () {
+  this.timeout(120_000);
+
+  it('lists django-celery under --generators', () => {
+    const run = runYo(['--generators']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/django-celery/);
+  });
+
+  it('writes the project with --defaults and stdin closed', () => {
+    const run = runYo(['django-celery', '--defaults']);
+    expect(run.status, run.stderr + run.stdout).to.equal(0);
+    const project = join(run.cwd, 'django_celery_example');
+    expect(existsSync(join(project, 'docker-compose.yml'))).to.equal(true);
+    expect(existsSync(join(project, 'django_celery_example', 'celery.py'))).to.equal(true);
+    expect(run.stdout + run.stderr).to.contain('docker compose up -d --build');
+  });
+
+  it('exits non-zero, naming the options to pass, when stdin is not a terminal and answers are missing', () => {
+    const run = runYo(['django-celery', '--web-port', '9000']);
+    expect(run.status).to.not.equal(0);
+    const output = run.stdout + run.stderr;
+    expect(output).to.contain('Standard input is not a terminal, so nothing can be asked.');
+    expect(output).to.contain('--project-name, --flower-port, --postgres-db, --postgres-user, --postgres-password, --prod');
+    expect(output).not.to.contain('--web-port,');
+    expect(readdirSync(run.cwd)).to.deep.equal([]);
+  });
+
+  it('exits non-zero on an invalid option, with the validator\'s message, and writes nothing', () => {
+    const run = runYo(['django-celery', '--defaults', '--flower-port', 'http']);
+    expect(run.status).to.not.equal(0);
+    expect(run.stdout + run.stderr).to.contain('--flower-port: "http" is not a port: use a whole number from 1 to 65535.');
+    expect(readdirSync(run.cwd)).to.deep.equal([]);
+  });
+
+  it('completes when every answer is given as an option, without --defaults', () => {
+    const run = runYo([
+      'django-celery', '--project-name', 'scripted', '--web-port', '8011', '--flower-port', '5558',
+      '--postgres-db', 'db1', '--postgres-user', 'u1', '--postgres-password', 'pw $1', '--no-prod',
+    ]);
+    expect(run.status, run.stderr + run.stdout).to.equal(0);
+    expect(readFileSync(join(run.cwd, 'scripted', '.env', '.dev-sample'), 'utf8')).to.contain('SQL_PASSWORD="pw $$1"');
+  });
+
+  it('shows every option in --help', () => {
+    const run = runYo(['django-celery', '--help']);
+    expect(run.status, run.stderr).to.equal(0);
+    for (const option of ['--defaults', '--project-name', '--web-port', '--flower-port', '--postgres-password', '--prod', '--python-version']) {
+      expect(run.stdout).to.contain(option);
+    }
+  });
+});
+
+describe('yo django-celery:prod (the real command line)', function () {
+  this.timeout(120_000);
+
+  it('exits non-zero in an empty folder, saying to run `yo django-celery` first, and writes nothing', () => {
+    const run = runYo(['django-celery:prod', '--defaults']);
+    expect(run.status).to.not.equal(0);
+    expect(run.stdout + run.stderr).to.contain('run `yo django-celery` first to create the project, then run this inside its folder');
+    expect(readdirSync(run.cwd)).to.deep.equal([]);
+  });
+
+  it('writes the production tree with `yo django-celery --defaults --prod`', () => {
+    const run = runYo(['django-celery', '--defaults', '--prod']);
+    expect(run.status, run.stderr + run.stdout).to.equal(0);
+    const files = [...readTree(join(run.cwd, 'django_celery_example')).keys()];
+    expect(files).to.include.members(PROD_FILES);
+  });
+
+  it('fails without a terminal, naming the production options, when answers are missing', async () => {
+    const { project } = await runApp({ defaults: true });
+    const run = runYo(['django-celery:prod'], folder => cpSync(project, folder, { recursive: true }));
+    expect(run.status).to.not.equal(0);
+    expect(run.stdout + run.stderr).to.contain('Pass --nginx-port, --allowed-hosts, --flower-user, or --defaults');
+    expect(readTree(run.cwd)).to.deep.equal(readTree(project));
+  });
+});
