@@ -128,7 +128,7 @@ describe('the answers table', () => {
     for (const spec of ANSWERS) {
       expect(spec.option, spec.name).to.match(/^[a-z]+(-[a-z]+)*$/);
       expect(spec.message, spec.name).to.have.length.above(5);
-      expect(spec.validate(String(spec.default({})), {}), spec.name).to.equal(true);
+      expect(spec.validate(String(spec.default), {}), spec.name).to.equal(true);
     }
   });
 });

@@ -30,10 +30,10 @@ const VERSION_OPTIONS = {
 export function typed(entry: MatrixEntry, name: AnswerName): string {
   const spec = ANSWERS.find(answer => answer.name === name)!;
   const given = entry.options[spec.option];
-  return given === undefined ? String(spec.default({})) : String(given);
+  return given === undefined ? String(spec.default) : String(given);
 }
 
-const defaultOf = (option: string) => String(ANSWERS.find(spec => spec.option === option)!.default({}));
+const defaultOf = (option: string) => String(ANSWERS.find(spec => spec.option === option)!.default);
 
 /**
  * The defaults; custom ports with a hostile password and user; production on; and every

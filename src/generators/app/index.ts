@@ -3,16 +3,21 @@ import { join } from 'node:path';
 import yosay from 'yosay';
 import { answerSpecs, type Answers } from '../lib/answers.js';
 import { AnswerError, BaseGenerator, CONFIG_KEY } from '../lib/base.js';
+import { declareOptions } from '../lib/options.js';
+import { hasAll, projectOf, type Project } from '../lib/project.js';
+import { cannotAsk, unanswered } from '../lib/resolve.js';
 
 const SUB_GENERATORS = ['django', 'requirements', 'env', 'local', 'project'] as const;
 
 /** The answers of this package in `folder/.yo-rc.json`, or undefined when it holds none. */
-function projectAnswers(folder: string): Partial<Answers> | undefined {
+function projectAnswers(folder: string): Record<string, unknown> | undefined {
   const file = join(folder, '.yo-rc.json');
   if (!existsSync(file)) return undefined;
   try {
-    const stored = (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Partial<Answers>>)[CONFIG_KEY];
-    return stored?.projectName === undefined ? undefined : stored;
+    const config: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const stored: unknown = typeof config === 'object' && config !== null ? Object.entries(config).find(([key]) => key === CONFIG_KEY)?.[1] : undefined;
+    if (typeof stored !== 'object' || stored === null || !('projectName' in stored)) return undefined;
+    return { ...stored };
   } catch {
     throw new AnswerError(`${file} is not valid JSON: fix or remove it, then run again.`);
   }
@@ -24,13 +29,13 @@ function projectAnswers(folder: string): Partial<Answers> | undefined {
  */
 export default class AppGenerator extends BaseGenerator {
   private target = '';
-  private stored: Partial<Answers> = {};
-  private answers: Partial<Answers> = {};
+  private stored: Record<string, unknown> = {};
+  private project!: Project;
 
   constructor(args: string[], options: BaseGenerator['options']) {
     super(args, options);
-    this._declareOptions('app');
-    this._declareOptions('prod');
+    declareOptions(this, 'app');
+    declareOptions(this, 'prod');
   }
 
   async initializing(): Promise<void> {
@@ -38,6 +43,7 @@ export default class AppGenerator extends BaseGenerator {
     const [nameSpec, ...rest] = answerSpecs('app');
     const here = this.destinationRoot();
     const inPlace = projectAnswers(here);
+    let known: Partial<Answers>;
     if (inPlace) {
       // Run inside a generated project: regenerate it from its stored answers.
       this.stored = inPlace;
@@ -48,13 +54,14 @@ export default class AppGenerator extends BaseGenerator {
           `This folder holds the project "${inPlace.projectName}"; --project-name cannot rename it. Run outside it to create "${String(given)}".`,
         );
       }
-      this.answers = { projectName: inPlace.projectName };
+      known = await this._resolve([nameSpec], inPlace);
     } else {
       // Before asking anything, say every option a script would have to pass.
-      const scopes = this.options.prod ? [...answerSpecs('app'), ...answerSpecs('prod')] : answerSpecs('app');
-      this._assertCanAsk(this._unanswered(scopes, {}));
-      this.answers = await this._resolveAnswers([nameSpec], {}, {});
-      this.target = join(here, String(this.answers.projectName));
+      const specs = this.options.prod ? [...answerSpecs('app'), ...answerSpecs('prod')] : answerSpecs('app');
+      const missing = unanswered(specs, this._sources({}));
+      if (missing.length > 0 && !this._canAsk()) throw cannotAsk(missing);
+      known = await this._resolve([nameSpec], {});
+      this.target = join(here, String(known.projectName));
       if (existsSync(this.target) && readdirSync(this.target).length > 0) {
         const existing = projectAnswers(this.target);
         if (!existing) {
@@ -65,39 +72,42 @@ export default class AppGenerator extends BaseGenerator {
         this.stored = existing;
       }
     }
-    this.answers = await this._resolveAnswers(rest, this.answers, this.stored);
-    if (this.answers.prod) {
-      // Production's answers too are settled before anything is written; prod finds
-      // them stored and asks nothing more.
-      this.answers = await this._resolveAnswers(answerSpecs('prod'), this.answers, this.stored);
+    let answers = await this._resolve(rest, this.stored, known);
+    if (answers.prod) {
+      // Production's answers too are settled before anything is written; prod
+      // receives them and asks nothing more.
+      answers = await this._resolve(answerSpecs('prod'), this.stored, answers);
     }
+    if (!hasAll(answers, answerSpecs('app'))) throw new AnswerError('Some answers of the project were not settled.');
+    this.project = projectOf(answers);
   }
 
   configuring(): void {
     // Only now, with every answer valid, does anything touch the disk.
     this.destinationRoot(this.target);
-    this.config.set(this.answers);
+    this.config.set(this.project.answers);
   }
 
   async composing(): Promise<void> {
     for (const name of SUB_GENERATORS) {
-      await this._composeSibling(name);
+      await this._composeSibling(name, this.project);
     }
-    if (this.answers.prod) {
-      await this._composeSibling('prod');
+    if (this.project.answers.prod) {
+      await this._composeSibling('prod', this.project);
     }
   }
 
   end(): void {
-    const folder = this.target === this.env.cwd ? '.' : String(this.answers.projectName);
+    const { answers } = this.project;
+    const folder = this.target === this.env.cwd ? '.' : answers.projectName;
     this.log(`
 Your project is ready in ${folder}. Start it with:
 
   cd ${folder}
   docker compose up -d --build
 
-Django:  http://localhost:${this.answers.webPort}
-Flower:  http://localhost:${this.answers.flowerPort}
+Django:  http://localhost:${answers.webPort}
+Flower:  http://localhost:${answers.flowerPort}
 
 Its README.md says how to run the tests and check a Celery task end to end.`);
   }

@@ -1,25 +1,21 @@
-import { templateContext } from '../lib/context.js';
 import { ProjectGenerator } from '../lib/base.js';
 import { envValue } from '../lib/quoting.js';
+import { keptSecret } from '../lib/secrets.js';
 
 export const DEV_ENV_FILE = '.env/.dev-sample';
 
 /** Writes .env/.dev-sample, the development settings of every Django container. */
 export default class EnvGenerator extends ProjectGenerator {
-  override writing(): void {
-    const answers = this._answers();
-    const context = templateContext(answers);
-    this._renderTemplates(
-      {
-        ...context,
-        devEnv: {
-          SECRET_KEY: envValue(this._keptSecret(DEV_ENV_FILE, 'SECRET_KEY')),
-          SQL_DATABASE: envValue(answers.postgresDb),
-          SQL_USER: envValue(answers.postgresUser),
-          SQL_PASSWORD: envValue(answers.postgresPassword),
-        },
+  override async writing(): Promise<void> {
+    const project = await this._project();
+    const { answers } = project;
+    this._render(project, {
+      devEnv: {
+        SECRET_KEY: envValue(keptSecret(this, DEV_ENV_FILE, 'SECRET_KEY', this.options.secretSource)),
+        SQL_DATABASE: envValue(answers.postgresDb),
+        SQL_USER: envValue(answers.postgresUser),
+        SQL_PASSWORD: envValue(answers.postgresPassword),
       },
-      answers.projectName,
-    );
+    });
   }
 }

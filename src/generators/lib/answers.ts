@@ -1,48 +1,39 @@
-// The one description of every answer: its CLI option, its prompt, its default and
-// its validator. Prompts, options, stored answers and every sub-generator use it.
+// The one declaration of every answer: its CLI option, its prompt, its default, its
+// validator and its parser. The answers' types, the options, the prompts, the stored
+// answers and every sub-generator derive from it.
 import { RESERVED_PACKAGE_NAMES } from './python-names.js';
+import { DJANGO_VERSIONS, POSTGRES_VERSIONS, PYTHON_VERSIONS, REDIS_VERSIONS } from './versions.js';
 
-export interface AppAnswers {
-  projectName: string;
-  webPort: number;
-  flowerPort: number;
-  postgresDb: string;
-  postgresUser: string;
-  postgresPassword: string;
-  prod: boolean;
-  pythonVersion: string;
-  djangoVersion: string;
-  postgresVersion: string;
-  redisVersion: string;
-}
-
-export interface ProdAnswers {
-  nginxPort: number;
-  allowedHosts: string;
-  flowerUser: string;
-}
-
-export type Answers = AppAnswers & ProdAnswers;
-export type AnswerName = keyof Answers;
 export type AnswerValue = string | number | boolean;
 
-/** A validator returns true, or a sentence saying what is wrong and what would be right. */
-export type Validator = (value: string, answers: Partial<Answers>) => true | string;
+/** The answers settled so far, by name: what a validator may compare a value with. */
+export type Known = Readonly<Record<string, AnswerValue | undefined>>;
 
-export interface AnswerSpec {
-  name: AnswerName;
+/** A validator returns true, or a sentence saying what is wrong and what would be right. */
+export type Validator = (raw: string, known: Known) => true | string;
+
+/** Which generator asks an answer. */
+export type Scope = 'app' | 'prod';
+
+/** How an answer is asked; `option` means it is an option only, never a prompt. */
+export type Kind = 'input' | 'password' | 'confirm' | 'option';
+
+/** Declares one answer; its name, scope and value type are kept exactly. */
+function answer<const N extends string, const S extends Scope, T extends AnswerValue>(spec: {
+  name: N;
   /** The CLI option, kebab-case: `--web-port`. */
   option: string;
-  /** Which generator asks it. */
-  scope: 'app' | 'prod';
-  /** How it is asked; `option` means it is an option only, never a prompt. */
-  kind: 'input' | 'password' | 'confirm' | 'option';
+  scope: S;
+  kind: Kind;
   message: string;
   /** Allowed values, for version options. */
   choices?: readonly string[];
-  default: (answers: Partial<Answers>) => AnswerValue;
+  default: NoInfer<T>;
   validate: Validator;
-  parse: (value: string) => AnswerValue;
+  /** The value of a valid raw text (as typed, or as stored). */
+  parse: (raw: string) => T;
+}) {
+  return spec;
 }
 
 const PROJECT_NAME = /^[a-z_][a-z0-9_]*$/;
@@ -51,11 +42,12 @@ const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u;
 const HOST_NAME = /^(\*|\.?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
 const FLOWER_USER = /^[A-Za-z0-9_.-]+$/;
 
+/** The versions each version option accepts. */
 export const VERSIONS = {
-  python: ['3.12', '3.13', '3.14'],
-  django: ['5.2', '6.1'],
-  postgres: ['16', '17', '18'],
-  redis: ['7.4', '8.2'],
+  python: PYTHON_VERSIONS,
+  django: DJANGO_VERSIONS,
+  postgres: POSTGRES_VERSIONS,
+  redis: REDIS_VERSIONS,
 } as const;
 
 function validateProjectName(value: string): true | string {
@@ -72,7 +64,7 @@ function validateProjectName(value: string): true | string {
   return true;
 }
 
-function validatePort(value: string, answers: Partial<Answers>, self: 'webPort' | 'flowerPort' | 'nginxPort'): true | string {
+function validatePort(value: string, answers: Known, self: 'webPort' | 'flowerPort' | 'nginxPort'): true | string {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
     return `"${value}" is not a port: use a whole number from 1 to 65535.`;
   }
@@ -131,168 +123,174 @@ function validateHosts(value: string): true | string {
   return true;
 }
 
-function choice(values: readonly string[], what: string): Validator {
-  return value => values.includes(value) || `"${value}" is not a ${what} this generator supports: choose one of ${values.join(', ')}.`;
+/** The validator, parser and choices of an option taking one of `values`. */
+function oneOf<const V extends string>(values: readonly V[], what: string) {
+  const find = (raw: string) => values.find(value => value === raw);
+  return {
+    choices: values,
+    validate: (raw: string) => find(raw) !== undefined || `"${raw}" is not a ${what} this generator supports: choose one of ${values.join(', ')}.`,
+    parse: (raw: string): V => {
+      const value = find(raw);
+      if (value === undefined) throw new RangeError(`"${raw}" is not a ${what}`);
+      return value;
+    },
+  };
 }
 
 const text = (value: string) => value;
 const port = (value: string) => Number(value);
 
-export const ANSWERS: readonly AnswerSpec[] = [
-  {
+export const ANSWERS = [
+  answer({
     name: 'projectName',
     option: 'project-name',
     scope: 'app',
     kind: 'input',
     message: 'Project name (the folder and the Django package)',
-    default: () => 'django_celery_example',
+    default: 'django_celery_example',
     validate: validateProjectName,
     parse: text,
-  },
-  {
+  }),
+  answer({
     name: 'webPort',
     option: 'web-port',
     scope: 'app',
     kind: 'input',
     message: 'Host port of the Django development server',
-    default: () => 8010,
+    default: 8010,
     validate: (value, answers) => validatePort(value, answers, 'webPort'),
     parse: port,
-  },
-  {
+  }),
+  answer({
     name: 'flowerPort',
     option: 'flower-port',
     scope: 'app',
     kind: 'input',
     message: 'Host port of Flower',
-    default: () => 5557,
+    default: 5557,
     validate: (value, answers) => validatePort(value, answers, 'flowerPort'),
     parse: port,
-  },
-  {
+  }),
+  answer({
     name: 'postgresDb',
     option: 'postgres-db',
     scope: 'app',
     kind: 'input',
     message: 'Postgres database name',
-    default: () => 'hello_django',
+    default: 'hello_django',
     validate: value => validatePostgresName(value, 'database name'),
     parse: text,
-  },
-  {
+  }),
+  answer({
     name: 'postgresUser',
     option: 'postgres-user',
     scope: 'app',
     kind: 'input',
     message: 'Postgres user',
-    default: () => 'hello_django',
+    default: 'hello_django',
     validate: value => validatePostgresName(value, 'user name'),
     parse: text,
-  },
-  {
+  }),
+  answer({
     name: 'postgresPassword',
     option: 'postgres-password',
     scope: 'app',
     kind: 'password',
     message: 'Postgres password (development)',
-    default: () => 'hello_django',
+    default: 'hello_django',
     validate: value => validatePassword(value, 'Postgres password'),
     parse: text,
-  },
-  {
+  }),
+  answer({
     name: 'prod',
     option: 'prod',
     scope: 'app',
     kind: 'confirm',
     message: 'Add the production variant behind nginx?',
-    default: () => false,
+    default: false,
     validate: () => true,
-    parse: value => value === 'true',
-  },
-  {
+    parse: (raw: string) => raw === 'true',
+  }),
+  answer({
     name: 'pythonVersion',
     option: 'python-version',
     scope: 'app',
     kind: 'option',
     message: 'Python version of the images',
-    choices: VERSIONS.python,
-    default: () => '3.13',
-    validate: choice(VERSIONS.python, 'Python version'),
-    parse: text,
-  },
-  {
+    default: '3.13',
+    ...oneOf(VERSIONS.python, 'Python version'),
+  }),
+  answer({
     name: 'djangoVersion',
     option: 'django-version',
     scope: 'app',
     kind: 'option',
     message: 'Django release line',
-    choices: VERSIONS.django,
-    default: () => '5.2',
-    validate: choice(VERSIONS.django, 'Django release line'),
-    parse: text,
-  },
-  {
+    default: '5.2',
+    ...oneOf(VERSIONS.django, 'Django release line'),
+  }),
+  answer({
     name: 'postgresVersion',
     option: 'postgres-version',
     scope: 'app',
     kind: 'option',
     message: 'Postgres major version',
-    choices: VERSIONS.postgres,
-    default: () => '17',
-    validate: choice(VERSIONS.postgres, 'Postgres version'),
-    parse: text,
-  },
-  {
+    default: '17',
+    ...oneOf(VERSIONS.postgres, 'Postgres version'),
+  }),
+  answer({
     name: 'redisVersion',
     option: 'redis-version',
     scope: 'app',
     kind: 'option',
     message: 'Redis version',
-    choices: VERSIONS.redis,
-    default: () => '7.4',
-    validate: choice(VERSIONS.redis, 'Redis version'),
-    parse: text,
-  },
-  {
+    default: '7.4',
+    ...oneOf(VERSIONS.redis, 'Redis version'),
+  }),
+  answer({
     name: 'nginxPort',
     option: 'nginx-port',
     scope: 'prod',
     kind: 'input',
     message: 'Host port of nginx (production)',
-    default: () => 1337,
+    default: 1337,
     validate: (value, answers) => validatePort(value, answers, 'nginxPort'),
     parse: port,
-  },
-  {
+  }),
+  answer({
     name: 'allowedHosts',
     option: 'allowed-hosts',
     scope: 'prod',
     kind: 'input',
     message: 'Host names the production site answers to (spaces or commas between them)',
-    default: () => 'localhost 127.0.0.1 [::1]',
+    default: 'localhost 127.0.0.1 [::1]',
     validate: validateHosts,
     parse: value => splitHosts(value).join(' '),
-  },
-  {
+  }),
+  answer({
     name: 'flowerUser',
     option: 'flower-user',
     scope: 'prod',
     kind: 'input',
     message: 'Flower login name (production; its password is generated)',
-    default: () => 'admin',
+    default: 'admin',
     validate: value =>
       (FLOWER_USER.test(value) && value.length <= 64) ||
       `"${value}" is not a usable Flower login: use 1 to 64 letters, digits, dots, dashes or underscores.`,
     parse: text,
-  },
-];
+  }),
+] as const;
 
-export function answerSpecs(scope: AnswerSpec['scope']): AnswerSpec[] {
-  return ANSWERS.filter(spec => spec.scope === scope);
+/** The declaration of one answer. */
+export type AnswerSpec = (typeof ANSWERS)[number];
+export type AnswerName = AnswerSpec['name'];
+
+/** The value of each answer, as its parser gives it. */
+export type Answers = { [S in AnswerSpec as S['name']]: ReturnType<S['parse']> };
+type ScopeAnswers<Sc extends Scope> = { [S in Extract<AnswerSpec, { scope: Sc }> as S['name']]: ReturnType<S['parse']> };
+export type AppAnswers = ScopeAnswers<'app'>;
+export type ProdAnswers = ScopeAnswers<'prod'>;
+
+export function answerSpecs<Sc extends Scope>(scope: Sc): Extract<AnswerSpec, { scope: Sc }>[] {
+  return ANSWERS.filter((spec): spec is Extract<AnswerSpec, { scope: Sc }> => spec.scope === scope);
 }
-
-/** Requirement pins per Django release line; every version exists upstream. */
-export const DJANGO_PINS: Record<string, string> = {
-  '5.2': '5.2.17',
-  '6.1': '6.1.3',
-};

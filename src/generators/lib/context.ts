@@ -1,19 +1,11 @@
 // The values templates lay out, computed once from the answers: templates hold no logic
 // beyond loops and conditions, and receive every value already quoted for its file.
-import { DJANGO_PINS, splitHosts, type Answers, type AppAnswers } from './answers.js';
+import { splitHosts, type AppAnswers, type ProdAnswers } from './answers.js';
 import { composeYamlValue, envValue } from './quoting.js';
+import { DJANGO_PINS, NGINX_IMAGE, PACKAGE_PINS, postgresDataPath } from './versions.js';
 
-/** Pins of the Python packages, all versions that exist upstream. */
-const PACKAGES = {
-  celery: '5.7.0',
-  flower: '2.2.0',
-  // kombu's Redis transport is tested with the redis 6 line.
-  redis: '6.4.0',
-  psycopg: '3.3.9',
-  gunicorn: '27.0.1',
-} as const;
-
-export const NGINX_IMAGE = 'nginx:1.28-alpine';
+/** The answers a project is written from: production's are there when it is on. */
+export type ProjectAnswers = AppAnswers & Partial<ProdAnswers>;
 
 /** The project name as Docker names accept it: no leading, trailing or doubled underscore. */
 function dockerName(projectName: string): string {
@@ -28,8 +20,32 @@ function csrfTrustedOrigins(hosts: readonly string[]): string[] {
   return hosts.filter(host => host !== '*').map(host => `https://${host.replace(/^\./, '*.')}`);
 }
 
+/** The scripts of a stack's Django image: where each lies in the project, and where the image puts it. */
+const SCRIPTS = [
+  ['entrypoint', '/entrypoint'],
+  ['start', '/start'],
+  ['celery/worker/start', '/start-celeryworker'],
+  ['celery/beat/start', '/start-celerybeat'],
+  ['celery/flower/start', '/start-flower'],
+] as const;
+
+/** What tells one stack's Django image and scripts from the other's. */
+function stack(name: 'local' | 'production') {
+  const production = name === 'production';
+  return {
+    name,
+    scripts: SCRIPTS.map(([path, image]) => ({ source: `compose/${name}/django/${path}`, image })),
+    /** The development stack can run on SQLite (SQL_ENGINE unset): the entrypoint waits for Postgres only when it is the engine. */
+    postgresOptional: !production,
+    /** Production's Flower asks for a login, and is served by nginx under /flower/. */
+    flowerLogin: production,
+    flowerOptions: production ? '--port=5555 --url_prefix=flower' : '--port=5555',
+    envFile: production ? '.env/.prod' : '.env/.dev-sample',
+  };
+}
+
 /** The values of the production files (secrets aside: the prod generator keeps them). */
-function productionContext(answers: AppAnswers & Partial<Answers>) {
+function productionContext(answers: ProjectAnswers) {
   const { nginxPort, allowedHosts, flowerUser } = answers;
   if (nginxPort === undefined || allowedHosts === undefined || flowerUser === undefined) {
     throw new Error('.yo-rc.json says prod but holds no production answers: run `yo django-celery:prod` in this folder.');
@@ -54,7 +70,7 @@ function productionContext(answers: AppAnswers & Partial<Answers>) {
   };
 }
 
-export function templateContext(answers: AppAnswers & Partial<Answers>) {
+export function templateContext(answers: ProjectAnswers) {
   const { postgresDb, postgresUser, postgresPassword } = answers;
   return {
     projectName: answers.projectName,
@@ -69,18 +85,19 @@ export function templateContext(answers: AppAnswers & Partial<Answers>) {
       redis: `redis:${answers.redisVersion}-alpine`,
       nginx: NGINX_IMAGE,
     },
-    pins: { django: DJANGO_PINS[answers.djangoVersion], ...PACKAGES },
+    pins: { django: DJANGO_PINS[answers.djangoVersion], ...PACKAGE_PINS },
     djangoVersion: answers.djangoVersion,
     pythonVersion: answers.pythonVersion,
+    postgresVersion: answers.postgresVersion,
     postgres: { db: postgresDb, user: postgresUser },
-    /** Where the postgres image keeps its data; from 18 on, a versioned folder under /var/lib/postgresql. */
-    postgresDataPath: Number(answers.postgresVersion) >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data',
+    postgresDataPath: postgresDataPath(answers.postgresVersion),
     /** Values of docker-compose.yml, quoted for it. */
     devYaml: {
       POSTGRES_DB: composeYamlValue(postgresDb),
       POSTGRES_USER: composeYamlValue(postgresUser),
       POSTGRES_PASSWORD: composeYamlValue(postgresPassword),
     },
+    stacks: { local: stack('local'), production: stack('production') },
     /** The production variant's values, when it is on. */
     production: answers.prod ? productionContext(answers) : undefined,
   };

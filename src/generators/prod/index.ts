@@ -1,53 +1,62 @@
-import { answerSpecs, type ProdAnswers } from '../lib/answers.js';
-import { ProjectGenerator } from '../lib/base.js';
-import { templateContext } from '../lib/context.js';
+import { answerSpecs } from '../lib/answers.js';
+import { AnswerError, ProjectGenerator } from '../lib/base.js';
+import { declareOptions } from '../lib/options.js';
+import { hasAll, projectOf, type Project } from '../lib/project.js';
 import { envValue } from '../lib/quoting.js';
+import { envFileValue, keptSecret } from '../lib/secrets.js';
 
 export const PROD_ENV_FILE = '.env/.prod';
 export const PROD_DB_ENV_FILE = '.env/.prod.db';
 
 /**
  * `yo django-celery:prod`: adds the production variant (gunicorn behind nginx) to a
- * project, asking only what production needs. `app` composes it when asked to.
+ * project, asking only what production needs. `app` composes it when asked to, with
+ * production's answers already settled.
  */
 export default class ProdGenerator extends ProjectGenerator {
-  private answers: Partial<ProdAnswers> = {};
+  private project!: Project;
 
   constructor(args: string[], options: ProjectGenerator['options']) {
     super(args, options);
-    this._declareOptions('prod');
+    declareOptions(this, 'prod');
   }
 
   async prompting(): Promise<void> {
+    if (this.options.project) {
+      this.project = this.options.project;
+      return;
+    }
     // Outside a generated project this fails before anything is asked or written.
-    const project = this._answers();
-    const resolved = await this._resolveAnswers(answerSpecs('prod'), project, this._storedAnswers());
-    this.answers = Object.fromEntries(answerSpecs('prod').map(spec => [spec.name, resolved[spec.name]]));
+    const { answers: known } = await this._project();
+    const answers = await this._resolve(answerSpecs('prod'), this._storedAnswers(), { ...known, prod: true });
+    if (!hasAll(answers, answerSpecs('app'))) throw new AnswerError('The project\'s answers are incomplete: run `yo django-celery` in this folder.');
+    this.project = projectOf(answers);
   }
 
   async configuring(): Promise<void> {
-    this.config.set({ prod: true, ...this.answers });
+    const { nginxPort, allowedHosts, flowerUser } = this.project.answers;
+    this.config.set({ prod: true, nginxPort, allowedHosts, flowerUser });
     // requirements.txt gains gunicorn and README.md its production section. Under
     // `app`, which composes them already, each still runs once.
-    await this._composeSibling('requirements');
-    await this._composeSibling('project');
+    await this._composeSibling('requirements', this.project);
+    await this._composeSibling('project', this.project);
   }
 
-  override writing(): void {
-    const answers = this._answers();
+  override async writing(): Promise<void> {
+    const source = this.options.secretSource;
+    const kept = (key: string) => keptSecret(this, PROD_ENV_FILE, key, source);
     // The database's password is the one its data volume was created with: keep it.
-    const databasePassword =
-      this._envFileValue(PROD_DB_ENV_FILE, 'POSTGRES_PASSWORD') ?? this._keptSecret(PROD_ENV_FILE, 'SQL_PASSWORD');
-    this._renderTemplates(
+    const databasePassword = envFileValue(this, PROD_DB_ENV_FILE, 'POSTGRES_PASSWORD') ?? kept('SQL_PASSWORD');
+    this._render(
+      this.project,
       {
-        ...templateContext(answers),
         secrets: {
-          SECRET_KEY: envValue(this._keptSecret(PROD_ENV_FILE, 'SECRET_KEY')),
+          SECRET_KEY: envValue(kept('SECRET_KEY')),
           DATABASE_PASSWORD: envValue(databasePassword),
-          CELERY_FLOWER_PASSWORD: envValue(this._keptSecret(PROD_ENV_FILE, 'CELERY_FLOWER_PASSWORD')),
+          CELERY_FLOWER_PASSWORD: envValue(kept('CELERY_FLOWER_PASSWORD')),
         },
       },
-      answers.projectName,
+      'production',
     );
   }
 
@@ -56,6 +65,6 @@ export default class ProdGenerator extends ProjectGenerator {
 The production variant is ready: docker-compose.prod.yml, compose/production, and
 its settings and secrets in ${PROD_ENV_FILE} and ${PROD_DB_ENV_FILE} (kept out of git).
 README.md ("Production") says how to build, migrate and start it. The site answers
-on port ${String(this.answers.nginxPort)}, Flower at /flower/ with the login ${String(this.answers.flowerUser)}.`);
+on port ${String(this.project.answers.nginxPort)}, Flower at /flower/ with the login ${String(this.project.answers.flowerUser)}.`);
   }
 }

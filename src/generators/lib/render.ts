@@ -1,0 +1,39 @@
+// Writing a template tree whose layout is the output's layout.
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Generator from 'yeoman-generator';
+
+/** The templates both stacks share (`compose/__stack__/...`), rendered by `local` and by `prod`. */
+export const STACK_TEMPLATES = fileURLToPath(new URL('./templates', import.meta.url));
+
+/** Names a template path stands for: `__project__` the project package, `__stack__` the stack. */
+export interface TreeNames {
+  project: string;
+  stack?: string;
+}
+
+/**
+ * Renders every file under `root` into the generator's destination, at the same relative
+ * path: `.ejs` is dropped, a leading `_` on a name becomes a dot (`_gitignore` writes
+ * `.gitignore`), and `__project__`/`__stack__` take the names given.
+ */
+export function renderTree(generator: Generator, root: string, context: object, names: TreeNames): void {
+  for (const file of listFiles(root)) {
+    const target = relative(root, file)
+      .split(sep)
+      .map(part => (part === '__project__' ? names.project : part === '__stack__' && names.stack ? names.stack : part.replace(/^_(?!_)/, '.')))
+      .join('/')
+      .replace(/\.ejs$/, '');
+    generator.fs.copyTpl(file, generator.destinationPath(target), context);
+  }
+}
+
+function listFiles(folder: string): string[] {
+  return readdirSync(folder)
+    .sort()
+    .flatMap(name => {
+      const path = join(folder, name);
+      return statSync(path).isDirectory() ? listFiles(path) : [path];
+    });
+}

@@ -1,0 +1,75 @@
+// Where each answer comes from, written once: an option given, then the answer stored in
+// .yo-rc.json, then the default (with --defaults, or for an answer that is an option
+// only), and else a prompt. Every value, whatever its source, passes the same
+// validator, in the table's order, against the answers settled before it.
+import type { AnswerSpec, Answers } from './answers.js';
+import { AnswerError } from './errors.js';
+
+export interface AnswerSources {
+  /** Values given as options, by option name (`web-port`), as the command line gave them. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Answers stored in .yo-rc.json, by answer name. */
+  readonly stored: Readonly<Record<string, unknown>>;
+  /** --defaults: the default of every answer that no option and no stored answer gives. */
+  readonly defaults: boolean;
+}
+
+/** The text an answer takes from its sources, and where it came from (for messages); undefined when it must be asked. */
+export function sourceOf(spec: AnswerSpec, sources: AnswerSources): { raw: string; from: string } | undefined {
+  const given = sources.options[spec.option];
+  if (given !== undefined) return { raw: String(given), from: `--${spec.option}` };
+  const stored = sources.stored[spec.name];
+  if (stored !== undefined) return { raw: String(stored), from: `The stored answer "${spec.name}" in .yo-rc.json` };
+  if (sources.defaults || spec.kind === 'option') return { raw: String(spec.default), from: `The default of --${spec.option}` };
+  return undefined;
+}
+
+/** The answers of `specs` that no source gives: they must be asked. */
+export function unanswered<S extends AnswerSpec>(specs: readonly S[], sources: AnswerSources): S[] {
+  return specs.filter(spec => sourceOf(spec, sources) === undefined);
+}
+
+/** Sets one answer; the one place a parsed value enters the answers. */
+function set<N extends keyof Answers>(answers: Partial<Answers>, name: N, value: Answers[N]): void {
+  answers[name] = value;
+}
+
+/** Asks one answer, given those settled so far; returns the text typed (already valid). */
+export type Ask = (spec: AnswerSpec, known: Partial<Answers>) => Promise<string>;
+
+/** The message of a run that would have to ask, but cannot. */
+export function cannotAsk(missing: readonly AnswerSpec[]): AnswerError {
+  const flags = missing.map(spec => `--${spec.option}`).join(', ');
+  return new AnswerError(`Standard input is not a terminal, so nothing can be asked. Pass ${flags}, or --defaults to take the default of every answer not given.`);
+}
+
+/**
+ * Resolves the answers of `specs` on top of `known`. An invalid value from any source
+ * fails with its source named, before anything is asked; answers no source gives are
+ * asked with `ask`, or, without it, the run fails naming the options to pass.
+ */
+export async function resolveAnswers(
+  specs: readonly AnswerSpec[],
+  sources: AnswerSources,
+  ask?: Ask,
+  known: Partial<Answers> = {},
+): Promise<Partial<Answers>> {
+  const answers: Partial<Answers> = { ...known };
+  const settle = (spec: AnswerSpec, raw: string, from: string) => {
+    const verdict = spec.validate(raw, answers);
+    if (verdict !== true) throw new AnswerError(`${from}: ${verdict}`);
+    set(answers, spec.name, spec.parse(raw));
+  };
+  const missing: AnswerSpec[] = [];
+  for (const spec of specs) {
+    const source = sourceOf(spec, sources);
+    if (source) settle(spec, source.raw, source.from);
+    else missing.push(spec);
+  }
+  if (missing.length === 0) return answers;
+  if (!ask) throw cannotAsk(missing);
+  for (const spec of missing) {
+    settle(spec, await ask(spec, answers), `The answer to "${spec.message}"`);
+  }
+  return answers;
+}
