@@ -23,7 +23,8 @@ const REJECTED: [string, string, RegExp][] = [
   ['web-port', '-1', /not a port/],
   ['flower-port', '8010', /Port 8010 is already the web port: each published port must be different/],
   ['postgres-db', 'hello-django', /not a valid Postgres database name: use letters, digits and underscores/],
-  ['postgres-db', 'pg_data', /names starting with pg_ are reserved by Postgres/],
+  ['postgres-user', 'pg_app', /Postgres reserves role names starting with pg_ for its own roles/],
+  ['postgres-user', 'PG_App', /reserves role names starting with pg_/],
   ['postgres-db', 'x'.repeat(64), /too long for a Postgres database name/],
   ['postgres-user', 'user name', /not a valid Postgres user name/],
   ['postgres-password', 'line\nbreak', /not control characters such as newlines or tabs/],
@@ -48,6 +49,11 @@ describe('yo django-celery with an invalid option', () => {
       expect(readdirSync(cwd)).to.deep.equal([]);
     });
   }
+
+  it('accepts a database name starting with pg_, which Postgres reserves for role names only', async () => {
+    const { result, project } = await runApp({ defaults: true, 'postgres-db': 'pg_data' });
+    result.assertFileContent(join(project, '.env/.dev-sample'), /^SQL_DATABASE=pg_data$/m);
+  });
 
   for (const [option, value, message] of [
     ['nginx-port', '8010', /Port 8010 is already the web port/],
@@ -106,14 +112,14 @@ describe('yo django-celery answering prompts', () => {
     const verdicts = await promptVerdicts('app', {
       projectName: 'Bad Name',
       webPort: '70000',
-      postgresDb: 'pg_db',
-      postgresUser: 'bad-user',
+      postgresDb: 'bad-db',
+      postgresUser: 'pg_user',
       postgresPassword: 'new\nline',
     }, APP_PROMPTS);
     expect(verdicts.projectName).to.match(/"Bad Name" is not a valid project name/);
     expect(verdicts.webPort).to.match(/"70000" is not a port/);
-    expect(verdicts.postgresDb).to.match(/reserved by Postgres/);
-    expect(verdicts.postgresUser).to.match(/not a valid Postgres user name/);
+    expect(verdicts.postgresDb).to.match(/not a valid Postgres database name/);
+    expect(verdicts.postgresUser).to.match(/reserves role names starting with pg_/);
     expect(verdicts.postgresPassword).to.match(/not control characters/);
   });
 

@@ -26,6 +26,10 @@ function answer<const N extends string, const S extends Scope, T extends AnswerV
   scope: S;
   kind: Kind;
   message: string;
+  /** What `--help` shows after the option: `<port>`. */
+  placeholder?: string;
+  /** What the option accepts, in a few words, for `--help` (version options list their choices instead). */
+  accepts?: string;
   /** Allowed values, for version options. */
   choices?: readonly string[];
   default: NoInfer<T>;
@@ -50,9 +54,20 @@ export const VERSIONS = {
   redis: REDIS_VERSIONS,
 } as const;
 
+/** `value` with what an identifier cannot hold replaced by `_`; for "did you mean ...?". */
+function asIdentifier(value: string, lower: boolean): string {
+  return (lower ? value.toLowerCase() : value).replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+}
+
+/** " Did you mean `guess`?", when `guess` differs from `value` and is valid itself. */
+function didYouMean(value: string, guess: string, validate: (value: string) => true | string): string {
+  return guess && guess !== value && validate(guess) === true ? ` Did you mean ${guess}?` : '';
+}
+
 function validateProjectName(value: string): true | string {
   if (!PROJECT_NAME.test(value)) {
-    return `"${value}" is not a valid project name: use lowercase letters, digits and underscores, starting with a letter or underscore (for example django_celery_example).`;
+    const hint = didYouMean(value, asIdentifier(value, true), validateProjectName) || ' For example django_celery_example.';
+    return `"${value}" is not a valid project name: use lowercase letters, digits and underscores, starting with a letter or underscore.${hint}`;
   }
   if (value.length > 50) {
     return `"${value}" is too long for a project name: use at most 50 characters.`;
@@ -77,15 +92,17 @@ function validatePort(value: string, answers: Known, self: 'webPort' | 'flowerPo
   return true;
 }
 
-function validatePostgresName(value: string, what: string): true | string {
+function validatePostgresName(value: string, what: 'database name' | 'user name'): true | string {
   if (!POSTGRES_IDENTIFIER.test(value)) {
-    return `"${value}" is not a valid Postgres ${what}: use letters, digits and underscores, starting with a letter or underscore (for example hello_django).`;
+    const hint = didYouMean(value, asIdentifier(value, false), guess => validatePostgresName(guess, what)) || ' For example hello_django.';
+    return `"${value}" is not a valid Postgres ${what}: use letters, digits and underscores, starting with a letter or underscore.${hint}`;
   }
   if (Buffer.byteLength(value) > 63) {
     return `"${value}" is too long for a Postgres ${what}: Postgres keeps at most 63 bytes of a name.`;
   }
-  if (value.toLowerCase().startsWith('pg_')) {
-    return `"${value}" cannot be a Postgres ${what}: names starting with pg_ are reserved by Postgres.`;
+  // Postgres reserves the prefix for its own roles only; a database may start with it.
+  if (what === 'user name' && value.toLowerCase().startsWith('pg_')) {
+    return `"${value}" cannot be a Postgres ${what}: Postgres reserves role names starting with pg_ for its own roles.`;
   }
   return true;
 }
@@ -144,6 +161,8 @@ export const ANSWERS = [
   answer({
     name: 'projectName',
     option: 'project-name',
+    placeholder: '<name>',
+    accepts: 'lowercase letters, digits and _, not starting with a digit, at most 50 characters; not a Python keyword, a standard-library module or a name the project uses',
     scope: 'app',
     kind: 'input',
     message: 'Project name (the folder and the Django package)',
@@ -154,6 +173,8 @@ export const ANSWERS = [
   answer({
     name: 'webPort',
     option: 'web-port',
+    placeholder: '<port>',
+    accepts: 'a whole number from 1 to 65535, unlike the other published ports',
     scope: 'app',
     kind: 'input',
     message: 'Host port of the Django development server',
@@ -164,6 +185,8 @@ export const ANSWERS = [
   answer({
     name: 'flowerPort',
     option: 'flower-port',
+    placeholder: '<port>',
+    accepts: 'as --web-port',
     scope: 'app',
     kind: 'input',
     message: 'Host port of Flower',
@@ -174,6 +197,8 @@ export const ANSWERS = [
   answer({
     name: 'postgresDb',
     option: 'postgres-db',
+    placeholder: '<name>',
+    accepts: 'ASCII letters, digits and _, not starting with a digit, at most 63 characters',
     scope: 'app',
     kind: 'input',
     message: 'Postgres database name',
@@ -184,6 +209,8 @@ export const ANSWERS = [
   answer({
     name: 'postgresUser',
     option: 'postgres-user',
+    placeholder: '<name>',
+    accepts: 'as --postgres-db, and not starting with pg_',
     scope: 'app',
     kind: 'input',
     message: 'Postgres user',
@@ -194,6 +221,8 @@ export const ANSWERS = [
   answer({
     name: 'postgresPassword',
     option: 'postgres-password',
+    placeholder: '<text>',
+    accepts: 'printable text of at most 128 characters, no space at either end',
     scope: 'app',
     kind: 'password',
     message: 'Postgres password (development)',
@@ -214,6 +243,7 @@ export const ANSWERS = [
   answer({
     name: 'pythonVersion',
     option: 'python-version',
+    placeholder: '<version>',
     scope: 'app',
     kind: 'option',
     message: 'Python version of the images',
@@ -223,6 +253,7 @@ export const ANSWERS = [
   answer({
     name: 'djangoVersion',
     option: 'django-version',
+    placeholder: '<version>',
     scope: 'app',
     kind: 'option',
     message: 'Django release line',
@@ -232,6 +263,7 @@ export const ANSWERS = [
   answer({
     name: 'postgresVersion',
     option: 'postgres-version',
+    placeholder: '<version>',
     scope: 'app',
     kind: 'option',
     message: 'Postgres major version',
@@ -241,6 +273,7 @@ export const ANSWERS = [
   answer({
     name: 'redisVersion',
     option: 'redis-version',
+    placeholder: '<version>',
     scope: 'app',
     kind: 'option',
     message: 'Redis version',
@@ -250,6 +283,8 @@ export const ANSWERS = [
   answer({
     name: 'nginxPort',
     option: 'nginx-port',
+    placeholder: '<port>',
+    accepts: 'a whole number from 1 to 65535, unlike the web and Flower ports',
     scope: 'prod',
     kind: 'input',
     message: 'Host port of nginx (production)',
@@ -260,6 +295,8 @@ export const ANSWERS = [
   answer({
     name: 'allowedHosts',
     option: 'allowed-hosts',
+    placeholder: '<hosts>',
+    accepts: 'names like example.com, .example.com (with subdomains), 127.0.0.1, [::1], or *',
     scope: 'prod',
     kind: 'input',
     message: 'Host names the production site answers to (spaces or commas between them)',
@@ -270,6 +307,8 @@ export const ANSWERS = [
   answer({
     name: 'flowerUser',
     option: 'flower-user',
+    placeholder: '<name>',
+    accepts: '1 to 64 letters, digits, dots, dashes or underscores',
     scope: 'prod',
     kind: 'input',
     message: 'Flower login name (production; its password is generated)',
