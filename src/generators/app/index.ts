@@ -3,11 +3,18 @@ import { join } from 'node:path';
 import yosay from 'yosay';
 import { answerSpecs, type Answers } from '../lib/answers.js';
 import { AnswerError, BaseGenerator, CONFIG_KEY } from '../lib/base.js';
+import { commandOf, plain } from '../lib/command.js';
+import { readUsage } from '../lib/help.js';
 import { declareOptions } from '../lib/options.js';
 import { hasAll, projectOf, type Project } from '../lib/project.js';
+import { confirm } from '../lib/prompts.js';
 import { cannotAsk, unanswered } from '../lib/resolve.js';
+import { summary } from '../lib/summary.js';
 
 const SUB_GENERATORS = ['django', 'requirements', 'env', 'local', 'project'] as const;
+
+/** Whether `folder` exists and holds something. */
+const taken = (folder: string) => existsSync(folder) && readdirSync(folder).length > 0;
 
 /** The answers of this package in `folder/.yo-rc.json`, or undefined when it holds none. */
 function projectAnswers(folder: string): Record<string, unknown> | undefined {
@@ -39,7 +46,8 @@ export default class AppGenerator extends BaseGenerator {
   }
 
   async initializing(): Promise<void> {
-    this.log(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.'));
+    // A greeting for a person at a terminal; a script's log gets only what concerns the project.
+    if (process.stdout.isTTY) this.log(plain(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.')));
     const [nameSpec, ...rest] = answerSpecs('app');
     const here = this.destinationRoot();
     const inPlace = projectAnswers(here);
@@ -60,17 +68,7 @@ export default class AppGenerator extends BaseGenerator {
       const specs = this.options.prod ? [...answerSpecs('app'), ...answerSpecs('prod')] : answerSpecs('app');
       const missing = unanswered(specs, this._sources({}));
       if (missing.length > 0 && !this._canAsk()) throw cannotAsk(missing);
-      known = await this._resolve([nameSpec], {});
-      this.target = join(here, String(known.projectName));
-      if (existsSync(this.target) && readdirSync(this.target).length > 0) {
-        const existing = projectAnswers(this.target);
-        if (!existing) {
-          throw new AnswerError(
-            `${this.target} already exists and is not a project of this generator: choose another --project-name, or move that folder away.`,
-          );
-        }
-        this.stored = existing;
-      }
+      known = await this._chooseProject(here);
     }
     let answers = await this._resolve(rest, this.stored, known);
     if (answers.prod) {
@@ -80,6 +78,33 @@ export default class AppGenerator extends BaseGenerator {
     }
     if (!hasAll(answers, answerSpecs('app'))) throw new AnswerError('Some answers of the project were not settled.');
     this.project = projectOf(answers);
+  }
+
+  /**
+   * The project's name, and the folder it makes. A name typed at the prompt whose folder
+   * is taken is refused there; one naming a project of this generator asks whether to
+   * update that project, else asks the name again.
+   */
+  private async _chooseProject(here: string): Promise<Partial<Answers>> {
+    const [nameSpec] = answerSpecs('app');
+    const typed = this.options[nameSpec.option] === undefined && !this.options.defaults;
+    for (;;) {
+      const known = await this._resolve([nameSpec], {}, {}, name =>
+        !taken(join(here, name)) || projectAnswers(join(here, name)) !== undefined || `${join(here, name)} already exists and is not a project of this generator: choose another name.`,
+      );
+      this.target = join(here, String(known.projectName));
+      if (!taken(this.target)) return known;
+      const existing = projectAnswers(this.target);
+      if (!existing) {
+        throw new AnswerError(
+          `${this.target} already exists and is not a project of this generator: choose another --project-name, or move that folder away.`,
+        );
+      }
+      if (!typed || !this._canAsk() || (await confirm(this.env.adapter, 'update', `${known.projectName} is already a project of this generator: update it from its stored answers?`, true))) {
+        this.stored = existing;
+        return known;
+      }
+    }
   }
 
   configuring(): void {
@@ -98,17 +123,14 @@ export default class AppGenerator extends BaseGenerator {
   }
 
   end(): void {
+    if (!this._written) return;
     const { answers } = this.project;
-    const folder = this.target === this.env.cwd ? '.' : answers.projectName;
-    this.log(`
-Your project is ready in ${folder}. Start it with:
+    const cd = this.target === this.env.cwd ? undefined : answers.projectName;
+    this.log(summary({ report: this._written, answers, cd, stacks: { local: true, production: Boolean(answers.prod) } }));
+  }
 
-  cd ${folder}
-  docker compose up -d --build
-
-Django:  http://localhost:${answers.webPort}
-Flower:  http://localhost:${answers.flowerPort}
-
-Its README.md says how to run the tests and check a Celery task end to end.`);
+  protected override _helpGenerators(): [string, string][] {
+    const names = [...SUB_GENERATORS, 'prod'].sort();
+    return names.map(name => [commandOf(name), readUsage(join(this.sourceRoot(), '..', '..', name, 'USAGE')).summary]);
   }
 }

@@ -1,20 +1,28 @@
 // What every generator of this package shares: its options, resolving answers through
 // lib/resolve, the project it writes (settled once by the app, or loaded from
 // .yo-rc.json), composing its siblings, and writing through lib/write.
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
-import type { AnswerSpec, Answers } from './answers.js';
+import type { AnswerSpec, Answers, Validator } from './answers.js';
+import { commandLine, commandOf, isPromptCancel, packageVersion, stop } from './command.js';
+import { readUsage, renderHelp } from './help.js';
+import { helpOptions } from './options.js';
 import { loadProject, type Project } from './project.js';
 import { ask } from './prompts.js';
 import { STACK_TEMPLATES, renderTree } from './render.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
+import { summary } from './summary.js';
 import type { SecretSource } from './secrets.js';
-import { writeProject } from './write.js';
+import { writeProject, type WriteReport } from './write.js';
 
 export { AnswerError } from './errors.js';
 export { CONFIG_KEY } from './write.js';
 
 interface CommonOptions {
+  /** `yo django-celery --version` (the entry point answers it before loading any generator). */
+  version?: boolean;
   defaults?: boolean;
   interactive?: boolean;
   force?: boolean;
@@ -33,17 +41,74 @@ export abstract class BaseGenerator extends Generator {
   /** The generator the user started writes every file of the run, once, through lib/write. */
   override readonly customFeatures = this._claimWriting();
 
+  /** What the run did to each file, once written; set on the generator the user started. */
+  protected _written?: WriteReport;
+
   private _claimWriting(): Generator['features'] {
     if (starters.has(this.env)) return {};
     starters.set(this.env, this);
     return {
-      customCommitTask: () =>
-        writeProject(this, {
-          root: this.destinationRoot(),
-          canAsk: this._canAsk(),
-          force: Boolean(this.options.force),
-        }),
+      // Nothing to write for --version; the project is Python: no npm install after writing.
+      customCommitTask: this.options.version ? true : () => this._write(),
+      customInstallTask: true,
     };
+  }
+
+  /** Writes the run's files; on Ctrl-C, stops saying what was left and what to run again. */
+  private async _write(): Promise<void> {
+    const root = this.destinationRoot();
+    const interrupted = () => stop(this._interruptedWhileWriting(root));
+    process.once('SIGINT', interrupted);
+    try {
+      this._written = await writeProject(this, { root, canAsk: this._canAsk(), force: Boolean(this.options.force) });
+    } catch (error) {
+      // Ctrl-C at the question whether to overwrite a changed file.
+      if (isPromptCancel(error)) interrupted();
+      throw error;
+    } finally {
+      process.off('SIGINT', interrupted);
+    }
+  }
+
+  /** The one line that says what an interrupted write left in `root`, and what to run again. */
+  private _interruptedWhileWriting(root: string): string {
+    const where = relative(this.env.cwd, root) || '.';
+    const again = commandLine(this._name());
+    if (!existsSync(root) || readdirSync(root).length === 0) return `Stopped before writing anything: run \`${again}\` again to create the project.`;
+    if (existsSync(join(root, '.yo-rc.json'))) {
+      const rerun = where === '.' ? again : `cd ${where} && ${commandOf('app')}`;
+      return `Stopped while writing ${where}: run \`${rerun}\` to finish writing it.`;
+    }
+    return `Stopped while writing ${where}, which is incomplete: remove it (\`rm -r ${where}\`), then run \`${again}\` again.`;
+  }
+
+  /** This generator's name: `app`, `prod`, ... */
+  protected _name(): string {
+    return String(this.options.namespace ?? 'django-celery:app').split(':').pop() ?? 'app';
+  }
+
+  override async queueTasks(): Promise<void> {
+    if (!this.options.version) return super.queueTasks();
+    // `yo django-celery --version`: yo hands the flag to the generator, which only answers it.
+    if (starters.get(this.env) === this) this.log(packageVersion());
+  }
+
+  /** `--help`: the command as the user typed it, this generator's options, wrapped at 80 columns. */
+  override help(): string {
+    const name = this._name();
+    const usage = readUsage(join(this.sourceRoot(), '..', 'USAGE'));
+    const typed = (line: string) => line.replace(/^yo django-celery(?::(\w+))?/, (_, sub: string | undefined) => commandOf(sub ?? 'app'));
+    return renderHelp({
+      command: commandOf(name),
+      usage: { ...usage, examples: usage.examples.map(typed) },
+      options: helpOptions(this),
+      generators: this._helpGenerators(),
+    });
+  }
+
+  /** The other generators `--help` lists, with the summary of each. */
+  protected _helpGenerators(): [string, string][] | undefined {
+    return undefined;
   }
 
   /** Whether someone can answer a prompt. */
@@ -61,9 +126,14 @@ export abstract class BaseGenerator extends Generator {
     return this.config.getAll() ?? {};
   }
 
-  /** Resolves `specs` (lib/resolve), asking at the terminal when someone can answer. */
-  protected _resolve(specs: readonly AnswerSpec[], stored: Readonly<Record<string, unknown>>, known: Partial<Answers> = {}): Promise<Partial<Answers>> {
-    const prompt = this._canAsk() ? (spec: AnswerSpec, so: Partial<Answers>) => ask(this.env.adapter, spec, so) : undefined;
+  /** Resolves `specs` (lib/resolve), asking at the terminal when someone can answer (a typed answer also passing `check`). */
+  protected _resolve(
+    specs: readonly AnswerSpec[],
+    stored: Readonly<Record<string, unknown>>,
+    known: Partial<Answers> = {},
+    check?: Validator,
+  ): Promise<Partial<Answers>> {
+    const prompt = this._canAsk() ? (spec: AnswerSpec, so: Partial<Answers>) => ask(this.env.adapter, spec, so, check) : undefined;
     return resolveAnswers(specs, this._sources(stored), prompt, known);
   }
 
@@ -103,5 +173,12 @@ export abstract class ProjectGenerator extends BaseGenerator {
 
   async writing(): Promise<void> {
     this._render(await this._project());
+  }
+
+  /** Run on its own: what it wrote, and how to start the stack. */
+  async end(): Promise<void> {
+    if (!this._written) return;
+    const { answers } = await this._project();
+    this.log(summary({ report: this._written, answers, stacks: { local: true, production: false } }));
   }
 }

@@ -32,6 +32,20 @@ export interface WriteSettings {
   force: boolean;
 }
 
+/** What a run did to each file of the project, by path relative to it (`.yo-rc.json` aside). */
+export interface WriteReport {
+  /** Files that did not exist. */
+  created: string[];
+  /** Files the generator had written and nobody changed since, written anew. */
+  rewritten: string[];
+  /** Files the user changed, overwritten (answered yes, or --force). */
+  overwritten: string[];
+  /** Files the user changed, left as they were. */
+  kept: string[];
+  /** Files already as the generator would write them. */
+  unchanged: string[];
+}
+
 /** The digests .yo-rc.json records, by path relative to the project. */
 function recordedDigests(config: Record<string, unknown>): Record<string, string> {
   const record = config[FILES_KEY];
@@ -39,8 +53,8 @@ function recordedDigests(config: Record<string, unknown>): Record<string, string
   return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
-/** Writes the pending files of `generator`'s environment, as the header says. */
-export async function writeProject(generator: Generator, settings: WriteSettings): Promise<void> {
+/** Writes the pending files of `generator`'s environment, as the header says; reports what it did to each. */
+export async function writeProject(generator: Generator, settings: WriteSettings): Promise<WriteReport> {
   const { env } = generator;
   const configPath = join(settings.root, '.yo-rc.json');
   const pathOf = (file: File) => relative(settings.root, file.path).split(sep).join('/');
@@ -48,6 +62,9 @@ export async function writeProject(generator: Generator, settings: WriteSettings
   let configFile: File | undefined;
   let recorded: Record<string, string> = {};
   const written: Record<string, string> = {};
+  const report: WriteReport = { created: [], rewritten: [], overwritten: [], kept: [], unchanged: [] };
+  /** The files as the guard found them on disk: absent, equal, untouched since written, or edited. */
+  const found = new Map<string, 'absent' | 'equal' | 'untouched' | 'edited'>();
 
   /** Holds every file until all are known; marks untouched ones to be overwritten; stops on edits nobody can be asked about. */
   async function* guardEdits(files: AsyncIterable<File>): AsyncGenerator<File> {
@@ -61,11 +78,23 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     const edited: string[] = [];
     for (const file of held) {
       const path = pathOf(file);
-      if (!file.contents || !inProject(path) || !existsSync(file.path)) continue;
+      if (!file.contents || !inProject(path)) continue;
+      if (!existsSync(file.path)) {
+        found.set(path, 'absent');
+        continue;
+      }
       const disk = readFileSync(file.path);
-      if (disk.equals(file.contents)) continue;
-      if (recorded[path] === digest(disk)) file.conflicter = 'force';
-      else edited.push(path);
+      if (disk.equals(file.contents)) {
+        found.set(path, 'equal');
+        // Said as such even under --force, with which the conflicter compares nothing.
+        file.conflicter = 'identical';
+      } else if (recorded[path] === digest(disk)) {
+        found.set(path, 'untouched');
+        file.conflicter = 'force';
+      } else {
+        found.set(path, 'edited');
+        edited.push(path);
+      }
     }
     if (edited.length > 0 && !settings.canAsk && !settings.force) {
       throw new AnswerError(
@@ -81,6 +110,12 @@ export async function writeProject(generator: Generator, settings: WriteSettings
       const path = pathOf(file);
       if (file.contents && inProject(path) && (isFilePending(file) || (existsSync(file.path) && readFileSync(file.path).equals(file.contents)))) {
         written[path] = digest(file.contents);
+      }
+      const before = found.get(path);
+      if (before) {
+        const pending = isFilePending(file);
+        const outcome = { absent: 'created', equal: 'unchanged', untouched: 'rewritten', edited: pending ? 'overwritten' : 'kept' } as const;
+        report[outcome[before]].push(path);
       }
       yield file;
     }
@@ -103,4 +138,5 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     recordDigests,
     createCommitTransform(),
   );
+  return report;
 }
