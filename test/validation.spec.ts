@@ -7,6 +7,7 @@ import { expectRejection, promptVerdicts, runApp } from './helpers.js';
 /** Option, rejected value, and what the message must say. */
 const REJECTED: [string, string, RegExp][] = [
   ['project-name', 'My-Project', /not a valid project name: use lowercase letters, digits and underscores/],
+  ['project-name', 'My-Project', /not a valid project name: .*\. Did you mean my_project\?/],
   ['project-name', '1project', /not a valid project name/],
   ['project-name', '../escape', /not a valid project name/],
   ['project-name', 'django', /cannot be the project name: it is a package the project installs/],
@@ -23,6 +24,7 @@ const REJECTED: [string, string, RegExp][] = [
   ['web-port', '-1', /not a port/],
   ['flower-port', '8010', /Port 8010 is already the web port: each published port must be different/],
   ['postgres-db', 'hello-django', /not a valid Postgres database name: use letters, digits and underscores/],
+  ['postgres-db', 'my db', /Did you mean my_db\?/],
   ['postgres-user', 'pg_app', /Postgres reserves role names starting with pg_ for its own roles/],
   ['postgres-user', 'PG_App', /reserves role names starting with pg_/],
   ['postgres-db', 'x'.repeat(64), /too long for a Postgres database name/],

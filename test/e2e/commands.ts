@@ -32,6 +32,19 @@ export function shareTree(folder: string): void {
  * and HOME are writable by anyone.
  */
 export function runYo(args: string[], prepare?: (folder: string) => void): CommandRun {
+  const place = yoPlace(prepare);
+  return { ...yo(args, place), cwd: place.cwd };
+}
+
+/** Where `yo` runs: a HOME finding this package in its `node_modules`, and a working folder in it. */
+export interface YoPlace {
+  cwd: string;
+  home: string;
+  modules: string;
+}
+
+/** A new place for `yo`, readable and writable by anyone (`prepare` fills its working folder first). */
+export function yoPlace(prepare?: (folder: string) => void): YoPlace {
   const home = sharedFolder('yo-home-');
   const modules = join(home, 'node_modules');
   mkdirSync(modules);
@@ -40,20 +53,26 @@ export function runYo(args: string[], prepare?: (folder: string) => void): Comma
   mkdirSync(cwd);
   prepare?.(cwd);
   shareTree(home);
-  return { ...yo(args, { cwd, home, modules }), cwd };
+  return { cwd, home, modules };
+}
+
+/** The command and environment that run `yo ARGS` in `place`. */
+export function yoCommand(args: string[], { home, modules }: YoPlace): { command: string[]; env: Record<string, string> } {
+  return { command: [process.execPath, YO, ...args, '--no-insight'], env: { HOME: home, NODE_PATH: modules, NO_UPDATE_NOTIFIER: '1' } };
 }
 
 /** `yo ARGS` in `cwd`, with `home` as HOME and generators found in `modules`. */
-export function yo(args: string[], { cwd, home, modules }: { cwd: string; home: string; modules: string }): Ran {
-  return runSync(process.execPath, [YO, ...args, '--no-insight'], {
-    cwd,
-    env: { ...process.env, HOME: home, NODE_PATH: modules, NO_UPDATE_NOTIFIER: '1', FORCE_COLOR: '0' },
+export function yo(args: string[], place: YoPlace, env: Record<string, string> = {}): Ran {
+  const { command, env: yoEnv } = yoCommand(args, place);
+  return runSync(command[0], command.slice(1), {
+    cwd: place.cwd,
+    env: { ...process.env, FORCE_COLOR: '0', ...yoEnv, ...env },
     timeoutMs: 60_000,
   });
 }
 
 /** `create-django-celery ARGS` in `cwd` (a new folder when not given). */
-export function runEntryPoint(args: string[], cwd = mkdtempSync(join(tmpdir(), 'cli-'))): CommandRun {
-  const run = runSync(process.execPath, [ENTRY_POINT, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' }, timeoutMs: 60_000 });
+export function runEntryPoint(args: string[], cwd = mkdtempSync(join(tmpdir(), 'cli-')), env: Record<string, string> = { FORCE_COLOR: '0' }): CommandRun {
+  const run = runSync(process.execPath, [ENTRY_POINT, ...args], { cwd, env: { ...process.env, ...env }, timeoutMs: 60_000 });
   return { ...run, cwd };
 }

@@ -4,7 +4,7 @@ import yosay from 'yosay';
 import { answerSpecs, type Answers } from '../lib/answers.js';
 import { AnswerError, BaseGenerator, CONFIG_KEY } from '../lib/base.js';
 import { commandOf, plain } from '../lib/command.js';
-import { readUsage } from '../lib/help.js';
+import { readUsage, type Help } from '../lib/help.js';
 import { declareOptions } from '../lib/options.js';
 import { hasAll, projectOf, type Project } from '../lib/project.js';
 import { confirm } from '../lib/prompts.js';
@@ -129,8 +129,11 @@ export default class AppGenerator extends BaseGenerator {
     this.log(summary({ report: this._written, answers, cd, stacks: { local: true, production: Boolean(answers.prod) } }));
   }
 
-  protected override _helpGenerators(): [string, string][] {
+  protected override _helpGenerators(): Help['generators'] {
     const names = [...SUB_GENERATORS, 'prod'].sort();
-    return names.map(name => [commandOf(name), readUsage(join(this.sourceRoot(), '..', '..', name, 'USAGE')).summary]);
+    return {
+      command: commandOf('<name>'),
+      list: names.map(name => [name, readUsage(join(this.sourceRoot(), '..', '..', name, 'USAGE')).summary]),
+    };
   }
 }

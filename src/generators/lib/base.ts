@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers, Validator } from './answers.js';
 import { commandLine, commandOf, isPromptCancel, packageVersion, stop } from './command.js';
-import { readUsage, renderHelp } from './help.js';
+import { readUsage, renderHelp, type Help } from './help.js';
 import { helpOptions } from './options.js';
 import { loadProject, type Project } from './project.js';
 import { ask } from './prompts.js';
@@ -76,8 +76,8 @@ export abstract class BaseGenerator extends Generator {
     const again = commandLine(this._name());
     if (!existsSync(root) || readdirSync(root).length === 0) return `Stopped before writing anything: run \`${again}\` again to create the project.`;
     if (existsSync(join(root, '.yo-rc.json'))) {
-      const rerun = where === '.' ? again : `cd ${where} && ${commandOf('app')}`;
-      return `Stopped while writing ${where}: run \`${rerun}\` to finish writing it.`;
+      if (where === '.') return `Stopped while writing this project: run \`${again}\` again to finish writing it.`;
+      return `Stopped while writing ${where}: run \`cd ${where} && ${commandOf('app')}\` to finish writing it.`;
     }
     return `Stopped while writing ${where}, which is incomplete: remove it (\`rm -r ${where}\`), then run \`${again}\` again.`;
   }
@@ -107,7 +107,7 @@ export abstract class BaseGenerator extends Generator {
   }
 
   /** The other generators `--help` lists, with the summary of each. */
-  protected _helpGenerators(): [string, string][] | undefined {
+  protected _helpGenerators(): Help['generators'] {
     return undefined;
   }
 

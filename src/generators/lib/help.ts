@@ -12,11 +12,14 @@ export interface HelpOption {
   description: string;
 }
 
+/** A space that `wrap` never breaks a line at (a default value of several words stays on one line). */
+export const KEEP_TOGETHER = '\u00a0';
+
 /** `text` in lines of at most `width` characters, broken between words (a longer word stands alone). */
 export function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  for (const word of text.split(/[ \t\n]+/).filter(Boolean)) {
     if (line && line.length + 1 + word.length > width) {
       lines.push(line);
       line = word;
@@ -25,7 +28,7 @@ export function wrap(text: string, width: number): string[] {
     }
   }
   if (line) lines.push(line);
-  return lines;
+  return lines.map(each => each.replaceAll(KEEP_TOGETHER, ' '));
 }
 
 const indent = (lines: string[], prefix: string) => lines.map(line => `${prefix}${line}`);
@@ -59,8 +62,8 @@ export interface Help {
   command: string;
   usage: Usage;
   options: HelpOption[];
-  /** Other generators the command can run, by the command that runs each, with its summary. */
-  generators?: [command: string, summary: string][];
+  /** Other generators the command can run: how to run one (`yo django-celery:<name>`), and each name with its summary. */
+  generators?: { command: string; list: [name: string, summary: string][] };
 }
 
 /** The help text, every line at most 80 columns unless a single word is longer. */
@@ -79,10 +82,10 @@ export function renderHelp({ command, usage, options, generators }: Help): strin
       out.push(label, ...indent(lines, ' '.repeat(COLUMN)));
     }
   }
-  if (generators?.length) {
-    out.push('', 'Generators:');
-    const width = Math.max(...generators.map(([name]) => name.length)) + 4;
-    for (const [name, summary] of generators) {
+  if (generators?.list.length) {
+    out.push('', ...wrap(`Generators, each run as \`${generators.command}\` inside a project:`, WIDTH));
+    const width = Math.max(...generators.list.map(([name]) => name.length)) + 4;
+    for (const [name, summary] of generators.list) {
       const lines = wrap(summary, WIDTH - width - 2);
       out.push(`  ${name.padEnd(width)}${lines[0] ?? ''}`, ...indent(lines.slice(1), ' '.repeat(width + 2)));
     }

@@ -2,7 +2,7 @@
 // rows `--help` shows for them.
 import type Generator from 'yeoman-generator';
 import { answerSpecs, type AnswerSpec, type Scope } from './answers.js';
-import type { HelpOption } from './help.js';
+import { KEEP_TOGETHER, type HelpOption } from './help.js';
 
 /** The scopes whose options each generator declared, for its help. */
 const declared = new WeakMap<Generator, Scope[]>();
@@ -37,7 +37,7 @@ function answerRow(spec: AnswerSpec): HelpOption {
   const fallback = String(spec.default);
   return {
     flags: `--${spec.option} ${spec.placeholder ?? '<value>'}`,
-    description: `${what}: ${accepts}. Default: ${/\s/.test(fallback) ? `"${fallback}"` : fallback}.`,
+    description: `${what}: ${accepts}. Default: ${/\s/.test(fallback) ? `"${fallback.replace(/\s+/g, KEEP_TOGETHER)}"` : fallback}.`,
   };
 }
 

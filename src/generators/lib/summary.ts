@@ -18,13 +18,15 @@ const files = (count: number) => `${count} file${count === 1 ? '' : 's'}`;
 
 /** Lines saying what the run did to the files of `where` (the project's folder as the user sees it). */
 export function filesReport(report: WriteReport, where: string): string[] {
-  const written = [...report.created, ...report.rewritten, ...report.overwritten];
   const existing = report.rewritten.length + report.overwritten.length + report.kept.length + report.unchanged.length;
-  if (existing === 0) return [`Created ${where}: ${files(report.created.length)}.`];
-  const sentences = [
-    written.length === 0 ? `Nothing to write in ${where}: every file is up to date.` : `Updated ${where}: wrote ${list(written)}.`,
+  if (existing === 0 && report.created.length) return [`Created ${where}: ${files(report.created.length)}.`];
+  const rewritten = [...report.rewritten, ...report.overwritten];
+  const done = [
+    ...(report.created.length ? [`added ${report.created.length > 3 ? files(report.created.length) : list(report.created)}`] : []),
+    ...(rewritten.length ? [`rewrote ${list(rewritten)}`] : []),
   ];
-  if (report.unchanged.length && written.length) sentences.push(`${files(report.unchanged.length)} already up to date.`);
+  const sentences = [done.length ? `Updated ${where}: ${done.join('; ')}.` : `Nothing to write in ${where}: every file is up to date.`];
+  if (report.unchanged.length && done.length) sentences.push(`${files(report.unchanged.length)} already up to date.`);
   if (report.overwritten.length) sentences.push(`Overwrote your changes to ${list(report.overwritten)}.`);
   if (report.kept.length) sentences.push(`Kept your changes to ${list(report.kept)} (run again with --force to overwrite them).`);
   return wrap(sentences.join(' '), 80);
