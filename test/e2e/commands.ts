@@ -31,9 +31,9 @@ export function shareTree(folder: string): void {
  * NODE_PATH as it would find an installed one. yo drops root's rights, so the folder
  * and HOME are writable by anyone.
  */
-export function runYo(args: string[], prepare?: (folder: string) => void): CommandRun {
+export function runYo(args: string[], prepare?: (folder: string) => void, env?: Variables): CommandRun {
   const place = yoPlace(prepare);
-  return { ...yo(args, place), cwd: place.cwd };
+  return { ...yo(args, place, env), cwd: place.cwd };
 }
 
 /** Where `yo` runs: a HOME finding this package in its `node_modules`, and a working folder in it. */
@@ -62,17 +62,27 @@ export function yoCommand(args: string[], { home, modules }: YoPlace): { command
 }
 
 /** `yo ARGS` in `cwd`, with `home` as HOME and generators found in `modules`. */
-export function yo(args: string[], place: YoPlace, env: Record<string, string> = {}): Ran {
+export function yo(args: string[], place: YoPlace, env: Variables = { FORCE_COLOR: '0' }): Ran {
   const { command, env: yoEnv } = yoCommand(args, place);
   return runSync(command[0], command.slice(1), {
     cwd: place.cwd,
-    env: { ...process.env, FORCE_COLOR: '0', ...yoEnv, ...env },
+    env: environment({ ...yoEnv, ...env }),
     timeoutMs: 60_000,
   });
 }
 
 /** `create-django-celery ARGS` in `cwd` (a new folder when not given). */
-export function runEntryPoint(args: string[], cwd = mkdtempSync(join(tmpdir(), 'cli-')), env: Record<string, string> = { FORCE_COLOR: '0' }): CommandRun {
-  const run = runSync(process.execPath, [ENTRY_POINT, ...args], { cwd, env: { ...process.env, ...env }, timeoutMs: 60_000 });
+export function runEntryPoint(args: string[], cwd = mkdtempSync(join(tmpdir(), 'cli-')), env: Variables = { FORCE_COLOR: '0' }): CommandRun {
+  const run = runSync(process.execPath, [ENTRY_POINT, ...args], { cwd, env: environment(env), timeoutMs: 60_000 });
   return { ...run, cwd };
+}
+
+/** Variables to set, or to remove (undefined), in the test's environment. */
+export type Variables = Record<string, string | undefined>;
+
+/** The test's environment with `changes` made. */
+export function environment(changes: Variables): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...changes };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+  return env;
 }

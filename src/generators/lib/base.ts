@@ -90,7 +90,7 @@ export abstract class BaseGenerator extends Generator {
   override async queueTasks(): Promise<void> {
     if (!this.options.version) return super.queueTasks();
     // `yo django-celery --version`: yo hands the flag to the generator, which only answers it.
-    if (starters.get(this.env) === this) this.log(packageVersion());
+    if (starters.get(this.env) === this) process.stdout.write(`${packageVersion()}\n`);
   }
 
   /** `--help`: the command as the user typed it, this generator's options, wrapped at 80 columns. */
