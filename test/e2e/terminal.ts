@@ -4,6 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runSync } from '../support/run.js';
 
+/** `text` with every run of white space as one space. */
+export const flat = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** The last paragraph of `screen`, as one line. */
+export const lastParagraph = (screen: string) => flat(screen.split(/\n\s*\n/).at(-1) ?? '');
+
 const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 export interface TerminalOptions {
@@ -33,9 +39,14 @@ export class Terminal {
     return run.stdout;
   }
 
-  /** Everything the terminal shows, scrollback included, trailing blank lines dropped. */
+  /** Everything the terminal shows, scrollback included, lines the terminal wrapped joined, trailing blank lines dropped. */
   screen(): string {
-    return this.tmux('capture-pane', '-p', '-S', '-', '-t', 'test').replace(/\s+$/, '');
+    return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'test').replace(/\s+$/, '');
+  }
+
+  /** The screen as the terminal shows it, wrapped lines apart. */
+  rows(): string[] {
+    return this.tmux('capture-pane', '-p', '-S', '-', '-t', 'test').replace(/\s+$/, '').split('\n');
   }
 
   /** The screen with its colours and attributes as escape codes. */
@@ -43,12 +54,12 @@ export class Terminal {
     return this.tmux('capture-pane', '-p', '-e', '-S', '-', '-t', 'test');
   }
 
-  /** Waits until the screen shows `what`; fails with the screen after `timeoutMs`. */
+  /** Waits until the screen shows `what` (text, wherever lines break in it; or a pattern); fails with the screen after `timeoutMs`. */
   async waitFor(what: string | RegExp, timeoutMs = 20_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.screen();
-      if (typeof what === 'string' ? screen.includes(what) : what.test(screen)) return screen;
+      if (typeof what === 'string' ? flat(screen).includes(flat(what)) : what.test(screen)) return screen;
       if (Date.now() > deadline) throw new Error(`The terminal never showed ${String(what)}. It shows:\n${screen}`);
       await sleep(100);
     }

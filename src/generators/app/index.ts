@@ -100,7 +100,7 @@ export default class AppGenerator extends BaseGenerator {
           `${this.target} already exists and is not a project of this generator: choose another --project-name, or move that folder away.`,
         );
       }
-      if (!typed || !this._canAsk() || (await confirm(this.env.adapter, 'update', `${known.projectName} is already a project of this generator: update it from its stored answers?`, true))) {
+      if (!typed || !this._canAsk() || (await confirm(this.env.adapter, 'update', `${known.projectName} is a project of this generator already. Update it?`, true))) {
         this.stored = existing;
         return known;
       }

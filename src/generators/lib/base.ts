@@ -58,7 +58,7 @@ export abstract class BaseGenerator extends Generator {
   private async _write(): Promise<void> {
     const root = this.destinationRoot();
     const interrupted = () => stop(this._interruptedWhileWriting(root));
-    process.once('SIGINT', interrupted);
+    process.on('SIGINT', interrupted);
     try {
       this._written = await writeProject(this, { root, canAsk: this._canAsk(), force: Boolean(this.options.force) });
     } catch (error) {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
+import { wrap } from './help.js';
 
 /** The package's own entry point. */
 export const ENTRY_POINT = 'create-django-celery';
@@ -58,8 +59,13 @@ export function isPromptCancel(error: unknown): boolean {
   return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
 }
 
-/** Ends the run on Ctrl-C: one line on standard error, exit status 130 (as for SIGINT). */
-export function stop(line: string): never {
-  process.stderr.write(`\n${line}\n`);
+/** `text` broken between words to fit the terminal `stream` is, if it is one. */
+export function fitTerminal(text: string, stream: NodeJS.WriteStream = process.stdout): string {
+  return stream.isTTY && stream.columns ? wrap(text, stream.columns - 2).join('\n') : text;
+}
+
+/** Ends the run on Ctrl-C: one sentence on standard error, exit status 130 (as for SIGINT). */
+export function stop(sentence: string): never {
+  process.stderr.write(`\n${fitTerminal(sentence, process.stderr)}\n`);
   process.exit(130);
 }

@@ -1,7 +1,7 @@
 // Asking one answer at the terminal, with the validator of its declaration.
 import type Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers, Validator } from './answers.js';
-import { isPromptCancel, stop } from './command.js';
+import { fitTerminal, isPromptCancel, stop } from './command.js';
 
 type Adapter = Generator['env']['adapter'];
 
@@ -38,7 +38,8 @@ export async function ask(adapter: Adapter, spec: AnswerSpec, known: Partial<Ans
       mask: secret ? '*' : undefined,
       validate: (input: unknown) => {
         const verdict = spec.validate(valueOf(input), known);
-        return verdict === true && check ? check(valueOf(input), known) : verdict;
+        const judged = verdict === true && check ? check(valueOf(input), known) : verdict;
+        return judged === true || fitTerminal(judged);
       },
     },
   ]);
