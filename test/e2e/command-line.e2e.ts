@@ -110,6 +110,8 @@ describe('the summary of a run', function () {
       'Updated this project: rewrote docker-compose.yml, README.md and requirements.txt. 26 files already up to date. Overwrote your changes to requirements.txt.',
     );
     expect(ending(again, 2)).to.equal('Next, start the development stack:\n  docker compose up -d --build');
+    // --force rewrites only what differs: the rest is said to be identical.
+    expect(again.stderr).to.match(/^identical manage\.py$/m);
   });
 
   it('of :prod gives the build, migrate and up commands, and http://localhost/ for port 80', () => {
