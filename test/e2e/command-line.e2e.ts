@@ -114,6 +114,17 @@ describe('the summary of a run', function () {
     expect(again.stderr).to.match(/^identical manage\.py$/m);
   });
 
+  it('of a sub-generator run alone in a project says what it wrote, and ends with docker compose up', () => {
+    const first = runEntryPoint(['--defaults']);
+    const project = join(first.cwd, 'django_celery_example');
+    writeFileSync(join(project, 'docker-compose.yml'), 'mine\n');
+    const local = runEntryPoint(['local', '--force'], project);
+    expect(local.status, output(local)).to.equal(0);
+    expect(local.stderr.replace(/\n/g, ' ')).to.contain('Updated this project: rewrote docker-compose.yml. 6 files already up to date. Overwrote your changes to docker-compose.yml.');
+    expect(ending(local, 2)).to.equal('Next, start the development stack:\n  docker compose up -d --build');
+    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('services:');
+  });
+
   it('of :prod gives the build, migrate and up commands, and http://localhost/ for port 80', () => {
     const first = runEntryPoint(['--defaults']);
     const project = join(first.cwd, 'django_celery_example');

@@ -130,7 +130,8 @@ export async function writeProject(generator: Generator, settings: WriteSettings
   }
 
   await env.sharedFs.pipeline(
-    { filter: (file: File) => isFilePending(file) || file.path.endsWith('.yo-resolve') },
+    // .yo-rc.json always goes through, to take the record, even when no answer changed.
+    { filter: (file: File) => isFilePending(file) || file.path.endsWith('.yo-resolve') || file.path === configPath },
     createYoResolveTransform(),
     guardEdits,
     // The environment's conflicter settings (--force, --bail, ...), which its type does not show.
