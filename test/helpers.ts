@@ -6,6 +6,9 @@ import { join, relative } from 'node:path';
 import helpers, { type RunResult } from 'yeoman-test';
 import { expect } from 'chai';
 import { jestExpect } from 'mocha-expect-snapshot';
+import type { GetGeneratorConstructor } from '@yeoman/types';
+import type Generator from 'yeoman-generator';
+import type { BaseOptions } from 'yeoman-generator';
 import AppGenerator from '../src/generators/app/index.js';
 import ProdGenerator from '../src/generators/prod/index.js';
 import { ROOT } from './support/root.js';
@@ -19,9 +22,11 @@ export { ROOT };
 /**
  * The generators under test, loaded from their sources: yeoman-environment cannot load a
  * `.ts` path itself, so the class is given with the path it was loaded from (the
- * generators it composes are then loaded from their sources too).
+ * generators it composes are then loaded from their sources too). The specs pass options
+ * as a user passes them on the command line, by their names, so they are typed as such.
  */
-const GENERATORS = { app: AppGenerator, prod: ProdGenerator };
+type CommandLineGenerator = Generator<Record<string, unknown>, BaseOptions & Record<string, unknown>>;
+const GENERATORS = { app: AppGenerator, prod: ProdGenerator } as unknown as Record<'app' | 'prod', GetGeneratorConstructor<CommandLineGenerator>>;
 
 /** `helpers.run` of `yo django-celery` (`app`) or `yo django-celery:prod`, from the sources. */
 export function runGenerator(name: keyof typeof GENERATORS, environmentOptions?: Parameters<typeof helpers.run>[2]) {

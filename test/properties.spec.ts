@@ -11,8 +11,7 @@ import { fixedSecrets, runApp, runGenerator } from './helpers.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261124);
 const RUNS = 300;
-const check = (property: fc.IProperty<never> | fc.IAsyncProperty<never>, numRuns = RUNS) =>
-  fc.assert(property as fc.IAsyncProperty<never>, { seed: SEED, numRuns });
+const check = <Ts>(property: fc.IRawProperty<Ts>, numRuns = RUNS) => fc.assert(property, { seed: SEED, numRuns });
 
 /** Pieces that break naive quoting, mixed with arbitrary text. */
 const FRAGMENTS = [
