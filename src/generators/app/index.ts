@@ -1,27 +1,14 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import yosay from 'yosay';
 import { answerSpecs, type Answers } from '../lib/answers.js';
-import { AnswerError, BaseGenerator, CONFIG_KEY } from '../lib/base.js';
+import { AnswerError, BaseGenerator } from '../lib/base.js';
+import { assertUnlocked, onlyLeftovers, recoverInterruptedWrite } from '../lib/commit.js';
 import { declareOptions } from '../lib/options.js';
-import { hasAll, projectOf, type Project } from '../lib/project.js';
+import { findProjectRoot, hasAll, projectOf, storedAnswers, type Project } from '../lib/project.js';
 import { cannotAsk, unanswered } from '../lib/resolve.js';
 
 const SUB_GENERATORS = ['django', 'requirements', 'env', 'local', 'project'] as const;
-
-/** The answers of this package in `folder/.yo-rc.json`, or undefined when it holds none. */
-function projectAnswers(folder: string): Record<string, unknown> | undefined {
-  const file = join(folder, '.yo-rc.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    const config: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    const stored: unknown = typeof config === 'object' && config !== null ? Object.entries(config).find(([key]) => key === CONFIG_KEY)?.[1] : undefined;
-    if (typeof stored !== 'object' || stored === null || !('projectName' in stored)) return undefined;
-    return { ...stored };
-  } catch {
-    throw new AnswerError(`${file} is not valid JSON: fix or remove it, then run again.`);
-  }
-}
 
 /**
  * `yo django-celery`: asks (or takes from options) the project's answers, stores them in
@@ -30,6 +17,7 @@ function projectAnswers(folder: string): Record<string, unknown> | undefined {
 export default class AppGenerator extends BaseGenerator {
   private target = '';
   private stored: Record<string, unknown> = {};
+  protected override createdRoot = false;
   private project!: Project;
 
   constructor(args: string[], options: BaseGenerator['options']) {
@@ -42,12 +30,14 @@ export default class AppGenerator extends BaseGenerator {
     this.log(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.'));
     const [nameSpec, ...rest] = answerSpecs('app');
     const here = this.destinationRoot();
-    const inPlace = projectAnswers(here);
+    const root = findProjectRoot(here);
+    const inPlace = root && storedAnswers(root);
     let known: Partial<Answers>;
-    if (inPlace) {
-      // Run inside a generated project: regenerate it from its stored answers.
+    if (root && inPlace) {
+      // Run inside a generated project (or one of its folders): regenerate it from its stored answers.
+      if (root !== here) this.log(`Regenerating the project in ${relative(here, root)} (${root}).`);
       this.stored = inPlace;
-      this.target = here;
+      this.target = root;
       const given = this.options[nameSpec.option];
       if (given !== undefined && given !== inPlace.projectName) {
         throw new AnswerError(
@@ -62,8 +52,12 @@ export default class AppGenerator extends BaseGenerator {
       if (missing.length > 0 && !this._canAsk()) throw cannotAsk(missing);
       known = await this._resolve([nameSpec], {});
       this.target = join(here, String(known.projectName));
-      if (existsSync(this.target) && readdirSync(this.target).length > 0) {
-        const existing = projectAnswers(this.target);
+      if (existsSync(this.target)) {
+        recoverInterruptedWrite(this.target);
+        assertUnlocked(this.target);
+      }
+      if (existsSync(this.target) && !onlyLeftovers(this.target)) {
+        const existing = storedAnswers(this.target);
         if (!existing) {
           throw new AnswerError(
             `${this.target} already exists and is not a project of this generator: choose another --project-name, or move that folder away.`,
@@ -83,7 +77,9 @@ export default class AppGenerator extends BaseGenerator {
   }
 
   configuring(): void {
-    // Only now, with every answer valid, does anything touch the disk.
+    // Only now, with every answer valid, does anything touch the disk (Yeoman creates
+    // the folder; the write removes it again if it fails before anything is in place).
+    this.createdRoot = !existsSync(this.target);
     this.destinationRoot(this.target);
     this.config.set(this.project.answers);
   }

@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers } from './answers.js';
-import { loadProject, type Project } from './project.js';
+import { findProjectRoot, loadProject, type Project } from './project.js';
 import { ask } from './prompts.js';
 import { STACK_TEMPLATES, renderTree } from './render.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
@@ -30,6 +30,9 @@ const starters = new WeakMap<object, Generator>();
 export abstract class BaseGenerator extends Generator {
   declare options: Generator['options'] & CommonOptions & Record<string, unknown>;
 
+  /** Whether this run created the project's folder (the write removes it again when it fails). */
+  protected createdRoot = false;
+
   /** The generator the user started writes every file of the run, once, through lib/write. */
   override readonly customFeatures = this._claimWriting();
 
@@ -40,6 +43,7 @@ export abstract class BaseGenerator extends Generator {
       customCommitTask: () =>
         writeProject(this, {
           root: this.destinationRoot(),
+          createdRoot: this.createdRoot,
           canAsk: this._canAsk(),
           force: Boolean(this.options.force),
         }),
@@ -69,7 +73,14 @@ export abstract class BaseGenerator extends Generator {
 
   /** The project to write: the one the app handed on, or the one .yo-rc.json stores. */
   protected async _project(): Promise<Project> {
-    return this.options.project ?? loadProject(this._storedAnswers(), this.destinationPath('.yo-rc.json'));
+    if (this.options.project) return this.options.project;
+    // Run on its own in a folder of a project: work on that project, as git would.
+    const root = findProjectRoot(this.destinationRoot());
+    if (root && root !== this.destinationRoot()) {
+      this.log(`Working on the project in ${root}.`);
+      this.destinationRoot(root);
+    }
+    return loadProject(this._storedAnswers(), this.destinationPath('.yo-rc.json'));
   }
 
   /** Composes another generator of this package with `project`, handing on the options that matter to it. */

@@ -4,6 +4,7 @@ import { declareOptions } from '../lib/options.js';
 import { hasAll, projectOf, type Project } from '../lib/project.js';
 import { envValue } from '../lib/quoting.js';
 import { envFileValue, keptSecret } from '../lib/secrets.js';
+import { markPrivate } from '../lib/write.js';
 
 export const PROD_ENV_FILE = '.env/.prod';
 export const PROD_DB_ENV_FILE = '.env/.prod.db';
@@ -58,6 +59,9 @@ export default class ProdGenerator extends ProjectGenerator {
       },
       'production',
     );
+    // They hold secrets: readable by their owner only.
+    markPrivate(this.destinationPath(PROD_ENV_FILE));
+    markPrivate(this.destinationPath(PROD_DB_ENV_FILE));
   }
 
   end(): void {
