@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { DockerIgnore } from './tools/dockerignore.js';
+import { DockerIgnore } from './support/dockerignore.js';
 import { runApp } from './helpers.js';
 import { runSync } from './support/run.js';
 

@@ -5,7 +5,6 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../helpers.js';
 import { celeryServiceChecks } from './celery-checks.js';
 import { RuntimeProject } from './project.js';
 import { httpGet, type HttpResponse, type Proc, requireFreePort, waitUntil } from './support.js';
@@ -13,7 +12,6 @@ import { httpGet, type HttpResponse, type Proc, requireFreePort, waitUntil } fro
 /** gunicorn's port: fixed in compose/production/django/start (as in its container). */
 const GUNICORN_PORT = 8000;
 const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
-const PROD_GENERATOR = join(ROOT, 'generators', 'prod', 'index.js');
 /** A TLS proxy in front of nginx would say so; Django redirects to HTTPS otherwise. */
 const BEHIND_TLS = { 'X-Forwarded-Proto': 'https' };
 
@@ -73,9 +71,6 @@ for (const scenario of SCENARIOS) {
 
     before(async function () {
       this.timeout(120_000);
-      if (!existsSync(PROD_GENERATOR)) {
-        throw new Error(`PENDING: the production part of the runtime tier needs the prod sub-generator (src/generators/prod, built to ${PROD_GENERATOR}); it does not exist yet.`);
-      }
       await requireFreePort(GUNICORN_PORT, 'gunicorn (`--bind 0.0.0.0:8000` in compose/production/django/start)');
       await app.generate();
       // What the image holds and the volumes mount: the folders of static files and uploads.

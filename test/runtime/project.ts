@@ -1,28 +1,15 @@
 // A generated project run natively: its Compose services' environments, its Postgres
 // and Redis, and its scripts started as Compose would start them (the Dockerfile's
 // ENTRYPOINT and the service's command, mapped from image paths back to the project).
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { runApp, type Run } from '../helpers.js';
-import {
-  composeConfig,
-  freePort,
-  Postgres,
-  type Proc,
-  Redis,
-  run,
-  runOk,
-  scriptEnvironment,
-  serviceEnvironment,
-  start,
-  stopAll,
-  tempDir,
-  trackDir,
-  TOOLS_BIN,
-  type ComposeConfig,
-  waitUntil,
-  type PostgresCredentials,
-} from './support.js';
+import { composeConfig, serviceEnvironment, type ComposeConfig, type ComposeService } from '../support/compose.js';
+import { buildFromContext, readDockerfile, type Build } from '../support/dockerfile.js';
+import { nginxMainConf } from '../support/nginx.js';
+import { runOk, runSync } from '../support/run.js';
+import { TOOLS_BIN } from '../support/tools.js';
+import { freePort, Postgres, type PostgresCredentials, type Proc, Redis, scriptEnvironment, start, stopAll, tempDir, trackDir, waitUntil } from './support.js';
 
 export interface ProjectOptions {
   /** Options for `yo django-celery` (runApp). */
@@ -33,34 +20,6 @@ export interface ProjectOptions {
   dbService?: string;
   /** Settings for the test run (on top of the loopback hosts). */
   extraEnv?: Record<string, string>;
-}
-
-/** What the Dockerfile of a service copies where, its ENTRYPOINT and WORKDIR. */
-interface ImageScripts {
-  copies: Map<string, string>;
-  entrypoint: string[];
-  workdir: string;
-}
-
-function readDockerfile(path: string): ImageScripts {
-  const copies = new Map<string, string>();
-  let entrypoint: string[] = [];
-  let workdir = '/';
-  const text = readFileSync(path, 'utf8').replace(/\\\r?\n/g, ' ');
-  for (const line of text.split(/\r?\n/)) {
-    const words = line.trim().split(/\s+/);
-    const instruction = words[0]?.toUpperCase();
-    if (instruction === 'COPY') {
-      const args = words.slice(1).filter(word => !word.startsWith('--'));
-      if (args.length === 2) copies.set(args[1], args[0].replace(/^\.\//, ''));
-    } else if (instruction === 'WORKDIR') {
-      workdir = words[1];
-    } else if (instruction === 'ENTRYPOINT') {
-      const rest = line.trim().slice('ENTRYPOINT'.length).trim();
-      entrypoint = rest.startsWith('[') ? (JSON.parse(rest) as string[]) : ['/bin/sh', '-c', rest];
-    }
-  }
-  return { copies, entrypoint, workdir };
 }
 
 /**
@@ -75,29 +34,6 @@ function nativeSiteConf(conf: string, replacements: [RegExp, string][]): string 
     out = out.replace(pattern, value);
   }
   return out;
-}
-
-/** The nginx image's main nginx.conf (worker count, mime types, conf.d include), with every path in a temp folder. */
-function mainConf(dir: string, site: string): string {
-  return `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log stderr notice;
-events { worker_connections 1024; }
-http {
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log ${dir}/access.log;
-    sendfile on;
-    keepalive_timeout 65;
-    client_body_temp_path ${dir}/client_body;
-    proxy_temp_path ${dir}/proxy;
-    fastcgi_temp_path ${dir}/fastcgi;
-    uwsgi_temp_path ${dir}/uwsgi;
-    scgi_temp_path ${dir}/scgi;
-    include ${site};
-}
-`;
 }
 
 export class RuntimeProject {
@@ -146,11 +82,12 @@ export class RuntimeProject {
     );
   }
 
-  private image(service: string): { image: ImageScripts; context: string; dockerfile: string; svc: { command?: string[] | null; entrypoint?: string[] | null } } {
-    const svc = this.config.services[service] as { build?: { context: string; dockerfile?: string }; command?: string[] | null; entrypoint?: string[] | null };
+  /** What the image of `service` holds from the project (its Dockerfile read for its target stage). */
+  private image(service: string): { build: Build; dockerfile: string; svc: ComposeService } {
+    const svc = this.config.services[service];
     if (!svc?.build) throw new Error(`Service ${service} is not built from a Dockerfile`);
     const dockerfile = join(svc.build.context, svc.build.dockerfile ?? 'Dockerfile');
-    return { image: readDockerfile(dockerfile), context: svc.build.context, dockerfile, svc };
+    return { build: buildFromContext(readDockerfile(dockerfile), svc.build.context, svc.build.target), dockerfile, svc };
   }
 
   /**
@@ -160,23 +97,22 @@ export class RuntimeProject {
    * copied scripts (`python`, `manage.py`) stay as they are.
    */
   serviceArgv(service: string, command?: string[]): { argv: string[]; notes: string[] } {
-    const { image, context, dockerfile, svc } = this.image(service);
-    const entry = svc.entrypoint ?? image.entrypoint;
+    const { build, dockerfile, svc } = this.image(service);
+    const entry = svc.entrypoint ?? build.entrypoint ?? [];
     const cmd = command ?? svc.command ?? [];
     const notes: string[] = [];
     const argv: string[] = [];
     for (const [index, arg] of [...entry, ...cmd].entries()) {
-      const source = image.copies.get(arg);
-      if (!source) {
+      const copied = build.files.get(arg);
+      if (!copied || copied.fromFolder) {
         if (index < entry.length || command === undefined) {
-          throw new Error(`${service}: "${arg}" (from ${JSON.stringify([...entry, ...cmd])}) is not a script that ${relative(this.project, dockerfile)} copies (copies: ${[...image.copies.keys()].join(', ')})`);
+          const scripts = [...build.files].filter(([, file]) => !file.fromFolder).map(([path]) => path);
+          throw new Error(`${service}: "${arg}" (from ${JSON.stringify([...entry, ...cmd])}) is not a script that ${relative(this.project, dockerfile)} copies (copies: ${scripts.join(', ')})`);
         }
         argv.push(arg);
         continue;
       }
-      const file = isAbsolute(source) ? source : join(context, source);
-      if (!existsSync(file)) throw new Error(`${service}: ${relative(this.project, file)} does not exist`);
-      argv.push('bash', this.nativeScript(file, image.workdir, notes));
+      argv.push('bash', this.nativeScript(join(svc.build!.context, copied.source), build.workdir, notes));
     }
     return { argv, notes };
   }
@@ -236,7 +172,7 @@ export class RuntimeProject {
 
   /** `python manage.py ARGS` in a service's environment (the raw result). */
   manage(args: string[], service = 'web', extra: Record<string, string> = {}) {
-    return run(join(TOOLS_BIN, 'python'), ['manage.py', ...args], { cwd: this.project, env: this.env(service, extra), timeoutMs: 120_000 });
+    return runSync(join(TOOLS_BIN, 'python'), ['manage.py', ...args], { cwd: this.project, env: this.env(service, extra), timeoutMs: 120_000 });
   }
 
   /** Sends `divide(x, y)` and returns the task id without waiting for it. */
@@ -273,7 +209,7 @@ export class RuntimeProject {
       [/alias\s+\/app\/mediafiles\/\s*;/, `alias ${join(this.project, 'mediafiles')}/;`],
     ]);
     writeFileSync(join(dir, 'default.conf'), site);
-    writeFileSync(join(dir, 'nginx.conf'), mainConf(dir, join(dir, 'default.conf')));
+    writeFileSync(join(dir, 'nginx.conf'), nginxMainConf(dir, join(dir, 'default.conf'), 'stderr'));
     const proc = start('nginx', '/usr/sbin/nginx', ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
       cwd: dir,
       env: { PATH: '/usr/sbin:/usr/bin:/bin' },

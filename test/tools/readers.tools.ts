@@ -4,9 +4,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
-import { buildFromContext, parseDockerfile } from './dockerfile.js';
-import { DockerIgnore } from './dockerignore.js';
-import { localEnvironment, unescapeDollars, type ComposeConfig } from './compose.js';
+import { localEnvironment, unescapeDollars, type ComposeConfig } from '../support/compose.js';
+import { buildFromContext, parseDockerfile } from '../support/dockerfile.js';
+import { DockerIgnore } from '../support/dockerignore.js';
 
 describe('the Dockerfile reader', () => {
   it('joins continuation lines, dropping comment lines inside them', () => {
