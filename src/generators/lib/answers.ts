@@ -208,7 +208,7 @@ export const ANSWERS = [
     kind: 'confirm',
     message: 'Add the production variant behind nginx?',
     default: false,
-    validate: () => true,
+    validate: raw => raw === 'true' || raw === 'false' || `"${raw}" is not yes or no: use --prod or --no-prod.`,
     parse: (raw: string) => raw === 'true',
   }),
   answer({

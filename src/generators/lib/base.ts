@@ -8,6 +8,7 @@ import { findProjectRoot, loadProject, type Project } from './project.js';
 import { ask } from './prompts.js';
 import { STACK_TEMPLATES, renderTree } from './render.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
+import { commandLineTokens, readCommandLine, type DeclaredOption } from './flags.js';
 import type { SecretSource } from './secrets.js';
 import { writeProject } from './write.js';
 
@@ -48,6 +49,32 @@ export abstract class BaseGenerator extends Generator {
           force: Boolean(this.options.force),
         }),
     };
+  }
+
+  constructor(args: string[], options: Generator['options'], features?: Generator['features']) {
+    super(args, options, features);
+    this.queueTask({ method: () => this._readCommandLine(), taskName: 'readCommandLine', queueName: 'initializing' });
+  }
+
+  /**
+   * The generator the user started reads the command line strictly (lib/flags) before
+   * anything else, and takes each option's value from it, so that `yo` and
+   * `create-django-celery` give every option the same meaning.
+   */
+  private _readCommandLine(): void {
+    if (starters.get(this.env) !== this) return;
+    const declared: DeclaredOption[] = [
+      ...Object.values(this._options).map(option => ({
+        name: option.name,
+        type: option.type === Boolean ? ('boolean' as const) : ('string' as const),
+        alias: option.alias,
+      })),
+      { name: 'force', type: 'boolean', alias: 'f' },
+    ];
+    for (const [name, value] of Object.entries(readCommandLine(commandLineTokens(this._args), declared))) {
+      const camel = name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+      Object.assign(this.options, { [name]: value, [camel]: value });
+    }
   }
 
   /** Whether someone can answer a prompt. */
