@@ -117,6 +117,34 @@ export function expectFilesToMatchSnapshots(folder: string): void {
   if (failures.length > 0) throw new Error(failures.join('\n\n'));
 }
 
+/** What a run of `yo django-celery` left: its folder, and its project or the error it failed with. */
+export interface Attempt {
+  cwd: string;
+  project?: string;
+  error?: unknown;
+}
+
+/** Runs `yo django-celery` as runApp does, but answers with the error instead of throwing it. */
+export async function attemptApp(options: Record<string, unknown>): Promise<Attempt> {
+  let cwd = '';
+  try {
+    const { project } = await runApp(options, {}, folder => {
+      cwd = folder;
+    });
+    return { cwd, project };
+  } catch (error) {
+    return { cwd, error };
+  }
+}
+
+/** Runs `yo django-celery` with `options`, which must fail with `message` before writing anything. */
+export async function expectRefusal(options: Record<string, unknown>, message: RegExp): Promise<void> {
+  const { cwd, error } = await attemptApp(options);
+  expect(error, 'the run should have failed').to.be.instanceOf(Error);
+  expect((error as Error).message).to.match(message);
+  expect(readdirSync(cwd), 'nothing written').to.deep.equal([]);
+}
+
 /** Awaits a run that must fail, and checks its message. */
 export async function expectRejection(promise: Promise<unknown>, message: RegExp): Promise<void> {
   let error: unknown;

@@ -9,7 +9,23 @@ import { buildFromContext, readDockerfile, type Build } from '../support/dockerf
 import { nginxMainConf } from '../support/nginx.js';
 import { runOk, runSync } from '../support/run.js';
 import { TOOLS_BIN } from '../support/tools.js';
-import { freePort, Postgres, type PostgresCredentials, type Proc, Redis, scriptEnvironment, start, stopAll, tempDir, trackDir, waitUntil } from './support.js';
+import { freePort, Postgres, type PostgresCredentials, type Proc, Redis, requireFreePort, scriptEnvironment, start, stopAll, tempDir, trackDir, waitUntil } from './support.js';
+
+/** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
+export const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
+
+/** What a project generated with the default answers is named and logs in to Postgres with. */
+export const DEFAULT_PROJECT = { name: 'django_celery_example', db: 'hello_django', user: 'hello_django' };
+
+/** A kind of project a runtime suite generates and runs. */
+export interface RuntimeScenario {
+  title: string;
+  /** Options for `yo django-celery`. */
+  options: Record<string, unknown>;
+  expected: { name: string; db: string; user: string };
+  /** Start Postgres only after the entrypoint has been waiting for it for a while. */
+  lateDatabase: boolean;
+}
 
 export interface ProjectOptions {
   /** Options for `yo django-celery` (runApp). */
@@ -46,6 +62,7 @@ export class RuntimeProject {
   redis!: Redis;
   home = '';
   readonly procs: Proc[] = [];
+  private worker?: Proc;
 
   constructor(readonly settings: ProjectOptions) {}
 
@@ -143,6 +160,24 @@ export class RuntimeProject {
     return proc;
   }
 
+  /** Starts a Celery worker and waits until it is ready. */
+  async startWorker(label = 'celery_worker'): Promise<Proc> {
+    // Without Postgres the entrypoint would wait for ever: say why instead.
+    if (!this.pg.proc?.alive()) throw new Error('Postgres is not running (an earlier step failed): the worker cannot start.');
+    this.worker = this.startService('celery_worker', label);
+    await this.worker.waitFor(/celery@\S+ ready\./, 60_000);
+    return this.worker;
+  }
+
+  /** The running worker, started when none runs. */
+  async ensureWorker(): Promise<Proc> {
+    return this.worker && !this.worker.exited ? this.worker : this.startWorker();
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.worker?.stop();
+  }
+
   /** `docker compose run --rm SERVICE COMMAND...`, natively: the entrypoint, then the command. */
   async runInService(service: string, command: string[], timeoutMs = 120_000): Promise<Proc> {
     const proc = this.startService(service, `${service} run ${command.join(' ')}`, {}, command);
@@ -225,14 +260,27 @@ export class RuntimeProject {
 
   /** Stops this project's processes (newest first), then its Redis and Postgres. */
   async stop(): Promise<string[]> {
-    const problems = await stopAll(this.procs);
-    for (const service of [this.redis, this.pg]) {
-      try {
-        await service?.stop();
-      } catch (error) {
-        problems.push((error as Error).message);
-      }
-    }
-    return problems;
+    return stopAll([this.pg, this.redis, ...this.procs]);
   }
+}
+
+/**
+ * The hooks of a scenario's suite: generate the project, start Redis (and Postgres,
+ * unless it is to come late) before its tests; stop everything after them.
+ */
+export function projectHooks(app: RuntimeProject, scenario: RuntimeScenario, fixedPort: { port: number; who: string }, prepare = () => {}): void {
+  before(async function () {
+    this.timeout(120_000);
+    await requireFreePort(fixedPort.port, fixedPort.who);
+    await app.generate();
+    prepare();
+    await app.redis.start();
+    if (!scenario.lateDatabase) await app.startDatabase();
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    const problems = await app.stop();
+    if (problems.length > 0) throw new Error(problems.join('\n'));
+  });
 }

@@ -324,12 +324,12 @@ export function start(name: string, command: string, args: string[], options: St
   return proc;
 }
 
-/** Stops every process group still alive; collects failures instead of giving up early. */
-export async function stopAll(procs: readonly Proc[] = started): Promise<string[]> {
+/** Stops every process group still alive (or server), newest first; collects failures instead of giving up early. */
+export async function stopAll(procs: ReadonlyArray<{ stop(): Promise<void> } | undefined> = started): Promise<string[]> {
   const problems: string[] = [];
   for (const proc of [...procs].reverse()) {
     try {
-      await proc.stop();
+      await proc?.stop();
     } catch (error) {
       problems.push((error as Error).message);
     }
@@ -455,13 +455,27 @@ export interface PostgresCredentials {
   password: string;
 }
 
-/** A throwaway Postgres cluster on 127.0.0.1:`port` (as `nobody` when the tier runs as root), its data in a temp folder. */
-export class Postgres {
+/** A server on 127.0.0.1:`port`, its files in a temporary folder of its own. */
+abstract class LoopbackServer {
   readonly dir: string;
   proc?: Proc;
 
-  constructor(readonly port: number) {
-    this.dir = tempDir('postgres');
+  constructor(
+    readonly port: number,
+    name: string,
+  ) {
+    this.dir = tempDir(name);
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop();
+  }
+}
+
+/** A throwaway Postgres cluster on 127.0.0.1:`port` (as `nobody` when the tier runs as root), its data in a temp folder. */
+export class Postgres extends LoopbackServer {
+  constructor(port: number) {
+    super(port, 'postgres');
     if (POSTGRES_USER_IDS.uid !== undefined) chownSync(this.dir, NOBODY, NOBODY);
   }
 
@@ -509,21 +523,14 @@ export class Postgres {
       env: { PATH: scriptPath(), HOME: this.dir, PGPASSWORD: credentials.password, PGCONNECT_TIMEOUT: '5' },
     }).trim();
   }
-
-  async stop(): Promise<void> {
-    await this.proc?.stop();
-  }
 }
 
 // ---------------------------------------------------------------------------------------
 // Redis
 
-export class Redis {
-  readonly dir: string;
-  proc?: Proc;
-
-  constructor(readonly port: number) {
-    this.dir = tempDir('redis');
+export class Redis extends LoopbackServer {
+  constructor(port: number) {
+    super(port, 'redis');
   }
 
   get url(): string {
@@ -537,10 +544,6 @@ export class Redis {
       env: { PATH: scriptPath(), HOME: this.dir },
     });
     await waitUntil('Redis to answer PING', () => this.cli('PING') === 'PONG', 15_000, () => this.proc!.describe());
-  }
-
-  async stop(): Promise<void> {
-    await this.proc?.stop();
   }
 
   async restart(): Promise<void> {
@@ -558,10 +561,4 @@ export class Redis {
     const raw = this.cli('GET', `celery-task-meta-${id}`);
     return raw === '' ? undefined : JSON.parse(raw);
   }
-}
-
-/** Writes a file, creating its folder. */
-export function writeFile(path: string, content: string): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, content);
 }
