@@ -30,6 +30,18 @@ const SCRIPTS = [
   'compose/local/django/celery/flower/start',
 ];
 
+/** The db service of docker-compose.yml and Django's env file hold these plain credentials, unquoted. */
+function expectCredentials(project: string, { db, user, password }: { db: string; user: string; password: string }): void {
+  const compose = read(project, 'docker-compose.yml');
+  const env = read(project, '.env/.dev-sample');
+  expect(compose).to.contain(`POSTGRES_DB: '${db}'\n`);
+  expect(compose).to.contain(`POSTGRES_USER: '${user}'\n`);
+  expect(compose).to.contain(`POSTGRES_PASSWORD: '${password}'\n`);
+  expect(env).to.contain(`\nSQL_DATABASE=${db}\n`);
+  expect(env).to.contain(`\nSQL_USER=${user}\n`);
+  expect(env).to.contain(`\nSQL_PASSWORD=${password}\n`);
+}
+
 describe('yo django-celery --defaults', () => {
   let project: string;
   before(async () => {
@@ -56,14 +68,7 @@ describe('yo django-celery --defaults', () => {
   });
 
   it('gives the db service the credentials the env file gives Django', () => {
-    const compose = read(project, 'docker-compose.yml');
-    const env = read(project, '.env/.dev-sample');
-    expect(compose).to.contain("POSTGRES_DB: 'hello_django'");
-    expect(compose).to.contain("POSTGRES_USER: 'hello_django'");
-    expect(compose).to.contain("POSTGRES_PASSWORD: 'hello_django'");
-    expect(env).to.match(/^SQL_DATABASE=hello_django$/m);
-    expect(env).to.match(/^SQL_USER=hello_django$/m);
-    expect(env).to.match(/^SQL_PASSWORD=hello_django$/m);
+    expectCredentials(project, { db: 'hello_django', user: 'hello_django', password: 'hello_django' });
   });
 
   it('writes every key of the chapter\'s env file', () => {
@@ -157,14 +162,7 @@ describe('yo django-celery with custom ports and credentials', () => {
   });
 
   it('carries the same credentials to Postgres and to Django', () => {
-    const compose = read(project, 'docker-compose.yml');
-    const env = read(project, '.env/.dev-sample');
-    expect(compose).to.contain("POSTGRES_DB: 'shop_db'");
-    expect(compose).to.contain("POSTGRES_USER: 'shop_user'");
-    expect(compose).to.contain("POSTGRES_PASSWORD: 'Sup3r-secret'");
-    expect(env).to.contain('SQL_DATABASE=shop_db\n');
-    expect(env).to.contain('SQL_USER=shop_user\n');
-    expect(env).to.contain('SQL_PASSWORD=Sup3r-secret\n');
+    expectCredentials(project, { db: 'shop_db', user: 'shop_user', password: 'Sup3r-secret' });
   });
 
   it('names the package, settings and Celery app after the project', () => {

@@ -28,6 +28,16 @@ const SCENARIOS: Array<RuntimeScenario & { expected: { password: string } }> = [
 
 const TASK_RECEIVED = (id: string) => new RegExp(`Task \\S+\\.divide\\[${id}\\] received`);
 
+/** Sends divide(1, 2) to the worker and waits until it runs, inside divide's five-second sleep. */
+async function divideRunning(app: RuntimeProject): Promise<{ proc: Proc; from: number; id: string }> {
+  const proc = await app.ensureWorker();
+  const from = proc.output.length;
+  const id = app.sendDivide(1, 2);
+  await proc.waitFor(TASK_RECEIVED(id), 30_000, from);
+  await sleep(1_500);
+  return { proc, from, id };
+}
+
 for (const scenario of SCENARIOS) {
   describe(`The generated project run natively (${scenario.title})`, function () {
     this.timeout(90_000);
@@ -98,11 +108,7 @@ for (const scenario of SCENARIOS) {
 
     it('at-least-once: a task whose pool processes are killed mid-run is redelivered at once and succeeds', async function () {
       this.timeout(120_000);
-      const proc = await app.ensureWorker();
-      const from = proc.output.length;
-      const id = app.sendDivide(1, 2);
-      await proc.waitFor(TASK_RECEIVED(id), 30_000, from);
-      await sleep(1_500); // inside divide's five-second sleep
+      const { proc, from, id } = await divideRunning(app);
       const pool = childrenOf(proc.pid);
       expect(pool, 'the worker has pool processes').to.not.be.empty;
       for (const pid of pool) process.kill(pid, 'SIGKILL');
@@ -115,11 +121,7 @@ for (const scenario of SCENARIOS) {
 
     it('at-least-once: a task whose whole worker is killed mid-run completes with SUCCESS after the worker restarts (visibility timeout 5 s)', async function () {
       this.timeout(150_000);
-      const first = await app.ensureWorker();
-      const from = first.output.length;
-      const id = app.sendDivide(1, 2);
-      await first.waitFor(TASK_RECEIVED(id), 30_000, from);
-      await sleep(1_500); // inside divide's five-second sleep
+      const { proc: first, id } = await divideRunning(app);
       await first.kill();
       // Nothing finished it: no result, the message waits unacknowledged in Redis.
       await sleep(6_000); // past the visibility timeout (CELERY_VISIBILITY_TIMEOUT=5)
