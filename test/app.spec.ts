@@ -182,13 +182,13 @@ describe('yo django-celery with a password holding $, #, quotes and spaces', () 
 
   it('quotes it for the env file: backslash and quote escaped, dollar doubled', () => {
     expect(read(project, '.env/.dev-sample')).to.contain(
-      `SQL_PASSWORD="p@ss $$HOME #1 'quoted' \\"double\\" \\\\back"\n`,
+      `SQL_PASSWORD="Pa$$$$ w0rd \\"quoted\\" 'single' \\\\back\\\\slash $$HOME $$\{USER} #hash =eq \`tick\` ü€ %s :*"\n`,
     );
   });
 
   it('quotes it for the Compose file: single quotes doubled, dollar doubled', () => {
     expect(read(project, 'docker-compose.yml')).to.contain(
-      `POSTGRES_PASSWORD: 'p@ss $$HOME #1 ''quoted'' "double" \\back'\n`,
+      `POSTGRES_PASSWORD: 'Pa$$$$ w0rd "quoted" ''single'' \\back\\slash $$HOME $$\{USER} #hash =eq \`tick\` ü€ %s :*'\n`,
     );
   });
 

@@ -32,5 +32,5 @@ export const CUSTOM_PROD = {
   'flower-user': 'ops',
 };
 
-/** A password holding $, #, quotes, spaces and a backslash. */
-export const HOSTILE_PASSWORD = `p@ss $HOME #1 'quoted' "double" \\back`;
+/** A password that breaks every naive quoting: Compose's `$`, YAML, env files, shells, printf. */
+export const HOSTILE_PASSWORD = `Pa$$ w0rd "quoted" 'single' \\back\\slash $HOME \${USER} #hash =eq \`tick\` ü€ %s :*`;

@@ -3,12 +3,12 @@
 // Postgres and Redis on loopback, with the environment Compose resolves for each service.
 import { expect } from 'chai';
 import { celeryServiceChecks, TASK_SUCCEEDED } from './celery-checks.js';
+import { HOSTILE_PASSWORD } from '../fixtures.js';
 import { DEFAULT_PROJECT, projectHooks, RuntimeProject, type RuntimeScenario, TEST_SETTINGS } from './project.js';
 import { childrenOf, httpGet, type Proc, sleep, waitUntil } from './support.js';
 
 /** The dev server's port: fixed in compose/local/django/start (as in its container). */
 const DEV_SERVER_PORT = 8000;
-const HOSTILE_PASSWORD = `p@ss $HOME #1 'q' "d" \\back`;
 
 /** Each scenario with the password its answers give the development database. */
 const SCENARIOS: Array<RuntimeScenario & { expected: { password: string } }> = [

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { celeryServiceChecks } from './celery-checks.js';
+import { HOSTILE_PASSWORD } from '../fixtures.js';
 import { DEFAULT_PROJECT, projectHooks, RuntimeProject, type RuntimeScenario, TEST_SETTINGS } from './project.js';
 import { httpGet, type HttpResponse, type Proc, waitUntil } from './support.js';
 
@@ -35,7 +36,7 @@ const SCENARIOS: Scenario[] = [
       'project-name': 'shop',
       'postgres-db': 'shop_db',
       'postgres-user': 'shop_user',
-      'postgres-password': `p@ss $HOME #1 'q' "d" \\back`,
+      'postgres-password': HOSTILE_PASSWORD,
       'allowed-hosts': 'example.com www.example.com',
       'flower-user': 'ops',
     },

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { ANSWERS, VERSIONS, type AnswerName } from '../../src/generators/lib/answers.js';
 import { runApp } from '../helpers.js';
+import { HOSTILE_PASSWORD } from '../fixtures.js';
 import { configArgs, localEnvironment, type ComposeConfig } from '../support/compose.js';
 import { buildFromContext, readDockerfile, type Build, type Dockerfile } from '../support/dockerfile.js';
 import { nginxMainConf } from '../support/nginx.js';
@@ -17,8 +18,6 @@ export interface MatrixEntry {
   options: Record<string, string | boolean>;
 }
 
-/** A password that breaks every naive quoting: Compose's `$`, YAML, env files, shells. */
-export const HOSTILE_PASSWORD = `Pa$$ w0rd "quoted" 'single' \\back\\slash $HOME \${USER} #hash =eq \`tick\` ü€ %s :*`;
 
 const VERSION_OPTIONS = {
   python: 'python-version',
