@@ -7,8 +7,7 @@ import helpers, { type RunResult } from 'yeoman-test';
 import { expect } from 'chai';
 import { jestExpect } from 'mocha-expect-snapshot';
 import type { GetGeneratorConstructor } from '@yeoman/types';
-import type Generator from 'yeoman-generator';
-import type { BaseOptions } from 'yeoman-generator';
+import type { default as Generator, BaseOptions } from 'yeoman-generator';
 import AppGenerator from '../src/generators/app/index.js';
 import ProdGenerator from '../src/generators/prod/index.js';
 import { ROOT } from './support/root.js';
@@ -16,8 +15,6 @@ import { ROOT } from './support/root.js';
 // The specs describe runs without a terminal (scripts, CI) unless they pass
 // `interactive`; make that hold when a developer runs them from a terminal too.
 process.stdin.isTTY = false;
-
-export { ROOT };
 
 /**
  * The generators under test, loaded from their sources: yeoman-environment cannot load a
