@@ -5,7 +5,7 @@
 // every file, .yo-rc.json with the digests last, to lib/commit, which replaces them
 // all or none.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { createConflicterTransform, createYoResolveTransform } from '@yeoman/conflicter';
 import type { MemFsEditorFile } from 'mem-fs-editor';
@@ -72,9 +72,15 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     const edited: string[] = [];
     for (const file of held) {
       const path = pathOf(file);
+      if (privateFiles.has(file.path)) file.stat = { ...file.stat, mode: 0o100600 };
       if (!file.contents || !inProject(path) || !existsSync(file.path)) continue;
       const disk = readFileSync(file.path);
-      if (disk.equals(file.contents)) continue;
+      if (disk.equals(file.contents)) {
+        // Same text, another mode (a secret file written readable by all): only the mode changes.
+        const mode = file.stat?.mode;
+        if (mode !== undefined && mode !== null && (statSync(file.path).mode & 0o777) !== (mode & 0o777)) file.conflicter = 'force';
+        continue;
+      }
       if (recorded[path] === digest(disk)) file.conflicter = 'force';
       else edited.push(path);
     }
@@ -114,7 +120,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
       const path = relative(settings.root, file.path).split(sep).join('/');
       if (path.startsWith('..')) throw new AnswerError(`The generator tried to write ${file.path}, outside the project ${settings.root}: nothing was written.`);
       if (isFilePending(file) && file.contents && !isFileStateDeleted(file)) {
-        const mode = privateFiles.has(file.path) ? 0o600 : file.stat?.mode !== undefined && file.stat.mode !== null ? file.stat.mode & 0o7777 : undefined;
+        const mode = file.stat?.mode !== undefined && file.stat.mode !== null ? file.stat.mode & 0o7777 : undefined;
         changes.push({ path, contents: file.contents, mode });
       } else if (isFileStateDeleted(file) && !isFileNew(file)) {
         changes.push({ path });
