@@ -15,6 +15,17 @@ import { ENTRY_POINT, runEntryPoint, runYo } from './commands.js';
 const PROJECT = 'django_celery_example';
 const output = (run: { stdout: string; stderr: string }) => `${run.stdout}\n${run.stderr}`;
 
+/** Runs `check` on a new tmpfs of `size` (a small disk that fills up), unmounted after it. */
+function onSmallDisk(size: string, check: (disk: string) => void): void {
+  const disk = mkdtempSync(join(tmpdir(), 'full-'));
+  runOk('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', disk]);
+  try {
+    check(disk);
+  } finally {
+    runOk('umount', [disk]);
+  }
+}
+
 describe('the command line of both entry points', function () {
   this.timeout(300_000);
 
@@ -108,22 +119,16 @@ describe('a write that fails halfway', function () {
   });
 
   it('leaves no folder behind when a new project does not fit on the disk (ENOSPC)', () => {
-    const disk = mkdtempSync(join(tmpdir(), 'full-'));
-    runOk('mount', ['-t', 'tmpfs', '-o', 'size=48k', 'tmpfs', disk]);
-    try {
+    onSmallDisk('48k', disk => {
       const run = runEntryPoint(['--defaults'], disk);
       expect(run.status).to.equal(1);
       expect(output(run)).to.match(/no space left on device \(ENOSPC\)\. Nothing was changed\. Free some space, then run again\./);
       expect(readdirSync(disk)).to.deep.equal([]);
-    } finally {
-      runOk('umount', [disk]);
-    }
+    });
   });
 
   it('keeps the old project whole when the disk fills during a re-run, and a plain re-run then succeeds', () => {
-    const disk = mkdtempSync(join(tmpdir(), 'full-'));
-    runOk('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk]);
-    try {
+    onSmallDisk('1m', disk => {
       const first = runEntryPoint(['--defaults', '--prod'], disk);
       expect(first.status, output(first)).to.equal(0);
       const project = join(disk, PROJECT);
@@ -140,9 +145,7 @@ describe('a write that fails halfway', function () {
       expect(readTree(project)).to.deep.equal(before);
       rmSync(filler);
       expectWholeAfterRerun(project);
-    } finally {
-      runOk('umount', [disk]);
-    }
+    });
   });
 
   it('is finished by the next run when the process is killed at seeded moments of a re-run', async () => {
