@@ -72,6 +72,11 @@ export default class AppGenerator extends BaseGenerator {
       // receives them and asks nothing more.
       answers = await this._resolve(answerSpecs('prod'), this.stored, answers);
     }
+    if (this.stored.prod === true && answers.prod === false) {
+      throw new AnswerError(
+        'This project has production (docker-compose.prod.yml, compose/production, .env/.prod, .env/.prod.db): --no-prod would leave them behind without gunicorn in requirements.txt. To drop production, move those files away (keep .env/.prod.db: it holds the password of the database volume), set "prod" to false in .yo-rc.json, then run again.',
+      );
+    }
     const production = answerSpecs('prod').filter(spec => this.options[spec.option] !== undefined);
     if (!answers.prod && production.length > 0) {
       throw new AnswerError(

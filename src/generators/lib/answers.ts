@@ -57,6 +57,9 @@ function validateProjectName(value: string): true | string {
   if (value.length > 50) {
     return `"${value}" is too long for a project name: use at most 50 characters.`;
   }
+  if (/^__.*__$/.test(value)) {
+    return `"${value}" cannot be the project name: Python keeps names with double underscores on both sides for itself (and .gitignore hides __pycache__). Choose another name, for example ${value.replace(/^_+|_+$/g, '') || 'django_celery_example'}.`;
+  }
   const clash = RESERVED_PACKAGE_NAMES.get(value);
   if (clash) {
     return `"${value}" cannot be the project name: it is ${clash}, and the project package would shadow it. Choose another name, for example ${value}_project.`;
@@ -87,8 +90,22 @@ function validatePostgresName(value: string, what: string): true | string {
   if (value.toLowerCase().startsWith('pg_')) {
     return `"${value}" cannot be a Postgres ${what}: names starting with pg_ are reserved by Postgres.`;
   }
+  const reserved = RESERVED_POSTGRES_NAMES[what]?.[value.toLowerCase()];
+  if (reserved) return `"${value}" cannot be a Postgres ${what}: ${reserved}. Choose another, for example hello_django.`;
   return true;
 }
+
+/** Names Postgres (or the postgres image's first start) refuses, or gives a meaning of their own. */
+const RESERVED_POSTGRES_NAMES: Record<string, Record<string, string>> = {
+  'user name': {
+    public: 'PUBLIC stands for every role, and initdb refuses it',
+    none: 'Postgres reserves it (initdb refuses it)',
+  },
+  'database name': {
+    template0: 'it is the template database that accepts no connection',
+    template1: 'it is the template database every cluster already has, so the image could not create it',
+  },
+};
 
 function validatePassword(value: string, what: string): true | string {
   if (value.length === 0) {
