@@ -1,5 +1,5 @@
 // Changing one's mind on a second run: production, and names that would break what they name.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { answerSpecs } from '../src/generators/lib/answers.js';
@@ -43,5 +43,25 @@ describe('names that would break what they name', () => {
     expect(db.validate('template0', {})).to.match(/accepts no connection/);
     expect(db.validate('template1', {})).to.match(/already has/);
     expect(user.validate('Current_User', {})).to.equal(true);
+  });
+});
+
+describe('system errors and broken state, as one line naming the path and the fix', () => {
+  it('names a .yo-rc.json that holds no object', async () => {
+    await expectRejection(
+      runApp({ defaults: true }, {}, folder => writeFileSync(join(folder, '.yo-rc.json'), '[1,2]')),
+      /\.yo-rc\.json must hold a JSON object \(it holds \[1,2\]\): fix or remove it, then run again\.$/,
+    );
+    await expectRejection(
+      runApp({ defaults: true }, {}, folder => writeFileSync(join(folder, '.yo-rc.json'), '{"generator-django-celery": 5}')),
+      /\.yo-rc\.json: "generator-django-celery" must be an object of answers \(it is 5\)/,
+    );
+  });
+
+  it('names a file standing where the project folder would go', async () => {
+    await expectRejection(
+      runApp({ defaults: true }, {}, folder => writeFileSync(join(folder, 'django_celery_example'), '')),
+      /django_celery_example is a file, not a folder: choose another --project-name, or move that file away\.$/,
+    );
   });
 });

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import yosay from 'yosay';
 import { answerSpecs, type Answers } from '../lib/answers.js';
 import { AnswerError, BaseGenerator } from '../lib/base.js';
-import { assertUnlocked, onlyLeftovers, recoverInterruptedWrite } from '../lib/commit.js';
+import { assertUnlocked, onlyLeftovers, recoverInterruptedWrite, systemError } from '../lib/commit.js';
 import { declareOptions } from '../lib/options.js';
 import { findProjectRoot, hasAll, projectOf, storedAnswers, type Project } from '../lib/project.js';
 import { cannotAsk, unanswered } from '../lib/resolve.js';
@@ -52,6 +52,9 @@ export default class AppGenerator extends BaseGenerator {
       if (missing.length > 0 && !this._canAsk()) throw cannotAsk(missing);
       known = await this._resolve([nameSpec], {});
       this.target = join(here, String(known.projectName));
+      if (existsSync(this.target) && !statSync(this.target).isDirectory()) {
+        throw new AnswerError(`${this.target} is a file, not a folder: choose another --project-name, or move that file away.`);
+      }
       if (existsSync(this.target)) {
         recoverInterruptedWrite(this.target);
         assertUnlocked(this.target);
@@ -91,7 +94,11 @@ export default class AppGenerator extends BaseGenerator {
     // Only now, with every answer valid, does anything touch the disk (Yeoman creates
     // the folder; the write removes it again if it fails before anything is in place).
     this.createdRoot = !existsSync(this.target);
-    this.destinationRoot(this.target);
+    try {
+      this.destinationRoot(this.target);
+    } catch (error) {
+      throw systemError(error, 'create the folder', this.target, 'Nothing was written.');
+    }
     this.config.set(this.project.answers);
   }
 

@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers } from './answers.js';
-import { findProjectRoot, loadProject, type Project } from './project.js';
+import { findProjectRoot, loadProject, storedAnswers, type Project } from './project.js';
 import { ask } from './prompts.js';
 import { STACK_TEMPLATES, renderTree } from './render.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
@@ -52,6 +52,9 @@ export abstract class BaseGenerator extends Generator {
   }
 
   constructor(args: string[], options: Generator['options'], features?: Generator['features']) {
+    // Yeoman reads .yo-rc.json while it builds the generator: a broken one is named here first.
+    const folder = typeof options.destinationRoot === 'string' ? options.destinationRoot : options.env?.cwd;
+    if (folder) storedAnswers(folder);
     super(args, options, features);
     this.queueTask({ method: () => this._readCommandLine(), taskName: 'readCommandLine', queueName: 'initializing' });
   }

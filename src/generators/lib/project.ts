@@ -63,9 +63,15 @@ export function storedAnswers(folder: string): Record<string, unknown> | undefin
   } catch {
     throw new AnswerError(`${file} is not valid JSON: fix or remove it, then run again.`);
   }
-  const stored: unknown = typeof config === 'object' && config !== null ? Object.entries(config).find(([key]) => key === CONFIG_KEY)?.[1] : undefined;
-  if (typeof stored !== 'object' || stored === null || !('projectName' in stored)) return undefined;
-  return { ...stored };
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new AnswerError(`${file} must hold a JSON object (it holds ${JSON.stringify(config)}): fix or remove it, then run again.`);
+  }
+  const stored: unknown = Object.entries(config).find(([key]) => key === CONFIG_KEY)?.[1];
+  if (stored === undefined) return undefined;
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) {
+    throw new AnswerError(`${file}: "${CONFIG_KEY}" must be an object of answers (it is ${JSON.stringify(stored)}): fix or remove it, then run again.`);
+  }
+  return 'projectName' in stored ? { ...stored } : undefined;
 }
 
 /**
