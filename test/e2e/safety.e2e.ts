@@ -172,6 +172,28 @@ describe('a write that fails halfway', function () {
 describe('two runs at once in one project', function () {
   this.timeout(300_000);
 
+  it('refuses the second at once while the first waits at a question, and lets it run once the first is gone', async () => {
+    const first = runEntryPoint(['--defaults']);
+    const project = join(first.cwd, PROJECT);
+    writeFileSync(join(project, 'README.md'), 'my own notes\n');
+    // The first run asks whether to overwrite the edited README, and waits for an answer.
+    const waiting = spawn(process.execPath, [ENTRY_POINT, '--interactive', '--web-port', '9400'], { cwd: project, stdio: ['pipe', 'pipe', 'pipe'] });
+    let printed = '';
+    waiting.stdout.on('data', chunk => (printed += String(chunk)));
+    for (let tries = 0; !printed.includes('README.md'); tries += 1) {
+      expect(tries, `the first run to ask about README.md; it printed:\n${printed}`).to.be.below(600);
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    const second = runEntryPoint(['--force'], project);
+    expect(second.status, output(second)).to.equal(1);
+    expect(output(second)).to.contain(`Another run of the generator (process ${waiting.pid}) is writing`);
+    waiting.kill('SIGKILL');
+    await new Promise(resolve => waiting.on('exit', resolve));
+    const third = runEntryPoint(['--force'], project);
+    expect(third.status, output(third)).to.equal(0);
+    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"8010:8000"');
+  });
+
   it('refuses the second while the first holds the lock, and takes over a stale lock', () => {
     const first = runEntryPoint(['--defaults']);
     const project = join(first.cwd, PROJECT);

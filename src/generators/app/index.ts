@@ -36,6 +36,7 @@ export default class AppGenerator extends BaseGenerator {
     if (root && inPlace) {
       // Run inside a generated project (or one of its folders): regenerate it from its stored answers.
       if (root !== here) this.log(`Regenerating the project in ${relative(here, root)} (${root}).`);
+      this._holdLock(root);
       this.stored = inPlace;
       this.target = root;
       const given = this.options[nameSpec.option];

@@ -10,6 +10,7 @@ import { STACK_TEMPLATES, renderTree } from './render.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
 import { commandLineTokens, readCommandLine, type DeclaredOption } from './flags.js';
 import type { SecretSource } from './secrets.js';
+import { holdLock } from './commit.js';
 import { writeProject } from './write.js';
 
 export { AnswerError } from './errors.js';
@@ -80,6 +81,16 @@ export abstract class BaseGenerator extends Generator {
     }
   }
 
+  /**
+   * Holds the project's lock from now to the end of the run (or its failure), so that a
+   * second run on the same project stops at once instead of writing over this one.
+   */
+  protected _holdLock(root: string): void {
+    const release = holdLock(root);
+    this.env.once('end', release);
+    this.env.once('error', release);
+  }
+
   /** Whether someone can answer a prompt. */
   protected _canAsk(): boolean {
     return Boolean(this.options.interactive || process.stdin.isTTY);
@@ -110,6 +121,7 @@ export abstract class BaseGenerator extends Generator {
       this.log(`Working on the project in ${root}.`);
       this.destinationRoot(root);
     }
+    if (root) this._holdLock(root);
     return loadProject(this._storedAnswers(), this.destinationPath('.yo-rc.json'));
   }
 

@@ -99,7 +99,24 @@ export function assertUnlocked(root: string): void {
   }
 }
 
-/** Takes the project's lock (a stale one, left by a killed run, is taken over); returns its release. */
+/** The locks this process holds, by project folder. */
+const held = new Map<string, () => void>();
+
+/**
+ * Takes the project's lock for this process (a stale one, left by a killed run, is
+ * taken over), unless it holds it already; returns the release of what it took.
+ */
+export function holdLock(root: string): () => void {
+  if (held.has(root)) return () => undefined;
+  const release = lock(root);
+  const once = () => {
+    if (held.get(root) === once) held.delete(root);
+    release();
+  };
+  held.set(root, once);
+  return once;
+}
+
 function lock(root: string): () => void {
   const file = join(root, LOCK);
   for (let attempt = 0; ; attempt += 1) {
@@ -196,7 +213,7 @@ export function commitChanges(root: string, changes: readonly Change[], createdR
     throw systemError(error, 'create the folder', root, 'Nothing was written.');
   }
   recoverInterruptedWrite(root);
-  const release = lock(root);
+  const release = holdLock(root);
   const stage = join(root, STAGING);
   const ordered = [...changes].sort((a, b) => Number(a.path === '.yo-rc.json') - Number(b.path === '.yo-rc.json'));
   const dropStage = () => {
