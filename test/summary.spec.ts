@@ -2,23 +2,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { answerSpecs, type AppAnswers } from '../src/generators/lib/answers.js';
 import type { WriteReport } from '../src/generators/lib/write.js';
 import { localUrl, summary } from '../src/generators/lib/summary.js';
 import { fixedSecrets, runApp, runGenerator } from './helpers.js';
 
+/** The default answers of a project named shop. */
 const ANSWERS = {
+  ...(Object.fromEntries(answerSpecs('app').map(spec => [spec.name, spec.default])) as AppAnswers),
   projectName: 'shop',
-  webPort: 8010,
-  flowerPort: 5557,
-  postgresDb: 'hello_django',
-  postgresUser: 'hello_django',
-  postgresPassword: 'hello_django',
-  prod: false,
-  pythonVersion: '3.13',
-  djangoVersion: '5.2',
-  postgresVersion: '17',
-  redisVersion: '7.4',
-} as const;
+};
 
 const report = (fields: Partial<WriteReport>): WriteReport => ({ created: [], rewritten: [], overwritten: [], kept: [], unchanged: [], ...fields });
 

@@ -8,6 +8,14 @@ import { runEntryPoint, runYo, type CommandRun } from './commands.js';
 
 const VERSION = String(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
 
+/** The commands a summary gives to build, migrate and start production. */
+const PRODUCTION_COMMANDS = [
+  '  docker compose -f docker-compose.prod.yml build',
+  '  docker compose -f docker-compose.prod.yml run --rm web \\',
+  '    python manage.py migrate --noinput',
+  '  docker compose -f docker-compose.prod.yml up -d',
+];
+
 /** What a run printed, both streams. */
 const output = (run: CommandRun) => run.stdout + run.stderr;
 
@@ -76,15 +84,7 @@ describe('what a run prints to a pipe', function () {
       const [files, summary] = ran.stderr.split(/\n\n(?=Created )/);
       for (const line of files.split('\n').filter(Boolean)) expect(line).to.match(/^ {3}create django_celery_example\/\S+$/);
       expect(summary).to.match(/^Created django_celery_example: 40 files\.\n/);
-      expect(ending(ran, 5)).to.equal(
-        [
-          'Or build, migrate and start production (in the same folder):',
-          '  docker compose -f docker-compose.prod.yml build',
-          '  docker compose -f docker-compose.prod.yml run --rm web \\',
-          '    python manage.py migrate --noinput',
-          '  docker compose -f docker-compose.prod.yml up -d',
-        ].join('\n'),
-      );
+      expect(ending(ran, 5)).to.equal(['Or build, migrate and start production (in the same folder):', ...PRODUCTION_COMMANDS].join('\n'));
     });
   }
 });
@@ -132,14 +132,6 @@ describe('the summary of a run', function () {
     expect(prod.status, output(prod)).to.equal(0);
     expect(prod.stderr).to.match(/the site at http:\/\/localhost\/, Flower at\s+http:\/\/localhost\/flower\/\s\(login admin/);
     expect(prod.stderr).to.match(/Updated this project: added 11 files; rewrote requirements\.txt and\s+README\.md\./);
-    expect(ending(prod, 5)).to.equal(
-      [
-        'Next, build, migrate and start production:',
-        '  docker compose -f docker-compose.prod.yml build',
-        '  docker compose -f docker-compose.prod.yml run --rm web \\',
-        '    python manage.py migrate --noinput',
-        '  docker compose -f docker-compose.prod.yml up -d',
-      ].join('\n'),
-    );
+    expect(ending(prod, 5)).to.equal(['Next, build, migrate and start production:', ...PRODUCTION_COMMANDS].join('\n'));
   });
 });

@@ -3,7 +3,7 @@ import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { readTree, runApp } from '../helpers.js';
-import { PROD_FILES } from '../trees.js';
+import { PROD_FILES } from '../fixtures.js';
 import { runYo } from './commands.js';
 
 describe('yo (the real command line)', function () {

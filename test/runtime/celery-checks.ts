@@ -4,33 +4,23 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeProject } from './project.js';
-import type { Proc } from './support.js';
 import { waitUntil } from './support.js';
 
 export const TASK_SUCCEEDED = (id: string) => new RegExp(`Task \\S+\\.divide\\[${id}\\] succeeded in [\\d.]+s: 0\\.5`);
 
-export interface CeleryServices {
-  app: RuntimeProject;
-  /** The running worker, started when none runs. */
-  ensureWorker: () => Promise<Proc>;
-  /** Stops the worker if one runs. */
-  stopWorker: () => Promise<void>;
-  /** What Flower's title adds (production: "with its login"). */
-  flowerLogin?: string;
-}
-
-export function celeryServiceChecks({ app, ensureWorker, stopWorker, flowerLogin = '' }: CeleryServices): void {
+/** `flowerLogin`: what Flower's title adds (production: "with its login"). */
+export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void {
   it(`Flower's start script: waits for a worker to answer \`inspect ping\`, then runs \`celery flower\`${flowerLogin}, which fails here (Flower has no Debian package)`, async function () {
     this.timeout(120_000);
-    await stopWorker();
-    const flower = await app.flowerUpToCeleryFlower(ensureWorker);
+    await app.stopWorker();
+    const flower = await app.flowerUpToCeleryFlower(() => app.ensureWorker());
     expect(flower.exitCode, flower.describe()).to.not.equal(0);
     // It got as far as exec'ing Celery with the flower command; only the package is missing.
     expect(flower.output).to.match(/No such command 'flower'/);
   });
 
   it('worker: divide.delay(1, 2) returns 0.5, and Redis holds celery-task-meta-<id> with SUCCESS and 0.5', async () => {
-    const proc = await ensureWorker();
+    const proc = await app.ensureWorker();
     const id = app.sendDivide(1, 2);
     expect(app.resultOf(id, 30)).to.equal(0.5);
     await proc.waitFor(TASK_SUCCEEDED(id), 10_000);
@@ -38,7 +28,7 @@ export function celeryServiceChecks({ app, ensureWorker, stopWorker, flowerLogin
   });
 
   it('beat: sends polls.tasks.heartbeat every CELERY_HEARTBEAT_SECONDS (1 s here), and the worker runs it', async () => {
-    const proc = await ensureWorker();
+    const proc = await app.ensureWorker();
     const from = proc.output.length;
     const beat = app.startService('celery_beat');
     try {

@@ -3,29 +3,19 @@
 // Postgres and Redis on loopback, with the environment Compose resolves for each service.
 import { expect } from 'chai';
 import { celeryServiceChecks, TASK_SUCCEEDED } from './celery-checks.js';
-import { RuntimeProject } from './project.js';
-import { childrenOf, httpGet, type Proc, requireFreePort, sleep, waitUntil } from './support.js';
+import { HOSTILE_PASSWORD } from '../fixtures.js';
+import { DEFAULT_PROJECT, projectHooks, RuntimeProject, type RuntimeScenario, TEST_SETTINGS } from './project.js';
+import { childrenOf, httpGet, type Proc, sleep, waitUntil } from './support.js';
 
 /** The dev server's port: fixed in compose/local/django/start (as in its container). */
 const DEV_SERVER_PORT = 8000;
-/** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
-const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
 
-const HOSTILE_PASSWORD = `p@ss $HOME #1 'q' "d" \\back`;
-
-interface Scenario {
-  title: string;
-  options: Record<string, unknown>;
-  expected: { name: string; db: string; user: string; password: string };
-  /** Start Postgres only after the entrypoint has been waiting for it for a while. */
-  lateDatabase: boolean;
-}
-
-const SCENARIOS: Scenario[] = [
+/** Each scenario with the password its answers give the development database. */
+const SCENARIOS: Array<RuntimeScenario & { expected: { password: string } }> = [
   {
     title: 'default answers',
     options: { defaults: true },
-    expected: { name: 'django_celery_example', db: 'hello_django', user: 'hello_django', password: 'hello_django' },
+    expected: { ...DEFAULT_PROJECT, password: 'hello_django' },
     lateDatabase: true,
   },
   {
@@ -38,38 +28,23 @@ const SCENARIOS: Scenario[] = [
 
 const TASK_RECEIVED = (id: string) => new RegExp(`Task \\S+\\.divide\\[${id}\\] received`);
 
+/** Sends divide(1, 2) to the worker and waits until it runs, inside divide's five-second sleep. */
+async function divideRunning(app: RuntimeProject): Promise<{ proc: Proc; from: number; id: string }> {
+  const proc = await app.ensureWorker();
+  const from = proc.output.length;
+  const id = app.sendDivide(1, 2);
+  await proc.waitFor(TASK_RECEIVED(id), 30_000, from);
+  await sleep(1_500);
+  return { proc, from, id };
+}
+
 for (const scenario of SCENARIOS) {
   describe(`The generated project run natively (${scenario.title})`, function () {
     this.timeout(90_000);
     const app = new RuntimeProject({ options: scenario.options, extraEnv: TEST_SETTINGS });
     let web: Proc | undefined;
-    let worker: Proc | undefined;
 
-    const startWorker = async (label = 'celery_worker'): Promise<Proc> => {
-      // Without Postgres the entrypoint would wait for ever: say why instead.
-      if (!app.pg.proc || !app.pg.proc.alive()) throw new Error('Postgres is not running (an earlier step failed): the worker cannot start.');
-      const proc = app.startService('celery_worker', label);
-      await proc.waitFor(/celery@\S+ ready\./, 60_000);
-      return proc;
-    };
-    const ensureWorker = async (): Promise<Proc> => {
-      if (!worker || worker.exited) worker = await startWorker();
-      return worker;
-    };
-
-    before(async function () {
-      this.timeout(120_000);
-      await requireFreePort(DEV_SERVER_PORT, 'the dev server (`runserver 0.0.0.0:8000` in compose/local/django/start)');
-      await app.generate();
-      await app.redis.start();
-      if (!scenario.lateDatabase) await app.startDatabase();
-    });
-
-    after(async function () {
-      this.timeout(120_000);
-      const problems = await app.stop();
-      if (problems.length > 0) throw new Error(problems.join('\n'));
-    });
+    projectHooks(app, scenario, { port: DEV_SERVER_PORT, who: 'the dev server (`runserver 0.0.0.0:8000` in compose/local/django/start)' });
 
     it('gives web, worker, beat and Flower the same env file values, equal to the db service\'s POSTGRES_* and to the answers', () => {
       const { db, user, password } = scenario.expected;
@@ -117,17 +92,11 @@ for (const scenario of SCENARIOS) {
       expect(page.body).to.contain(`<h1>${scenario.expected.name}</h1>`);
     });
 
-    celeryServiceChecks({
-      app,
-      ensureWorker,
-      stopWorker: async () => {
-        if (worker) await worker.stop();
-      },
-    });
+    celeryServiceChecks(app);
 
     it('survives a Redis restart: the worker reconnects and the next task still succeeds', async function () {
       this.timeout(120_000);
-      const proc = await ensureWorker();
+      const proc = await app.ensureWorker();
       const from = proc.output.length;
       await app.redis.restart();
       await proc.waitFor(/Connection to broker lost/, 30_000, from);
@@ -139,11 +108,7 @@ for (const scenario of SCENARIOS) {
 
     it('at-least-once: a task whose pool processes are killed mid-run is redelivered at once and succeeds', async function () {
       this.timeout(120_000);
-      const proc = await ensureWorker();
-      const from = proc.output.length;
-      const id = app.sendDivide(1, 2);
-      await proc.waitFor(TASK_RECEIVED(id), 30_000, from);
-      await sleep(1_500); // inside divide's five-second sleep
+      const { proc, from, id } = await divideRunning(app);
       const pool = childrenOf(proc.pid);
       expect(pool, 'the worker has pool processes').to.not.be.empty;
       for (const pid of pool) process.kill(pid, 'SIGKILL');
@@ -156,17 +121,13 @@ for (const scenario of SCENARIOS) {
 
     it('at-least-once: a task whose whole worker is killed mid-run completes with SUCCESS after the worker restarts (visibility timeout 5 s)', async function () {
       this.timeout(150_000);
-      const first = await ensureWorker();
-      const from = first.output.length;
-      const id = app.sendDivide(1, 2);
-      await first.waitFor(TASK_RECEIVED(id), 30_000, from);
-      await sleep(1_500); // inside divide's five-second sleep
+      const { proc: first, id } = await divideRunning(app);
       await first.kill();
       // Nothing finished it: no result, the message waits unacknowledged in Redis.
       await sleep(6_000); // past the visibility timeout (CELERY_VISIBILITY_TIMEOUT=5)
       expect(app.redis.taskMeta(id)).to.equal(undefined);
       expect(first.output).not.to.match(TASK_SUCCEEDED(id));
-      worker = await startWorker('celery_worker (restarted)');
+      const worker = await app.startWorker('celery_worker (restarted)');
       await worker.waitFor(TASK_RECEIVED(id), 60_000);
       expect(app.resultOf(id, 60)).to.equal(0.5);
       await worker.waitFor(TASK_SUCCEEDED(id), 10_000);

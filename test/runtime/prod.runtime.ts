@@ -5,32 +5,26 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../helpers.js';
 import { celeryServiceChecks } from './celery-checks.js';
-import { RuntimeProject } from './project.js';
-import { httpGet, type HttpResponse, type Proc, requireFreePort, waitUntil } from './support.js';
+import { HOSTILE_PASSWORD } from '../fixtures.js';
+import { DEFAULT_PROJECT, projectHooks, RuntimeProject, type RuntimeScenario, TEST_SETTINGS } from './project.js';
+import { httpGet, type HttpResponse, type Proc, waitUntil } from './support.js';
 
 /** gunicorn's port: fixed in compose/production/django/start (as in its container). */
 const GUNICORN_PORT = 8000;
-const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
-const PROD_GENERATOR = join(ROOT, 'generators', 'prod', 'index.js');
 /** A TLS proxy in front of nginx would say so; Django redirects to HTTPS otherwise. */
 const BEHIND_TLS = { 'X-Forwarded-Proto': 'https' };
 
-interface Scenario {
-  title: string;
-  options: Record<string, unknown>;
-  expected: { name: string; db: string; user: string };
+interface Scenario extends RuntimeScenario {
   /** A host name from the allowed hosts, sent as Host. */
   host: string;
-  lateDatabase: boolean;
 }
 
 const SCENARIOS: Scenario[] = [
   {
     title: 'default answers',
     options: { defaults: true, prod: true },
-    expected: { name: 'django_celery_example', db: 'hello_django', user: 'hello_django' },
+    expected: DEFAULT_PROJECT,
     host: 'localhost',
     lateDatabase: true,
   },
@@ -42,7 +36,7 @@ const SCENARIOS: Scenario[] = [
       'project-name': 'shop',
       'postgres-db': 'shop_db',
       'postgres-user': 'shop_user',
-      'postgres-password': `p@ss $HOME #1 'q' "d" \\back`,
+      'postgres-password': HOSTILE_PASSWORD,
       'allowed-hosts': 'example.com www.example.com',
       'flower-user': 'ops',
     },
@@ -57,38 +51,14 @@ for (const scenario of SCENARIOS) {
     this.timeout(90_000);
     const app = new RuntimeProject({ options: scenario.options, composeFiles: ['docker-compose.prod.yml'], extraEnv: TEST_SETTINGS });
     let web: Proc | undefined;
-    let worker: Proc | undefined;
     let nginx: Proc | undefined;
     let nginxPort = 0;
     const get = (path: string, headers: Record<string, string> = BEHIND_TLS): Promise<HttpResponse> => httpGet(nginxPort, path, { Host: scenario.host, ...headers });
 
-    const ensureWorker = async (): Promise<Proc> => {
-      if (!app.pg.proc || !app.pg.proc.alive()) throw new Error('Postgres is not running (an earlier step failed): the worker cannot start.');
-      if (!worker || worker.exited) {
-        worker = app.startService('celery_worker');
-        await worker.waitFor(/celery@\S+ ready\./, 60_000);
-      }
-      return worker;
-    };
-
-    before(async function () {
-      this.timeout(120_000);
-      if (!existsSync(PROD_GENERATOR)) {
-        throw new Error(`PENDING: the production part of the runtime tier needs the prod sub-generator (src/generators/prod, built to ${PROD_GENERATOR}); it does not exist yet.`);
-      }
-      await requireFreePort(GUNICORN_PORT, 'gunicorn (`--bind 0.0.0.0:8000` in compose/production/django/start)');
-      await app.generate();
+    projectHooks(app, scenario, { port: GUNICORN_PORT, who: 'gunicorn (`--bind 0.0.0.0:8000` in compose/production/django/start)' }, () => {
       // What the image holds and the volumes mount: the folders of static files and uploads.
       mkdirSync(join(app.project, 'staticfiles'), { recursive: true });
       mkdirSync(join(app.project, 'mediafiles'), { recursive: true });
-      await app.redis.start();
-      if (!scenario.lateDatabase) await app.startDatabase();
-    });
-
-    after(async function () {
-      this.timeout(120_000);
-      const problems = await app.stop();
-      if (problems.length > 0) throw new Error(problems.join('\n'));
     });
 
     it('gives web, worker, beat and Flower the .env/.prod values, and the db the same credentials from .env/.prod.db', () => {
@@ -163,13 +133,6 @@ for (const scenario of SCENARIOS) {
       expect(secure.headers['strict-transport-security']).to.match(/max-age=\d+/);
     });
 
-    celeryServiceChecks({
-      app,
-      ensureWorker,
-      stopWorker: async () => {
-        if (worker) await worker.stop();
-      },
-      flowerLogin: ' with its login',
-    });
+    celeryServiceChecks(app, ' with its login');
   });
 }

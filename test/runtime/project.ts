@@ -1,28 +1,31 @@
 // A generated project run natively: its Compose services' environments, its Postgres
 // and Redis, and its scripts started as Compose would start them (the Dockerfile's
 // ENTRYPOINT and the service's command, mapped from image paths back to the project).
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { runApp, type Run } from '../helpers.js';
-import {
-  composeConfig,
-  freePort,
-  Postgres,
-  type Proc,
-  Redis,
-  run,
-  runOk,
-  scriptEnvironment,
-  serviceEnvironment,
-  start,
-  stopAll,
-  tempDir,
-  trackDir,
-  TOOLS_BIN,
-  type ComposeConfig,
-  waitUntil,
-  type PostgresCredentials,
-} from './support.js';
+import { composeConfig, serviceEnvironment, type ComposeConfig, type ComposeService } from '../support/compose.js';
+import { buildFromContext, readDockerfile, type Build } from '../support/dockerfile.js';
+import { nginxMainConf } from '../support/nginx.js';
+import { runOk, runSync } from '../support/run.js';
+import { TOOLS_BIN } from '../support/tools.js';
+import { freePort, Postgres, type PostgresCredentials, type Proc, Redis, requireFreePort, scriptEnvironment, start, stopAll, tempDir, trackDir, waitUntil } from './support.js';
+
+/** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
+export const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
+
+/** What a project generated with the default answers is named and logs in to Postgres with. */
+export const DEFAULT_PROJECT = { name: 'django_celery_example', db: 'hello_django', user: 'hello_django' };
+
+/** A kind of project a runtime suite generates and runs. */
+export interface RuntimeScenario {
+  title: string;
+  /** Options for `yo django-celery`. */
+  options: Record<string, unknown>;
+  expected: { name: string; db: string; user: string };
+  /** Start Postgres only after the entrypoint has been waiting for it for a while. */
+  lateDatabase: boolean;
+}
 
 export interface ProjectOptions {
   /** Options for `yo django-celery` (runApp). */
@@ -33,34 +36,6 @@ export interface ProjectOptions {
   dbService?: string;
   /** Settings for the test run (on top of the loopback hosts). */
   extraEnv?: Record<string, string>;
-}
-
-/** What the Dockerfile of a service copies where, its ENTRYPOINT and WORKDIR. */
-interface ImageScripts {
-  copies: Map<string, string>;
-  entrypoint: string[];
-  workdir: string;
-}
-
-function readDockerfile(path: string): ImageScripts {
-  const copies = new Map<string, string>();
-  let entrypoint: string[] = [];
-  let workdir = '/';
-  const text = readFileSync(path, 'utf8').replace(/\\\r?\n/g, ' ');
-  for (const line of text.split(/\r?\n/)) {
-    const words = line.trim().split(/\s+/);
-    const instruction = words[0]?.toUpperCase();
-    if (instruction === 'COPY') {
-      const args = words.slice(1).filter(word => !word.startsWith('--'));
-      if (args.length === 2) copies.set(args[1], args[0].replace(/^\.\//, ''));
-    } else if (instruction === 'WORKDIR') {
-      workdir = words[1];
-    } else if (instruction === 'ENTRYPOINT') {
-      const rest = line.trim().slice('ENTRYPOINT'.length).trim();
-      entrypoint = rest.startsWith('[') ? (JSON.parse(rest) as string[]) : ['/bin/sh', '-c', rest];
-    }
-  }
-  return { copies, entrypoint, workdir };
 }
 
 /**
@@ -77,29 +52,6 @@ function nativeSiteConf(conf: string, replacements: [RegExp, string][]): string 
   return out;
 }
 
-/** The nginx image's main nginx.conf (worker count, mime types, conf.d include), with every path in a temp folder. */
-function mainConf(dir: string, site: string): string {
-  return `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log stderr notice;
-events { worker_connections 1024; }
-http {
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log ${dir}/access.log;
-    sendfile on;
-    keepalive_timeout 65;
-    client_body_temp_path ${dir}/client_body;
-    proxy_temp_path ${dir}/proxy;
-    fastcgi_temp_path ${dir}/fastcgi;
-    uwsgi_temp_path ${dir}/uwsgi;
-    scgi_temp_path ${dir}/scgi;
-    include ${site};
-}
-`;
-}
-
 export class RuntimeProject {
   run!: Run;
   project = '';
@@ -110,6 +62,7 @@ export class RuntimeProject {
   redis!: Redis;
   home = '';
   readonly procs: Proc[] = [];
+  private worker?: Proc;
 
   constructor(readonly settings: ProjectOptions) {}
 
@@ -146,11 +99,12 @@ export class RuntimeProject {
     );
   }
 
-  private image(service: string): { image: ImageScripts; context: string; dockerfile: string; svc: { command?: string[] | null; entrypoint?: string[] | null } } {
-    const svc = this.config.services[service] as { build?: { context: string; dockerfile?: string }; command?: string[] | null; entrypoint?: string[] | null };
+  /** What the image of `service` holds from the project (its Dockerfile read for its target stage). */
+  private image(service: string): { build: Build; dockerfile: string; svc: ComposeService } {
+    const svc = this.config.services[service];
     if (!svc?.build) throw new Error(`Service ${service} is not built from a Dockerfile`);
     const dockerfile = join(svc.build.context, svc.build.dockerfile ?? 'Dockerfile');
-    return { image: readDockerfile(dockerfile), context: svc.build.context, dockerfile, svc };
+    return { build: buildFromContext(readDockerfile(dockerfile), svc.build.context, svc.build.target), dockerfile, svc };
   }
 
   /**
@@ -160,23 +114,22 @@ export class RuntimeProject {
    * copied scripts (`python`, `manage.py`) stay as they are.
    */
   serviceArgv(service: string, command?: string[]): { argv: string[]; notes: string[] } {
-    const { image, context, dockerfile, svc } = this.image(service);
-    const entry = svc.entrypoint ?? image.entrypoint;
+    const { build, dockerfile, svc } = this.image(service);
+    const entry = svc.entrypoint ?? build.entrypoint ?? [];
     const cmd = command ?? svc.command ?? [];
     const notes: string[] = [];
     const argv: string[] = [];
     for (const [index, arg] of [...entry, ...cmd].entries()) {
-      const source = image.copies.get(arg);
-      if (!source) {
+      const copied = build.files.get(arg);
+      if (!copied || copied.fromFolder) {
         if (index < entry.length || command === undefined) {
-          throw new Error(`${service}: "${arg}" (from ${JSON.stringify([...entry, ...cmd])}) is not a script that ${relative(this.project, dockerfile)} copies (copies: ${[...image.copies.keys()].join(', ')})`);
+          const scripts = [...build.files].filter(([, file]) => !file.fromFolder).map(([path]) => path);
+          throw new Error(`${service}: "${arg}" (from ${JSON.stringify([...entry, ...cmd])}) is not a script that ${relative(this.project, dockerfile)} copies (copies: ${scripts.join(', ')})`);
         }
         argv.push(arg);
         continue;
       }
-      const file = isAbsolute(source) ? source : join(context, source);
-      if (!existsSync(file)) throw new Error(`${service}: ${relative(this.project, file)} does not exist`);
-      argv.push('bash', this.nativeScript(file, image.workdir, notes));
+      argv.push('bash', this.nativeScript(join(svc.build!.context, copied.source), build.workdir, notes));
     }
     return { argv, notes };
   }
@@ -205,6 +158,24 @@ export class RuntimeProject {
     const proc = start(`${label} (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`, argv[0], argv.slice(1), { cwd: this.project, env: this.env(service, extra) });
     this.procs.push(proc);
     return proc;
+  }
+
+  /** Starts a Celery worker and waits until it is ready. */
+  async startWorker(label = 'celery_worker'): Promise<Proc> {
+    // Without Postgres the entrypoint would wait for ever: say why instead.
+    if (!this.pg.proc?.alive()) throw new Error('Postgres is not running (an earlier step failed): the worker cannot start.');
+    this.worker = this.startService('celery_worker', label);
+    await this.worker.waitFor(/celery@\S+ ready\./, 60_000);
+    return this.worker;
+  }
+
+  /** The running worker, started when none runs. */
+  async ensureWorker(): Promise<Proc> {
+    return this.worker && !this.worker.exited ? this.worker : this.startWorker();
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.worker?.stop();
   }
 
   /** `docker compose run --rm SERVICE COMMAND...`, natively: the entrypoint, then the command. */
@@ -236,7 +207,7 @@ export class RuntimeProject {
 
   /** `python manage.py ARGS` in a service's environment (the raw result). */
   manage(args: string[], service = 'web', extra: Record<string, string> = {}) {
-    return run(join(TOOLS_BIN, 'python'), ['manage.py', ...args], { cwd: this.project, env: this.env(service, extra), timeoutMs: 120_000 });
+    return runSync(join(TOOLS_BIN, 'python'), ['manage.py', ...args], { cwd: this.project, env: this.env(service, extra), timeoutMs: 120_000 });
   }
 
   /** Sends `divide(x, y)` and returns the task id without waiting for it. */
@@ -273,7 +244,7 @@ export class RuntimeProject {
       [/alias\s+\/app\/mediafiles\/\s*;/, `alias ${join(this.project, 'mediafiles')}/;`],
     ]);
     writeFileSync(join(dir, 'default.conf'), site);
-    writeFileSync(join(dir, 'nginx.conf'), mainConf(dir, join(dir, 'default.conf')));
+    writeFileSync(join(dir, 'nginx.conf'), nginxMainConf(dir, join(dir, 'default.conf'), 'stderr'));
     const proc = start('nginx', '/usr/sbin/nginx', ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
       cwd: dir,
       env: { PATH: '/usr/sbin:/usr/bin:/bin' },
@@ -289,14 +260,27 @@ export class RuntimeProject {
 
   /** Stops this project's processes (newest first), then its Redis and Postgres. */
   async stop(): Promise<string[]> {
-    const problems = await stopAll(this.procs);
-    for (const service of [this.redis, this.pg]) {
-      try {
-        await service?.stop();
-      } catch (error) {
-        problems.push((error as Error).message);
-      }
-    }
-    return problems;
+    return stopAll([this.pg, this.redis, ...this.procs]);
   }
+}
+
+/**
+ * The hooks of a scenario's suite: generate the project, start Redis (and Postgres,
+ * unless it is to come late) before its tests; stop everything after them.
+ */
+export function projectHooks(app: RuntimeProject, scenario: RuntimeScenario, fixedPort: { port: number; who: string }, prepare = () => {}): void {
+  before(async function () {
+    this.timeout(120_000);
+    await requireFreePort(fixedPort.port, fixedPort.who);
+    await app.generate();
+    prepare();
+    await app.redis.start();
+    if (!scenario.lateDatabase) await app.startDatabase();
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    const problems = await app.stop();
+    if (problems.length > 0) throw new Error(problems.join('\n'));
+  });
 }

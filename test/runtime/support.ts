@@ -1,18 +1,16 @@
 // The runtime tier's machinery: the real tools, free loopback ports, processes started
 // in their own process groups (and always stopped by process group), a real Postgres
 // and Redis, the environment Compose would give a service, and small HTTP/Redis probes.
-import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../helpers.js';
+import { runOk, runSync } from '../support/run.js';
+import { TOOLS_BIN } from '../support/tools.js';
 
-export const TOOLS = join(ROOT, '.cache', 'tools');
-export const TOOLS_BIN = join(TOOLS, 'bin');
 export const PG_BIN = pgBin();
-export const DOCKER_COMPOSE = join(TOOLS_BIN, 'docker-compose');
 
 function pgBin(): string {
   const preferred = '/usr/lib/postgresql/15/bin';
@@ -20,14 +18,6 @@ function pgBin(): string {
   const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
   const found = versions.map(v => `/usr/lib/postgresql/${v}/bin`).find(dir => existsSync(join(dir, 'postgres')));
   return found ?? preferred;
-}
-
-/** Runs scripts/install-tools.sh (idempotent: a few seconds once everything is there). */
-export function installTools(): void {
-  const run = spawnSync('bash', [join(ROOT, 'scripts', 'install-tools.sh')], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 540_000 });
-  if (run.status !== 0) {
-    throw new Error(`scripts/install-tools.sh failed (status ${run.status}):\n${tail(run.stdout + run.stderr, 40)}`);
-  }
 }
 
 export function tail(text: string, lines = 30): string {
@@ -334,12 +324,12 @@ export function start(name: string, command: string, args: string[], options: St
   return proc;
 }
 
-/** Stops every process group still alive; collects failures instead of giving up early. */
-export async function stopAll(procs: readonly Proc[] = started): Promise<string[]> {
+/** Stops every process group still alive (or server), newest first; collects failures instead of giving up early. */
+export async function stopAll(procs: ReadonlyArray<{ stop(): Promise<void> } | undefined> = started): Promise<string[]> {
   const problems: string[] = [];
   for (const proc of [...procs].reverse()) {
     try {
-      await proc.stop();
+      await proc?.stop();
     } catch (error) {
       problems.push((error as Error).message);
     }
@@ -364,30 +354,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     removeTrackedDirs();
     process.exit(130);
   });
-}
-
-/** Runs a command to completion (no shell); output as text. */
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; uid?: number; gid?: number; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
-  return spawnSync(command, args, {
-    cwd: options.cwd,
-    env: options.env,
-    input: options.input,
-    uid: options.uid,
-    gid: options.gid,
-    encoding: 'utf8',
-    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    timeout: options.timeoutMs ?? 120_000,
-    killSignal: 'SIGKILL',
-  });
-}
-
-/** Like `run`, but fails with the command's output unless it exits with 0. */
-export function runOk(command: string, args: string[], options: Parameters<typeof run>[2] = {}): string {
-  const result = run(command, args, options);
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (status ${result.status}, signal ${result.signal}${result.error ? `, ${result.error.message}` : ''}):\n${tail(result.stdout + result.stderr, 40)}`);
-  }
-  return result.stdout;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -451,41 +417,7 @@ export function httpGet(port: number, path: string, headers: Record<string, stri
 }
 
 // ---------------------------------------------------------------------------------------
-// Compose: the environment a service gets
-
-/** Compose's resolved config of a project (`docker-compose config --format json`). */
-export function composeConfig(project: string, files: string[] = ['docker-compose.yml']): ComposeConfig {
-  const args = [...files.flatMap(file => ['-f', file]), 'config', '--format', 'json'];
-  // No outside variable may leak into the interpolation: only what Compose always has.
-  const out = runOk(DOCKER_COMPOSE, args, { cwd: project, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project } });
-  return JSON.parse(out) as ComposeConfig;
-}
-
-export interface ComposeService {
-  environment?: Record<string, string | null>;
-  command?: string[] | string | null;
-  entrypoint?: string[] | string | null;
-  ports?: { target: number; published?: string }[];
-  volumes?: { type: string; source?: string; target: string }[];
-}
-
-export interface ComposeConfig {
-  services: Record<string, ComposeService>;
-}
-
-/**
- * The environment a service's container gets, as Compose resolved it. `config` prints a
- * literal `$` as `$$` (so its output stays valid Compose input): un-escape it.
- */
-export function serviceEnvironment(config: ComposeConfig, service: string): Record<string, string> {
-  const svc = config.services[service];
-  if (!svc) throw new Error(`No service "${service}" in the Compose config (services: ${Object.keys(config.services).join(', ')})`);
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(svc.environment ?? {})) {
-    if (value !== null) env[key] = value.replaceAll('$$', '$');
-  }
-  return env;
-}
+// The environment of the generated scripts
 
 /** The PATH the generated scripts run with: the tool wrappers (python, celery, gunicorn) first. */
 export function scriptPath(): string {
@@ -523,13 +455,27 @@ export interface PostgresCredentials {
   password: string;
 }
 
-/** A throwaway Postgres cluster on 127.0.0.1:`port` (as `nobody` when the tier runs as root), its data in a temp folder. */
-export class Postgres {
+/** A server on 127.0.0.1:`port`, its files in a temporary folder of its own. */
+abstract class LoopbackServer {
   readonly dir: string;
   proc?: Proc;
 
-  constructor(readonly port: number) {
-    this.dir = tempDir('postgres');
+  constructor(
+    readonly port: number,
+    name: string,
+  ) {
+    this.dir = tempDir(name);
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop();
+  }
+}
+
+/** A throwaway Postgres cluster on 127.0.0.1:`port` (as `nobody` when the tier runs as root), its data in a temp folder. */
+export class Postgres extends LoopbackServer {
+  constructor(port: number) {
+    super(port, 'postgres');
     if (POSTGRES_USER_IDS.uid !== undefined) chownSync(this.dir, NOBODY, NOBODY);
   }
 
@@ -556,7 +502,7 @@ export class Postgres {
       ['-D', data, '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${this.dir}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
       { cwd: this.dir, ...POSTGRES_USER_IDS, env: { PATH: scriptPath(), HOME: this.dir, LC_ALL: 'C' }, stopSignal: 'SIGINT' },
     );
-    await waitUntil('Postgres to accept connections on its socket', () => run(join(PG_BIN, 'pg_isready'), ['-h', this.dir, '-p', String(this.port)]).status === 0, 30_000, () => this.proc!.describe());
+    await waitUntil('Postgres to accept connections on its socket', () => runSync(join(PG_BIN, 'pg_isready'), ['-h', this.dir, '-p', String(this.port)]).status === 0, 30_000, () => this.proc!.describe());
     const sql = [
       'CREATE ROLE :"user" WITH LOGIN SUPERUSER PASSWORD :\'password\';',
       'SELECT :\'db\' <> \'postgres\' AS create_db \\gset',
@@ -577,21 +523,14 @@ export class Postgres {
       env: { PATH: scriptPath(), HOME: this.dir, PGPASSWORD: credentials.password, PGCONNECT_TIMEOUT: '5' },
     }).trim();
   }
-
-  async stop(): Promise<void> {
-    await this.proc?.stop();
-  }
 }
 
 // ---------------------------------------------------------------------------------------
 // Redis
 
-export class Redis {
-  readonly dir: string;
-  proc?: Proc;
-
-  constructor(readonly port: number) {
-    this.dir = tempDir('redis');
+export class Redis extends LoopbackServer {
+  constructor(port: number) {
+    super(port, 'redis');
   }
 
   get url(): string {
@@ -605,10 +544,6 @@ export class Redis {
       env: { PATH: scriptPath(), HOME: this.dir },
     });
     await waitUntil('Redis to answer PING', () => this.cli('PING') === 'PONG', 15_000, () => this.proc!.describe());
-  }
-
-  async stop(): Promise<void> {
-    await this.proc?.stop();
   }
 
   async restart(): Promise<void> {
@@ -626,10 +561,4 @@ export class Redis {
     const raw = this.cli('GET', `celery-task-meta-${id}`);
     return raw === '' ? undefined : JSON.parse(raw);
   }
-}
-
-/** Writes a file, creating its folder. */
-export function writeFile(path: string, content: string): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, content);
 }

@@ -5,15 +5,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ANSWERS, VERSIONS } from '../../src/generators/lib/answers.js';
-import { environmentOf, publishedPorts, serviceRunning, type ComposeConfig } from './compose.js';
+import { environmentOf, publishedPorts, serviceRunning, type ComposeConfig } from '../support/compose.js';
 import { COMPOSE_FILES, generateMatrix, MATRIX, typed, type ComposeFile, type MatrixEntry, type ProjectUnderTest } from './project.js';
-import { describeRun, INSTALL_COMMAND, run, type ToolRun } from './run.js';
+import { describeRun, type Ran } from '../support/run.js';
+import { INSTALL_COMMAND, runTool } from '../support/tools.js';
 
-function expectSuccess(result: ToolRun): void {
+function expectSuccess(result: Ran): void {
   expect(result.status, describeRun(result)).to.equal(0);
 }
 
-function expectQuietSuccess(result: ToolRun): void {
+function expectQuietSuccess(result: Ran): void {
   expectSuccess(result);
   expect(result.stderr, `\`${result.command}\` succeeded but warned:\n${result.stderr}`).to.equal('');
 }
@@ -28,7 +29,7 @@ const CREDENTIALS = [
 describe('the tools this tier runs', () => {
   /** Runs a tool's version command; a failure names the command that installs the tools. */
   const expectTool = async (program: string, args: string[]) => {
-    const result = await run(program, args, { cwd: process.cwd() });
+    const result = await runTool(program, args, { cwd: process.cwd() });
     expect(result.status, `${describeRun(result)}\nInstall the tools with \`${INSTALL_COMMAND}\`.`).to.equal(0);
     return result;
   };

@@ -72,6 +72,9 @@ function validateProjectName(value: string): true | string {
   if (value.length > 50) {
     return `"${value}" is too long for a project name: use at most 50 characters.`;
   }
+  if (/^__.*__$/.test(value)) {
+    return `"${value}" cannot be the project name: Python keeps names with double underscores on both sides for itself (and .gitignore hides __pycache__). Choose another name, for example ${value.replace(/^_+|_+$/g, '') || 'django_celery_example'}.`;
+  }
   const clash = RESERVED_PACKAGE_NAMES.get(value);
   if (clash) {
     return `"${value}" cannot be the project name: it is ${clash}, and the project package would shadow it. Choose another name, for example ${value}_project.`;
@@ -104,8 +107,22 @@ function validatePostgresName(value: string, what: 'database name' | 'user name'
   if (what === 'user name' && value.toLowerCase().startsWith('pg_')) {
     return `"${value}" cannot be a Postgres ${what}: Postgres reserves role names starting with pg_ for its own roles.`;
   }
+  const reserved = RESERVED_POSTGRES_NAMES[what]?.[value.toLowerCase()];
+  if (reserved) return `"${value}" cannot be a Postgres ${what}: ${reserved}. Choose another, for example hello_django.`;
   return true;
 }
+
+/** Names Postgres (or the postgres image's first start) refuses, or gives a meaning of their own. */
+const RESERVED_POSTGRES_NAMES: Record<string, Record<string, string>> = {
+  'user name': {
+    public: 'PUBLIC stands for every role, and initdb refuses it',
+    none: 'Postgres reserves it (initdb refuses it)',
+  },
+  'database name': {
+    template0: 'it is the template database that accepts no connection',
+    template1: 'it is the template database every cluster already has, so the image could not create it',
+  },
+};
 
 function validatePassword(value: string, what: string): true | string {
   if (value.length === 0) {
@@ -237,7 +254,7 @@ export const ANSWERS = [
     kind: 'confirm',
     message: 'Add the production variant behind nginx?',
     default: false,
-    validate: () => true,
+    validate: raw => raw === 'true' || raw === 'false' || `"${raw}" is not yes or no: use --prod or --no-prod.`,
     parse: (raw: string) => raw === 'true',
   }),
   answer({

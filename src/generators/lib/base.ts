@@ -7,14 +7,16 @@ import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers, Validator } from './answers.js';
 import { commandLine, commandOf, isPromptCancel, packageVersion, stop } from './command.js';
+import { holdLock } from './commit.js';
+import { commandLineTokens, readCommandLine, type DeclaredOption } from './flags.js';
 import { readUsage, renderHelp, type Help } from './help.js';
 import { helpOptions } from './options.js';
-import { loadProject, type Project } from './project.js';
+import { findProjectRoot, loadProject, storedAnswers, type Project } from './project.js';
 import { ask } from './prompts.js';
 import { STACK_TEMPLATES, renderTree } from './render.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
-import { summary } from './summary.js';
 import type { SecretSource } from './secrets.js';
+import { summary } from './summary.js';
 import { writeProject, type WriteReport } from './write.js';
 
 export { AnswerError } from './errors.js';
@@ -38,6 +40,9 @@ const starters = new WeakMap<object, Generator>();
 export abstract class BaseGenerator extends Generator {
   declare options: Generator['options'] & CommonOptions & Record<string, unknown>;
 
+  /** Whether this run created the project's folder (the write removes it again when it fails). */
+  protected createdRoot = false;
+
   /** The generator the user started writes every file of the run, once, through lib/write. */
   override readonly customFeatures = this._claimWriting();
 
@@ -54,13 +59,52 @@ export abstract class BaseGenerator extends Generator {
     };
   }
 
+  constructor(args: string[], options: Generator['options'], features?: Generator['features']) {
+    // Yeoman reads .yo-rc.json while it builds the generator: a broken one is named here first.
+    const folder = typeof options.destinationRoot === 'string' ? options.destinationRoot : options.env?.cwd;
+    if (folder) storedAnswers(folder);
+    super(args, options, features);
+    this.queueTask({ method: () => this._readCommandLine(), taskName: 'readCommandLine', queueName: 'initializing' });
+  }
+
+  /**
+   * The generator the user started reads the command line strictly (lib/flags) before
+   * anything else, and takes each option's value from it, so that `yo` and
+   * `create-django-celery` give every option the same meaning.
+   */
+  private _readCommandLine(): void {
+    if (starters.get(this.env) !== this) return;
+    const declared: DeclaredOption[] = [
+      ...Object.values(this._options).map(option => ({
+        name: option.name,
+        type: option.type === Boolean ? ('boolean' as const) : ('string' as const),
+        alias: option.alias,
+      })),
+      { name: 'force', type: 'boolean', alias: 'f' },
+    ];
+    for (const [name, value] of Object.entries(readCommandLine(commandLineTokens(this._args), declared))) {
+      const camel = name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+      Object.assign(this.options, { [name]: value, [camel]: value });
+    }
+  }
+
+  /**
+   * Holds the project's lock from now to the end of the run (or its failure), so that a
+   * second run on the same project stops at once instead of writing over this one.
+   */
+  protected _holdLock(root: string): void {
+    const release = holdLock(root);
+    this.env.once('end', release);
+    this.env.once('error', release);
+  }
+
   /** Writes the run's files; on Ctrl-C, stops saying what was left and what to run again. */
   private async _write(): Promise<void> {
     const root = this.destinationRoot();
     const interrupted = () => stop(this._interruptedWhileWriting(root));
     process.on('SIGINT', interrupted);
     try {
-      this._written = await writeProject(this, { root, canAsk: this._canAsk(), force: Boolean(this.options.force) });
+      this._written = await writeProject(this, { root, createdRoot: this.createdRoot, canAsk: this._canAsk(), force: Boolean(this.options.force) });
     } catch (error) {
       // Ctrl-C at the question whether to overwrite a changed file.
       if (isPromptCancel(error)) interrupted();
@@ -138,8 +182,24 @@ export abstract class BaseGenerator extends Generator {
   }
 
   /** The project to write: the one the app handed on, or the one .yo-rc.json stores. */
-  protected async _project(): Promise<Project> {
-    return this.options.project ?? loadProject(this._storedAnswers(), this.destinationPath('.yo-rc.json'));
+  protected _project(): Promise<Project> {
+    // Settled once: the summary at the end reads the same project.
+    this.loaded ??= this._loadProject();
+    return this.loaded;
+  }
+
+  private loaded?: Promise<Project>;
+
+  private async _loadProject(): Promise<Project> {
+    if (this.options.project) return this.options.project;
+    // Run on its own in a folder of a project: work on that project, as git would.
+    const root = findProjectRoot(this.destinationRoot());
+    if (root && root !== this.destinationRoot()) {
+      this.log(`Working on the project in ${root}.`);
+      this.destinationRoot(root);
+    }
+    if (root) this._holdLock(root);
+    return loadProject(this._storedAnswers(), this.destinationPath('.yo-rc.json'));
   }
 
   /** Composes another generator of this package with `project`, handing on the options that matter to it. */

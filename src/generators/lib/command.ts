@@ -27,10 +27,15 @@ export function commandOf(name: string): string {
   return name === 'app' ? 'yo django-celery' : `yo django-celery:${name}`;
 }
 
-/** The command line of this run, arguments included, as typed (shell-quoted where needed). */
+/** `arg` as a shell reads it back: bare when it holds nothing special, else single-quoted. */
+function shellWord(arg: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
+  return `'${arg.split("'").join(`'\\''`)}'`;
+}
+
+/** The command line of this run, arguments included, as typed. */
 export function commandLine(name: string): string {
-  const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
-  return [commandOf(name), ...typedArgs.map(quote)].join(' ');
+  return [commandOf(name), ...typedArgs.map(shellWord)].join(' ');
 }
 
 /** This package's version, from its package.json (found above this file, built or not). */

@@ -1,16 +1,17 @@
 // How a run's files reach the disk: one pipeline, run once for the whole run by the
 // generator the user started. It tells files the user edited from those the generator
 // wrote and nobody touched since (by the digests of what it wrote, recorded in
-// .yo-rc.json), lets Yeoman's conflicter ask about the edited ones only, writes the
-// files, and writes .yo-rc.json last, with the digests of what was written.
+// .yo-rc.json), lets Yeoman's conflicter ask about the edited ones only, and hands
+// every file, .yo-rc.json with the digests last, to lib/commit, which replaces them
+// all or none.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { createConflicterTransform, createYoResolveTransform } from '@yeoman/conflicter';
 import type { MemFsEditorFile } from 'mem-fs-editor';
-import { isFilePending, setModifiedFileState } from 'mem-fs-editor/state';
-import { createCommitTransform } from 'mem-fs-editor/transform';
+import { clearFileState, isFileNew, isFilePending, isFileStateDeleted, setModifiedFileState } from 'mem-fs-editor/state';
 import type Generator from 'yeoman-generator';
+import { commitChanges, type Change } from './commit.js';
 import { AnswerError } from './errors.js';
 
 /** The key under which `.yo-rc.json` stores this package's answers. */
@@ -21,11 +22,21 @@ const FILES_KEY = `${CONFIG_KEY}:files`;
 
 type File = MemFsEditorFile & { conflicter?: string };
 
+/** Files that hold secrets, by absolute path: written readable by their owner only. */
+const privateFiles = new Set<string>();
+
+/** Marks the file at `path` as one holding secrets (mode 0600). */
+export function markPrivate(path: string): void {
+  privateFiles.add(path);
+}
+
 const digest = (contents: Buffer) => createHash('sha256').update(contents).digest('hex').slice(0, 16);
 
 export interface WriteSettings {
   /** The project's folder: where .yo-rc.json is. */
   root: string;
+  /** Whether this run created it (removed again when the write fails before anything is in place). */
+  createdRoot: boolean;
   /** Whether someone can answer the conflicter's questions. */
   canAsk: boolean;
   /** --force: overwrite edited files without asking. */
@@ -73,11 +84,12 @@ export async function writeProject(generator: Generator, settings: WriteSettings
       if (file.path === configPath) configFile = file;
       else held.push(file);
     }
-    const config = configFile?.contents ? JSON.parse(configFile.contents.toString()) : existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : {};
-    recorded = recordedDigests(config);
+    // The record on disk, which a run that ended meanwhile may have changed.
+    recorded = existsSync(configPath) ? recordedDigests(JSON.parse(readFileSync(configPath, 'utf8'))) : {};
     const edited: string[] = [];
     for (const file of held) {
       const path = pathOf(file);
+      if (privateFiles.has(file.path)) file.stat = { ...file.stat, mode: 0o100600 };
       if (!file.contents || !inProject(path)) continue;
       if (!existsSync(file.path)) {
         found.set(path, 'absent');
@@ -86,8 +98,11 @@ export async function writeProject(generator: Generator, settings: WriteSettings
       const disk = readFileSync(file.path);
       if (disk.equals(file.contents)) {
         found.set(path, 'equal');
-        // Said as such even under --force, with which the conflicter compares nothing.
-        file.conflicter = 'identical';
+        // Same text, another mode (a secret file written readable by all): only the mode changes.
+        const mode = file.stat?.mode;
+        if (mode !== undefined && mode !== null && (statSync(file.path).mode & 0o777) !== (mode & 0o777)) file.conflicter = 'force';
+        // Else said as such even under --force, with which the conflicter compares nothing.
+        else file.conflicter = 'identical';
       } else if (recorded[path] === digest(disk)) {
         found.set(path, 'untouched');
         file.conflicter = 'force';
@@ -129,6 +144,25 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     yield file;
   }
 
+  const changes: Change[] = [];
+  const files: File[] = [];
+  /** Collects what the run changes, for lib/commit, and passes every file on. */
+  async function* collect(source: AsyncIterable<File>): AsyncGenerator<File> {
+    for await (const file of source) {
+      files.push(file);
+      const path = relative(settings.root, file.path).split(sep).join('/');
+      if (path.startsWith('..')) throw new AnswerError(`The generator tried to write ${file.path}, outside the project ${settings.root}: nothing was written.`);
+      if (isFilePending(file) && file.contents && !isFileStateDeleted(file)) {
+        const mode = file.stat?.mode !== undefined && file.stat.mode !== null ? file.stat.mode & 0o7777 : undefined;
+        changes.push({ path, contents: file.contents, mode });
+      } else if (isFileStateDeleted(file) && !isFileNew(file)) {
+        changes.push({ path });
+      }
+      // The store keeps only the files that come out of the pipeline.
+      yield file;
+    }
+  }
+
   await env.sharedFs.pipeline(
     // .yo-rc.json always goes through, to take the record, even when no answer changed.
     { filter: (file: File) => isFilePending(file) || file.path.endsWith('.yo-resolve') || file.path === configPath },
@@ -137,7 +171,9 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     // The environment's conflicter settings (--force, --bail, ...), which its type does not show.
     createConflicterTransform(env.adapter, Reflect.get(env, 'conflicterOptions')),
     recordDigests,
-    createCommitTransform(),
+    collect,
   );
+  commitChanges(settings.root, changes, settings.createdRoot);
+  for (const file of files) clearFileState(file);
   return report;
 }

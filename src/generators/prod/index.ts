@@ -5,6 +5,7 @@ import { hasAll, projectOf, type Project } from '../lib/project.js';
 import { envValue } from '../lib/quoting.js';
 import { envFileValue, keptSecret } from '../lib/secrets.js';
 import { summary } from '../lib/summary.js';
+import { markPrivate } from '../lib/write.js';
 
 export const PROD_ENV_FILE = '.env/.prod';
 export const PROD_DB_ENV_FILE = '.env/.prod.db';
@@ -59,6 +60,9 @@ export default class ProdGenerator extends ProjectGenerator {
       },
       'production',
     );
+    // They hold secrets: readable by their owner only.
+    markPrivate(this.destinationPath(PROD_ENV_FILE));
+    markPrivate(this.destinationPath(PROD_DB_ENV_FILE));
   }
 
   override async end(): Promise<void> {
