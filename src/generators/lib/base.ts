@@ -13,7 +13,7 @@ import { readUsage, renderHelp, type Help } from './help.js';
 import { helpOptions } from './options.js';
 import { findProjectRoot, loadProject, storedAnswers, type Project } from './project.js';
 import { ask } from './prompts.js';
-import { STACK_TEMPLATES, renderTree } from './render.js';
+import { PARTIALS, STACK_TEMPLATES, renderTree } from './render.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
 import type { SecretSource } from './secrets.js';
 import { summary } from './summary.js';
@@ -214,7 +214,7 @@ export abstract class BaseGenerator extends Generator {
 
   /** Renders this generator's templates (and, for a stack, the templates both stacks share). */
   protected _render(project: Project, extra: object = {}, stack?: 'local' | 'production'): void {
-    const context = { ...project.context, ...(stack ? { stack: project.context.stacks[stack] } : {}), ...extra };
+    const context = { ...project.context, partials: PARTIALS, ...(stack ? { stack: project.context.stacks[stack] } : {}), ...extra };
     const names = { project: project.answers.projectName, stack };
     renderTree(this, this.templatePath(), context, names);
     if (stack) renderTree(this, STACK_TEMPLATES, context, names);
