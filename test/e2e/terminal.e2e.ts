@@ -112,7 +112,7 @@ describe('create-django-celery in a terminal', function () {
     expect(screen).to.match(/ {2}cd django_celery_example\n {2}docker compose up -d --build$/);
   });
 
-  it('on Ctrl-C at the question whether to overwrite a changed file, says what to run again', async () => {
+  it('on Ctrl-C at the question whether to overwrite a changed file, writes nothing and says what to run again', async () => {
     expect(runEntryPoint(['--defaults'], cwd).status).to.equal(0);
     const project = join(cwd, 'django_celery_example');
     writeFileSync(join(project, 'requirements.txt'), 'mine\n');
@@ -121,9 +121,12 @@ describe('create-django-celery in a terminal', function () {
     terminal.press('C-c');
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(130);
-    expect(lastParagraph(screen)).to.equal('Stopped while writing this project: run `create-django-celery --web-port 8020` again to finish writing it.');
+    expect(lastParagraph(screen)).to.equal('Stopped before writing anything: run `create-django-celery --web-port 8020` again to write the project.');
     // Broken between words for the terminal's 80 columns.
-    expect(terminal.rows().slice(-3, -1)).to.deep.equal(['Stopped while writing this project: run `create-django-celery --web-port 8020`', 'again to finish writing it.']);
+    expect(terminal.rows().slice(-3, -1)).to.deep.equal(['Stopped before writing anything: run `create-django-celery --web-port 8020` again', 'to write the project.']);
+    // Nothing was written: the file changed is as it was, the others as generated.
+    expect(readFileSync(join(project, 'requirements.txt'), 'utf8')).to.equal('mine\n');
+    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"8010:8000"');
     expect(screen).not.to.match(/Error|error occured|at .*\.js:\d+/);
     expect(existsSync(join(project, '.yo-rc.json'))).to.equal(true);
   });

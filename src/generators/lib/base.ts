@@ -1,8 +1,7 @@
 // What every generator of this package shares: its options, resolving answers through
 // lib/resolve, the project it writes (settled once by the app, or loaded from
 // .yo-rc.json), composing its siblings, and writing through lib/write.
-import { existsSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers, Validator } from './answers.js';
@@ -98,32 +97,15 @@ export abstract class BaseGenerator extends Generator {
     this.env.once('error', release);
   }
 
-  /** Writes the run's files; on Ctrl-C, stops saying what was left and what to run again. */
+  /** Writes the run's files; Ctrl-C at the question whether to overwrite a changed file stops it, saying what to run again. */
   private async _write(): Promise<void> {
-    const root = this.destinationRoot();
-    const interrupted = () => stop(this._interruptedWhileWriting(root));
-    process.on('SIGINT', interrupted);
     try {
-      this._written = await writeProject(this, { root, createdRoot: this.createdRoot, canAsk: this._canAsk(), force: Boolean(this.options.force) });
+      this._written = await writeProject(this, { root: this.destinationRoot(), createdRoot: this.createdRoot, canAsk: this._canAsk(), force: Boolean(this.options.force) });
     } catch (error) {
-      // Ctrl-C at the question whether to overwrite a changed file.
-      if (isPromptCancel(error)) interrupted();
+      // lib/commit replaces the files all at once, after every question: nothing was written yet.
+      if (isPromptCancel(error)) stop(`Stopped before writing anything: run \`${commandLine(this._name())}\` again to write the project.`);
       throw error;
-    } finally {
-      process.off('SIGINT', interrupted);
     }
-  }
-
-  /** The one line that says what an interrupted write left in `root`, and what to run again. */
-  private _interruptedWhileWriting(root: string): string {
-    const where = relative(this.env.cwd, root) || '.';
-    const again = commandLine(this._name());
-    if (!existsSync(root) || readdirSync(root).length === 0) return `Stopped before writing anything: run \`${again}\` again to create the project.`;
-    if (existsSync(join(root, '.yo-rc.json'))) {
-      if (where === '.') return `Stopped while writing this project: run \`${again}\` again to finish writing it.`;
-      return `Stopped while writing ${where}: run \`cd ${where} && ${commandOf('app')}\` to finish writing it.`;
-    }
-    return `Stopped while writing ${where}, which is incomplete: remove it (\`rm -r ${where}\`), then run \`${again}\` again.`;
   }
 
   /** This generator's name: `app`, `prod`, ... */
