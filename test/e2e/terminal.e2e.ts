@@ -123,7 +123,7 @@ describe('create-django-celery in a terminal', function () {
     expect(status, screen).to.equal(130);
     expect(lastParagraph(screen)).to.equal('Stopped before writing anything: run `create-django-celery --web-port 8020` again to write the project.');
     // Broken between words for the terminal's 80 columns.
-    expect(terminal.rows().slice(-3, -1)).to.deep.equal(['Stopped before writing anything: run `create-django-celery --web-port 8020` again', 'to write the project.']);
+    expect(terminal.rows().slice(-3, -1)).to.deep.equal(['Stopped before writing anything: run `create-django-celery --web-port 8020`', 'again to write the project.']);
     // Nothing was written: the file changed is as it was, the others as generated.
     expect(readFileSync(join(project, 'requirements.txt'), 'utf8')).to.equal('mine\n');
     expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"8010:8000"');

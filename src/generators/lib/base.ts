@@ -72,7 +72,8 @@ export abstract class BaseGenerator extends Generator {
    * `create-django-celery` give every option the same meaning.
    */
   private _readCommandLine(): void {
-    if (starters.get(this.env) !== this) return;
+    // `--version` through yo: the generator prints the version and runs nothing else.
+    if (starters.get(this.env) !== this || this.options.version) return;
     const declared: DeclaredOption[] = [
       ...Object.values(this._options).map(option => ({
         name: option.name,
