@@ -52,6 +52,7 @@ const CUSTOM_APP = {
   'project-name': 'shop',
   'web-port': '9000',
   'flower-port': '9555',
+  'mail-port': '9025',
   'postgres-db': 'shop_db',
   'postgres-user': 'shop_user',
   'postgres-password': 'Sup3r-secret',
@@ -145,7 +146,8 @@ describe('yo django-celery --defaults --prod', () => {
   it('runs the worker and beat with the project\'s Celery app', () => {
     expect(read(project, 'compose/production/django/celery/worker/start')).to.contain('exec celery -A django_celery_example worker');
     const beat = read(project, 'compose/production/django/celery/beat/start');
-    expect(beat).to.contain("rm -f './celerybeat.pid'\nexec celery -A django_celery_example beat");
+    expect(beat).to.contain("exec celery -A django_celery_example beat --loglevel=INFO --schedule=/tmp/celerybeat-schedule\n");
+    expect(read(project, 'compose/production/django/celery/worker/start')).not.to.contain('watchfiles');
   });
 
   it('has nginx proxy to web:8000 with the forwarded headers, and serve static files and uploads', () => {

@@ -216,6 +216,7 @@ describe('without a terminal, every combination of given and missing options', f
     'project-name': 'combo',
     'web-port': '8010',
     'flower-port': '5557',
+    'mail-port': '8025',
     'postgres-db': 'db',
     'postgres-user': 'user',
     'postgres-password': 'pw',
@@ -260,7 +261,7 @@ describe('without a terminal, with production on, every combination of its optio
       let cwd = '';
       let error: unknown;
       try {
-        await runApp({ 'project-name': 'combo', 'web-port': '8010', 'flower-port': '5557', 'postgres-db': 'db', 'postgres-user': 'user', 'postgres-password': 'pw', prod: true, ...options }, {}, folder => {
+        await runApp({ 'project-name': 'combo', 'web-port': '8010', 'flower-port': '5557', 'mail-port': '8025', 'postgres-db': 'db', 'postgres-user': 'user', 'postgres-password': 'pw', prod: true, ...options }, {}, folder => {
           cwd = folder;
         });
       } catch (caught) {

@@ -22,6 +22,7 @@ const REJECTED: [string, string, RegExp][] = [
   ['web-port', '80a', /not a port/],
   ['web-port', '-1', /not a port/],
   ['flower-port', '8010', /Port 8010 is already the web port: each published port must be different/],
+  ['mail-port', '5557', /Port 5557 is already the Flower port: each published port must be different/],
   ['postgres-db', 'hello-django', /not a valid Postgres database name: use letters, digits and underscores/],
   ['postgres-db', 'pg_data', /names starting with pg_ are reserved by Postgres/],
   ['postgres-db', 'x'.repeat(64), /too long for a Postgres database name/],
@@ -83,6 +84,7 @@ describe('yo django-celery answering prompts', () => {
         projectName: 'asked',
         webPort: '8100',
         flowerPort: '8200',
+        mailPort: '8300',
         postgresDb: 'asked_db',
         postgresUser: 'asked_user',
         postgresPassword: 'asked pw',
@@ -90,10 +92,11 @@ describe('yo django-celery answering prompts', () => {
       },
     );
     expect(result.askedQuestions.map(asked => asked.name)).to.deep.equal([
-      'projectName', 'webPort', 'flowerPort', 'postgresDb', 'postgresUser', 'postgresPassword', 'prod',
+      'projectName', 'webPort', 'flowerPort', 'mailPort', 'postgresDb', 'postgresUser', 'postgresPassword', 'prod',
     ]);
     expect(project.endsWith('asked')).to.equal(true);
-    result.assertFileContent(join(project, 'docker-compose.yml'), '"8100:8000"');
+    result.assertFileContent(join(project, 'docker-compose.yml'), '"127.0.0.1:8100:8000"');
+    result.assertFileContent(join(project, 'docker-compose.yml'), '"127.0.0.1:8300:8025"');
     result.assertFileContent(join(project, '.env/.dev-sample'), 'SQL_PASSWORD="asked pw"');
   });
 

@@ -15,7 +15,7 @@ export function declareOptions(generator: Generator, scope: Scope): void {
   for (const spec of answerSpecs(scope)) {
     const choices = 'choices' in spec && spec.choices ? ` (${spec.choices.join(', ')})` : '';
     generator.option(spec.option, {
-      type: spec.kind === 'confirm' ? Boolean : String,
+      type: typeof spec.default === 'boolean' ? Boolean : String,
       description: `${spec.message}${choices}; default: ${String(spec.default)}`,
     });
   }
