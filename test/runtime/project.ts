@@ -7,6 +7,7 @@ import { runApp, type Run } from '../helpers.js';
 import {
   composeConfig,
   freePort,
+  IN_TRIXIE,
   Postgres,
   type Proc,
   Redis,
@@ -14,11 +15,13 @@ import {
   runOk,
   scriptEnvironment,
   serviceEnvironment,
+  SmtpServer,
   start,
   stopAll,
   tempDir,
   trackDir,
   TOOLS_BIN,
+  TRIXIE_ROOT,
   type ComposeConfig,
   waitUntil,
   type PostgresCredentials,
@@ -108,6 +111,7 @@ export class RuntimeProject {
   credentials!: PostgresCredentials;
   pg!: Postgres;
   redis!: Redis;
+  smtp!: SmtpServer;
   home = '';
   readonly procs: Proc[] = [];
 
@@ -127,6 +131,7 @@ export class RuntimeProject {
     this.credentials = { db: db.POSTGRES_DB, user: db.POSTGRES_USER, password: db.POSTGRES_PASSWORD };
     this.pg = new Postgres(await freePort());
     this.redis = new Redis(await freePort());
+    this.smtp = new SmtpServer(await freePort());
     this.home = tempDir('home');
   }
 
@@ -139,6 +144,8 @@ export class RuntimeProject {
         SQL_PORT: String(this.pg.port),
         CELERY_BROKER: this.redis.url,
         CELERY_BACKEND: this.redis.url,
+        EMAIL_HOST: '127.0.0.1',
+        EMAIL_PORT: String(this.smtp.port),
         ...this.settings.extraEnv,
         ...extra,
       },
@@ -198,11 +205,35 @@ export class RuntimeProject {
     return copy;
   }
 
-  /** Starts a Compose service's process natively: `bash <entrypoint> bash <start script>`. */
+  /**
+   * Whether a service's scripts run watchfiles (the development worker and beat): a
+   * compiled extension that bookworm's Python 3.11 cannot load, so they run inside the
+   * Debian trixie root that install-tools.sh builds (Python 3.13, the images' default).
+   */
+  runsInTrixie(service: string): boolean {
+    return this.serviceArgv(service).argv.some(arg => arg.endsWith('start') && /^exec watchfiles /m.test(readFileSync(join(this.project, arg), 'utf8')));
+  }
+
+  /** Where a path of a service's file system lies on this machine. */
+  hostPath(service: string, path: string): string {
+    return this.runsInTrixie(service) ? join(TRIXIE_ROOT, path) : path;
+  }
+
+  /**
+   * Starts a Compose service's process: `bash <entrypoint> bash <start script>`, natively,
+   * or inside the trixie root (the project folder mounted at the same path) when it runs watchfiles.
+   */
   startService(service: string, label = service, extra: Record<string, string> = {}, command?: string[]): Proc {
     const { argv, notes } = this.serviceArgv(service, command);
     const shown = argv.map(arg => (arg.startsWith(this.project) || !isAbsolute(arg) ? arg : `<tmp>/${arg.split('/').pop()}`)).join(' ');
-    const proc = start(`${label} (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`, argv[0], argv.slice(1), { cwd: this.project, env: this.env(service, extra) });
+    const env = this.env(service, extra);
+    if (command === undefined && this.runsInTrixie(service)) {
+      if (argv.some(arg => isAbsolute(arg) && !arg.startsWith(`${this.project}/`) && arg !== 'bash')) throw new Error(`${service}: ${argv.join(' ')} names files outside the project, which the trixie root does not hold`);
+      const proc = start(`${label} in the trixie root (${shown})`, IN_TRIXIE, [this.project, ...argv], { cwd: this.project, env: { ...env, HOME: '/root' } });
+      this.procs.push(proc);
+      return proc;
+    }
+    const proc = start(`${label} (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`, argv[0], argv.slice(1), { cwd: this.project, env });
     this.procs.push(proc);
     return proc;
   }
@@ -290,7 +321,7 @@ export class RuntimeProject {
   /** Stops this project's processes (newest first), then its Redis and Postgres. */
   async stop(): Promise<string[]> {
     const problems = await stopAll(this.procs);
-    for (const service of [this.redis, this.pg]) {
+    for (const service of [this.smtp, this.redis, this.pg]) {
       try {
         await service?.stop();
       } catch (error) {
