@@ -4,6 +4,8 @@ export interface ComposePort {
   target: number;
   published?: string;
   protocol?: string;
+  /** The host address it is published on; none: every interface. */
+  host_ip?: string;
 }
 
 export interface ComposeService {
@@ -15,6 +17,7 @@ export interface ComposeService {
   ports?: ComposePort[];
   depends_on?: Record<string, { condition?: string }>;
   container_name?: string;
+  user?: string;
   healthcheck?: { test?: string[]; disable?: boolean };
   volumes?: Array<{ type: string; source?: string; target: string }>;
 }
