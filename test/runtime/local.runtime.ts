@@ -150,6 +150,24 @@ for (const scenario of SCENARIOS) {
       expect(received[3]).to.equal(`Welcome to ${scenario.expected.name}`);
     });
 
+    it("README: the mail catcher's command sends a mail from a task, which reaches the SMTP server", async () => {
+      await ensureWorker();
+      if (!app.smtp.proc?.alive()) await app.smtp.start();
+      const from = app.smtp.proc!.output.length;
+      app.runReadme(app.readmeBlock(/send_welcome_mail/));
+      const received = await app.smtp.proc!.waitFor(/received mail from=\S* to=(\S+) subject=(.*)/, 30_000, from);
+      expect(received[1]).to.equal('you@example.com');
+    });
+
+    it("README: the commands that read a task's id and its celery-task-meta-<id> in Redis print its id and SUCCESS with 0.5", async function () {
+      this.timeout(90_000);
+      await ensureWorker();
+      const out = app.runReadme(app.readmeBlock(/celery-task-meta-\$task_id/)).trim().split('\n');
+      const id = out[0].trim();
+      expect(id).to.match(/^[0-9a-f-]{36}$/);
+      expect(JSON.parse(out[out.length - 1])).to.include({ status: 'SUCCESS', result: 0.5, task_id: id });
+    });
+
     it("the project's tests pass inside the stack (docker compose run web python manage.py test)", async function () {
       this.timeout(180_000);
       const tests = await app.runInService('web', ['python', 'manage.py', 'test', '--noinput'], 150_000);

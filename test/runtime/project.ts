@@ -270,6 +270,44 @@ export class RuntimeProject {
     return run(join(TOOLS_BIN, 'python'), ['manage.py', ...args], { cwd: this.project, env: this.env(service, extra), timeoutMs: 120_000 });
   }
 
+  /** The fenced `sh` block of the project's README.md that matches `pattern`. */
+  readmeBlock(pattern: RegExp): string {
+    const blocks = [...readFileSync(join(this.project, 'README.md'), 'utf8').matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map(match => match[1]);
+    const block = blocks.find(text => pattern.test(text));
+    if (block === undefined) throw new Error(`README.md has no sh block matching ${pattern}`);
+    return block;
+  }
+
+  /**
+   * Runs a README block as written, with bash, in the project folder. Its `docker compose
+   * exec SERVICE COMMAND` runs COMMAND here, in web's environment (redis-cli at the test's
+   * Redis): a stand-in `docker` that knows that command only, and fails on any other.
+   */
+  runReadme(block: string): string {
+    const bin = tempDir('docker-shim');
+    writeFileSync(
+      join(bin, 'docker'),
+      [
+        '#!/bin/bash',
+        'set -euo pipefail',
+        '[ "$1 $2" = "compose exec" ] || { echo "this stand-in runs only docker compose exec, not: docker $*" >&2; exit 2; }',
+        'shift 2',
+        'if [ "$1" = -T ]; then shift; fi',
+        'service=$1',
+        'shift',
+        'case $service in',
+        '  web) exec "$@" ;;',
+        '  redis) [ "$1" = redis-cli ] || exit 2; shift; exec redis-cli -p "$TEST_REDIS_PORT" "$@" ;;',
+        '  *) echo "no stand-in for the service $service" >&2; exit 2 ;;',
+        'esac',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(join(bin, 'docker'), 0o755);
+    const env = this.env('web');
+    return runOk('bash', ['-euo', 'pipefail', '-c', block], { cwd: this.project, env: { ...env, PATH: `${bin}:${env.PATH}`, TEST_REDIS_PORT: String(this.redis.port) }, timeoutMs: 90_000 });
+  }
+
   /** Sends `divide(x, y)` and returns the task id without waiting for it. */
   sendDivide(x: number, y: number): string {
     const out = this.shell(`from ${this.name}.celery import divide\nprint(divide.delay(${x}, ${y}).id)`);
