@@ -60,6 +60,24 @@ describe('yo django-celery --defaults', () => {
     expect(compose).to.contain('"127.0.0.1:8025:8025"');
   });
 
+  it('documents the development loop in the README: admin, logs, mail, tests natively, stopping, a task result in Redis, your user', () => {
+    const readme = read(project, 'README.md');
+    for (const command of [
+      'docker compose exec web python manage.py createsuperuser',
+      'http://localhost:8010/admin/',
+      'docker compose logs -f',
+      'docker compose down\n',
+      'docker compose down -v\n',
+      'http://localhost:8025',
+      'pip install -r requirements-dev.txt\npython manage.py test\n',
+      'docker compose exec redis redis-cli get "celery-task-meta-$task_id"',
+      'export HOST_UID=$(id -u) HOST_GID=$(id -g)',
+      'published on 127.0.0.1 only',
+    ]) {
+      expect(readme, command).to.contain(command);
+    }
+  });
+
   it('runs the development worker and beat under watchfiles, restarting on Python files only', () => {
     const reload = 'watchfiles --filter python --ignore-paths polls/migrations,mediafiles,staticfiles --target-type command';
     expect(read(project, 'compose/local/django/celery/worker/start')).to.contain(`exec ${reload} 'celery -A django_celery_example worker --loglevel=INFO'`);

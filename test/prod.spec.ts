@@ -235,6 +235,15 @@ describe('yo django-celery --defaults --prod', () => {
     expect(env.get('CELERY_BROKER')).to.equal('redis://redis:6379/0');
   });
 
+  it('redirects to HTTPS by its own setting, and leaves the SMTP settings empty for the user to fill', () => {
+    const env = envLines(read(project, '.env/.prod'));
+    expect(env.get('DJANGO_SECURE_SSL_REDIRECT')).to.equal('1');
+    for (const key of ['EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_HOST_USER', 'EMAIL_HOST_PASSWORD', 'EMAIL_USE_TLS', 'DEFAULT_FROM_EMAIL']) {
+      expect(env.get(key), key).to.equal('');
+    }
+    expect(read(project, 'README.md')).to.contain('`EMAIL_HOST`, `EMAIL_PORT`, `EMAIL_HOST_USER`, `EMAIL_HOST_PASSWORD`');
+  });
+
   it('writes the secrets the injected source gives: SECRET_KEY, the database and Flower passwords', () => {
     const env = envLines(read(project, '.env/.prod'));
     expect(env.get('SECRET_KEY')).to.equal(fixedSecrets('SECRET_KEY'));
