@@ -333,6 +333,7 @@ trixie_versions=$("$BIN/in-trixie" "$probe" python -c '
 import sys, watchfiles, django, celery
 print("trixie root: python %s, watchfiles %s, django %s, celery %s" % (sys.version.split()[0], watchfiles.__version__, django.get_version(), celery.__version__))
 ') || die "the trixie root does not run watchfiles and the stack"
+rmdir "$probe" "$TRIXIE_ROOT$probe"
 
 # --------------------------------------------------------------------------
 # verify the Python stack and print versions

@@ -1,7 +1,7 @@
 // A generated project run natively: its Compose services' environments, its Postgres
 // and Redis, and its scripts started as Compose would start them (the Dockerfile's
 // ENTRYPOINT and the service's command, mapped from image paths back to the project).
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { runApp, type Run } from '../helpers.js';
 import {
@@ -366,6 +366,9 @@ export class RuntimeProject {
         problems.push((error as Error).message);
       }
     }
+    // The empty folders in-trixie made in the trixie root to mount the project on (the
+    // mounts themselves ended with their processes' mount namespaces).
+    if (this.run) rmSync(join(TRIXIE_ROOT, this.run.cwd), { recursive: true, force: true });
     return problems;
   }
 }
