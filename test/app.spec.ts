@@ -61,10 +61,37 @@ describe('yo django-celery --defaults', () => {
     }
   });
 
-  it('publishes the web server on 8010 and Flower on 5557', () => {
+  it('publishes the web server on 8010, Flower on 5557 and the mail catcher on 8025, on 127.0.0.1 only', () => {
     const compose = read(project, 'docker-compose.yml');
-    expect(compose).to.contain('"8010:8000"');
-    expect(compose).to.contain('"5557:5555"');
+    expect(compose).to.contain('"127.0.0.1:8010:8000"');
+    expect(compose).to.contain('"127.0.0.1:5557:5555"');
+    expect(compose).to.contain('"127.0.0.1:8025:8025"');
+  });
+
+  it('documents the development loop in the README: admin, logs, mail, tests natively, stopping, a task result in Redis, your user', () => {
+    const readme = read(project, 'README.md');
+    for (const command of [
+      'docker compose exec web python manage.py createsuperuser',
+      'http://localhost:8010/admin/',
+      'docker compose logs -f',
+      'docker compose down\n',
+      'docker compose down -v\n',
+      'http://localhost:8025',
+      'pip install -r requirements-dev.txt\npython manage.py test\n',
+      'docker compose exec redis redis-cli get "celery-task-meta-$task_id"',
+      'export HOST_UID=$(id -u) HOST_GID=$(id -g)',
+      'published on 127.0.0.1 only',
+    ]) {
+      expect(readme, command).to.contain(command);
+    }
+  });
+
+  it('runs the development worker and beat under watchfiles, restarting on Python files only', () => {
+    const reload = 'watchfiles --filter python --ignore-paths polls/migrations,mediafiles,staticfiles --target-type command';
+    expect(read(project, 'compose/local/django/celery/worker/start')).to.contain(`exec ${reload} 'celery -A django_celery_example worker --loglevel=INFO'`);
+    expect(read(project, 'compose/local/django/celery/beat/start')).to.contain(
+      `exec ${reload} 'celery -A django_celery_example beat --loglevel=INFO --schedule=/tmp/celerybeat-schedule'`,
+    );
   });
 
   it('gives the db service the credentials the env file gives Django', () => {
@@ -78,7 +105,7 @@ describe('yo django-celery --defaults', () => {
       .map(line => line.split('=')[0]);
     expect(keys).to.have.members([
       'DEBUG', 'SECRET_KEY', 'DJANGO_ALLOWED_HOSTS', 'SQL_ENGINE', 'SQL_DATABASE', 'SQL_USER',
-      'SQL_PASSWORD', 'SQL_HOST', 'SQL_PORT', 'CELERY_BROKER', 'CELERY_BACKEND',
+      'SQL_PASSWORD', 'SQL_HOST', 'SQL_PORT', 'CELERY_BROKER', 'CELERY_BACKEND', 'EMAIL_HOST', 'EMAIL_PORT',
     ]);
   });
 
@@ -126,6 +153,7 @@ describe('yo django-celery --defaults', () => {
     expect(read(project, 'requirements.txt')).to.equal(
       'Django==5.2.17\ncelery==5.7.0\nredis==6.4.0\nflower==2.2.0\npsycopg[binary]==3.3.9\n',
     );
+    expect(read(project, 'requirements-dev.txt')).to.match(/^-r requirements\.txt\nwatchfiles==1\.3\.0\n$/m);
   });
 
   it('stores the answers, and no secret, in .yo-rc.json', () => {
@@ -134,6 +162,8 @@ describe('yo django-celery --defaults', () => {
       projectName: 'django_celery_example',
       webPort: 8010,
       flowerPort: 5557,
+      mailPort: 8025,
+      publishAll: false,
       postgresDb: 'hello_django',
       postgresUser: 'hello_django',
       postgresPassword: 'hello_django',
@@ -147,6 +177,19 @@ describe('yo django-celery --defaults', () => {
   });
 });
 
+describe('yo django-celery --defaults --publish-all', () => {
+  it('publishes the development ports on every interface, and says so in docker-compose.yml', async () => {
+    const { project } = await runApp({ defaults: true, 'publish-all': true });
+    const compose = read(project, 'docker-compose.yml');
+    expect(compose).to.contain('- "8010:8000"');
+    expect(compose).to.contain('- "5557:5555"');
+    expect(compose).to.contain('- "8025:8025"');
+    expect(compose).not.to.contain('127.0.0.1:');
+    expect(compose).to.contain('Ports are published on every network interface');
+    expect(JSON.parse(read(project, '.yo-rc.json'))['generator-django-celery'].publishAll).to.equal(true);
+  });
+});
+
 describe('yo django-celery with custom ports and credentials', () => {
   let project: string;
   before(async () => {
@@ -156,8 +199,9 @@ describe('yo django-celery with custom ports and credentials', () => {
 
   it('publishes the chosen ports', () => {
     const compose = read(project, 'docker-compose.yml');
-    expect(compose).to.contain('"9000:8000"');
-    expect(compose).to.contain('"9555:5555"');
+    expect(compose).to.contain('"127.0.0.1:9000:8000"');
+    expect(compose).to.contain('"127.0.0.1:9555:5555"');
+    expect(compose).to.contain('"127.0.0.1:9025:8025"');
     expect(compose).not.to.contain('8010');
   });
 
@@ -168,7 +212,7 @@ describe('yo django-celery with custom ports and credentials', () => {
   it('names the package, settings and Celery app after the project', () => {
     expect(existsSync(join(project, 'shop', 'celery.py'))).to.equal(true);
     expect(read(project, 'manage.py')).to.contain('"shop.settings"');
-    expect(read(project, 'compose/local/django/celery/worker/start')).to.contain('exec celery -A shop worker');
+    expect(read(project, 'compose/local/django/celery/worker/start')).to.contain("'celery -A shop worker --loglevel=INFO'");
   });
 });
 
@@ -242,7 +286,7 @@ describe('yo django-celery run again inside a generated project', () => {
       .withOptions({ secretSource: fixedSecrets, 'flower-port': '6000', force: false })
       .cd(first.project);
     expect(second.askedQuestions).to.deep.equal([]);
-    expect(read(first.project, 'docker-compose.yml')).to.contain('"6000:5555"');
+    expect(read(first.project, 'docker-compose.yml')).to.contain('"127.0.0.1:6000:5555"');
     expect(JSON.parse(read(first.project, '.yo-rc.json'))['generator-django-celery'].flowerPort).to.equal(6000);
   });
 });
@@ -263,6 +307,6 @@ describe('yo django-celery next to an existing folder of the same name', () => {
     const first = await runApp({ defaults: true, 'web-port': '9200' });
     const again = await runGenerator('app').withOptions({ secretSource: fixedSecrets, defaults: true }).cd(first.cwd);
     expect(again.askedQuestions).to.deep.equal([]);
-    expect(read(first.project, 'docker-compose.yml')).to.contain('"9200:8000"');
+    expect(read(first.project, 'docker-compose.yml')).to.contain('"127.0.0.1:9200:8000"');
   });
 });

@@ -20,6 +20,7 @@ export const CUSTOM_ANSWERS = {
   'project-name': 'shop',
   'web-port': '9000',
   'flower-port': '9555',
+  'mail-port': '9025',
   'postgres-db': 'shop_db',
   'postgres-user': 'shop_user',
   'postgres-password': 'Sup3r-secret',

@@ -118,7 +118,8 @@ describe('yo django-celery --defaults --prod', () => {
   it('runs the worker and beat with the project\'s Celery app', () => {
     expect(read(project, 'compose/production/django/celery/worker/start')).to.contain('exec celery -A django_celery_example worker');
     const beat = read(project, 'compose/production/django/celery/beat/start');
-    expect(beat).to.contain("rm -f './celerybeat.pid'\nexec celery -A django_celery_example beat");
+    expect(beat).to.contain("exec celery -A django_celery_example beat --loglevel=INFO --schedule=/tmp/celerybeat-schedule\n");
+    expect(read(project, 'compose/production/django/celery/worker/start')).not.to.contain('watchfiles');
   });
 
   it('has nginx proxy to web:8000 with the forwarded headers, and serve static files and uploads', () => {
@@ -204,6 +205,15 @@ describe('yo django-celery --defaults --prod', () => {
     expect(env.get('DJANGO_CSRF_TRUSTED_ORIGINS')).to.equal('"https://localhost https://127.0.0.1 https://[::1]"');
     expect(env.get('SQL_HOST')).to.equal('db');
     expect(env.get('CELERY_BROKER')).to.equal('redis://redis:6379/0');
+  });
+
+  it('redirects to HTTPS by its own setting, and leaves the SMTP settings empty for the user to fill', () => {
+    const env = envLines(read(project, '.env/.prod'));
+    expect(env.get('DJANGO_SECURE_SSL_REDIRECT')).to.equal('1');
+    for (const key of ['EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_HOST_USER', 'EMAIL_HOST_PASSWORD', 'EMAIL_USE_TLS', 'DEFAULT_FROM_EMAIL']) {
+      expect(env.get(key), key).to.equal('');
+    }
+    expect(read(project, 'README.md')).to.contain('`EMAIL_HOST`, `EMAIL_PORT`, `EMAIL_HOST_USER`, `EMAIL_HOST_PASSWORD`');
   });
 
   it('writes the secrets the injected source gives: SECRET_KEY, the database and Flower passwords', () => {

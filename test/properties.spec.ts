@@ -222,6 +222,7 @@ const APP_VALUES = {
   'project-name': 'combo',
   'web-port': '8010',
   'flower-port': '5557',
+  'mail-port': '8025',
   'postgres-db': 'db',
   'postgres-user': 'user',
   'postgres-password': 'pw',

@@ -19,7 +19,7 @@ describe('resolving an answer', () => {
 
   it('leaves an answer to be asked when nothing gives it, except an option-only one, which takes its default', () => {
     const missing = unanswered(answerSpecs('app'), sources({}));
-    expect(missing.map(spec => spec.name)).to.deep.equal(['projectName', 'webPort', 'flowerPort', 'postgresDb', 'postgresUser', 'postgresPassword', 'prod']);
+    expect(missing.map(spec => spec.name)).to.deep.equal(['projectName', 'webPort', 'flowerPort', 'mailPort', 'postgresDb', 'postgresUser', 'postgresPassword', 'prod']);
   });
 
   it('parses every value by its declaration', async () => {

@@ -23,6 +23,7 @@ const REJECTED: [string, string, RegExp][] = [
   ['web-port', '80a', /not a port/],
   ['web-port', '-1', /not a port/],
   ['flower-port', '8010', /Port 8010 is already the web port: each published port must be different/],
+  ['mail-port', '5557', /Port 5557 is already the Flower port: each published port must be different/],
   ['postgres-db', 'hello-django', /not a valid Postgres database name: use letters, digits and underscores/],
   ['postgres-db', 'my db', /Did you mean my_db\?/],
   ['postgres-user', 'pg_app', /Postgres reserves role names starting with pg_ for its own roles/],
@@ -75,6 +76,7 @@ describe('yo django-celery answering prompts', () => {
         projectName: 'asked',
         webPort: '8100',
         flowerPort: '8200',
+        mailPort: '8300',
         postgresDb: 'asked_db',
         postgresUser: 'asked_user',
         postgresPassword: 'asked pw',
@@ -82,10 +84,11 @@ describe('yo django-celery answering prompts', () => {
       },
     );
     expect(result.askedQuestions.map(asked => asked.name)).to.deep.equal([
-      'projectName', 'webPort', 'flowerPort', 'postgresDb', 'postgresUser', 'postgresPassword', 'prod',
+      'projectName', 'webPort', 'flowerPort', 'mailPort', 'postgresDb', 'postgresUser', 'postgresPassword', 'prod',
     ]);
     expect(project.endsWith('asked')).to.equal(true);
-    result.assertFileContent(join(project, 'docker-compose.yml'), '"8100:8000"');
+    result.assertFileContent(join(project, 'docker-compose.yml'), '"127.0.0.1:8100:8000"');
+    result.assertFileContent(join(project, 'docker-compose.yml'), '"127.0.0.1:8300:8025"');
     result.assertFileContent(join(project, '.env/.dev-sample'), 'SQL_PASSWORD="asked pw"');
   });
 
@@ -120,6 +123,9 @@ describe('the answers table', () => {
     for (const spec of ANSWERS) {
       expect(spec.option, spec.name).to.match(/^[a-z]+(-[a-z]+)*$/);
       expect(spec.message, spec.name).to.have.length.above(5);
+      if (typeof spec.default !== 'boolean' && !('choices' in spec && spec.choices)) {
+        expect(spec, `${spec.name}: what --help shows for it`).to.include.keys('placeholder', 'accepts');
+      }
       expect(spec.validate(String(spec.default), {}), spec.name).to.equal(true);
     }
   });

@@ -1,7 +1,7 @@
 // A generated project run natively: its Compose services' environments, its Postgres
 // and Redis, and its scripts started as Compose would start them (the Dockerfile's
 // ENTRYPOINT and the service's command, mapped from image paths back to the project).
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { runApp, type Run } from '../helpers.js';
 import { composeConfig, serviceEnvironment, type ComposeConfig, type ComposeService } from '../support/compose.js';
@@ -9,7 +9,7 @@ import { buildFromContext, readDockerfile, type Build } from '../support/dockerf
 import { nginxMainConf } from '../support/nginx.js';
 import { runOk, runSync } from '../support/run.js';
 import { TOOLS_BIN } from '../support/tools.js';
-import { freePort, Postgres, type PostgresCredentials, type Proc, Redis, requireFreePort, scriptEnvironment, start, stopAll, tempDir, trackDir, waitUntil } from './support.js';
+import { freePort, IN_TRIXIE, Postgres, type PostgresCredentials, type Proc, Redis, requireFreePort, scriptEnvironment, SmtpServer, start, stopAll, tempDir, trackDir, TRIXIE_ROOT, waitUntil } from './support.js';
 
 /** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
 export const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
@@ -60,6 +60,7 @@ export class RuntimeProject {
   credentials!: PostgresCredentials;
   pg!: Postgres;
   redis!: Redis;
+  smtp!: SmtpServer;
   home = '';
   readonly procs: Proc[] = [];
   private worker?: Proc;
@@ -80,6 +81,7 @@ export class RuntimeProject {
     this.credentials = { db: db.POSTGRES_DB, user: db.POSTGRES_USER, password: db.POSTGRES_PASSWORD };
     this.pg = new Postgres(await freePort());
     this.redis = new Redis(await freePort());
+    this.smtp = new SmtpServer(await freePort());
     this.home = tempDir('home');
   }
 
@@ -92,6 +94,8 @@ export class RuntimeProject {
         SQL_PORT: String(this.pg.port),
         CELERY_BROKER: this.redis.url,
         CELERY_BACKEND: this.redis.url,
+        EMAIL_HOST: '127.0.0.1',
+        EMAIL_PORT: String(this.smtp.port),
         ...this.settings.extraEnv,
         ...extra,
       },
@@ -151,11 +155,35 @@ export class RuntimeProject {
     return copy;
   }
 
-  /** Starts a Compose service's process natively: `bash <entrypoint> bash <start script>`. */
+  /**
+   * Whether a service's scripts run watchfiles (the development worker and beat): a
+   * compiled extension that bookworm's Python 3.11 cannot load, so they run inside the
+   * Debian trixie root that install-tools.sh builds (Python 3.13, the images' default).
+   */
+  runsInTrixie(service: string): boolean {
+    return this.serviceArgv(service).argv.some(arg => arg.endsWith('start') && /^exec watchfiles /m.test(readFileSync(join(this.project, arg), 'utf8')));
+  }
+
+  /** Where a path of a service's file system lies on this machine. */
+  hostPath(service: string, path: string): string {
+    return this.runsInTrixie(service) ? join(TRIXIE_ROOT, path) : path;
+  }
+
+  /**
+   * Starts a Compose service's process: `bash <entrypoint> bash <start script>`, natively,
+   * or inside the trixie root (the project folder mounted at the same path) when it runs watchfiles.
+   */
   startService(service: string, label = service, extra: Record<string, string> = {}, command?: string[]): Proc {
     const { argv, notes } = this.serviceArgv(service, command);
     const shown = argv.map(arg => (arg.startsWith(this.project) || !isAbsolute(arg) ? arg : `<tmp>/${arg.split('/').pop()}`)).join(' ');
-    const proc = start(`${label} (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`, argv[0], argv.slice(1), { cwd: this.project, env: this.env(service, extra) });
+    const env = this.env(service, extra);
+    if (command === undefined && this.runsInTrixie(service)) {
+      if (argv.some(arg => isAbsolute(arg) && !arg.startsWith(`${this.project}/`) && arg !== 'bash')) throw new Error(`${service}: ${argv.join(' ')} names files outside the project, which the trixie root does not hold`);
+      const proc = start(`${label} in the trixie root (${shown})`, IN_TRIXIE, [this.project, ...argv], { cwd: this.project, env: { ...env, HOME: '/root' } });
+      this.procs.push(proc);
+      return proc;
+    }
+    const proc = start(`${label} (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`, argv[0], argv.slice(1), { cwd: this.project, env });
     this.procs.push(proc);
     return proc;
   }
@@ -210,6 +238,44 @@ export class RuntimeProject {
     return runSync(join(TOOLS_BIN, 'python'), ['manage.py', ...args], { cwd: this.project, env: this.env(service, extra), timeoutMs: 120_000 });
   }
 
+  /** The fenced `sh` block of the project's README.md that matches `pattern`. */
+  readmeBlock(pattern: RegExp): string {
+    const blocks = [...readFileSync(join(this.project, 'README.md'), 'utf8').matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map(match => match[1]);
+    const block = blocks.find(text => pattern.test(text));
+    if (block === undefined) throw new Error(`README.md has no sh block matching ${pattern}`);
+    return block;
+  }
+
+  /**
+   * Runs a README block as written, with bash, in the project folder. Its `docker compose
+   * exec SERVICE COMMAND` runs COMMAND here, in web's environment (redis-cli at the test's
+   * Redis): a stand-in `docker` that knows that command only, and fails on any other.
+   */
+  runReadme(block: string): string {
+    const bin = tempDir('docker-shim');
+    writeFileSync(
+      join(bin, 'docker'),
+      [
+        '#!/bin/bash',
+        'set -euo pipefail',
+        '[ "$1 $2" = "compose exec" ] || { echo "this stand-in runs only docker compose exec, not: docker $*" >&2; exit 2; }',
+        'shift 2',
+        'if [ "$1" = -T ]; then shift; fi',
+        'service=$1',
+        'shift',
+        'case $service in',
+        '  web) exec "$@" ;;',
+        '  redis) [ "$1" = redis-cli ] || exit 2; shift; exec redis-cli -p "$TEST_REDIS_PORT" "$@" ;;',
+        '  *) echo "no stand-in for the service $service" >&2; exit 2 ;;',
+        'esac',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(join(bin, 'docker'), 0o755);
+    const env = this.env('web');
+    return runOk('bash', ['-euo', 'pipefail', '-c', block], { cwd: this.project, env: { ...env, PATH: `${bin}:${env.PATH}`, TEST_REDIS_PORT: String(this.redis.port) }, timeoutMs: 90_000 });
+  }
+
   /** Sends `divide(x, y)` and returns the task id without waiting for it. */
   sendDivide(x: number, y: number): string {
     const out = this.shell(`from ${this.name}.celery import divide\nprint(divide.delay(${x}, ${y}).id)`);
@@ -260,7 +326,11 @@ export class RuntimeProject {
 
   /** Stops this project's processes (newest first), then its Redis and Postgres. */
   async stop(): Promise<string[]> {
-    return stopAll([this.pg, this.redis, ...this.procs]);
+    const problems = await stopAll([this.smtp, this.pg, this.redis, ...this.procs]);
+    // The empty folders in-trixie made in the trixie root to mount the project on (the
+    // mounts themselves ended with their processes' mount namespaces).
+    if (this.run) rmSync(join(TRIXIE_ROOT, this.run.cwd), { recursive: true, force: true });
+    return problems;
   }
 }
 

@@ -8,9 +8,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOk, runSync } from '../support/run.js';
-import { TOOLS_BIN } from '../support/tools.js';
+import { TOOLS_BIN, TOOLS_DIR } from '../support/tools.js';
 
 export const PG_BIN = pgBin();
+/** The Debian trixie root (Python 3.13, watchfiles) and the command that runs a command inside it. */
+export const TRIXIE_ROOT = join(TOOLS_DIR, 'trixie');
+export const IN_TRIXIE = join(TOOLS_BIN, 'in-trixie');
 
 function pgBin(): string {
   const preferred = '/usr/lib/postgresql/15/bin';
@@ -126,6 +129,13 @@ export function childrenOf(pid: number): number[] {
   return allProcesses()
     .filter(info => info.ppid === pid)
     .map(info => info.pid);
+}
+
+/** A process and its descendants, nearest first. */
+export function selfAndDescendants(pid: number): number[] {
+  const found = [pid];
+  for (let i = 0; i < found.length; i++) found.push(...childrenOf(found[i]));
+  return found;
 }
 
 export function commandLine(pid: number): string {
@@ -560,5 +570,42 @@ export class Redis extends LoopbackServer {
   taskMeta(id: string): { status: string; result: unknown; task_id: string } | undefined {
     const raw = this.cli('GET', `celery-task-meta-${id}`);
     return raw === '' ? undefined : JSON.parse(raw);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// SMTP
+
+/** Prints one line per mail received: envelope sender and recipients, and the Subject header. */
+const SMTP_SERVER = `
+import signal, sys
+from email import message_from_bytes
+from aiosmtpd.controller import Controller
+
+class Report:
+    async def handle_DATA(self, server, session, envelope):
+        subject = message_from_bytes(envelope.content)["Subject"]
+        print("received mail from=%s to=%s subject=%s" % (envelope.mail_from, ",".join(envelope.rcpt_tos), subject), flush=True)
+        return "250 Message accepted for delivery"
+
+controller = Controller(Report(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("SMTP server listening", flush=True)
+signal.pause()  # until the stop signal ends the process
+`;
+
+/** A real SMTP server on 127.0.0.1:`port` (aiosmtpd, from bookworm), reporting each mail it receives. */
+export class SmtpServer {
+  proc?: Proc;
+
+  constructor(readonly port: number) {}
+
+  async start(): Promise<void> {
+    this.proc = start('smtp (aiosmtpd)', '/usr/bin/python3', ['-c', SMTP_SERVER, String(this.port)], { env: { PATH: scriptPath(), LANG: 'C.UTF-8' } });
+    await this.proc.waitFor(/SMTP server listening/, 15_000);
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop();
   }
 }

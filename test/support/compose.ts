@@ -8,6 +8,8 @@ export interface ComposePort {
   target: number;
   published?: string;
   protocol?: string;
+  /** The host address it is published on; none: every interface. */
+  host_ip?: string;
 }
 
 export interface ComposeService {
@@ -19,6 +21,7 @@ export interface ComposeService {
   ports?: ComposePort[];
   depends_on?: Record<string, { condition?: string }>;
   container_name?: string;
+  user?: string;
   healthcheck?: { test?: string[]; disable?: boolean };
   volumes?: Array<{ type: string; source?: string; target: string }>;
 }

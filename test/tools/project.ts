@@ -48,6 +48,8 @@ export const MATRIX: MatrixEntry[] = [
       'project-name': 'shop_backend',
       'web-port': '18000',
       'flower-port': '15555',
+      'mail-port': '18025',
+      'publish-all': true,
       'postgres-db': 'Orders_DB',
       'postgres-user': '_Robert_Tables',
       'postgres-password': HOSTILE_PASSWORD,
@@ -130,10 +132,10 @@ export class ProjectUnderTest {
     return this.runs.once(`config ${file}`, () => runTool('docker-compose', configArgs([file], false), { cwd: this.folder }));
   }
 
-  /** The resolved configuration, or an error that shows the failed run. */
-  composeConfig(file: ComposeFile): Promise<ComposeConfig> {
-    return this.runs.once(`config json ${file}`, async () => {
-      const result = await runTool('docker-compose', configArgs([file], true), { cwd: this.folder });
+  /** The resolved configuration, or an error that shows the failed run; `env`: variables of the shell Compose runs in. */
+  composeConfig(file: ComposeFile, env: Record<string, string> = {}): Promise<ComposeConfig> {
+    return this.runs.once(`config json ${file} ${JSON.stringify(env)}`, async () => {
+      const result = await runTool('docker-compose', configArgs([file], true), { cwd: this.folder, env });
       if (result.status !== 0) throw new Error(`\`${result.command}\` exited ${result.status}:\n${result.stderr}`);
       return JSON.parse(result.stdout) as ComposeConfig;
     });
@@ -252,13 +254,18 @@ export class ProjectUnderTest {
     return this.python('test', ['manage.py', 'test', '--noinput'], () => this.sqliteEnvironment());
   }
 
+  /** The tests as in a plain checkout: no env file, no service, nothing set but PATH, HOME and LANG. */
+  testsWithoutEnvironment(): Promise<Ran> {
+    return this.python('test (no environment)', ['manage.py', 'test', '--noinput'], async () => ({}));
+  }
+
   /** Starts every tool run of this project; the checks await them. */
   startAll(): void {
     for (const file of this.composeFiles) {
       void this.composeConfigText(file);
       void this.composeConfig(file).catch(() => undefined);
     }
-    const started: Array<Promise<unknown>> = [this.shellcheck(), this.compileAll(), this.check(), this.makemigrations(), this.tests()];
+    const started: Array<Promise<unknown>> = [this.shellcheck(), this.compileAll(), this.check(), this.makemigrations(), this.tests(), this.testsWithoutEnvironment()];
     if (this.prod) started.push(this.nginxTest(), this.checkDeploy());
     for (const promise of started) promise.catch(() => undefined);
   }

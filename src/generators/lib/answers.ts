@@ -82,14 +82,17 @@ function validateProjectName(value: string): true | string {
   return true;
 }
 
-function validatePort(value: string, answers: Known, self: 'webPort' | 'flowerPort' | 'nginxPort'): true | string {
+/** Every answer that is a published host port, and how messages name it. */
+const PORT_LABELS = { webPort: 'web', flowerPort: 'Flower', mailPort: 'mail catcher', nginxPort: 'nginx' } as const;
+type PortAnswer = keyof typeof PORT_LABELS;
+
+function validatePort(value: string, answers: Known, self: PortAnswer): true | string {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
     return `"${value}" is not a port: use a whole number from 1 to 65535.`;
   }
-  const labels = { webPort: 'web', flowerPort: 'Flower', nginxPort: 'nginx' } as const;
-  for (const other of ['webPort', 'flowerPort', 'nginxPort'] as const) {
+  for (const other of Object.keys(PORT_LABELS) as PortAnswer[]) {
     if (other !== self && answers[other] !== undefined && Number(answers[other]) === Number(value)) {
-      return `Port ${value} is already the ${labels[other]} port: each published port must be different.`;
+      return `Port ${value} is already the ${PORT_LABELS[other]} port: each published port must be different.`;
     }
   }
   return true;
@@ -172,6 +175,7 @@ function oneOf<const V extends string>(values: readonly V[], what: string) {
 }
 
 const text = (value: string) => value;
+const yesNo = (raw: string) => raw === 'true';
 const port = (value: string) => Number(value);
 
 export const ANSWERS = [
@@ -210,6 +214,28 @@ export const ANSWERS = [
     default: 5557,
     validate: (value, answers) => validatePort(value, answers, 'flowerPort'),
     parse: port,
+  }),
+  answer({
+    name: 'mailPort',
+    option: 'mail-port',
+    placeholder: '<port>',
+    accepts: 'as --web-port',
+    scope: 'app',
+    kind: 'input',
+    message: 'Host port of the mail catcher (Mailpit) web UI',
+    default: 8025,
+    validate: (value, answers) => validatePort(value, answers, 'mailPort'),
+    parse: port,
+  }),
+  answer({
+    name: 'publishAll',
+    option: 'publish-all',
+    scope: 'app',
+    kind: 'option',
+    message: 'Publish the development ports on every network interface instead of 127.0.0.1 only',
+    default: false,
+    validate: raw => raw === 'true' || raw === 'false' || `"${raw}" is not a yes or no: use --publish-all or --no-publish-all.`,
+    parse: yesNo,
   }),
   answer({
     name: 'postgresDb',
@@ -255,7 +281,7 @@ export const ANSWERS = [
     message: 'Add the production variant behind nginx?',
     default: false,
     validate: raw => raw === 'true' || raw === 'false' || `"${raw}" is not yes or no: use --prod or --no-prod.`,
-    parse: (raw: string) => raw === 'true',
+    parse: yesNo,
   }),
   answer({
     name: 'pythonVersion',

@@ -21,7 +21,7 @@ export function declareOptions(generator: Generator, scope: Scope): void {
   for (const spec of answerSpecs(scope)) {
     const choices = 'choices' in spec && spec.choices ? ` (${spec.choices.join(', ')})` : '';
     generator.option(spec.option, {
-      type: spec.kind === 'confirm' ? Boolean : String,
+      type: typeof spec.default === 'boolean' ? Boolean : String,
       description: `${spec.message}${choices}; default: ${String(spec.default)}`,
     });
   }
@@ -30,7 +30,7 @@ export function declareOptions(generator: Generator, scope: Scope): void {
 /** The help row of one answer's option: its placeholder, what it accepts, its default. */
 function answerRow(spec: AnswerSpec): HelpOption {
   const what = spec.message.replace(/\?$/, '');
-  if (spec.kind === 'confirm') {
+  if (typeof spec.default === 'boolean') {
     return { flags: `--${spec.option}, --no-${spec.option}`, description: `${what}. Default: ${spec.default ? 'yes' : 'no'}.` };
   }
   const accepts = 'choices' in spec && spec.choices ? `one of ${spec.choices.join(', ')}` : spec.accepts;
