@@ -595,17 +595,13 @@ signal.pause()  # until the stop signal ends the process
 `;
 
 /** A real SMTP server on 127.0.0.1:`port` (aiosmtpd, from bookworm), reporting each mail it receives. */
-export class SmtpServer {
-  proc?: Proc;
-
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.proc = start('smtp (aiosmtpd)', '/usr/bin/python3', ['-c', SMTP_SERVER, String(this.port)], { env: { PATH: scriptPath(), LANG: 'C.UTF-8' } });
-    await this.proc.waitFor(/SMTP server listening/, 15_000);
+export class SmtpServer extends LoopbackServer {
+  constructor(port: number) {
+    super(port, 'smtp');
   }
 
-  async stop(): Promise<void> {
-    await this.proc?.stop();
+  async start(): Promise<void> {
+    this.proc = start('smtp (aiosmtpd)', '/usr/bin/python3', ['-c', SMTP_SERVER, String(this.port)], { cwd: this.dir, env: { PATH: scriptPath(), LANG: 'C.UTF-8' } });
+    await this.proc.waitFor(/SMTP server listening/, 15_000);
   }
 }
