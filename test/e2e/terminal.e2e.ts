@@ -1,5 +1,6 @@
 // Both entry points in a real terminal (tmux), typed into as a user does: answers, an
 // invalid answer corrected in place, a taken folder, an existing project, Ctrl-C.
+import { stripVTControlCharacters } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,6 +164,20 @@ describe('yo django-celery in a terminal', function () {
     expect(lastParagraph(screen)).to.equal(CANCELLED);
     expect(screen).not.to.match(/Error|error occured/);
     expect(readdirSync(place.cwd)).to.deep.equal([]);
+  });
+
+  it('prints no colour with NO_COLOR, its status words included, and colours without it', async () => {
+    for (const [noColor, coloured] of [['1', false], [undefined, true]] as const) {
+      const place = yoPlace();
+      const { command, env } = yoCommand(['django-celery', '--defaults'], place);
+      terminal = new Terminal(command, { cwd: place.cwd, env: noColor ? { ...env, NO_COLOR: noColor } : env });
+      const { status, screen } = await terminal.exit();
+      expect(status, screen).to.equal(0);
+      const shown = terminal.screenWithEscapes();
+      expect(stripVTControlCharacters(shown), shown).to.match(/^ +create \S+$/m);
+      expect(/\u001b\[[0-9;]*m/.test(shown), `escape codes with NO_COLOR=${noColor}`).to.equal(coloured);
+      terminal.close();
+    }
   });
 
   it('takes typed answers and ends with the summary', async () => {

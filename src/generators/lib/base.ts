@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers, Validator } from './answers.js';
-import { commandLine, commandOf, isPromptCancel, packageVersion, stop } from './command.js';
+import { commandLine, commandOf, isPromptCancel, packageVersion, plainLogger, stop } from './command.js';
 import { holdLock } from './commit.js';
 import { commandLineTokens, readCommandLine, type DeclaredOption } from './flags.js';
 import { readUsage, renderHelp, type Help } from './help.js';
@@ -51,6 +51,7 @@ export abstract class BaseGenerator extends Generator {
   private _claimWriting(): Generator['features'] {
     if (starters.has(this.env)) return {};
     starters.set(this.env, this);
+    plainLogger(this.env.adapter.log);
     return {
       // Nothing to write for --version; the project is Python: no npm install after writing.
       customCommitTask: this.options.version ? true : () => this._write(),

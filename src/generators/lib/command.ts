@@ -54,6 +54,17 @@ export function colorsAllowed(stream: NodeJS.WriteStream = process.stdout): bool
   return Boolean(stream.isTTY) && !process.env.NO_COLOR;
 }
 
+/**
+ * Makes Yeoman's logger (its status words: create, force, identical, ...) print no
+ * escape codes where colours are not allowed. Under `yo`, that logger and its colours
+ * were set up by yo itself, before this package was loaded, without regard to NO_COLOR.
+ */
+export function plainLogger(log: { write: (...parts: unknown[]) => unknown }): void {
+  if (colorsAllowed(process.stderr)) return;
+  const write = log.write.bind(log);
+  log.write = (...parts: unknown[]) => write(...parts.map(part => (typeof part === 'string' ? stripVTControlCharacters(part) : part)));
+}
+
 /** `text` without escape codes unless colours are allowed. */
 export function plain(text: string): string {
   return colorsAllowed() ? text : stripVTControlCharacters(text);
