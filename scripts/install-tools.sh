@@ -3,7 +3,8 @@
 # projects natively on Debian 12 (bookworm), without Docker and without PyPI.
 #
 #   * bookworm packages (apt-get install): shellcheck, nginx-light, postgresql
-#     (15), redis-server, redis-tools, python3 (3.11), libpq5, wrk, ...
+#     (15), redis-server, redis-tools, python3 (3.11), libpq5, wrk, dnsmasq-base
+#     (a DNS server on loopback playing Docker's embedded one), ...
 #   * from Debian testing (forky), through a PRIVATE apt configuration kept in
 #     .cache/tools/apt (the system's /etc/apt sources are never touched):
 #       - docker-compose (Compose v2 binary)      -> .cache/tools/bin/docker-compose
@@ -34,7 +35,7 @@ export LC_ALL=C
 # bookworm packages (system-wide install)
 SYSTEM_PACKAGES=(
   shellcheck nginx-light postgresql redis-server redis-tools python3 libpq5
-  wrk curl ca-certificates procps tzdata debian-archive-keyring
+  wrk curl ca-certificates procps tzdata debian-archive-keyring dnsmasq-base
 )
 # forky packages unpacked into $PYROOT (all Architecture: all / pure Python).
 # Dependencies needed on bookworm's python 3.11.2:
