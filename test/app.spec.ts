@@ -94,7 +94,7 @@ describe('yo django-celery --defaults', () => {
     for (const script of SCRIPTS) {
       const text = read(project, script);
       expect(text, script).to.match(/^#!\/bin\/bash\n/);
-      expect(text, script).to.match(/\nexec [^\n]+\n$/);
+      expect(text, script).to.match(/\nexec [^\n]+(\n {2}[^\n]+)*\n$/);
     }
     const dockerfile = read(project, 'compose/local/django/Dockerfile');
     for (const target of ['/entrypoint', '/start', '/start-celeryworker', '/start-celerybeat', '/start-flower']) {

@@ -34,7 +34,8 @@ export const PACKAGE_PINS = {
   gunicorn: '27.0.1',
 } as const;
 
-export const NGINX_IMAGE = 'nginx:1.28-alpine';
+/** nginx's stable line. */
+export const NGINX_IMAGE = 'nginx:1.30-alpine';
 
 /** Where the postgres image keeps its data; from 18 on, a versioned folder under /var/lib/postgresql. */
 export function postgresDataPath(version: PostgresVersion): string {
