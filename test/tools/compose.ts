@@ -17,6 +17,7 @@ export interface ComposeService {
   container_name?: string;
   healthcheck?: { test?: string[]; disable?: boolean };
   volumes?: Array<{ type: string; source?: string; target: string }>;
+  deploy?: { replicas?: number };
 }
 
 export interface ComposeConfig {

@@ -264,8 +264,17 @@ http {
     return this.python('check', ['manage.py', 'check', '--fail-level', 'WARNING'], () => this.environment('docker-compose.yml'));
   }
 
-  checkDeploy(): Promise<ToolRun> {
-    return this.python('check --deploy', ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'], () => this.environment(PROD_COMPOSE));
+  /** `check --deploy` with the settings of docker-compose.prod.yml, and `extra` on top (`DJANGO_SECURE_PROXY=1`). */
+  checkDeploy(extra: Record<string, string> = {}): Promise<ToolRun> {
+    const key = ['check --deploy', ...Object.entries(extra).map(([name, value]) => `${name}=${value}`)].join(' ');
+    return this.python(key, ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'], async () => ({ ...(await this.environment(PROD_COMPOSE)), ...extra }));
+  }
+
+  /** `docker-compose -f docker-compose.prod.yml config --format json` with variables in its environment, as a deploying shell would have them. */
+  async composeConfigWith(file: ComposeFile, variables: Record<string, string>): Promise<ComposeConfig> {
+    const result = await run('docker-compose', [...composeFileArgs(file), 'config', '--format', 'json'], { cwd: this.folder, env: variables });
+    if (result.status !== 0) throw new Error(`\`${result.command}\` exited ${result.status}:\n${result.stderr}`);
+    return JSON.parse(result.stdout) as ComposeConfig;
   }
 
   makemigrations(): Promise<ToolRun> {
@@ -283,10 +292,13 @@ http {
       void this.composeConfig(file).catch(() => undefined);
     }
     const started: Array<Promise<unknown>> = [this.shellcheck(), this.compileAll(), this.check(), this.makemigrations(), this.tests()];
-    if (this.prod) started.push(this.nginxTest(), this.checkDeploy());
+    if (this.prod) started.push(this.nginxTest(), this.checkDeploy(), this.checkDeploy(SECURE_PROXY_ON));
     for (const promise of started) promise.catch(() => undefined);
   }
 }
+
+/** What .env/.prod says once a TLS proxy is in front of nginx. */
+export const SECURE_PROXY_ON = { DJANGO_SECURE_PROXY: '1' };
 
 function composeFileArgs(file: ComposeFile): string[] {
   // docker-compose.yml is what `docker compose` reads by default: no -f, as a user types it.
