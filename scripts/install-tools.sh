@@ -329,6 +329,7 @@ first_line() { head -n 1 | tr -s ' '; }
   /usr/sbin/nginx -v 2>&1 | first_line
   "$PG_BIN/postgres" --version | first_line
   redis-server --version | first_line
+  /usr/sbin/dnsmasq --version | first_line
   { wrk -v 2>&1 || true; } | first_line
   printf '%s\n' "$py_versions"
   echo "celery CLI: $("$BIN/celery" --version)"

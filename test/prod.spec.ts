@@ -235,6 +235,22 @@ describe('yo django-celery --defaults --prod', () => {
     }
   });
 
+  it('answers /health/ before the Host check and the HTTPS redirect, checking Postgres and Redis', () => {
+    const settings = read(project, 'django_celery_example/settings.py');
+    const middleware = /^MIDDLEWARE = \[\n(?:\s*#.*\n)*\s*"([^"]+)",/m.exec(settings)?.[1];
+    expect(middleware).to.equal('django_celery_example.health.HealthCheckMiddleware');
+    const health = read(project, 'django_celery_example/health.py');
+    expect(health).to.contain('CHECKS = {"database": database, "redis": broker}');
+    expect(health).to.contain('status=503 if down else 200');
+  });
+
+  it('fails a task after CELERY_TASK_MAX_DELIVERIES (3) deliveries, counted in Redis, for every task of the app', () => {
+    const celery = read(project, 'django_celery_example/celery.py');
+    expect(celery).to.contain('MAX_DELIVERIES = int(os.environ.get("CELERY_TASK_MAX_DELIVERIES", "3"))');
+    expect(celery).to.contain('app = Celery("django_celery_example", task_cls=BoundedDeliveryTask)');
+    expect(envLines(read(project, '.env/.prod')).get('CELERY_TASK_MAX_DELIVERIES')).to.equal('3');
+  });
+
   it('waits SQL_WAIT_SECONDS (60 by default) for Postgres, the same way in both stacks', () => {
     const entrypoint = read(project, 'compose/production/django/entrypoint');
     expect(entrypoint).to.contain('float(os.environ.get("SQL_WAIT_SECONDS") or 60)');
