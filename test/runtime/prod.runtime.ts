@@ -59,7 +59,7 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-/** What a user adds to the project: a view that raises, a task that kills its own process, a task that reads an upload. */
+/** What a user adds to the project: a view that raises, a task that kills its own process, one that tells its process, one that reads an upload. */
 function addUserCode(project: string): void {
   appendFileSync(
     join(project, 'polls', 'views.py'),
@@ -80,6 +80,13 @@ def kill_own_process():
     import signal
 
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+@shared_task
+def process_id():
+    import os
+
+    return os.getpid()
 
 
 @shared_task
@@ -416,6 +423,20 @@ for (const scenario of SCENARIOS) {
         expect(own.status, own.stdout + own.stderr).to.equal(0);
         const other = run('bash', ['-c', command], { cwd: app.project, env: app.env('celery_worker', { HOSTNAME: 'another-container' }), timeoutMs: 40_000 });
         expect(other.status, 'no node celery@another-container answers').to.not.equal(0);
+      });
+
+      it('worker processes are replaced after CELERY_WORKER_MAX_TASKS_PER_CHILD tasks (1 here: each task in a new process)', async function () {
+        this.timeout(120_000);
+        if (worker) await worker.stop();
+        const recycling = app.startService('celery_worker', 'celery_worker (one task per process)', { CELERY_WORKER_MAX_TASKS_PER_CHILD: '1', CELERY_WORKER_CONCURRENCY: '1' });
+        try {
+          await recycling.waitFor(/celery@\S+ ready\./, 60_000);
+          const out = app.shell('from polls.tasks import process_id\nprint([process_id.delay().get(timeout=30) for _ in range(3)])');
+          const pids = JSON.parse(out.trim().split('\n').pop()!) as number[];
+          expect(new Set(pids).size, `process ids ${pids.join(', ')}`).to.equal(3);
+        } finally {
+          await recycling.stop();
+        }
       });
 
       it('a task that kills its worker process is delivered 3 times (CELERY_TASK_MAX_DELIVERIES), then recorded as failed; the worker lives on', async function () {
