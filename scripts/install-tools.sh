@@ -4,7 +4,8 @@
 #
 #   * bookworm packages (apt-get install): shellcheck, nginx-light, postgresql
 #     (15), redis-server, redis-tools, python3 (3.11), libpq5, wrk, dnsmasq-base
-#     (a DNS server on loopback playing Docker's embedded one), ...
+#     (a DNS server on loopback playing Docker's embedded one), tmux (the e2e
+#     tier's real terminal), ...
 #   * from Debian testing (forky), through a PRIVATE apt configuration kept in
 #     .cache/tools/apt (the system's /etc/apt sources are never touched):
 #       - docker-compose (Compose v2 binary)      -> .cache/tools/bin/docker-compose
@@ -12,6 +13,10 @@
 #   * wrappers in .cache/tools/bin: python, celery, gunicorn (system python3 +
 #     the unpacked stack on PYTHONPATH)
 #   * .cache/tools/env.sh to `source` (PATH, PYTHONPATH, TOOLS_PYTHON)
+#   * a Debian trixie root (debootstrap) in .cache/tools/trixie: Python 3.13, the
+#     images' default, with python3-watchfiles (compiled, so it cannot run on
+#     bookworm's 3.11) and the same forky stack; .cache/tools/bin/in-trixie runs a
+#     command inside it (chroot, in a private mount namespace)
 #
 # Idempotent: every step is skipped when its result is already present, so a
 # second run takes a few seconds. Runs as root (or via sudo) with no stdin.
@@ -35,7 +40,9 @@ export LC_ALL=C
 # bookworm packages (system-wide install)
 SYSTEM_PACKAGES=(
   shellcheck nginx-light postgresql redis-server redis-tools python3 libpq5
-  wrk curl ca-certificates procps tzdata debian-archive-keyring dnsmasq-base
+  wrk curl ca-certificates procps tzdata debian-archive-keyring dnsmasq-base tmux
+  # a real SMTP server for the mail checks; the trixie root
+  python3-aiosmtpd debootstrap
 )
 # forky packages unpacked into $PYROOT (all Architecture: all / pure Python).
 # Dependencies needed on bookworm's python 3.11.2:
@@ -296,6 +303,41 @@ export TOOLS_PYTHON
 EOF
 
 # --------------------------------------------------------------------------
+# 5b. Debian trixie root: Python 3.13 with watchfiles (the development stack's
+#     reloader), the forky stack unpacked into it as above. scripts/in-trixie.sh
+#     runs a command inside it.
+# --------------------------------------------------------------------------
+TRIXIE_ROOT="$TOOLS/trixie"
+TRIXIE_PACKAGES=python3,python-is-python3,python3-watchfiles,libpq5,procps
+if [[ ! -e $TRIXIE_ROOT/.complete ]]; then
+  log "debootstrap trixie into ${TRIXIE_ROOT#"$REPO_ROOT"/} (a few minutes, once)"
+  "${SUDO[@]}" rm -rf "$TRIXIE_ROOT.partial"
+  "${SUDO[@]}" debootstrap --variant=minbase --include="$TRIXIE_PACKAGES" trixie "$TRIXIE_ROOT.partial" "$(mirror_uri)" \
+    </dev/null >"$TOOLS/debootstrap.log" 2>&1 \
+    || die "debootstrap trixie failed: see ${TOOLS#"$REPO_ROOT"/}/debootstrap.log"
+  "${SUDO[@]}" rm -rf "$TRIXIE_ROOT"
+  "${SUDO[@]}" mv "$TRIXIE_ROOT.partial" "$TRIXIE_ROOT"
+  "${SUDO[@]}" touch "$TRIXIE_ROOT/.complete"
+else
+  log "trixie root: present"
+fi
+for p in "${PYTHON_PACKAGES[@]}"; do
+  unpack "$(deb_for "$p")" "$TRIXIE_ROOT"
+done
+# The `celery` command pip gives the images (the forky package has none).
+write_if_changed "$TRIXIE_ROOT/usr/local/bin/celery" 755 <<'EOF'
+#!/bin/sh
+exec python3 -m celery "$@"
+EOF
+ln -sfn "$REPO_ROOT/scripts/in-trixie.sh" "$BIN/in-trixie"
+probe=$(mktemp -d)
+trixie_versions=$("$BIN/in-trixie" "$probe" python -c '
+import sys, watchfiles, django, celery
+print("trixie root: python %s, watchfiles %s, django %s, celery %s" % (sys.version.split()[0], watchfiles.__version__, django.get_version(), celery.__version__))
+') || die "the trixie root does not run watchfiles and the stack"
+rmdir "$probe" "$TRIXIE_ROOT$probe"
+
+# --------------------------------------------------------------------------
 # verify the Python stack and print versions
 # --------------------------------------------------------------------------
 py_versions=$(PYTHONPATH="$DIST" "$SYS_PYTHON" - <<'EOF'
@@ -332,6 +374,7 @@ first_line() { head -n 1 | tr -s ' '; }
   /usr/sbin/dnsmasq --version | first_line
   { wrk -v 2>&1 || true; } | first_line
   printf '%s\n' "$py_versions"
+  printf '%s\n' "$trixie_versions"
   echo "celery CLI: $("$BIN/celery" --version)"
   echo "gunicorn CLI: $("$BIN/gunicorn" --version)"
 } >&2

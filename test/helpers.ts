@@ -1,11 +1,13 @@
 // Shared by the specs: run the generators from their TypeScript sources, read what they
 // wrote, and compare it with reviewed snapshots.
-import { strict as assert } from 'node:assert';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import helpers, { type RunResult } from 'yeoman-test';
 import { expect } from 'chai';
+import { jestExpect } from 'mocha-expect-snapshot';
+import type { GetGeneratorConstructor } from '@yeoman/types';
+import type { default as Generator, BaseOptions } from 'yeoman-generator';
 import AppGenerator from '../src/generators/app/index.js';
 import ProdGenerator from '../src/generators/prod/index.js';
 import { ROOT } from './support/root.js';
@@ -14,14 +16,14 @@ import { ROOT } from './support/root.js';
 // `interactive`; make that hold when a developer runs them from a terminal too.
 process.stdin.isTTY = false;
 
-export { ROOT };
-
 /**
  * The generators under test, loaded from their sources: yeoman-environment cannot load a
  * `.ts` path itself, so the class is given with the path it was loaded from (the
- * generators it composes are then loaded from their sources too).
+ * generators it composes are then loaded from their sources too). The specs pass options
+ * as a user passes them on the command line, by their names, so they are typed as such.
  */
-const GENERATORS = { app: AppGenerator, prod: ProdGenerator };
+type CommandLineGenerator = Generator<Record<string, unknown>, BaseOptions & Record<string, unknown>>;
+const GENERATORS = { app: AppGenerator, prod: ProdGenerator } as unknown as Record<'app' | 'prod', GetGeneratorConstructor<CommandLineGenerator>>;
 
 /** `helpers.run` of `yo django-celery` (`app`) or `yo django-celery:prod`, from the sources. */
 export function runGenerator(name: keyof typeof GENERATORS, environmentOptions?: Parameters<typeof helpers.run>[2]) {
@@ -72,31 +74,72 @@ export function readTree(folder: string): Map<string, string> {
   return files;
 }
 
-/** A tree as one reviewable text: each file under a header with its path and mode. */
-export function treeText(folder: string): string {
-  return [...readTree(folder)]
-    .map(([path, content]) => {
-      const mode = statSync(join(folder, path)).mode & 0o111 ? 'executable' : 'file';
-      return `=== ${path} (${mode}) ===\n${content}${content.endsWith('\n') ? '' : '\n<no newline at end>\n'}`;
-    })
-    .join('\n');
+/** A file of a generated project, as its reader sees it. */
+export const read = (folder: string, path: string) => readFileSync(join(folder, path), 'utf8');
+
+/** The files under `folder` that can run, sorted by path. */
+export function executableFiles(folder: string): string[] {
+  return [...readTree(folder).keys()].filter(path => statSync(join(folder, path)).mode & 0o111);
 }
 
-const SNAPSHOTS = join(ROOT, 'test', '__snapshots__');
+/** Where .yo-rc.json records a digest of each file written: it changes with every file, so no snapshot holds it. */
+const DIGESTS = 'generator-django-celery:files';
 
 /**
- * Compares `actual` with the reviewed snapshot `name`. `npm run test:update` rewrites
- * snapshots; a missing snapshot fails under CI instead of being written.
+ * Compares each file of `folder` with its own reviewed snapshot (`.yo-rc.json` without
+ * its digests), and the list of executable files with one more; fails with the diff of
+ * every file that differs. `npm run test:update` rewrites the snapshots.
  */
-export function matchSnapshot(name: string, actual: string): void {
-  const file = join(SNAPSHOTS, `${name}.snap`);
-  if (process.env.UPDATE_SNAPSHOTS === '1' || (!existsSync(file) && !process.env.CI)) {
-    mkdirSync(SNAPSHOTS, { recursive: true });
-    writeFileSync(file, actual);
-    return;
+export function expectFilesToMatchSnapshots(folder: string): void {
+  const failures: string[] = [];
+  const check = (actual: string, name: string) => {
+    try {
+      jestExpect(actual).toMatchSnapshot(name);
+    } catch (error) {
+      failures.push((error as Error).message);
+    }
+  };
+  const tree = readTree(folder);
+  for (const [path, content] of tree) {
+    if (path !== '.yo-rc.json') {
+      check(content, path);
+      continue;
+    }
+    const { [DIGESTS]: digests, ...stored } = JSON.parse(content) as Record<string, Record<string, string>>;
+    check(`${JSON.stringify(stored, null, 2)}\n`, path);
+    // The digests themselves are checked by the tests of re-runs; here, that each file has one.
+    expect(Object.keys(digests ?? {}).sort(), `the files ${DIGESTS} records`).to.deep.equal([...tree.keys()].filter(file => file !== path).sort());
   }
-  assert.ok(existsSync(file), `No snapshot ${relative(ROOT, file)}: run \`npm run test:update\` and review it.`);
-  assert.equal(actual, readFileSync(file, 'utf8'), `${relative(ROOT, file)} differs: review the diff, then \`npm run test:update\` if the change is intended.`);
+  check(executableFiles(folder).join('\n'), 'executable files');
+  if (failures.length > 0) throw new Error(failures.join('\n\n'));
+}
+
+/** What a run of `yo django-celery` left: its folder, and its project or the error it failed with. */
+export interface Attempt {
+  cwd: string;
+  project?: string;
+  error?: unknown;
+}
+
+/** Runs `yo django-celery` as runApp does, but answers with the error instead of throwing it. */
+export async function attemptApp(options: Record<string, unknown>): Promise<Attempt> {
+  let cwd = '';
+  try {
+    const { project } = await runApp(options, {}, folder => {
+      cwd = folder;
+    });
+    return { cwd, project };
+  } catch (error) {
+    return { cwd, error };
+  }
+}
+
+/** Runs `yo django-celery` with `options`, which must fail with `message` before writing anything. */
+export async function expectRefusal(options: Record<string, unknown>, message: RegExp): Promise<void> {
+  const { cwd, error } = await attemptApp(options);
+  expect(error, 'the run should have failed').to.be.instanceOf(Error);
+  expect((error as Error).message).to.match(message);
+  expect(readdirSync(cwd), 'nothing written').to.deep.equal([]);
 }
 
 /** Awaits a run that must fail, and checks its message. */
@@ -134,4 +177,16 @@ export async function promptVerdicts(
     });
   await (cwd ? run.cd(cwd) : run);
   return verdicts;
+}
+
+/**
+ * Runs `yo django-celery:prod` inside `project`, secrets deterministic. `force` lets
+ * it overwrite requirements.txt and README.md, which it changes in a project made
+ * without production.
+ */
+export function runProd(project: string, options: Record<string, unknown> = {}, answers: Record<string, unknown> = {}): Promise<RunResult> {
+  return runGenerator('prod')
+    .withOptions({ secretSource: fixedSecrets, force: true, ...options })
+    .withAnswers(answers)
+    .cd(project);
 }

@@ -5,14 +5,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
+import type { RunResult } from 'yeoman-test';
 import { ANSWERS, answerSpecs, type AnswerSpec } from '../src/generators/lib/answers.js';
 import { composeYamlValue, envValue } from '../src/generators/lib/quoting.js';
-import { fixedSecrets, runApp, runGenerator } from './helpers.js';
+import { attemptApp, fixedSecrets, runGenerator } from './helpers.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261124);
 const RUNS = 300;
-const check = (property: fc.IProperty<never> | fc.IAsyncProperty<never>, numRuns = RUNS) =>
-  fc.assert(property as fc.IAsyncProperty<never>, { seed: SEED, numRuns });
+const check = <Ts>(property: fc.IRawProperty<Ts>, numRuns = RUNS) => fc.assert(property, { seed: SEED, numRuns });
 
 /** Pieces that break naive quoting, mixed with arbitrary text. */
 const FRAGMENTS = [
@@ -128,7 +128,8 @@ describe('property: accepted answers are carried exactly; the rest are rejected'
       fc.property(fc.oneof(hostile, fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,70}$/)), value => {
         for (const name of ['postgresDb', 'postgresUser'] as const) {
           const verdict = spec(name).validate(value, {});
-          const oracle = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(value) && !/^pg_/i.test(value);
+          // Postgres reserves pg_ for role names only (createdb pg_x works).
+          const oracle = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(value) && !(name === 'postgresUser' && /^pg_/i.test(value));
           expect(verdict === true, value).to.equal(oracle);
           if (verdict === true) expect(envValue(value)).to.equal(value);
         }
@@ -164,16 +165,7 @@ describe('property: the generator, end to end', function () {
   it('writes an accepted password into both files so that Compose reads it as typed, or writes nothing', () =>
     check(
       fc.asyncProperty(hostile, async password => {
-        let cwd = '';
-        let error: unknown;
-        let project = '';
-        try {
-          ({ project } = await runApp({ defaults: true, 'postgres-password': password }, {}, folder => {
-            cwd = folder;
-          }));
-        } catch (caught) {
-          error = caught;
-        }
+        const { cwd, project, error } = await attemptApp({ defaults: true, 'postgres-password': password });
         const accepted = spec('postgresPassword').validate(password, {}) === true;
         if (!accepted) {
           expect(String(error)).to.contain('--postgres-password: ');
@@ -181,8 +173,8 @@ describe('property: the generator, end to end', function () {
           return;
         }
         expect(error).to.equal(undefined);
-        const env = readFileSync(join(project, '.env/.dev-sample'), 'utf8');
-        const compose = readFileSync(join(project, 'docker-compose.yml'), 'utf8');
+        const env = readFileSync(join(project!, '.env/.dev-sample'), 'utf8');
+        const compose = readFileSync(join(project!, 'docker-compose.yml'), 'utf8');
         const envLine = /^SQL_PASSWORD=(.*)$/m.exec(env)![1];
         const yamlLine = /^ {6}POSTGRES_PASSWORD: (.*)$/m.exec(compose)![1];
         expect(composeEnvRead(envLine)).to.equal(password);
@@ -194,86 +186,97 @@ describe('property: the generator, end to end', function () {
   it('writes only inside the folder it runs in, whatever the project name', () =>
     check(
       fc.asyncProperty(hostile, async name => {
-        let cwd = '';
-        try {
-          await runApp({ defaults: true, 'project-name': name }, {}, folder => {
-            cwd = folder;
-          });
-        } catch {
-          expect(readdirSync(cwd)).to.deep.equal([]);
-          return;
-        }
-        expect(readdirSync(cwd)).to.deep.equal([name]);
+        const { cwd, error } = await attemptApp({ defaults: true, 'project-name': name });
+        expect(readdirSync(cwd)).to.deep.equal(error ? [] : [name]);
       }),
       60,
     ));
 });
 
+/**
+ * Runs `attempt` once for each subset of `asked` given as options (their `values`), the
+ * others missing; without a terminal, a run that misses some fails at once naming them.
+ */
+async function everyCombination(
+  asked: readonly AnswerSpec[],
+  values: Record<string, unknown>,
+  attempt: (options: Record<string, unknown>) => Promise<{ error?: unknown }>,
+  checks: { complete: () => void; failed: (error: unknown, given: readonly AnswerSpec[]) => void },
+): Promise<void> {
+  for (let mask = 0; mask < 2 ** asked.length; mask++) {
+    const given = asked.filter((_, bit) => mask & (1 << bit));
+    const missing = asked.filter(answer => !given.includes(answer));
+    const { error } = await attempt(Object.fromEntries(given.map(answer => [answer.option, values[answer.option]])));
+    if (missing.length === 0) {
+      expect(error, `all given: ${String(error)}`).to.equal(undefined);
+      checks.complete();
+    } else {
+      expect(String(error)).to.contain('Standard input is not a terminal');
+      for (const answer of missing) expect(String(error)).to.contain(`--${answer.option}`);
+      checks.failed(error, given);
+    }
+  }
+}
+
+const APP_VALUES = {
+  'project-name': 'combo',
+  'web-port': '8010',
+  'flower-port': '5557',
+  'mail-port': '8025',
+  'postgres-db': 'db',
+  'postgres-user': 'user',
+  'postgres-password': 'pw',
+};
+
 describe('without a terminal, every combination of given and missing options', function () {
   this.timeout(120_000);
   const asked = answerSpecs('app').filter(answer => answer.kind !== 'option');
-  const values: Record<string, unknown> = {
-    'project-name': 'combo',
-    'web-port': '8010',
-    'flower-port': '5557',
-    'postgres-db': 'db',
-    'postgres-user': 'user',
-    'postgres-password': 'pw',
-    prod: false,
-  };
 
   it(`completes or fails fast naming what is missing, never asking (${2 ** asked.length} combinations)`, async () => {
-    for (let mask = 0; mask < 2 ** asked.length; mask++) {
-      const given = asked.filter((_, bit) => mask & (1 << bit));
-      const missing = asked.filter(answer => !given.includes(answer));
-      const options = Object.fromEntries(given.map(answer => [answer.option, values[answer.option]]));
-      let error: unknown;
-      let result;
-      try {
-        result = await runGenerator('app').withOptions({ secretSource: fixedSecrets, ...options });
-      } catch (caught) {
-        error = caught;
-      }
-      if (missing.length === 0) {
-        expect(error, `all given: ${String(error)}`).to.equal(undefined);
-        expect(result!.askedQuestions).to.deep.equal([]);
-        expect(existsSync(join(result!.cwd, 'combo', 'docker-compose.yml'))).to.equal(true);
-      } else {
-        expect(String(error)).to.contain('Standard input is not a terminal');
-        for (const answer of missing) expect(String(error)).to.contain(`--${answer.option}`);
-        for (const answer of given) expect(String(error)).not.to.contain(`--${answer.option},`);
-      }
-    }
+    let result: RunResult | undefined;
+    await everyCombination(
+      asked,
+      { ...APP_VALUES, prod: false },
+      async options => {
+        result = undefined;
+        try {
+          result = await runGenerator('app').withOptions({ secretSource: fixedSecrets, ...options });
+          return {};
+        } catch (error) {
+          return { error };
+        }
+      },
+      {
+        complete: () => {
+          expect(result!.askedQuestions).to.deep.equal([]);
+          expect(existsSync(join(result!.cwd, 'combo', 'docker-compose.yml'))).to.equal(true);
+        },
+        failed: (error, given) => {
+          for (const answer of given) expect(String(error)).not.to.contain(`--${answer.option},`);
+        },
+      },
+    );
   });
 });
 
 describe('without a terminal, with production on, every combination of its options', function () {
   this.timeout(120_000);
   const asked = answerSpecs('prod');
-  const values: Record<string, string> = { 'nginx-port': '1337', 'allowed-hosts': 'example.com', 'flower-user': 'ops' };
 
   it(`completes or fails fast naming what is missing, never asking (${2 ** asked.length} combinations)`, async () => {
-    for (let mask = 0; mask < 2 ** asked.length; mask++) {
-      const given = asked.filter((_, bit) => mask & (1 << bit));
-      const missing = asked.filter(answer => !given.includes(answer));
-      const options = Object.fromEntries(given.map(answer => [answer.option, values[answer.option]]));
-      let cwd = '';
-      let error: unknown;
-      try {
-        await runApp({ 'project-name': 'combo', 'web-port': '8010', 'flower-port': '5557', 'postgres-db': 'db', 'postgres-user': 'user', 'postgres-password': 'pw', prod: true, ...options }, {}, folder => {
-          cwd = folder;
-        });
-      } catch (caught) {
-        error = caught;
-      }
-      if (missing.length === 0) {
-        expect(error, `all given: ${String(error)}`).to.equal(undefined);
-        expect(existsSync(join(cwd, 'combo', 'docker-compose.prod.yml'))).to.equal(true);
-      } else {
-        expect(String(error)).to.contain('Standard input is not a terminal');
-        for (const answer of missing) expect(String(error)).to.contain(`--${answer.option}`);
-        expect(readdirSync(cwd), 'nothing written').to.deep.equal([]);
-      }
-    }
+    let cwd = '';
+    await everyCombination(
+      asked,
+      { 'nginx-port': '1337', 'allowed-hosts': 'example.com', 'flower-user': 'ops' },
+      async options => {
+        const attempt = await attemptApp({ ...APP_VALUES, prod: true, ...options });
+        cwd = attempt.cwd;
+        return attempt;
+      },
+      {
+        complete: () => expect(existsSync(join(cwd, 'combo', 'docker-compose.prod.yml'))).to.equal(true),
+        failed: () => expect(readdirSync(cwd), 'nothing written').to.deep.equal([]),
+      },
+    );
   });
 });

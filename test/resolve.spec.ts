@@ -19,7 +19,7 @@ describe('resolving an answer', () => {
 
   it('leaves an answer to be asked when nothing gives it, except an option-only one, which takes its default', () => {
     const missing = unanswered(answerSpecs('app'), sources({}));
-    expect(missing.map(spec => spec.name)).to.deep.equal(['projectName', 'webPort', 'flowerPort', 'postgresDb', 'postgresUser', 'postgresPassword', 'prod']);
+    expect(missing.map(spec => spec.name)).to.deep.equal(['projectName', 'webPort', 'flowerPort', 'mailPort', 'postgresDb', 'postgresUser', 'postgresPassword', 'prod']);
   });
 
   it('parses every value by its declaration', async () => {
@@ -28,7 +28,15 @@ describe('resolving an answer', () => {
   });
 
   it('names the source of an invalid value', async () => {
-    await expectRejection(resolveAnswers([webPort], sources({ stored: { webPort: 'http' } })), /^The stored answer "webPort" in .yo-rc.json: "http" is not a port/);
+    await expectRejection(resolveAnswers([webPort], sources({ stored: { webPort: 70000 } })), /^The stored answer "webPort" in .yo-rc.json: "70000" is not a port/);
+    await expectRejection(resolveAnswers([webPort], sources({ options: { 'web-port': 'http' } })), /^--web-port: "http" is not a port/);
+  });
+
+  it('refuses a stored answer of the wrong type, as a typed one of the wrong value', async () => {
+    await expectRejection(resolveAnswers([webPort], sources({ stored: { webPort: '8010' } })), /^The stored answer "webPort" in .yo-rc.json: "8010" is not a number/);
+    const prod = answerSpecs('app').find(spec => spec.name === 'prod')!;
+    await expectRejection(resolveAnswers([prod], sources({ stored: { prod: 'yes' } })), /^The stored answer "prod" in .yo-rc.json: "yes" is not a boolean/);
+    await expectRejection(resolveAnswers([prod], sources({ options: { prod: 'maybe' } })), /^--prod: "maybe" is not yes or no/);
   });
 
   it('checks a default against the answers settled before it', async () => {

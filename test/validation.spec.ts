@@ -1,12 +1,13 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ANSWERS } from '../src/generators/lib/answers.js';
-import { expectRejection, promptVerdicts, runApp } from './helpers.js';
+import { expectRefusal, promptVerdicts, runApp } from './helpers.js';
 
 /** Option, rejected value, and what the message must say. */
 const REJECTED: [string, string, RegExp][] = [
   ['project-name', 'My-Project', /not a valid project name: use lowercase letters, digits and underscores/],
+  ['project-name', 'My-Project', /not a valid project name: .*\. Did you mean my_project\?/],
   ['project-name', '1project', /not a valid project name/],
   ['project-name', '../escape', /not a valid project name/],
   ['project-name', 'django', /cannot be the project name: it is a package the project installs/],
@@ -22,8 +23,11 @@ const REJECTED: [string, string, RegExp][] = [
   ['web-port', '80a', /not a port/],
   ['web-port', '-1', /not a port/],
   ['flower-port', '8010', /Port 8010 is already the web port: each published port must be different/],
+  ['mail-port', '5557', /Port 5557 is already the Flower port: each published port must be different/],
   ['postgres-db', 'hello-django', /not a valid Postgres database name: use letters, digits and underscores/],
-  ['postgres-db', 'pg_data', /names starting with pg_ are reserved by Postgres/],
+  ['postgres-db', 'my db', /Did you mean my_db\?/],
+  ['postgres-user', 'pg_app', /Postgres reserves role names starting with pg_ for its own roles/],
+  ['postgres-user', 'PG_App', /reserves role names starting with pg_/],
   ['postgres-db', 'x'.repeat(64), /too long for a Postgres database name/],
   ['postgres-user', 'user name', /not a valid Postgres user name/],
   ['postgres-password', 'line\nbreak', /not control characters such as newlines or tabs/],
@@ -37,33 +41,22 @@ const REJECTED: [string, string, RegExp][] = [
 
 describe('yo django-celery with an invalid option', () => {
   for (const [option, value, message] of REJECTED) {
-    it(`rejects --${option} ${JSON.stringify(value)}, says why, and writes nothing`, async () => {
-      let cwd = '';
-      await expectRejection(
-        runApp({ defaults: true, [option]: value }, {}, folder => {
-          cwd = folder;
-        }),
-        new RegExp(`--${option}: .*${message.source}`, 's'),
-      );
-      expect(readdirSync(cwd)).to.deep.equal([]);
-    });
+    it(`rejects --${option} ${JSON.stringify(value)}, says why, and writes nothing`, () =>
+      expectRefusal({ defaults: true, [option]: value }, new RegExp(`--${option}: .*${message.source}`, 's')));
   }
+
+  it('accepts a database name starting with pg_, which Postgres reserves for role names only', async () => {
+    const { result, project } = await runApp({ defaults: true, 'postgres-db': 'pg_data' });
+    result.assertFileContent(join(project, '.env/.dev-sample'), /^SQL_DATABASE=pg_data$/m);
+  });
 
   for (const [option, value, message] of [
     ['nginx-port', '8010', /Port 8010 is already the web port/],
     ['allowed-hosts', 'example.com/path', /"example.com\/path" is not a host name Django can match/],
     ['flower-user', 'ad:min', /not a usable Flower login/],
   ] as const) {
-    it(`with --prod, rejects --${option} ${JSON.stringify(value)} before writing anything`, async () => {
-      let cwd = '';
-      await expectRejection(
-        runApp({ defaults: true, prod: true, [option]: value }, {}, folder => {
-          cwd = folder;
-        }),
-        new RegExp(`--${option}: .*${message.source}`, 's'),
-      );
-      expect(readdirSync(cwd)).to.deep.equal([]);
-    });
+    it(`with --prod, rejects --${option} ${JSON.stringify(value)} before writing anything`, () =>
+      expectRefusal({ defaults: true, prod: true, [option]: value }, new RegExp(`--${option}: .*${message.source}`, 's')));
   }
 
   it('accepts a password of any printable text, unicode included', async () => {
@@ -83,6 +76,7 @@ describe('yo django-celery answering prompts', () => {
         projectName: 'asked',
         webPort: '8100',
         flowerPort: '8200',
+        mailPort: '8300',
         postgresDb: 'asked_db',
         postgresUser: 'asked_user',
         postgresPassword: 'asked pw',
@@ -90,10 +84,11 @@ describe('yo django-celery answering prompts', () => {
       },
     );
     expect(result.askedQuestions.map(asked => asked.name)).to.deep.equal([
-      'projectName', 'webPort', 'flowerPort', 'postgresDb', 'postgresUser', 'postgresPassword', 'prod',
+      'projectName', 'webPort', 'flowerPort', 'mailPort', 'postgresDb', 'postgresUser', 'postgresPassword', 'prod',
     ]);
     expect(project.endsWith('asked')).to.equal(true);
-    result.assertFileContent(join(project, 'docker-compose.yml'), '"8100:8000"');
+    result.assertFileContent(join(project, 'docker-compose.yml'), '"127.0.0.1:8100:8000"');
+    result.assertFileContent(join(project, 'docker-compose.yml'), '"127.0.0.1:8300:8025"');
     result.assertFileContent(join(project, '.env/.dev-sample'), 'SQL_PASSWORD="asked pw"');
   });
 
@@ -106,14 +101,14 @@ describe('yo django-celery answering prompts', () => {
     const verdicts = await promptVerdicts('app', {
       projectName: 'Bad Name',
       webPort: '70000',
-      postgresDb: 'pg_db',
-      postgresUser: 'bad-user',
+      postgresDb: 'bad-db',
+      postgresUser: 'pg_user',
       postgresPassword: 'new\nline',
     }, APP_PROMPTS);
     expect(verdicts.projectName).to.match(/"Bad Name" is not a valid project name/);
     expect(verdicts.webPort).to.match(/"70000" is not a port/);
-    expect(verdicts.postgresDb).to.match(/reserved by Postgres/);
-    expect(verdicts.postgresUser).to.match(/not a valid Postgres user name/);
+    expect(verdicts.postgresDb).to.match(/not a valid Postgres database name/);
+    expect(verdicts.postgresUser).to.match(/reserves role names starting with pg_/);
     expect(verdicts.postgresPassword).to.match(/not control characters/);
   });
 
@@ -128,6 +123,9 @@ describe('the answers table', () => {
     for (const spec of ANSWERS) {
       expect(spec.option, spec.name).to.match(/^[a-z]+(-[a-z]+)*$/);
       expect(spec.message, spec.name).to.have.length.above(5);
+      if (typeof spec.default !== 'boolean' && !('choices' in spec && spec.choices)) {
+        expect(spec, `${spec.name}: what --help shows for it`).to.include.keys('placeholder', 'accepts');
+      }
       expect(spec.validate(String(spec.default), {}), spec.name).to.equal(true);
     }
   });
@@ -138,15 +136,6 @@ describe('yo django-celery with an option that clashes with a default', () => {
     [{ 'web-port': '5557' }, /The default of --flower-port: Port 5557 is already the web port/],
     [{ 'web-port': '1337', prod: true }, /The default of --nginx-port: Port 1337 is already the web port/],
   ] as const) {
-    it(`says which default to change (${JSON.stringify(options)}), and writes nothing`, async () => {
-      let cwd = '';
-      await expectRejection(
-        runApp({ defaults: true, ...options }, {}, folder => {
-          cwd = folder;
-        }),
-        message,
-      );
-      expect(readdirSync(cwd)).to.deep.equal([]);
-    });
+    it(`says which default to change (${JSON.stringify(options)}), and writes nothing`, () => expectRefusal({ defaults: true, ...options }, message));
   }
 });

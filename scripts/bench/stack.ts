@@ -5,7 +5,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeProject } from '../../test/runtime/project.js';
-import { Dnsmasq, httpGet, installTools, requireFreePort, runOk, start, stopAll, TOOLS_BIN, waitUntil } from '../../test/runtime/support.js';
+import { Dnsmasq, httpGet, requireFreePort, start, stopAll, waitUntil } from '../../test/runtime/support.js';
+import { runOk } from '../../test/support/run.js';
+import { installTools, TOOLS_BIN } from '../../test/support/tools.js';
 
 const WEB_PORT = 8000;
 const TASKS = 200;

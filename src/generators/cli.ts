@@ -4,7 +4,7 @@
 // environment, prompts and conflict handling.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createEnv } from 'yeoman-environment';
+import { packageVersion, useEntryPoint } from './lib/command.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const generators = readdirSync(here, { withFileTypes: true })
@@ -12,11 +12,19 @@ const generators = readdirSync(here, { withFileTypes: true })
   .map(entry => entry.name);
 
 const args = process.argv.slice(2);
+if (args.includes('--version') || args.includes('-v')) {
+  console.log(packageVersion());
+  process.exit(0);
+}
 const name = args[0] && !args[0].startsWith('-') ? args.shift()! : 'app';
 if (!generators.includes(name)) {
   console.error(`Unknown generator "${name}": choose one of ${generators.join(', ')}.`);
   process.exit(2);
 }
+useEntryPoint(args);
+// Yeoman's colours come from chalk, which reads FORCE_COLOR (not NO_COLOR) once, when loaded.
+if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
+const { createEnv } = await import('yeoman-environment');
 
 const env = createEnv();
 for (const generator of generators) {

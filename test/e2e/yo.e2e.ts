@@ -3,7 +3,7 @@ import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { readTree, runApp } from '../helpers.js';
-import { PROD_FILES } from '../trees.js';
+import { PROD_FILES } from '../fixtures.js';
 import { runYo } from './commands.js';
 
 describe('yo (the real command line)', function () {
@@ -29,7 +29,7 @@ describe('yo (the real command line)', function () {
     expect(run.status).to.not.equal(0);
     const output = run.stdout + run.stderr;
     expect(output).to.contain('Standard input is not a terminal, so nothing can be asked.');
-    expect(output).to.contain('--project-name, --flower-port, --postgres-db, --postgres-user, --postgres-password, --prod');
+    expect(output).to.contain('--project-name, --flower-port, --mail-port, --postgres-db, --postgres-user, --postgres-password, --prod');
     expect(output).not.to.contain('--web-port,');
     expect(readdirSync(run.cwd)).to.deep.equal([]);
   });
@@ -43,7 +43,7 @@ describe('yo (the real command line)', function () {
 
   it('completes when every answer is given as an option, without --defaults', () => {
     const run = runYo([
-      'django-celery', '--project-name', 'scripted', '--web-port', '8011', '--flower-port', '5558',
+      'django-celery', '--project-name', 'scripted', '--web-port', '8011', '--flower-port', '5558', '--mail-port', '8026',
       '--postgres-db', 'db1', '--postgres-user', 'u1', '--postgres-password', 'pw $1', '--no-prod',
     ]);
     expect(run.status, run.stderr + run.stdout).to.equal(0);
@@ -53,7 +53,7 @@ describe('yo (the real command line)', function () {
   it('shows every option in --help', () => {
     const run = runYo(['django-celery', '--help']);
     expect(run.status, run.stderr).to.equal(0);
-    for (const option of ['--defaults', '--project-name', '--web-port', '--flower-port', '--postgres-password', '--prod', '--python-version']) {
+    for (const option of ['--defaults', '--project-name', '--web-port', '--flower-port', '--mail-port', '--publish-all', '--postgres-password', '--prod', '--python-version']) {
       expect(run.stdout).to.contain(option);
     }
   });

@@ -1,6 +1,7 @@
 // Root hooks of the runtime tier: the real tools first; at the very end, whatever a failed
 // check left behind is stopped (by process group) and every temporary folder removed.
-import { installTools, killStrays, removeTrackedDirs, stopAll, trackedDirs } from './support.js';
+import { installTools } from '../support/tools.js';
+import { killStrays, removeTrackedDirs, stopAll, trackedDirs } from './support.js';
 
 export const mochaHooks = {
   beforeAll(this: Mocha.Context): void {

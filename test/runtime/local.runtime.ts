@@ -2,30 +2,22 @@
 // start, the Celery worker, beat and Flower start scripts) run natively against a real
 // Postgres and Redis on loopback, with the environment Compose resolves for each service.
 import { expect } from 'chai';
-import { celeryServiceChecks, TASK_SUCCEEDED } from './celery-checks.js';
-import { RuntimeProject } from './project.js';
-import { childrenOf, httpGet, type Proc, requireFreePort, sleep, waitUntil } from './support.js';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { celeryMain, celeryServiceChecks, TASK_SUCCEEDED } from './celery-checks.js';
+import { HOSTILE_PASSWORD } from '../fixtures.js';
+import { DEFAULT_PROJECT, projectHooks, RuntimeProject, type RuntimeScenario, TEST_SETTINGS } from './project.js';
+import { childrenOf, httpGet, type Proc, sleep, waitUntil } from './support.js';
 
 /** The dev server's port: fixed in compose/local/django/start (as in its container). */
 const DEV_SERVER_PORT = 8000;
-/** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
-const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
 
-const HOSTILE_PASSWORD = `p@ss $HOME #1 'q' "d" \\back`;
-
-interface Scenario {
-  title: string;
-  options: Record<string, unknown>;
-  expected: { name: string; db: string; user: string; password: string };
-  /** Start Postgres only after the entrypoint has been waiting for it for a while. */
-  lateDatabase: boolean;
-}
-
-const SCENARIOS: Scenario[] = [
+/** Each scenario with the password its answers give the development database. */
+const SCENARIOS: Array<RuntimeScenario & { expected: { password: string } }> = [
   {
     title: 'default answers',
     options: { defaults: true },
-    expected: { name: 'django_celery_example', db: 'hello_django', user: 'hello_django', password: 'hello_django' },
+    expected: { ...DEFAULT_PROJECT, password: 'hello_django' },
     lateDatabase: true,
   },
   {
@@ -37,39 +29,27 @@ const SCENARIOS: Scenario[] = [
 ];
 
 const TASK_RECEIVED = (id: string) => new RegExp(`Task \\S+\\.divide\\[${id}\\] received`);
+const WORKER_READY = /celery@\S+ ready\./;
+/** How long to watch a worker that should not restart: past watchfiles' debounce (1.6 s) and its restart. */
+const QUIET_MS = 6_000;
+
+/** Sends divide(1, 2) to the worker and waits until it runs, inside divide's five-second sleep. */
+async function divideRunning(app: RuntimeProject): Promise<{ proc: Proc; from: number; id: string }> {
+  const proc = await app.ensureWorker();
+  const from = proc.output.length;
+  const id = app.sendDivide(1, 2);
+  await proc.waitFor(TASK_RECEIVED(id), 30_000, from);
+  await sleep(1_500);
+  return { proc, from, id };
+}
 
 for (const scenario of SCENARIOS) {
   describe(`The generated project run natively (${scenario.title})`, function () {
     this.timeout(90_000);
     const app = new RuntimeProject({ options: scenario.options, extraEnv: TEST_SETTINGS });
     let web: Proc | undefined;
-    let worker: Proc | undefined;
 
-    const startWorker = async (label = 'celery_worker'): Promise<Proc> => {
-      // Without Postgres the entrypoint would wait for ever: say why instead.
-      if (!app.pg.proc || !app.pg.proc.alive()) throw new Error('Postgres is not running (an earlier step failed): the worker cannot start.');
-      const proc = app.startService('celery_worker', label);
-      await proc.waitFor(/celery@\S+ ready\./, 60_000);
-      return proc;
-    };
-    const ensureWorker = async (): Promise<Proc> => {
-      if (!worker || worker.exited) worker = await startWorker();
-      return worker;
-    };
-
-    before(async function () {
-      this.timeout(120_000);
-      await requireFreePort(DEV_SERVER_PORT, 'the dev server (`runserver 0.0.0.0:8000` in compose/local/django/start)');
-      await app.generate();
-      await app.redis.start();
-      if (!scenario.lateDatabase) await app.startDatabase();
-    });
-
-    after(async function () {
-      this.timeout(120_000);
-      const problems = await app.stop();
-      if (problems.length > 0) throw new Error(problems.join('\n'));
-    });
+    projectHooks(app, scenario, { port: DEV_SERVER_PORT, who: 'the dev server (`runserver 0.0.0.0:8000` in compose/local/django/start)' });
 
     it('gives web, worker, beat and Flower the same env file values, equal to the db service\'s POSTGRES_* and to the answers', () => {
       const { db, user, password } = scenario.expected;
@@ -111,23 +91,62 @@ for (const scenario of SCENARIOS) {
       expect(Number(app.pg.query(app.credentials, 'SELECT count(*) FROM django_migrations'))).to.be.greaterThan(10);
     });
 
-    it('start: the dev server answers on port 8000 with the polls page naming the project', async () => {
+    it('start: the dev server answers on port 8000 with the polls page naming the project, which says no worker answered (none runs yet)', async () => {
       const page = await waitUntil('the dev server to answer', () => httpGet(DEV_SERVER_PORT, '/', { Host: '127.0.0.1' }).catch(() => undefined), 30_000, () => web!.describe());
       expect(page.status, page.body.slice(0, 500)).to.equal(200);
       expect(page.body).to.contain(`<h1>${scenario.expected.name}</h1>`);
+      expect(page.body).to.contain('No Celery worker answered');
+      expect(page.body).not.to.contain('A Celery worker answered');
     });
 
-    celeryServiceChecks({
-      app,
-      ensureWorker,
-      stopWorker: async () => {
-        if (worker) await worker.stop();
-      },
+    celeryServiceChecks(app);
+
+    it('the polls page says a Celery worker answered once one runs', async () => {
+      await app.ensureWorker();
+      const page = await httpGet(DEV_SERVER_PORT, '/', { Host: '127.0.0.1' });
+      expect(page.status, page.body.slice(0, 500)).to.equal(200);
+      expect(page.body).to.contain('A Celery worker answered.');
+    });
+
+    it('mail: send_welcome_mail, run by the worker, delivers to a real SMTP server on loopback, which receives its subject and recipient', async () => {
+      await app.ensureWorker();
+      await app.smtp.start();
+      const out = app.shell('from polls.tasks import send_welcome_mail\nprint(send_welcome_mail.delay("ada@example.com").id)');
+      const id = out.trim().split('\n').pop()!.trim();
+      expect(app.resultOf(id, 30), 'mails sent').to.equal(1);
+      const received = await app.smtp.proc!.waitFor(/received mail from=(\S*) to=(\S+) subject=(.*)/, 15_000);
+      expect(received[2]).to.equal('ada@example.com');
+      expect(received[3]).to.equal(`Welcome to ${scenario.expected.name}`);
+    });
+
+    it("README: the mail catcher's command sends a mail from a task, which reaches the SMTP server", async () => {
+      await app.ensureWorker();
+      if (!app.smtp.proc?.alive()) await app.smtp.start();
+      const from = app.smtp.proc!.output.length;
+      app.runReadme(app.readmeBlock(/send_welcome_mail/));
+      const received = await app.smtp.proc!.waitFor(/received mail from=\S* to=(\S+) subject=(.*)/, 30_000, from);
+      expect(received[1]).to.equal('you@example.com');
+    });
+
+    it("README: the commands that read a task's id and its celery-task-meta-<id> in Redis print its id and SUCCESS with 0.5", async function () {
+      this.timeout(90_000);
+      await app.ensureWorker();
+      const out = app.runReadme(app.readmeBlock(/celery-task-meta-\$task_id/)).trim().split('\n');
+      const id = out[0].trim();
+      expect(id).to.match(/^[0-9a-f-]{36}$/);
+      expect(JSON.parse(out[out.length - 1])).to.include({ status: 'SUCCESS', result: 0.5, task_id: id });
+    });
+
+    it("the project's tests pass inside the stack (docker compose run web python manage.py test)", async function () {
+      this.timeout(180_000);
+      const tests = await app.runInService('web', ['python', 'manage.py', 'test', '--noinput'], 150_000);
+      expect(tests.exitCode, tests.describe()).to.equal(0);
+      expect(tests.output).to.match(/^OK$/m);
     });
 
     it('survives a Redis restart: the worker reconnects and the next task still succeeds', async function () {
       this.timeout(120_000);
-      const proc = await ensureWorker();
+      const proc = await app.ensureWorker();
       const from = proc.output.length;
       await app.redis.restart();
       await proc.waitFor(/Connection to broker lost/, 30_000, from);
@@ -139,12 +158,8 @@ for (const scenario of SCENARIOS) {
 
     it('at-least-once: a task whose pool processes are killed mid-run is redelivered at once and succeeds', async function () {
       this.timeout(120_000);
-      const proc = await ensureWorker();
-      const from = proc.output.length;
-      const id = app.sendDivide(1, 2);
-      await proc.waitFor(TASK_RECEIVED(id), 30_000, from);
-      await sleep(1_500); // inside divide's five-second sleep
-      const pool = childrenOf(proc.pid);
+      const { proc, from, id } = await divideRunning(app);
+      const pool = childrenOf(celeryMain(proc));
       expect(pool, 'the worker has pool processes').to.not.be.empty;
       for (const pid of pool) process.kill(pid, 'SIGKILL');
       // The worker saw the job's process die (it was running it), and put the task back.
@@ -156,21 +171,58 @@ for (const scenario of SCENARIOS) {
 
     it('at-least-once: a task whose whole worker is killed mid-run completes with SUCCESS after the worker restarts (visibility timeout 5 s)', async function () {
       this.timeout(150_000);
-      const first = await ensureWorker();
-      const from = first.output.length;
-      const id = app.sendDivide(1, 2);
-      await first.waitFor(TASK_RECEIVED(id), 30_000, from);
-      await sleep(1_500); // inside divide's five-second sleep
+      const { proc: first, id } = await divideRunning(app);
       await first.kill();
       // Nothing finished it: no result, the message waits unacknowledged in Redis.
       await sleep(6_000); // past the visibility timeout (CELERY_VISIBILITY_TIMEOUT=5)
       expect(app.redis.taskMeta(id)).to.equal(undefined);
       expect(first.output).not.to.match(TASK_SUCCEEDED(id));
-      worker = await startWorker('celery_worker (restarted)');
+      const worker = await app.startWorker('celery_worker (restarted)');
       await worker.waitFor(TASK_RECEIVED(id), 60_000);
       expect(app.resultOf(id, 60)).to.equal(0.5);
       await worker.waitFor(TASK_SUCCEEDED(id), 10_000);
       expect(app.redis.taskMeta(id)).to.include({ status: 'SUCCESS', result: 0.5, task_id: id });
+    });
+
+    it('reload: writes that are not code (an upload under mediafiles, __pycache__, a migration being written) restart nothing: the worker keeps its pid', async function () {
+      this.timeout(60_000);
+      const proc = await app.ensureWorker();
+      const main = celeryMain(proc);
+      const from = proc.output.length;
+      const writes = {
+        'mediafiles/uploads/photo.jpg': 'not a photo',
+        'mediafiles/uploads/script.py': 'print("an upload, not code")\n',
+        'polls/__pycache__/tasks.cpython-313.pyc': 'bytecode',
+        'polls/migrations/0099_draft.py': '# a migration being written\n',
+      };
+      try {
+        for (const [path, content] of Object.entries(writes)) {
+          mkdirSync(join(app.project, path, '..'), { recursive: true });
+          writeFileSync(join(app.project, path), content);
+        }
+        await sleep(QUIET_MS);
+        expect(proc.output.slice(from), 'watchfiles saw a change').not.to.match(/change(s)? detected|Restarting/i);
+        expect(proc.output.slice(from)).not.to.match(WORKER_READY);
+        expect(celeryMain(proc), "the worker's pid").to.equal(main);
+      } finally {
+        rmSync(join(app.project, 'polls/migrations/0099_draft.py'), { force: true });
+      }
+    });
+
+    it('reload: an edit to what a task returns reaches the running worker, with nobody restarting it', async function () {
+      this.timeout(120_000);
+      const proc = await app.ensureWorker();
+      const main = celeryMain(proc);
+      const source = join(app.project, scenario.expected.name, 'celery.py');
+      const original = readFileSync(source, 'utf8');
+      expect(original).to.contain('    return x / y\n');
+      const from = proc.output.length;
+      writeFileSync(source, original.replace('    return x / y\n', '    return x / y * 100\n'));
+      await proc.waitFor(WORKER_READY, 60_000, from);
+      expect(celeryMain(proc), 'a new worker process').to.not.equal(main);
+      const id = app.sendDivide(1, 2);
+      expect(app.resultOf(id, 60)).to.equal(50);
+      expect(proc.exited, 'the process the test started is still the one running').to.equal(false);
     });
   });
 }

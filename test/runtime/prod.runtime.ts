@@ -7,17 +7,15 @@ import { expect } from 'chai';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../helpers.js';
 import { celeryServiceChecks } from './celery-checks.js';
-import { RuntimeProject } from './project.js';
-import { Dnsmasq, httpGet, httpRequest, type HttpResponse, type Proc, requireFreePort, run, setCookies, waitUntil } from './support.js';
+import { projectHooks, RuntimeProject, TEST_SETTINGS } from './project.js';
+import { runSync } from '../support/run.js';
+import { Dnsmasq, httpGet, httpRequest, type HttpResponse, type Proc, setCookies, waitUntil } from './support.js';
 
 /** gunicorn's port: fixed in compose/production/django/start (as in its container). */
 const GUNICORN_PORT = 8000;
 /** web's container address, before and after a redeploy replaces the container. */
 const WEB_ADDRESSES = ['127.0.0.2', '127.0.0.3'] as const;
-const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
-const PROD_GENERATOR = join(ROOT, 'generators', 'prod', 'index.js');
 const SUPERUSER = { name: 'admin', password: 'a-long-admin-password-42' };
 
 interface Scenario {
@@ -106,7 +104,6 @@ for (const scenario of SCENARIOS) {
     const dns = new Dnsmasq();
     let web: Proc | undefined;
     let webAddress: string = WEB_ADDRESSES[0];
-    let worker: Proc | undefined;
     let nginx: Proc | undefined;
     let nginxPort = 0;
     /** A browser's request to nginx: plain HTTP, Host as typed in the address bar. */
@@ -128,41 +125,21 @@ for (const scenario of SCENARIOS) {
       const own = argv.map(word => word.replaceAll('127.0.0.1', webAddress));
       expect(own, 'the healthcheck asks gunicorn on the container\'s own 127.0.0.1').to.not.deep.equal(argv);
       expect(argv.join(' '), `the healthcheck asks gunicorn's port ${GUNICORN_PORT}`).to.match(new RegExp(`\\b${GUNICORN_PORT}\\b`));
-      return run(own[0], own.slice(1), { cwd: app.project, env: app.env('web'), timeoutMs: 30_000 });
+      return runSync(own[0], own.slice(1), { cwd: app.project, env: app.env('web'), timeoutMs: 30_000 });
     };
 
-    const ensureWorker = async (): Promise<Proc> => {
-      if (!app.pg.proc || !app.pg.proc.alive()) throw new Error('Postgres is not running (an earlier step failed): the worker cannot start.');
-      if (!worker || worker.exited) {
-        worker = app.startService('celery_worker');
-        await worker.waitFor(/celery@\S+ ready\./, 60_000);
-      }
-      return worker;
-    };
+    const ensureWorker = () => app.ensureWorker();
 
-    before(async function () {
-      this.timeout(120_000);
-      if (!existsSync(PROD_GENERATOR)) {
-        throw new Error(`PENDING: the production part of the runtime tier needs the prod sub-generator (src/generators/prod, built to ${PROD_GENERATOR}); it does not exist yet.`);
-      }
-      await requireFreePort(GUNICORN_PORT, 'gunicorn (`--bind 0.0.0.0:8000` in compose/production/django/start)');
-      await app.generate();
+    projectHooks(app, scenario, { port: GUNICORN_PORT, who: 'gunicorn (`--bind 0.0.0.0:8000` in compose/production/django/start)' }, () => {
       addUserCode(app.project);
       // What the image holds and the volumes mount: the folders of static files and uploads.
       mkdirSync(join(app.project, 'staticfiles'), { recursive: true });
       mkdirSync(join(app.project, 'mediafiles'), { recursive: true });
-      // Docker's DNS knows web (not running yet) and no Flower: nginx must start all the same.
-      await dns.start({ web: WEB_ADDRESSES[0] });
-      await app.redis.start();
-      if (!scenario.lateDatabase) await app.startDatabase();
     });
 
-    after(async function () {
-      this.timeout(120_000);
-      const problems = await app.stop();
-      await dns.stop().catch(error => problems.push((error as Error).message));
-      if (problems.length > 0) throw new Error(problems.join('\n'));
-    });
+    // Docker's DNS knows web (not running yet) and no Flower: nginx must start all the same.
+    before(() => dns.start({ web: WEB_ADDRESSES[0] }));
+    after(() => dns.stop());
 
     it('gives web, worker, beat and Flower the .env/.prod values, and the db the same credentials from .env/.prod.db', () => {
       const { db, user } = scenario.expected;
@@ -301,7 +278,7 @@ for (const scenario of SCENARIOS) {
       } else {
         expect(curl![2]).to.equal(String(published));
         const command = curl![0].replace(`localhost:${curl![2]}`, `127.0.0.1:${nginxPort}`);
-        const result = run('bash', ['-c', `${command} --silent --show-error --fail`], { timeoutMs: 20_000 });
+        const result = runSync('bash', ['-c', `${command} --silent --show-error --fail`], { timeoutMs: 20_000 });
         expect(result.status, result.stderr).to.equal(0);
         expect(result.stdout).to.contain(`<h1>${scenario.expected.name}</h1>`);
       }
@@ -400,14 +377,7 @@ for (const scenario of SCENARIOS) {
       });
     }
 
-    celeryServiceChecks({
-      app,
-      ensureWorker,
-      stopWorker: async () => {
-        if (worker) await worker.stop();
-      },
-      flowerLogin: ' with its login',
-    });
+    celeryServiceChecks(app, ' with its login');
 
     if (scenario.lifecycle) {
       it("the worker runs CELERY_WORKER_CONCURRENCY processes, and its healthcheck pings its own node: healthy as itself, not as another host", async function () {
@@ -415,19 +385,19 @@ for (const scenario of SCENARIOS) {
         await ensureWorker();
         // CELERY_WORKER_CONCURRENCY from .env/.prod, not a number of CPUs.
         expect(app.env('celery_worker').CELERY_WORKER_CONCURRENCY).to.equal('2');
-        expect(worker!.output).to.match(/concurrency: 2 \(prefork\)/);
+        expect((await ensureWorker()).output).to.match(/concurrency: 2 \(prefork\)/);
         const test = app.config.services.celery_worker.healthcheck?.test ?? [];
         expect(test[0]).to.equal('CMD-SHELL');
         const command = test[1].replaceAll('$$', '$');
-        const own = run('bash', ['-c', command], { cwd: app.project, env: app.env('celery_worker', { HOSTNAME: hostname() }), timeoutMs: 40_000 });
+        const own = runSync('bash', ['-c', command], { cwd: app.project, env: app.env('celery_worker', { HOSTNAME: hostname() }), timeoutMs: 40_000 });
         expect(own.status, own.stdout + own.stderr).to.equal(0);
-        const other = run('bash', ['-c', command], { cwd: app.project, env: app.env('celery_worker', { HOSTNAME: 'another-container' }), timeoutMs: 40_000 });
+        const other = runSync('bash', ['-c', command], { cwd: app.project, env: app.env('celery_worker', { HOSTNAME: 'another-container' }), timeoutMs: 40_000 });
         expect(other.status, 'no node celery@another-container answers').to.not.equal(0);
       });
 
       it('worker processes are replaced after CELERY_WORKER_MAX_TASKS_PER_CHILD tasks (1 here: each task in a new process)', async function () {
         this.timeout(120_000);
-        if (worker) await worker.stop();
+        await app.stopWorker();
         const recycling = app.startService('celery_worker', 'celery_worker (one task per process)', { CELERY_WORKER_MAX_TASKS_PER_CHILD: '1', CELERY_WORKER_CONCURRENCY: '1' });
         try {
           await recycling.waitFor(/celery@\S+ ready\./, 60_000);
@@ -466,7 +436,7 @@ for (const scenario of SCENARIOS) {
 
       it('durability: a task queued while no worker runs survives Redis being killed (SIGKILL) and restarted on its data', async function () {
         this.timeout(120_000);
-        if (worker) await worker.stop();
+        await app.stopWorker();
         const id = app.sendDivide(1, 2);
         const queued = Number(app.redis.cli('LLEN', 'celery'));
         expect(queued, 'the task waits in the queue').to.be.at.least(1);

@@ -1,28 +1,31 @@
 // A generated project run natively: its Compose services' environments, its Postgres
 // and Redis, and its scripts started as Compose would start them (the Dockerfile's
 // ENTRYPOINT and the service's command, mapped from image paths back to the project).
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { runApp, type Run } from '../helpers.js';
-import {
-  composeConfig,
-  freePort,
-  Postgres,
-  type Proc,
-  Redis,
-  run,
-  runOk,
-  scriptEnvironment,
-  serviceEnvironment,
-  start,
-  stopAll,
-  tempDir,
-  trackDir,
-  TOOLS_BIN,
-  type ComposeConfig,
-  waitUntil,
-  type PostgresCredentials,
-} from './support.js';
+import { composeConfig, serviceEnvironment, type ComposeConfig, type ComposeService } from '../support/compose.js';
+import { buildFromContext, readDockerfile, type Build } from '../support/dockerfile.js';
+import { nginxMainConf } from '../support/nginx.js';
+import { runOk, runSync } from '../support/run.js';
+import { TOOLS_BIN } from '../support/tools.js';
+import { freePort, IN_TRIXIE, Postgres, type PostgresCredentials, type Proc, Redis, requireFreePort, scriptEnvironment, SmtpServer, start, stopAll, tempDir, trackDir, TRIXIE_ROOT, waitUntil } from './support.js';
+
+/** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
+export const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
+
+/** What a project generated with the default answers is named and logs in to Postgres with. */
+export const DEFAULT_PROJECT = { name: 'django_celery_example', db: 'hello_django', user: 'hello_django' };
+
+/** A kind of project a runtime suite generates and runs. */
+export interface RuntimeScenario {
+  title: string;
+  /** Options for `yo django-celery`. */
+  options: Record<string, unknown>;
+  expected: { name: string; db: string; user: string };
+  /** Start Postgres only after the entrypoint has been waiting for it for a while. */
+  lateDatabase: boolean;
+}
 
 export interface ProjectOptions {
   /** Options for `yo django-celery` (runApp). */
@@ -33,34 +36,6 @@ export interface ProjectOptions {
   dbService?: string;
   /** Settings for the test run (on top of the loopback hosts). */
   extraEnv?: Record<string, string>;
-}
-
-/** What the Dockerfile of a service copies where, its ENTRYPOINT and WORKDIR. */
-interface ImageScripts {
-  copies: Map<string, string>;
-  entrypoint: string[];
-  workdir: string;
-}
-
-function readDockerfile(path: string): ImageScripts {
-  const copies = new Map<string, string>();
-  let entrypoint: string[] = [];
-  let workdir = '/';
-  const text = readFileSync(path, 'utf8').replace(/\\\r?\n/g, ' ');
-  for (const line of text.split(/\r?\n/)) {
-    const words = line.trim().split(/\s+/);
-    const instruction = words[0]?.toUpperCase();
-    if (instruction === 'COPY') {
-      const args = words.slice(1).filter(word => !word.startsWith('--'));
-      if (args.length === 2) copies.set(args[1], args[0].replace(/^\.\//, ''));
-    } else if (instruction === 'WORKDIR') {
-      workdir = words[1];
-    } else if (instruction === 'ENTRYPOINT') {
-      const rest = line.trim().slice('ENTRYPOINT'.length).trim();
-      entrypoint = rest.startsWith('[') ? (JSON.parse(rest) as string[]) : ['/bin/sh', '-c', rest];
-    }
-  }
-  return { copies, entrypoint, workdir };
 }
 
 /**
@@ -77,34 +52,11 @@ function nativeSiteConf(conf: string, replacements: [RegExp, string][]): string 
   return out;
 }
 
-/** The nginx image's main nginx.conf (worker count, mime types, conf.d include), with every path in a temp folder. */
-function mainConf(dir: string, site: string): string {
-  return `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log stderr notice;
-events { worker_connections 1024; }
-http {
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log ${dir}/access.log;
-    sendfile on;
-    keepalive_timeout 65;
-    client_body_temp_path ${dir}/client_body;
-    proxy_temp_path ${dir}/proxy;
-    fastcgi_temp_path ${dir}/fastcgi;
-    uwsgi_temp_path ${dir}/uwsgi;
-    scgi_temp_path ${dir}/scgi;
-    include ${site};
-}
-`;
-}
-
 /** The options the Compose file gives redis-server (its `command` after the program), if any. */
 function redisOptions(config: ComposeConfig): string[] {
   const service = Object.values(config.services).find(svc => /^redis:/.test(svc.image ?? ''));
   const command = service?.command;
-  const words = Array.isArray(command) ? command : typeof command === 'string' ? command.split(/\s+/) : [];
+  const words = Array.isArray(command) ? command : [];
   return words[0] === 'redis-server' ? words.slice(1) : words;
 }
 
@@ -122,8 +74,10 @@ export class RuntimeProject {
   credentials!: PostgresCredentials;
   pg!: Postgres;
   redis!: Redis;
+  smtp!: SmtpServer;
   home = '';
   readonly procs: Proc[] = [];
+  private worker?: Proc;
 
   constructor(readonly settings: ProjectOptions) {}
 
@@ -141,6 +95,7 @@ export class RuntimeProject {
     this.credentials = { db: db.POSTGRES_DB, user: db.POSTGRES_USER, password: db.POSTGRES_PASSWORD };
     this.pg = new Postgres(await freePort());
     this.redis = new Redis(await freePort(), redisOptions(this.config));
+    this.smtp = new SmtpServer(await freePort());
     this.home = tempDir('home');
   }
 
@@ -153,6 +108,8 @@ export class RuntimeProject {
         SQL_PORT: String(this.pg.port),
         CELERY_BROKER: this.redis.url,
         CELERY_BACKEND: this.redis.url,
+        EMAIL_HOST: '127.0.0.1',
+        EMAIL_PORT: String(this.smtp.port),
         ...this.settings.extraEnv,
         ...extra,
       },
@@ -160,11 +117,12 @@ export class RuntimeProject {
     );
   }
 
-  private image(service: string): { image: ImageScripts; context: string; dockerfile: string; svc: { command?: string[] | null; entrypoint?: string[] | null } } {
-    const svc = this.config.services[service] as { build?: { context: string; dockerfile?: string }; command?: string[] | null; entrypoint?: string[] | null };
+  /** What the image of `service` holds from the project (its Dockerfile read for its target stage). */
+  private image(service: string): { build: Build; dockerfile: string; svc: ComposeService } {
+    const svc = this.config.services[service];
     if (!svc?.build) throw new Error(`Service ${service} is not built from a Dockerfile`);
     const dockerfile = join(svc.build.context, svc.build.dockerfile ?? 'Dockerfile');
-    return { image: readDockerfile(dockerfile), context: svc.build.context, dockerfile, svc };
+    return { build: buildFromContext(readDockerfile(dockerfile), svc.build.context, svc.build.target), dockerfile, svc };
   }
 
   /**
@@ -174,23 +132,22 @@ export class RuntimeProject {
    * copied scripts (`python`, `manage.py`) stay as they are.
    */
   serviceArgv(service: string, command?: string[], placement: Placement = {}): { argv: string[]; notes: string[] } {
-    const { image, context, dockerfile, svc } = this.image(service);
-    const entry = svc.entrypoint ?? image.entrypoint;
+    const { build, dockerfile, svc } = this.image(service);
+    const entry = svc.entrypoint ?? build.entrypoint ?? [];
     const cmd = command ?? svc.command ?? [];
     const notes: string[] = [];
     const argv: string[] = [];
     for (const [index, arg] of [...entry, ...cmd].entries()) {
-      const source = image.copies.get(arg);
-      if (!source) {
+      const copied = build.files.get(arg);
+      if (!copied || copied.fromFolder) {
         if (index < entry.length || command === undefined) {
-          throw new Error(`${service}: "${arg}" (from ${JSON.stringify([...entry, ...cmd])}) is not a script that ${relative(this.project, dockerfile)} copies (copies: ${[...image.copies.keys()].join(', ')})`);
+          const scripts = [...build.files].filter(([, file]) => !file.fromFolder).map(([path]) => path);
+          throw new Error(`${service}: "${arg}" (from ${JSON.stringify([...entry, ...cmd])}) is not a script that ${relative(this.project, dockerfile)} copies (copies: ${scripts.join(', ')})`);
         }
         argv.push(arg);
         continue;
       }
-      const file = isAbsolute(source) ? source : join(context, source);
-      if (!existsSync(file)) throw new Error(`${service}: ${relative(this.project, file)} does not exist`);
-      argv.push('bash', this.nativeScript(file, image.workdir, notes, placement));
+      argv.push('bash', this.nativeScript(join(svc.build!.context, copied.source), build.workdir, notes, placement));
     }
     return { argv, notes };
   }
@@ -224,16 +181,58 @@ export class RuntimeProject {
     return copy;
   }
 
-  /** Starts a Compose service's process natively: `bash <entrypoint> bash <start script>`. */
+  /**
+   * Whether a service's scripts run watchfiles (the development worker and beat): a
+   * compiled extension that bookworm's Python 3.11 cannot load, so they run inside the
+   * Debian trixie root that install-tools.sh builds (Python 3.13, the images' default).
+   */
+  runsInTrixie(service: string): boolean {
+    return this.serviceArgv(service).argv.some(arg => arg.endsWith('start') && /^exec watchfiles /m.test(readFileSync(join(this.project, arg), 'utf8')));
+  }
+
+  /** Where a path of a service's file system lies on this machine. */
+  hostPath(service: string, path: string): string {
+    return this.runsInTrixie(service) ? join(TRIXIE_ROOT, path) : path;
+  }
+
+  /**
+   * Starts a Compose service's process: `bash <entrypoint> bash <start script>`, natively,
+   * or inside the trixie root (the project folder mounted at the same path) when it runs watchfiles.
+   */
   startService(service: string, label = service, extra: Record<string, string> = {}, command?: string[], placement: Placement = {}): Proc {
     const { argv, notes } = this.serviceArgv(service, command, placement);
     if (placement.bind && !notes.some(note => note.includes(placement.bind![1]))) {
       throw new Error(`${service}: no script of it binds ${placement.bind[0]}; this test (and probably the container setup) needs updating.`);
     }
     const shown = argv.map(arg => (arg.startsWith(this.project) || !isAbsolute(arg) ? arg : `<tmp>/${arg.split('/').pop()}`)).join(' ');
-    const proc = start(`${label} (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`, argv[0], argv.slice(1), { cwd: this.project, env: this.env(service, extra) });
+    const env = this.env(service, extra);
+    if (command === undefined && this.runsInTrixie(service)) {
+      if (argv.some(arg => isAbsolute(arg) && !arg.startsWith(`${this.project}/`) && arg !== 'bash')) throw new Error(`${service}: ${argv.join(' ')} names files outside the project, which the trixie root does not hold`);
+      const proc = start(`${label} in the trixie root (${shown})`, IN_TRIXIE, [this.project, ...argv], { cwd: this.project, env: { ...env, HOME: '/root' } });
+      this.procs.push(proc);
+      return proc;
+    }
+    const proc = start(`${label} (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`, argv[0], argv.slice(1), { cwd: this.project, env });
     this.procs.push(proc);
     return proc;
+  }
+
+  /** Starts a Celery worker and waits until it is ready. */
+  async startWorker(label = 'celery_worker'): Promise<Proc> {
+    // Without Postgres the entrypoint would wait for ever: say why instead.
+    if (!this.pg.proc?.alive()) throw new Error('Postgres is not running (an earlier step failed): the worker cannot start.');
+    this.worker = this.startService('celery_worker', label);
+    await this.worker.waitFor(/celery@\S+ ready\./, 60_000);
+    return this.worker;
+  }
+
+  /** The running worker, started when none runs. */
+  async ensureWorker(): Promise<Proc> {
+    return this.worker && !this.worker.exited ? this.worker : this.startWorker();
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.worker?.stop();
   }
 
   /** `docker compose run --rm SERVICE COMMAND...`, natively: the entrypoint, then the command. */
@@ -265,7 +264,45 @@ export class RuntimeProject {
 
   /** `python manage.py ARGS` in a service's environment (the raw result). */
   manage(args: string[], service = 'web', extra: Record<string, string> = {}) {
-    return run(join(TOOLS_BIN, 'python'), ['manage.py', ...args], { cwd: this.project, env: this.env(service, extra), timeoutMs: 120_000 });
+    return runSync(join(TOOLS_BIN, 'python'), ['manage.py', ...args], { cwd: this.project, env: this.env(service, extra), timeoutMs: 120_000 });
+  }
+
+  /** The fenced `sh` block of the project's README.md that matches `pattern`. */
+  readmeBlock(pattern: RegExp): string {
+    const blocks = [...readFileSync(join(this.project, 'README.md'), 'utf8').matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map(match => match[1]);
+    const block = blocks.find(text => pattern.test(text));
+    if (block === undefined) throw new Error(`README.md has no sh block matching ${pattern}`);
+    return block;
+  }
+
+  /**
+   * Runs a README block as written, with bash, in the project folder. Its `docker compose
+   * exec SERVICE COMMAND` runs COMMAND here, in web's environment (redis-cli at the test's
+   * Redis): a stand-in `docker` that knows that command only, and fails on any other.
+   */
+  runReadme(block: string): string {
+    const bin = tempDir('docker-shim');
+    writeFileSync(
+      join(bin, 'docker'),
+      [
+        '#!/bin/bash',
+        'set -euo pipefail',
+        '[ "$1 $2" = "compose exec" ] || { echo "this stand-in runs only docker compose exec, not: docker $*" >&2; exit 2; }',
+        'shift 2',
+        'if [ "$1" = -T ]; then shift; fi',
+        'service=$1',
+        'shift',
+        'case $service in',
+        '  web) exec "$@" ;;',
+        '  redis) [ "$1" = redis-cli ] || exit 2; shift; exec redis-cli -p "$TEST_REDIS_PORT" "$@" ;;',
+        '  *) echo "no stand-in for the service $service" >&2; exit 2 ;;',
+        'esac',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(join(bin, 'docker'), 0o755);
+    const env = this.env('web');
+    return runOk('bash', ['-euo', 'pipefail', '-c', block], { cwd: this.project, env: { ...env, PATH: `${bin}:${env.PATH}`, TEST_REDIS_PORT: String(this.redis.port) }, timeoutMs: 90_000 });
   }
 
   /** Sends `divide(x, y)` and returns the task id without waiting for it. */
@@ -301,7 +338,7 @@ export class RuntimeProject {
       [/alias\s+\/app\/mediafiles\/\s*;/, `alias ${join(this.project, 'mediafiles')}/;`],
     ]);
     writeFileSync(join(dir, 'default.conf'), site);
-    writeFileSync(join(dir, 'nginx.conf'), mainConf(dir, join(dir, 'default.conf')));
+    writeFileSync(join(dir, 'nginx.conf'), nginxMainConf(dir, join(dir, 'default.conf'), 'stderr'));
     const proc = start('nginx', '/usr/sbin/nginx', ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
       cwd: dir,
       env: { PATH: '/usr/sbin:/usr/bin:/bin' },
@@ -317,14 +354,31 @@ export class RuntimeProject {
 
   /** Stops this project's processes (newest first), then its Redis and Postgres. */
   async stop(): Promise<string[]> {
-    const problems = await stopAll(this.procs);
-    for (const service of [this.redis, this.pg]) {
-      try {
-        await service?.stop();
-      } catch (error) {
-        problems.push((error as Error).message);
-      }
-    }
+    const problems = await stopAll([this.smtp, this.pg, this.redis, ...this.procs]);
+    // The empty folders in-trixie made in the trixie root to mount the project on (the
+    // mounts themselves ended with their processes' mount namespaces).
+    if (this.run) rmSync(join(TRIXIE_ROOT, this.run.cwd), { recursive: true, force: true });
     return problems;
   }
+}
+
+/**
+ * The hooks of a scenario's suite: generate the project, start Redis (and Postgres,
+ * unless it is to come late) before its tests; stop everything after them.
+ */
+export function projectHooks(app: RuntimeProject, scenario: RuntimeScenario, fixedPort: { port: number; who: string }, prepare = () => {}): void {
+  before(async function () {
+    this.timeout(120_000);
+    await requireFreePort(fixedPort.port, fixedPort.who);
+    await app.generate();
+    prepare();
+    await app.redis.start();
+    if (!scenario.lateDatabase) await app.startDatabase();
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    const problems = await app.stop();
+    if (problems.length > 0) throw new Error(problems.join('\n'));
+  });
 }

@@ -1,18 +1,19 @@
 // The runtime tier's machinery: the real tools, free loopback ports, processes started
 // in their own process groups (and always stopped by process group), a real Postgres
 // and Redis, the environment Compose would give a service, and small HTTP/Redis probes.
-import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../helpers.js';
+import { runOk, runSync } from '../support/run.js';
+import { TOOLS_BIN, TOOLS_DIR } from '../support/tools.js';
 
-export const TOOLS = join(ROOT, '.cache', 'tools');
-export const TOOLS_BIN = join(TOOLS, 'bin');
 export const PG_BIN = pgBin();
-export const DOCKER_COMPOSE = join(TOOLS_BIN, 'docker-compose');
+/** The Debian trixie root (Python 3.13, watchfiles) and the command that runs a command inside it. */
+export const TRIXIE_ROOT = join(TOOLS_DIR, 'trixie');
+export const IN_TRIXIE = join(TOOLS_BIN, 'in-trixie');
 
 function pgBin(): string {
   const preferred = '/usr/lib/postgresql/15/bin';
@@ -20,14 +21,6 @@ function pgBin(): string {
   const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
   const found = versions.map(v => `/usr/lib/postgresql/${v}/bin`).find(dir => existsSync(join(dir, 'postgres')));
   return found ?? preferred;
-}
-
-/** Runs scripts/install-tools.sh (idempotent: a few seconds once everything is there). */
-export function installTools(): void {
-  const run = spawnSync('bash', [join(ROOT, 'scripts', 'install-tools.sh')], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 540_000 });
-  if (run.status !== 0) {
-    throw new Error(`scripts/install-tools.sh failed (status ${run.status}):\n${tail(run.stdout + run.stderr, 40)}`);
-  }
 }
 
 export function tail(text: string, lines = 30): string {
@@ -136,6 +129,13 @@ export function childrenOf(pid: number): number[] {
   return allProcesses()
     .filter(info => info.ppid === pid)
     .map(info => info.pid);
+}
+
+/** A process and its descendants, nearest first. */
+export function selfAndDescendants(pid: number): number[] {
+  const found = [pid];
+  for (let i = 0; i < found.length; i++) found.push(...childrenOf(found[i]));
+  return found;
 }
 
 export function commandLine(pid: number): string {
@@ -342,12 +342,12 @@ export function start(name: string, command: string, args: string[], options: St
   return proc;
 }
 
-/** Stops every process group still alive; collects failures instead of giving up early. */
-export async function stopAll(procs: readonly Proc[] = started): Promise<string[]> {
+/** Stops every process group still alive (or server), newest first; collects failures instead of giving up early. */
+export async function stopAll(procs: ReadonlyArray<{ stop(): Promise<void> } | undefined> = started): Promise<string[]> {
   const problems: string[] = [];
   for (const proc of [...procs].reverse()) {
     try {
-      await proc.stop();
+      await proc?.stop();
     } catch (error) {
       problems.push((error as Error).message);
     }
@@ -372,30 +372,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     removeTrackedDirs();
     process.exit(130);
   });
-}
-
-/** Runs a command to completion (no shell); output as text. */
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; uid?: number; gid?: number; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
-  return spawnSync(command, args, {
-    cwd: options.cwd,
-    env: options.env,
-    input: options.input,
-    uid: options.uid,
-    gid: options.gid,
-    encoding: 'utf8',
-    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    timeout: options.timeoutMs ?? 120_000,
-    killSignal: 'SIGKILL',
-  });
-}
-
-/** Like `run`, but fails with the command's output unless it exits with 0. */
-export function runOk(command: string, args: string[], options: Parameters<typeof run>[2] = {}): string {
-  const result = run(command, args, options);
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (status ${result.status}, signal ${result.signal}${result.error ? `, ${result.error.message}` : ''}):\n${tail(result.stdout + result.stderr, 40)}`);
-  }
-  return result.stdout;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -487,43 +463,7 @@ export function setCookies(response: HttpResponse): Map<string, { value: string;
 }
 
 // ---------------------------------------------------------------------------------------
-// Compose: the environment a service gets
-
-/** Compose's resolved config of a project (`docker-compose config --format json`). */
-export function composeConfig(project: string, files: string[] = ['docker-compose.yml']): ComposeConfig {
-  const args = [...files.flatMap(file => ['-f', file]), 'config', '--format', 'json'];
-  // No outside variable may leak into the interpolation: only what Compose always has.
-  const out = runOk(DOCKER_COMPOSE, args, { cwd: project, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project } });
-  return JSON.parse(out) as ComposeConfig;
-}
-
-export interface ComposeService {
-  image?: string;
-  environment?: Record<string, string | null>;
-  healthcheck?: { test?: string[] };
-  command?: string[] | string | null;
-  entrypoint?: string[] | string | null;
-  ports?: { target: number; published?: string }[];
-  volumes?: { type: string; source?: string; target: string }[];
-}
-
-export interface ComposeConfig {
-  services: Record<string, ComposeService>;
-}
-
-/**
- * The environment a service's container gets, as Compose resolved it. `config` prints a
- * literal `$` as `$$` (so its output stays valid Compose input): un-escape it.
- */
-export function serviceEnvironment(config: ComposeConfig, service: string): Record<string, string> {
-  const svc = config.services[service];
-  if (!svc) throw new Error(`No service "${service}" in the Compose config (services: ${Object.keys(config.services).join(', ')})`);
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(svc.environment ?? {})) {
-    if (value !== null) env[key] = value.replaceAll('$$', '$');
-  }
-  return env;
-}
+// The environment of the generated scripts
 
 /** The PATH the generated scripts run with: the tool wrappers (python, celery, gunicorn) first. */
 export function scriptPath(): string {
@@ -561,13 +501,27 @@ export interface PostgresCredentials {
   password: string;
 }
 
-/** A throwaway Postgres cluster on 127.0.0.1:`port` (as `nobody` when the tier runs as root), its data in a temp folder. */
-export class Postgres {
+/** A server on 127.0.0.1:`port`, its files in a temporary folder of its own. */
+abstract class LoopbackServer {
   readonly dir: string;
   proc?: Proc;
 
-  constructor(readonly port: number) {
-    this.dir = tempDir('postgres');
+  constructor(
+    readonly port: number,
+    name: string,
+  ) {
+    this.dir = tempDir(name);
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop();
+  }
+}
+
+/** A throwaway Postgres cluster on 127.0.0.1:`port` (as `nobody` when the tier runs as root), its data in a temp folder. */
+export class Postgres extends LoopbackServer {
+  constructor(port: number) {
+    super(port, 'postgres');
     if (POSTGRES_USER_IDS.uid !== undefined) chownSync(this.dir, NOBODY, NOBODY);
   }
 
@@ -594,7 +548,7 @@ export class Postgres {
       ['-D', data, '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${this.dir}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
       { cwd: this.dir, ...POSTGRES_USER_IDS, env: { PATH: scriptPath(), HOME: this.dir, LC_ALL: 'C' }, stopSignal: 'SIGINT' },
     );
-    await waitUntil('Postgres to accept connections on its socket', () => run(join(PG_BIN, 'pg_isready'), ['-h', this.dir, '-p', String(this.port)]).status === 0, 30_000, () => this.proc!.describe());
+    await waitUntil('Postgres to accept connections on its socket', () => runSync(join(PG_BIN, 'pg_isready'), ['-h', this.dir, '-p', String(this.port)]).status === 0, 30_000, () => this.proc!.describe());
     const sql = [
       'CREATE ROLE :"user" WITH LOGIN SUPERUSER PASSWORD :\'password\';',
       'SELECT :\'db\' <> \'postgres\' AS create_db \\gset',
@@ -615,25 +569,18 @@ export class Postgres {
       env: { PATH: scriptPath(), HOME: this.dir, PGPASSWORD: credentials.password, PGCONNECT_TIMEOUT: '5' },
     }).trim();
   }
-
-  async stop(): Promise<void> {
-    await this.proc?.stop();
-  }
 }
 
 // ---------------------------------------------------------------------------------------
 // Redis
 
-export class Redis {
-  readonly dir: string;
-  proc?: Proc;
-
+export class Redis extends LoopbackServer {
   /** `options`: the Compose service's own options for redis-server (its `command`), which win over the test's defaults. */
   constructor(
-    readonly port: number,
+    port: number,
     readonly options: string[] = [],
   ) {
-    this.dir = tempDir('redis');
+    super(port, 'redis');
   }
 
   get url(): string {
@@ -653,10 +600,6 @@ export class Redis {
     await waitUntil('Redis to answer PING', () => this.cli('PING') === 'PONG', 15_000, () => this.proc!.describe());
   }
 
-  async stop(): Promise<void> {
-    await this.proc?.stop();
-  }
-
   async restart(): Promise<void> {
     await this.stop();
     await this.start();
@@ -674,10 +617,37 @@ export class Redis {
   }
 }
 
-/** Writes a file, creating its folder. */
-export function writeFile(path: string, content: string): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, content);
+// ---------------------------------------------------------------------------------------
+// SMTP
+
+/** Prints one line per mail received: envelope sender and recipients, and the Subject header. */
+const SMTP_SERVER = `
+import signal, sys
+from email import message_from_bytes
+from aiosmtpd.controller import Controller
+
+class Report:
+    async def handle_DATA(self, server, session, envelope):
+        subject = message_from_bytes(envelope.content)["Subject"]
+        print("received mail from=%s to=%s subject=%s" % (envelope.mail_from, ",".join(envelope.rcpt_tos), subject), flush=True)
+        return "250 Message accepted for delivery"
+
+controller = Controller(Report(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("SMTP server listening", flush=True)
+signal.pause()  # until the stop signal ends the process
+`;
+
+/** A real SMTP server on 127.0.0.1:`port` (aiosmtpd, from bookworm), reporting each mail it receives. */
+export class SmtpServer extends LoopbackServer {
+  constructor(port: number) {
+    super(port, 'smtp');
+  }
+
+  async start(): Promise<void> {
+    this.proc = start('smtp (aiosmtpd)', '/usr/bin/python3', ['-c', SMTP_SERVER, String(this.port)], { cwd: this.dir, env: { PATH: scriptPath(), LANG: 'C.UTF-8' } });
+    await this.proc.waitFor(/SMTP server listening/, 15_000);
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -692,13 +662,11 @@ export const DOCKER_DNS = '127.0.0.11';
  * a service not running, does not exist (NXDOMAIN, at once). `set`
  * changes the answers (a container replaced, a service stopped).
  */
-export class Dnsmasq {
-  readonly dir: string;
+export class Dnsmasq extends LoopbackServer {
   readonly hostsFile: string;
-  proc?: Proc;
 
   constructor() {
-    this.dir = tempDir('dnsmasq');
+    super(53, 'dnsmasq');
     // dnsmasq drops root for nobody, who must still read the hosts file on SIGHUP.
     chmodSync(this.dir, 0o755);
     this.hostsFile = join(this.dir, 'hosts');
@@ -726,16 +694,12 @@ export class Dnsmasq {
 
   /** The address dnsmasq gives for `name`, as a resolver asks it (undefined: no answer). */
   lookup(name: string): string | undefined {
-    const result = run('python3', ['-c', LOOKUP, DOCKER_DNS, name], { timeoutMs: 5_000 });
+    const result = runSync('python3', ['-c', LOOKUP, DOCKER_DNS, name], { timeoutMs: 5_000 });
     return result.status === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
   }
 
   private write(names: Record<string, string>): void {
     writeFileSync(this.hostsFile, Object.entries(names).map(([name, address]) => `${address} ${name}\n`).join(''));
-  }
-
-  async stop(): Promise<void> {
-    await this.proc?.stop();
   }
 }
 

@@ -91,8 +91,8 @@ export function run(program: string, args: readonly string[], options: RunOption
         const child = spawn(program, args, { ...spawnOptions(options), stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk));
-        child.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk));
+        child.stdout!.setEncoding('utf8').on('data', chunk => (stdout += chunk));
+        child.stderr!.setEncoding('utf8').on('data', chunk => (stderr += chunk));
         child.stdin?.end(options.input);
         child.on('error', error => reject((error as NodeJS.ErrnoException).code === 'ENOENT' ? missing(program) : error));
         child.on('close', (status, signal) => resolve({ command: commandOf(program, args, options), status, signal, stdout, stderr }));

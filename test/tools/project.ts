@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { ANSWERS, VERSIONS, type AnswerName } from '../../src/generators/lib/answers.js';
 import { runApp } from '../helpers.js';
-import type { ComposeConfig } from './compose.js';
-import { localEnvironment } from './compose.js';
-import { buildFromContext, readDockerfile, type Build, type Dockerfile } from './dockerfile.js';
-import { run, type ToolRun } from './run.js';
+import { HOSTILE_PASSWORD } from '../fixtures.js';
+import { configArgs, localEnvironment, type ComposeConfig } from '../support/compose.js';
+import { buildFromContext, readDockerfile, type Build, type Dockerfile } from '../support/dockerfile.js';
+import { nginxMainConf } from '../support/nginx.js';
+import type { Ran } from '../support/run.js';
+import { runTool } from '../support/tools.js';
 
 export interface MatrixEntry {
   /** Completes "project with ...". */
@@ -16,8 +18,6 @@ export interface MatrixEntry {
   options: Record<string, string | boolean>;
 }
 
-/** A password that breaks every naive quoting: Compose's `$`, YAML, env files, shells. */
-export const HOSTILE_PASSWORD = `Pa$$ w0rd "quoted" 'single' \\back\\slash $HOME \${USER} #hash =eq \`tick\` ü€ %s :*`;
 
 const VERSION_OPTIONS = {
   python: 'python-version',
@@ -48,6 +48,8 @@ export const MATRIX: MatrixEntry[] = [
       'project-name': 'shop_backend',
       'web-port': '18000',
       'flower-port': '15555',
+      'mail-port': '18025',
+      'publish-all': true,
       'postgres-db': 'Orders_DB',
       'postgres-user': '_Robert_Tables',
       'postgres-password': HOSTILE_PASSWORD,
@@ -126,14 +128,14 @@ export class ProjectUnderTest {
   }
 
   /** `docker-compose config` as a user runs it in the project (`-f` for the production file). */
-  composeConfigText(file: ComposeFile): Promise<ToolRun> {
-    return this.runs.once(`config ${file}`, () => run('docker-compose', [...composeFileArgs(file), 'config'], { cwd: this.folder }));
+  composeConfigText(file: ComposeFile): Promise<Ran> {
+    return this.runs.once(`config ${file}`, () => runTool('docker-compose', configArgs([file], false), { cwd: this.folder }));
   }
 
-  /** The resolved configuration, or an error that shows the failed run. */
-  composeConfig(file: ComposeFile): Promise<ComposeConfig> {
-    return this.runs.once(`config json ${file}`, async () => {
-      const result = await run('docker-compose', [...composeFileArgs(file), 'config', '--format', 'json'], { cwd: this.folder });
+  /** The resolved configuration, or an error that shows the failed run; `env`: variables of the shell Compose runs in. */
+  composeConfig(file: ComposeFile, env: Record<string, string> = {}): Promise<ComposeConfig> {
+    return this.runs.once(`config json ${file} ${JSON.stringify(env)}`, async () => {
+      const result = await runTool('docker-compose', configArgs([file], true), { cwd: this.folder, env });
       if (result.status !== 0) throw new Error(`\`${result.command}\` exited ${result.status}:\n${result.stderr}`);
       return JSON.parse(result.stdout) as ComposeConfig;
     });
@@ -177,15 +179,15 @@ export class ProjectUnderTest {
     return walk('compose');
   }
 
-  shellcheck(): Promise<ToolRun> {
-    return this.runs.once('shellcheck', () => run('shellcheck', ['--format=gcc', ...this.scripts()], { cwd: this.folder }));
+  shellcheck(): Promise<Ran> {
+    return this.runs.once('shellcheck', () => runTool('shellcheck', ['--format=gcc', ...this.scripts()], { cwd: this.folder }));
   }
 
   /**
    * `nginx -t` on the generated configuration laid out as the nginx image lays it out,
    * with the upstream hosts (services of the stack) pointed at 127.0.0.1.
    */
-  nginxTest(): Promise<ToolRun> {
+  nginxTest(): Promise<Ran> {
     return this.runs.once('nginx -t', async () => {
       const config = await this.composeConfig(PROD_COMPOSE);
       const nginx = (await this.builds(PROD_COMPOSE)).find(build => build.services.includes('nginx'));
@@ -209,32 +211,8 @@ export class ProjectUnderTest {
         else if (imagePath.startsWith('/etc/nginx/conf.d/')) writeFileSync(join(prefix, 'conf.d', basename(imagePath)), text);
         else throw new Error(`${imagePath}: this check knows only /etc/nginx/nginx.conf and /etc/nginx/conf.d/`);
       }
-      // The http block of the nginx image's own nginx.conf, with every path in the scratch folder.
-      writeFileSync(
-        join(prefix, 'nginx.conf'),
-        main ??
-          `pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log notice;
-events { worker_connections 1024; }
-http {
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    log_format main '$remote_addr - $remote_user [$time_local] "$request" '
-                    '$status $body_bytes_sent "$http_referer" '
-                    '"$http_user_agent" "$http_x_forwarded_for"';
-    access_log ${prefix}/access.log main;
-    client_body_temp_path ${prefix}/client_body;
-    proxy_temp_path ${prefix}/proxy;
-    fastcgi_temp_path ${prefix}/fastcgi;
-    uwsgi_temp_path ${prefix}/uwsgi;
-    scgi_temp_path ${prefix}/scgi;
-    sendfile on;
-    keepalive_timeout 65;
-    include ${prefix}/conf.d/*.conf;
-}
-`,
-      );
-      return run('nginx', ['-t', '-p', `${prefix}/`, '-e', `${prefix}/error.log`, '-c', `${prefix}/nginx.conf`], { cwd: this.folder });
+      writeFileSync(join(prefix, 'nginx.conf'), main ?? nginxMainConf(prefix, `${prefix}/conf.d/*.conf`));
+      return runTool('nginx', ['-t', '-p', `${prefix}/`, '-e', `${prefix}/error.log`, '-c', `${prefix}/nginx.conf`], { cwd: this.folder });
     });
   }
 
@@ -252,37 +230,35 @@ http {
     };
   }
 
-  python(key: string, args: string[], env: () => Promise<Record<string, string>>): Promise<ToolRun> {
-    return this.runs.once(key, async () => run('python', args, { cwd: this.folder, env: await env() }));
+  python(key: string, args: string[], env: () => Promise<Record<string, string>>): Promise<Ran> {
+    return this.runs.once(key, async () => runTool('python', args, { cwd: this.folder, env: await env() }));
   }
 
-  compileAll(): Promise<ToolRun> {
+  compileAll(): Promise<Ran> {
     return this.python('compileall', ['-m', 'compileall', '-q', '-f', '.'], async () => ({ PYTHONPYCACHEPREFIX: join(this.scratch, 'pycache') }));
   }
 
-  check(): Promise<ToolRun> {
+  check(): Promise<Ran> {
     return this.python('check', ['manage.py', 'check', '--fail-level', 'WARNING'], () => this.environment('docker-compose.yml'));
   }
 
   /** `check --deploy` with the settings of docker-compose.prod.yml, and `extra` on top (`DJANGO_SECURE_PROXY=1`). */
-  checkDeploy(extra: Record<string, string> = {}): Promise<ToolRun> {
+  checkDeploy(extra: Record<string, string> = {}): Promise<Ran> {
     const key = ['check --deploy', ...Object.entries(extra).map(([name, value]) => `${name}=${value}`)].join(' ');
     return this.python(key, ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'], async () => ({ ...(await this.environment(PROD_COMPOSE)), ...extra }));
   }
 
-  /** `docker-compose -f docker-compose.prod.yml config --format json` with variables in its environment, as a deploying shell would have them. */
-  async composeConfigWith(file: ComposeFile, variables: Record<string, string>): Promise<ComposeConfig> {
-    const result = await run('docker-compose', [...composeFileArgs(file), 'config', '--format', 'json'], { cwd: this.folder, env: variables });
-    if (result.status !== 0) throw new Error(`\`${result.command}\` exited ${result.status}:\n${result.stderr}`);
-    return JSON.parse(result.stdout) as ComposeConfig;
-  }
-
-  makemigrations(): Promise<ToolRun> {
+  makemigrations(): Promise<Ran> {
     return this.python('makemigrations', ['manage.py', 'makemigrations', '--check', '--dry-run'], () => this.sqliteEnvironment());
   }
 
-  tests(): Promise<ToolRun> {
+  tests(): Promise<Ran> {
     return this.python('test', ['manage.py', 'test', '--noinput'], () => this.sqliteEnvironment());
+  }
+
+  /** The tests as in a plain checkout: no env file, no service, nothing set but PATH, HOME and LANG. */
+  testsWithoutEnvironment(): Promise<Ran> {
+    return this.python('test (no environment)', ['manage.py', 'test', '--noinput'], async () => ({}));
   }
 
   /** Starts every tool run of this project; the checks await them. */
@@ -291,7 +267,7 @@ http {
       void this.composeConfigText(file);
       void this.composeConfig(file).catch(() => undefined);
     }
-    const started: Array<Promise<unknown>> = [this.shellcheck(), this.compileAll(), this.check(), this.makemigrations(), this.tests()];
+    const started: Array<Promise<unknown>> = [this.shellcheck(), this.compileAll(), this.check(), this.makemigrations(), this.tests(), this.testsWithoutEnvironment()];
     if (this.prod) started.push(this.nginxTest(), this.checkDeploy(), this.checkDeploy(SECURE_PROXY_ON));
     for (const promise of started) promise.catch(() => undefined);
   }
@@ -299,11 +275,6 @@ http {
 
 /** What .env/.prod says once a TLS proxy is in front of nginx. */
 export const SECURE_PROXY_ON = { DJANGO_SECURE_PROXY: '1' };
-
-function composeFileArgs(file: ComposeFile): string[] {
-  // docker-compose.yml is what `docker compose` reads by default: no -f, as a user types it.
-  return file === 'docker-compose.yml' ? [] : ['-f', file];
-}
 
 /** Generates the projects one after the other (yeoman-test changes the working folder) and starts their checks. */
 export function generateMatrix(entries: readonly MatrixEntry[]): Array<Promise<ProjectUnderTest>> {

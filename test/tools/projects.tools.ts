@@ -5,20 +5,25 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ANSWERS, VERSIONS } from '../../src/generators/lib/answers.js';
-import { environmentOf, publishedPorts, serviceRunning, type ComposeConfig } from './compose.js';
+import { environmentOf, publishedPorts, serviceRunning, type ComposeConfig } from '../support/compose.js';
 import { COMPOSE_FILES, generateMatrix, MATRIX, SECURE_PROXY_ON, typed, type ComposeFile, type MatrixEntry, type ProjectUnderTest } from './project.js';
-import { describeRun, INSTALL_COMMAND, run, type ToolRun } from './run.js';
+import { describeRun, type Ran } from '../support/run.js';
+import { INSTALL_COMMAND, runTool } from '../support/tools.js';
 
-function expectSuccess(result: ToolRun): void {
+function expectSuccess(result: Ran): void {
   expect(result.status, describeRun(result)).to.equal(0);
 }
 
-function expectQuietSuccess(result: ToolRun): void {
+function expectQuietSuccess(result: Ran): void {
   expectSuccess(result);
   expect(result.stderr, `\`${result.command}\` succeeded but warned:\n${result.stderr}`).to.equal('');
 }
 
 const DJANGO_SERVICES = ['web', 'celery_worker', 'celery_beat', 'flower'];
+/** Ports a service run from a published image (not built here) listens on, by image. */
+const IMAGE_PORTS: Record<string, number[]> = { 'axllent/mailpit': [1025, 8025] };
+/** The development worker and beat restart on Python files only, not on these paths. */
+const RELOAD = /^exec watchfiles --filter python --ignore-paths ([\w/,.-]+) --target-type command (['"])(celery -A \w+ (worker|beat) [^'"]*)\2$/m;
 const CREDENTIALS = [
   ['POSTGRES_DB', 'SQL_DATABASE', 'postgresDb'],
   ['POSTGRES_USER', 'SQL_USER', 'postgresUser'],
@@ -28,7 +33,7 @@ const CREDENTIALS = [
 describe('the tools this tier runs', () => {
   /** Runs a tool's version command; a failure names the command that installs the tools. */
   const expectTool = async (program: string, args: string[]) => {
-    const result = await run(program, args, { cwd: process.cwd() });
+    const result = await runTool(program, args, { cwd: process.cwd() });
     expect(result.status, `${describeRun(result)}\nInstall the tools with \`${INSTALL_COMMAND}\`.`).to.equal(0);
     return result;
   };
@@ -111,7 +116,7 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
     });
 
     const ports = local
-      ? { web: typed(entry, 'webPort'), flower: typed(entry, 'flowerPort') }
+      ? { web: typed(entry, 'webPort'), flower: typed(entry, 'flowerPort'), mailpit: typed(entry, 'mailPort') }
       : { nginx: typed(entry, 'nginxPort') };
     const portsTitle = Object.entries(ports)
       .map(([service, port]) => `${service} on ${port}`)
@@ -120,10 +125,63 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       expect(publishedPorts(await config())).to.deep.equal(Object.fromEntries(Object.entries(ports).map(([service, port]) => [service, [port]])));
     });
 
+    if (local) {
+      const publishAll = entry.options['publish-all'] === true;
+      it(publishAll ? 'publishes every port on every interface (--publish-all)' : 'publishes every port on 127.0.0.1 only', async () => {
+        const bindings = Object.entries((await config()).services).flatMap(([name, service]) => (service.ports ?? []).map(port => `${name}: ${port.host_ip ?? 'every interface'}`));
+        expect(bindings).to.have.length(3);
+        for (const binding of bindings) expect(binding).to.match(publishAll ? /: every interface$/ : /: 127\.0\.0\.1$/);
+      });
+
+      it('runs a Mailpit mail catcher, which the Django services send their mail to (EMAIL_HOST, port 1025)', async () => {
+        const resolved = await config();
+        const mailpit = serviceRunning(resolved, 'axllent/mailpit');
+        expect(mailpit, 'a service runs the axllent/mailpit image').to.be.a('string');
+        expect(resolved.services[mailpit!].image).to.match(/^axllent\/mailpit:v\d+\.\d+\.\d+$/);
+        for (const name of DJANGO_SERVICES) {
+          const django = environmentOf(resolved.services[name]);
+          expect([django.EMAIL_HOST, django.EMAIL_PORT], name).to.deep.equal([mailpit, '1025']);
+          expect(resolved.services[name].depends_on, name).to.have.property(mailpit!);
+        }
+      });
+
+      it('runs the worker and beat under watchfiles, restarting on Python files except migrations and uploads, installed from requirements-dev.txt', async () => {
+        const resolved = await config();
+        const builds = await project().builds(file);
+        for (const name of ['celery_worker', 'celery_beat']) {
+          const build = builds.find(candidate => candidate.services.includes(name))!;
+          const { build: image } = project().image(build);
+          const script = image.files.get(resolved.services[name].command?.[0] ?? '');
+          expect(script, `${name} runs a script of its image`).to.not.equal(undefined);
+          const reload = RELOAD.exec(readFileSync(join(build.context, script!.source), 'utf8'));
+          expect(reload, `${script!.source} execs watchfiles`).to.not.equal(null);
+          expect(reload![1].split(',')).to.include.members(['polls/migrations', 'mediafiles']);
+          expect(image.files.get('/requirements-dev.txt'), 'the image holds requirements-dev.txt').to.not.equal(undefined);
+        }
+        expect(project().read('requirements-dev.txt')).to.match(/^-r requirements\.txt$/m).and.to.match(/^watchfiles==\d+\.\d+\.\d+$/m);
+        expect(project().read('compose/local/django/Dockerfile')).to.match(/pip install [^\n]*-r \/requirements-dev\.txt/);
+        expect(project().read('requirements.txt')).not.to.contain('watchfiles');
+      });
+
+      it("runs web, worker, beat and Flower as the host user (HOST_UID and HOST_GID, 1000 by default), so nothing they write into the project is root's", async () => {
+        const byDefault = await config();
+        const exported = await project().composeConfig(file, { HOST_UID: '1234', HOST_GID: '5678' });
+        for (const name of DJANGO_SERVICES) {
+          expect(byDefault.services[name].user, name).to.equal('1000:1000');
+          expect(exported.services[name].user, name).to.equal('1234:5678');
+        }
+      });
+    }
+
     it('publishes each port onto the one its process listens on in the container', async () => {
       const resolved = await config();
       const builds = await project().builds(file);
       for (const [name, service] of Object.entries(resolved.services)) {
+        const imagePorts = IMAGE_PORTS[service.image?.split(':')[0] ?? ''];
+        if (!service.build && imagePorts) {
+          for (const port of service.ports ?? []) expect(imagePorts, `${name} publishes ${port.target}`).to.include(port.target);
+          continue;
+        }
         for (const port of service.ports ?? []) {
           const build = builds.find(candidate => candidate.services.includes(name));
           expect(build, `${name} publishes ${port.target} but is not built here, so nothing says what listens`).to.not.equal(undefined);
@@ -202,7 +260,7 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       it('runs WEB_REPLICAS web and CELERY_WORKER_REPLICAS worker containers from the deploying shell, 1 of each without them', async () => {
         const replicas = (resolved: ComposeConfig) => ({ web: resolved.services.web.deploy?.replicas, celery_worker: resolved.services.celery_worker.deploy?.replicas });
         expect(replicas(await config())).to.deep.equal({ web: 1, celery_worker: 1 });
-        expect(replicas(await project().composeConfigWith(file, { WEB_REPLICAS: '3', CELERY_WORKER_REPLICAS: '4' }))).to.deep.equal({ web: 3, celery_worker: 4 });
+        expect(replicas(await project().composeConfig(file, { WEB_REPLICAS: '3', CELERY_WORKER_REPLICAS: '4' }))).to.deep.equal({ web: 3, celery_worker: 4 });
       });
     }
 
@@ -356,10 +414,17 @@ function describePython(entry: MatrixEntry, project: () => ProjectUnderTest): vo
       expect(result.stdout).to.match(/No changes detected/);
     });
 
-    it("passes the project's own tests (manage.py test, on SQLite)", async () => {
+    it("passes the project's own tests (manage.py test) with the settings of docker-compose.yml, on SQLite", async () => {
       const result = await project().tests();
       expectSuccess(result);
       expect(result.stderr, describeRun(result)).to.match(/^OK/m);
+    });
+
+    it("passes the project's own tests in a plain checkout: no env file, no service, no variable set", async () => {
+      const result = await project().testsWithoutEnvironment();
+      expectSuccess(result);
+      expect(result.stderr, describeRun(result)).to.match(/^OK/m);
+      expect(result.stderr, describeRun(result)).to.match(/^Ran [1-9]\d* tests?/m);
     });
   });
 }

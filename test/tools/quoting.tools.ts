@@ -8,8 +8,9 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { ANSWERS } from '../../src/generators/lib/answers.js';
 import { composeYamlValue, envValue } from '../../src/generators/lib/quoting.js';
-import { environmentOf, type ComposeConfig } from './compose.js';
-import { describeRun, run } from './run.js';
+import { environmentOf, type ComposeConfig } from '../support/compose.js';
+import { describeRun } from '../support/run.js';
+import { runTool } from '../support/tools.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261124);
 const COUNT = 300;
@@ -39,7 +40,7 @@ describe('docker-compose config on values written as the generator writes them',
       join(folder, 'docker-compose.yml'),
       `services:\n  probe:\n    image: busybox\n    env_file:\n      - ./.env/.values\n    environment:\n${yaml}`,
     );
-    const result = await run('docker-compose', ['config', '--format', 'json'], { cwd: folder });
+    const result = await runTool('docker-compose', ['config', '--format', 'json'], { cwd: folder });
     expect(result.status, describeRun(result)).to.equal(0);
     expect(result.stderr, describeRun(result)).to.equal('');
     config = JSON.parse(result.stdout) as ComposeConfig;

@@ -4,9 +4,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
-import { buildFromContext, parseDockerfile } from './dockerfile.js';
-import { DockerIgnore } from './dockerignore.js';
-import { localEnvironment, unescapeDollars, type ComposeConfig } from './compose.js';
+import { localEnvironment, unescapeDollars, type ComposeConfig } from '../support/compose.js';
+import { buildFromContext, parseDockerfile } from '../support/dockerfile.js';
+import { DockerIgnore } from '../support/dockerignore.js';
 
 describe('the Dockerfile reader', () => {
   it('joins continuation lines, dropping comment lines inside them', () => {
@@ -89,33 +89,29 @@ describe('the Dockerfile reader', () => {
 describe('the .dockerignore reader', () => {
   const ignore = new DockerIgnore(['# comment', '.git', '**/__pycache__', '**/*.py[cod]', '/staticfiles', 'celerybeat-schedule*', '.env', '!.env/.keep', 'docs/*.md'].join('\n'));
 
+  /** Whether the reader leaves out each path (true) or keeps it (false). */
+  const expectVerdicts = (verdicts: Record<string, boolean>) => {
+    for (const [path, excluded] of Object.entries(verdicts)) expect(ignore.excludes(path), path).to.equal(excluded);
+  };
+
   it('leaves out a folder with everything in it', () => {
-    expect(ignore.excludes('.git/config')).to.equal(true);
-    expect(ignore.excludes('.env/.prod')).to.equal(true);
-    expect(ignore.excludes('staticfiles/admin/base.css')).to.equal(true);
+    expectVerdicts({ '.git/config': true, '.env/.prod': true, 'staticfiles/admin/base.css': true });
   });
 
   it('matches ** across any number of folders, including none', () => {
-    expect(ignore.excludes('__pycache__/a.pyc')).to.equal(true);
-    expect(ignore.excludes('polls/migrations/__pycache__/x.cpython-313.pyc')).to.equal(true);
-    expect(ignore.excludes('polls/views.pyo')).to.equal(true);
+    expectVerdicts({ '__pycache__/a.pyc': true, 'polls/migrations/__pycache__/x.cpython-313.pyc': true, 'polls/views.pyo': true });
   });
 
   it('keeps * within one folder', () => {
-    expect(ignore.excludes('celerybeat-schedule.db')).to.equal(true);
-    expect(ignore.excludes('app/celerybeat-schedule.db')).to.equal(false);
-    expect(ignore.excludes('docs/readme.md')).to.equal(true);
-    expect(ignore.excludes('docs/api/readme.md')).to.equal(false);
+    expectVerdicts({ 'celerybeat-schedule.db': true, 'app/celerybeat-schedule.db': false, 'docs/readme.md': true, 'docs/api/readme.md': false });
   });
 
   it('takes a file back with a later ! rule', () => {
-    expect(ignore.excludes('.env/.keep')).to.equal(false);
+    expectVerdicts({ '.env/.keep': false });
   });
 
   it('keeps what no rule names, and the context itself', () => {
-    expect(ignore.excludes('manage.py')).to.equal(false);
-    expect(ignore.excludes('compose/production/django/start')).to.equal(false);
-    expect(ignore.excludes('.')).to.equal(false);
+    expectVerdicts({ 'manage.py': false, 'compose/production/django/start': false, '.': false });
   });
 });
 

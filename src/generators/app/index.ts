@@ -1,27 +1,18 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import yosay from 'yosay';
 import { answerSpecs, type Answers } from '../lib/answers.js';
-import { AnswerError, BaseGenerator, CONFIG_KEY } from '../lib/base.js';
+import { AnswerError, BaseGenerator } from '../lib/base.js';
+import { commandOf, plain } from '../lib/command.js';
+import { assertUnlocked, onlyLeftovers, recoverInterruptedWrite, systemError } from '../lib/commit.js';
+import { readUsage, type Help } from '../lib/help.js';
 import { declareOptions } from '../lib/options.js';
-import { hasAll, projectOf, type Project } from '../lib/project.js';
+import { findProjectRoot, hasAll, projectOf, storedAnswers, type Project } from '../lib/project.js';
+import { confirm } from '../lib/prompts.js';
 import { cannotAsk, unanswered } from '../lib/resolve.js';
+import { summary } from '../lib/summary.js';
 
 const SUB_GENERATORS = ['django', 'requirements', 'env', 'local', 'project'] as const;
-
-/** The answers of this package in `folder/.yo-rc.json`, or undefined when it holds none. */
-function projectAnswers(folder: string): Record<string, unknown> | undefined {
-  const file = join(folder, '.yo-rc.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    const config: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    const stored: unknown = typeof config === 'object' && config !== null ? Object.entries(config).find(([key]) => key === CONFIG_KEY)?.[1] : undefined;
-    if (typeof stored !== 'object' || stored === null || !('projectName' in stored)) return undefined;
-    return { ...stored };
-  } catch {
-    throw new AnswerError(`${file} is not valid JSON: fix or remove it, then run again.`);
-  }
-}
 
 /**
  * `yo django-celery`: asks (or takes from options) the project's answers, stores them in
@@ -30,6 +21,7 @@ function projectAnswers(folder: string): Record<string, unknown> | undefined {
 export default class AppGenerator extends BaseGenerator {
   private target = '';
   private stored: Record<string, unknown> = {};
+  protected override createdRoot = false;
   private project!: Project;
 
   constructor(args: string[], options: BaseGenerator['options']) {
@@ -39,15 +31,19 @@ export default class AppGenerator extends BaseGenerator {
   }
 
   async initializing(): Promise<void> {
-    this.log(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.'));
+    // A greeting for a person at a terminal; a script's log gets only what concerns the project.
+    if (process.stdout.isTTY) this.log(plain(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.')));
     const [nameSpec, ...rest] = answerSpecs('app');
     const here = this.destinationRoot();
-    const inPlace = projectAnswers(here);
+    const root = findProjectRoot(here);
+    const inPlace = root && storedAnswers(root);
     let known: Partial<Answers>;
-    if (inPlace) {
-      // Run inside a generated project: regenerate it from its stored answers.
+    if (root && inPlace) {
+      // Run inside a generated project (or one of its folders): regenerate it from its stored answers.
+      if (root !== here) this.log(`Regenerating the project in ${relative(here, root)} (${root}).`);
+      this._holdLock(root);
       this.stored = inPlace;
-      this.target = here;
+      this.target = root;
       const given = this.options[nameSpec.option];
       if (given !== undefined && given !== inPlace.projectName) {
         throw new AnswerError(
@@ -60,17 +56,7 @@ export default class AppGenerator extends BaseGenerator {
       const specs = this.options.prod ? [...answerSpecs('app'), ...answerSpecs('prod')] : answerSpecs('app');
       const missing = unanswered(specs, this._sources({}));
       if (missing.length > 0 && !this._canAsk()) throw cannotAsk(missing);
-      known = await this._resolve([nameSpec], {});
-      this.target = join(here, String(known.projectName));
-      if (existsSync(this.target) && readdirSync(this.target).length > 0) {
-        const existing = projectAnswers(this.target);
-        if (!existing) {
-          throw new AnswerError(
-            `${this.target} already exists and is not a project of this generator: choose another --project-name, or move that folder away.`,
-          );
-        }
-        this.stored = existing;
-      }
+      known = await this._chooseProject(here);
     }
     let answers = await this._resolve(rest, this.stored, known);
     if (answers.prod) {
@@ -78,13 +64,69 @@ export default class AppGenerator extends BaseGenerator {
       // receives them and asks nothing more.
       answers = await this._resolve(answerSpecs('prod'), this.stored, answers);
     }
+    if (this.stored.prod === true && answers.prod === false) {
+      throw new AnswerError(
+        'This project has production (docker-compose.prod.yml, compose/production, .env/.prod, .env/.prod.db): --no-prod would leave them behind without gunicorn in requirements.txt. To drop production, move those files away (keep .env/.prod.db: it holds the password of the database volume), set "prod" to false in .yo-rc.json, then run again.',
+      );
+    }
+    const production = answerSpecs('prod').filter(spec => this.options[spec.option] !== undefined);
+    if (!answers.prod && production.length > 0) {
+      throw new AnswerError(
+        `${production.map(spec => `--${spec.option}`).join(', ')} ${production.length > 1 ? 'apply' : 'applies'} to production, which is off: add --prod (or, in a generated project, run \`yo django-celery:prod\`).`,
+      );
+    }
     if (!hasAll(answers, answerSpecs('app'))) throw new AnswerError('Some answers of the project were not settled.');
     this.project = projectOf(answers);
   }
 
+  /**
+   * The project's name, and the folder it makes. A name typed at the prompt whose folder
+   * is taken is refused there; one naming a project of this generator asks whether to
+   * update that project, else asks the name again.
+   */
+  private async _chooseProject(here: string): Promise<Partial<Answers>> {
+    const [nameSpec] = answerSpecs('app');
+    const typed = this.options[nameSpec.option] === undefined && !this.options.defaults;
+    /** At the prompt: true when the folder of `name` can hold the project, or why not. */
+    const free = (name: string) => {
+      const folder = join(here, name);
+      if (!existsSync(folder)) return true;
+      if (!statSync(folder).isDirectory()) return `${folder} is a file, not a folder: choose another name.`;
+      return onlyLeftovers(folder) || storedAnswers(folder) !== undefined || `${folder} already exists and is not a project of this generator: choose another name.`;
+    };
+    for (;;) {
+      const known = await this._resolve([nameSpec], {}, {}, free);
+      this.target = join(here, String(known.projectName));
+      if (existsSync(this.target) && !statSync(this.target).isDirectory()) {
+        throw new AnswerError(`${this.target} is a file, not a folder: choose another --project-name, or move that file away.`);
+      }
+      if (existsSync(this.target)) {
+        recoverInterruptedWrite(this.target);
+        assertUnlocked(this.target);
+      }
+      if (!existsSync(this.target) || onlyLeftovers(this.target)) return known;
+      const existing = storedAnswers(this.target);
+      if (!existing) {
+        throw new AnswerError(
+          `${this.target} already exists and is not a project of this generator: choose another --project-name, or move that folder away.`,
+        );
+      }
+      if (!typed || !this._canAsk() || (await confirm(this.env.adapter, 'update', `${known.projectName} is a project of this generator already. Update it?`, true))) {
+        this.stored = existing;
+        return known;
+      }
+    }
+  }
+
   configuring(): void {
-    // Only now, with every answer valid, does anything touch the disk.
-    this.destinationRoot(this.target);
+    // Only now, with every answer valid, does anything touch the disk (Yeoman creates
+    // the folder; the write removes it again if it fails before anything is in place).
+    this.createdRoot = !existsSync(this.target);
+    try {
+      this.destinationRoot(this.target);
+    } catch (error) {
+      throw systemError(error, 'create the folder', this.target, 'Nothing was written.');
+    }
     this.config.set(this.project.answers);
   }
 
@@ -98,17 +140,17 @@ export default class AppGenerator extends BaseGenerator {
   }
 
   end(): void {
+    if (!this._written) return;
     const { answers } = this.project;
-    const folder = this.target === this.env.cwd ? '.' : answers.projectName;
-    this.log(`
-Your project is ready in ${folder}. Start it with:
+    const cd = relative(this.env.cwd, this.target) || undefined;
+    this.log(summary({ report: this._written, answers, cd, stacks: { local: true, production: Boolean(answers.prod) } }));
+  }
 
-  cd ${folder}
-  docker compose up -d --build
-
-Django:  http://localhost:${answers.webPort}
-Flower:  http://localhost:${answers.flowerPort}
-
-Its README.md says how to run the tests and check a Celery task end to end.`);
+  protected override _helpGenerators(): Help['generators'] {
+    const names = [...SUB_GENERATORS, 'prod'].sort();
+    return {
+      command: commandOf('<name>'),
+      list: names.map(name => [name, readUsage(join(this.sourceRoot(), '..', '..', name, 'USAGE')).summary]),
+    };
   }
 }

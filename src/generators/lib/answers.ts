@@ -26,6 +26,10 @@ function answer<const N extends string, const S extends Scope, T extends AnswerV
   scope: S;
   kind: Kind;
   message: string;
+  /** What `--help` shows after the option: `<port>`. */
+  placeholder?: string;
+  /** What the option accepts, in a few words, for `--help` (version options list their choices instead). */
+  accepts?: string;
   /** Allowed values, for version options. */
   choices?: readonly string[];
   default: NoInfer<T>;
@@ -50,12 +54,26 @@ export const VERSIONS = {
   redis: REDIS_VERSIONS,
 } as const;
 
+/** `value` with what an identifier cannot hold replaced by `_`; for "did you mean ...?". */
+function asIdentifier(value: string, lower: boolean): string {
+  return (lower ? value.toLowerCase() : value).replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+}
+
+/** " Did you mean `guess`?", when `guess` differs from `value` and is valid itself. */
+function didYouMean(value: string, guess: string, validate: (value: string) => true | string): string {
+  return guess && guess !== value && validate(guess) === true ? ` Did you mean ${guess}?` : '';
+}
+
 function validateProjectName(value: string): true | string {
   if (!PROJECT_NAME.test(value)) {
-    return `"${value}" is not a valid project name: use lowercase letters, digits and underscores, starting with a letter or underscore (for example django_celery_example).`;
+    const hint = didYouMean(value, asIdentifier(value, true), validateProjectName) || ' For example django_celery_example.';
+    return `"${value}" is not a valid project name: use lowercase letters, digits and underscores, starting with a letter or underscore.${hint}`;
   }
   if (value.length > 50) {
     return `"${value}" is too long for a project name: use at most 50 characters.`;
+  }
+  if (/^__.*__$/.test(value)) {
+    return `"${value}" cannot be the project name: Python keeps names with double underscores on both sides for itself (and .gitignore hides __pycache__). Choose another name, for example ${value.replace(/^_+|_+$/g, '') || 'django_celery_example'}.`;
   }
   const clash = RESERVED_PACKAGE_NAMES.get(value);
   if (clash) {
@@ -64,31 +82,50 @@ function validateProjectName(value: string): true | string {
   return true;
 }
 
-function validatePort(value: string, answers: Known, self: 'webPort' | 'flowerPort' | 'nginxPort'): true | string {
+/** Every answer that is a published host port, and how messages name it. */
+const PORT_LABELS = { webPort: 'web', flowerPort: 'Flower', mailPort: 'mail catcher', nginxPort: 'nginx' } as const;
+type PortAnswer = keyof typeof PORT_LABELS;
+
+function validatePort(value: string, answers: Known, self: PortAnswer): true | string {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
     return `"${value}" is not a port: use a whole number from 1 to 65535.`;
   }
-  const labels = { webPort: 'web', flowerPort: 'Flower', nginxPort: 'nginx' } as const;
-  for (const other of ['webPort', 'flowerPort', 'nginxPort'] as const) {
+  for (const other of Object.keys(PORT_LABELS) as PortAnswer[]) {
     if (other !== self && answers[other] !== undefined && Number(answers[other]) === Number(value)) {
-      return `Port ${value} is already the ${labels[other]} port: each published port must be different.`;
+      return `Port ${value} is already the ${PORT_LABELS[other]} port: each published port must be different.`;
     }
   }
   return true;
 }
 
-function validatePostgresName(value: string, what: string): true | string {
+function validatePostgresName(value: string, what: 'database name' | 'user name'): true | string {
   if (!POSTGRES_IDENTIFIER.test(value)) {
-    return `"${value}" is not a valid Postgres ${what}: use letters, digits and underscores, starting with a letter or underscore (for example hello_django).`;
+    const hint = didYouMean(value, asIdentifier(value, false), guess => validatePostgresName(guess, what)) || ' For example hello_django.';
+    return `"${value}" is not a valid Postgres ${what}: use letters, digits and underscores, starting with a letter or underscore.${hint}`;
   }
   if (Buffer.byteLength(value) > 63) {
     return `"${value}" is too long for a Postgres ${what}: Postgres keeps at most 63 bytes of a name.`;
   }
-  if (value.toLowerCase().startsWith('pg_')) {
-    return `"${value}" cannot be a Postgres ${what}: names starting with pg_ are reserved by Postgres.`;
+  // Postgres reserves the prefix for its own roles only; a database may start with it.
+  if (what === 'user name' && value.toLowerCase().startsWith('pg_')) {
+    return `"${value}" cannot be a Postgres ${what}: Postgres reserves role names starting with pg_ for its own roles.`;
   }
+  const reserved = RESERVED_POSTGRES_NAMES[what]?.[value.toLowerCase()];
+  if (reserved) return `"${value}" cannot be a Postgres ${what}: ${reserved}. Choose another, for example hello_django.`;
   return true;
 }
+
+/** Names Postgres (or the postgres image's first start) refuses, or gives a meaning of their own. */
+const RESERVED_POSTGRES_NAMES: Record<string, Record<string, string>> = {
+  'user name': {
+    public: 'PUBLIC stands for every role, and initdb refuses it',
+    none: 'Postgres reserves it (initdb refuses it)',
+  },
+  'database name': {
+    template0: 'it is the template database that accepts no connection',
+    template1: 'it is the template database every cluster already has, so the image could not create it',
+  },
+};
 
 function validatePassword(value: string, what: string): true | string {
   if (value.length === 0) {
@@ -138,12 +175,15 @@ function oneOf<const V extends string>(values: readonly V[], what: string) {
 }
 
 const text = (value: string) => value;
+const yesNo = (raw: string) => raw === 'true';
 const port = (value: string) => Number(value);
 
 export const ANSWERS = [
   answer({
     name: 'projectName',
     option: 'project-name',
+    placeholder: '<name>',
+    accepts: 'lowercase letters, digits and _, not starting with a digit, at most 50 characters; not a Python keyword, a standard-library module or a name the project uses',
     scope: 'app',
     kind: 'input',
     message: 'Project name (the folder and the Django package)',
@@ -154,6 +194,8 @@ export const ANSWERS = [
   answer({
     name: 'webPort',
     option: 'web-port',
+    placeholder: '<port>',
+    accepts: 'a whole number from 1 to 65535, unlike the other published ports',
     scope: 'app',
     kind: 'input',
     message: 'Host port of the Django development server',
@@ -164,6 +206,8 @@ export const ANSWERS = [
   answer({
     name: 'flowerPort',
     option: 'flower-port',
+    placeholder: '<port>',
+    accepts: 'as --web-port',
     scope: 'app',
     kind: 'input',
     message: 'Host port of Flower',
@@ -172,8 +216,32 @@ export const ANSWERS = [
     parse: port,
   }),
   answer({
+    name: 'mailPort',
+    option: 'mail-port',
+    placeholder: '<port>',
+    accepts: 'as --web-port',
+    scope: 'app',
+    kind: 'input',
+    message: 'Host port of the mail catcher (Mailpit) web UI',
+    default: 8025,
+    validate: (value, answers) => validatePort(value, answers, 'mailPort'),
+    parse: port,
+  }),
+  answer({
+    name: 'publishAll',
+    option: 'publish-all',
+    scope: 'app',
+    kind: 'option',
+    message: 'Publish the development ports on every network interface instead of 127.0.0.1 only',
+    default: false,
+    validate: raw => raw === 'true' || raw === 'false' || `"${raw}" is not a yes or no: use --publish-all or --no-publish-all.`,
+    parse: yesNo,
+  }),
+  answer({
     name: 'postgresDb',
     option: 'postgres-db',
+    placeholder: '<name>',
+    accepts: 'ASCII letters, digits and _, not starting with a digit, at most 63 characters',
     scope: 'app',
     kind: 'input',
     message: 'Postgres database name',
@@ -184,6 +252,8 @@ export const ANSWERS = [
   answer({
     name: 'postgresUser',
     option: 'postgres-user',
+    placeholder: '<name>',
+    accepts: 'as --postgres-db, and not starting with pg_',
     scope: 'app',
     kind: 'input',
     message: 'Postgres user',
@@ -194,6 +264,8 @@ export const ANSWERS = [
   answer({
     name: 'postgresPassword',
     option: 'postgres-password',
+    placeholder: '<text>',
+    accepts: 'printable text of at most 128 characters, no space at either end',
     scope: 'app',
     kind: 'password',
     message: 'Postgres password (development)',
@@ -208,12 +280,13 @@ export const ANSWERS = [
     kind: 'confirm',
     message: 'Add the production variant behind nginx?',
     default: false,
-    validate: () => true,
-    parse: (raw: string) => raw === 'true',
+    validate: raw => raw === 'true' || raw === 'false' || `"${raw}" is not yes or no: use --prod or --no-prod.`,
+    parse: yesNo,
   }),
   answer({
     name: 'pythonVersion',
     option: 'python-version',
+    placeholder: '<version>',
     scope: 'app',
     kind: 'option',
     message: 'Python version of the images',
@@ -223,6 +296,7 @@ export const ANSWERS = [
   answer({
     name: 'djangoVersion',
     option: 'django-version',
+    placeholder: '<version>',
     scope: 'app',
     kind: 'option',
     message: 'Django release line',
@@ -232,6 +306,7 @@ export const ANSWERS = [
   answer({
     name: 'postgresVersion',
     option: 'postgres-version',
+    placeholder: '<version>',
     scope: 'app',
     kind: 'option',
     message: 'Postgres major version',
@@ -241,6 +316,7 @@ export const ANSWERS = [
   answer({
     name: 'redisVersion',
     option: 'redis-version',
+    placeholder: '<version>',
     scope: 'app',
     kind: 'option',
     message: 'Redis version',
@@ -250,6 +326,8 @@ export const ANSWERS = [
   answer({
     name: 'nginxPort',
     option: 'nginx-port',
+    placeholder: '<port>',
+    accepts: 'a whole number from 1 to 65535, unlike the web and Flower ports',
     scope: 'prod',
     kind: 'input',
     message: 'Host port of nginx (production)',
@@ -260,6 +338,8 @@ export const ANSWERS = [
   answer({
     name: 'allowedHosts',
     option: 'allowed-hosts',
+    placeholder: '<hosts>',
+    accepts: 'names like example.com, .example.com (with subdomains), 127.0.0.1, [::1], or *',
     scope: 'prod',
     kind: 'input',
     message: 'Host names the production site answers to (spaces or commas between them)',
@@ -270,6 +350,8 @@ export const ANSWERS = [
   answer({
     name: 'flowerUser',
     option: 'flower-user',
+    placeholder: '<name>',
+    accepts: '1 to 64 letters, digits, dots, dashes or underscores',
     scope: 'prod',
     kind: 'input',
     message: 'Flower login name (production; its password is generated)',

@@ -1,20 +1,29 @@
 // What every generator of this package shares: its options, resolving answers through
 // lib/resolve, the project it writes (settled once by the app, or loaded from
 // .yo-rc.json), composing its siblings, and writing through lib/write.
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
-import type { AnswerSpec, Answers } from './answers.js';
-import { loadProject, type Project } from './project.js';
+import type { AnswerSpec, Answers, Validator } from './answers.js';
+import { commandLine, commandOf, isPromptCancel, packageVersion, stop } from './command.js';
+import { holdLock } from './commit.js';
+import { commandLineTokens, readCommandLine, type DeclaredOption } from './flags.js';
+import { readUsage, renderHelp, type Help } from './help.js';
+import { helpOptions } from './options.js';
+import { findProjectRoot, loadProject, storedAnswers, type Project } from './project.js';
 import { ask } from './prompts.js';
-import { STACK_TEMPLATES, renderTree } from './render.js';
+import { PARTIALS, STACK_TEMPLATES, renderTree } from './render.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
 import type { SecretSource } from './secrets.js';
-import { writeProject } from './write.js';
+import { summary } from './summary.js';
+import { writeProject, type WriteReport } from './write.js';
 
 export { AnswerError } from './errors.js';
 export { CONFIG_KEY } from './write.js';
 
 interface CommonOptions {
+  /** `yo django-celery --version` (the entry point answers it before loading any generator). */
+  version?: boolean;
   defaults?: boolean;
   interactive?: boolean;
   force?: boolean;
@@ -30,20 +39,103 @@ const starters = new WeakMap<object, Generator>();
 export abstract class BaseGenerator extends Generator {
   declare options: Generator['options'] & CommonOptions & Record<string, unknown>;
 
+  /** Whether this run created the project's folder (the write removes it again when it fails). */
+  protected createdRoot = false;
+
   /** The generator the user started writes every file of the run, once, through lib/write. */
   override readonly customFeatures = this._claimWriting();
+
+  /** What the run did to each file, once written; set on the generator the user started. */
+  protected _written?: WriteReport;
 
   private _claimWriting(): Generator['features'] {
     if (starters.has(this.env)) return {};
     starters.set(this.env, this);
     return {
-      customCommitTask: () =>
-        writeProject(this, {
-          root: this.destinationRoot(),
-          canAsk: this._canAsk(),
-          force: Boolean(this.options.force),
-        }),
+      // Nothing to write for --version; the project is Python: no npm install after writing.
+      customCommitTask: this.options.version ? true : () => this._write(),
+      customInstallTask: true,
     };
+  }
+
+  constructor(args: string[], options: Generator['options'], features?: Generator['features']) {
+    // Yeoman reads .yo-rc.json while it builds the generator: a broken one is named here first.
+    const folder = typeof options.destinationRoot === 'string' ? options.destinationRoot : options.env?.cwd;
+    if (folder) storedAnswers(folder);
+    super(args, options, features);
+    this.queueTask({ method: () => this._readCommandLine(), taskName: 'readCommandLine', queueName: 'initializing' });
+  }
+
+  /**
+   * The generator the user started reads the command line strictly (lib/flags) before
+   * anything else, and takes each option's value from it, so that `yo` and
+   * `create-django-celery` give every option the same meaning.
+   */
+  private _readCommandLine(): void {
+    // `--version` through yo: the generator prints the version and runs nothing else.
+    if (starters.get(this.env) !== this || this.options.version) return;
+    const declared: DeclaredOption[] = [
+      ...Object.values(this._options).map(option => ({
+        name: option.name,
+        type: option.type === Boolean ? ('boolean' as const) : ('string' as const),
+        alias: option.alias,
+      })),
+      { name: 'force', type: 'boolean', alias: 'f' },
+    ];
+    for (const [name, value] of Object.entries(readCommandLine(commandLineTokens(this._args), declared))) {
+      const camel = name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+      Object.assign(this.options, { [name]: value, [camel]: value });
+    }
+  }
+
+  /**
+   * Holds the project's lock from now to the end of the run (or its failure), so that a
+   * second run on the same project stops at once instead of writing over this one.
+   */
+  protected _holdLock(root: string): void {
+    const release = holdLock(root);
+    this.env.once('end', release);
+    this.env.once('error', release);
+  }
+
+  /** Writes the run's files; Ctrl-C at the question whether to overwrite a changed file stops it, saying what to run again. */
+  private async _write(): Promise<void> {
+    try {
+      this._written = await writeProject(this, { root: this.destinationRoot(), createdRoot: this.createdRoot, canAsk: this._canAsk(), force: Boolean(this.options.force) });
+    } catch (error) {
+      // lib/commit replaces the files all at once, after every question: nothing was written yet.
+      if (isPromptCancel(error)) stop(`Stopped before writing anything: run \`${commandLine(this._name())}\` again to write the project.`);
+      throw error;
+    }
+  }
+
+  /** This generator's name: `app`, `prod`, ... */
+  protected _name(): string {
+    return String(this.options.namespace ?? 'django-celery:app').split(':').pop() ?? 'app';
+  }
+
+  override async queueTasks(): Promise<void> {
+    if (!this.options.version) return super.queueTasks();
+    // `yo django-celery --version`: yo hands the flag to the generator, which only answers it.
+    if (starters.get(this.env) === this) process.stdout.write(`${packageVersion()}\n`);
+  }
+
+  /** `--help`: the command as the user typed it, this generator's options, wrapped at 80 columns. */
+  override help(): string {
+    const name = this._name();
+    const usage = readUsage(join(this.sourceRoot(), '..', 'USAGE'));
+    const typed = (line: string) => line.replace(/^yo django-celery(?::(\w+))?/, (_, sub: string | undefined) => commandOf(sub ?? 'app'));
+    return renderHelp({
+      command: commandOf(name),
+      usage: { ...usage, examples: usage.examples.map(typed) },
+      options: helpOptions(this),
+      generators: this._helpGenerators(),
+    });
+  }
+
+  /** The other generators `--help` lists, with the summary of each. */
+  protected _helpGenerators(): Help['generators'] {
+    return undefined;
   }
 
   /** Whether someone can answer a prompt. */
@@ -61,15 +153,36 @@ export abstract class BaseGenerator extends Generator {
     return this.config.getAll() ?? {};
   }
 
-  /** Resolves `specs` (lib/resolve), asking at the terminal when someone can answer. */
-  protected _resolve(specs: readonly AnswerSpec[], stored: Readonly<Record<string, unknown>>, known: Partial<Answers> = {}): Promise<Partial<Answers>> {
-    const prompt = this._canAsk() ? (spec: AnswerSpec, so: Partial<Answers>) => ask(this.env.adapter, spec, so) : undefined;
+  /** Resolves `specs` (lib/resolve), asking at the terminal when someone can answer (a typed answer also passing `check`). */
+  protected _resolve(
+    specs: readonly AnswerSpec[],
+    stored: Readonly<Record<string, unknown>>,
+    known: Partial<Answers> = {},
+    check?: Validator,
+  ): Promise<Partial<Answers>> {
+    const prompt = this._canAsk() ? (spec: AnswerSpec, so: Partial<Answers>) => ask(this.env.adapter, spec, so, check) : undefined;
     return resolveAnswers(specs, this._sources(stored), prompt, known);
   }
 
   /** The project to write: the one the app handed on, or the one .yo-rc.json stores. */
-  protected async _project(): Promise<Project> {
-    return this.options.project ?? loadProject(this._storedAnswers(), this.destinationPath('.yo-rc.json'));
+  protected _project(): Promise<Project> {
+    // Settled once: the summary at the end reads the same project.
+    this.loaded ??= this._loadProject();
+    return this.loaded;
+  }
+
+  private loaded?: Promise<Project>;
+
+  private async _loadProject(): Promise<Project> {
+    if (this.options.project) return this.options.project;
+    // Run on its own in a folder of a project: work on that project, as git would.
+    const root = findProjectRoot(this.destinationRoot());
+    if (root && root !== this.destinationRoot()) {
+      this.log(`Working on the project in ${root}.`);
+      this.destinationRoot(root);
+    }
+    if (root) this._holdLock(root);
+    return loadProject(this._storedAnswers(), this.destinationPath('.yo-rc.json'));
   }
 
   /** Composes another generator of this package with `project`, handing on the options that matter to it. */
@@ -84,7 +197,7 @@ export abstract class BaseGenerator extends Generator {
 
   /** Renders this generator's templates (and, for a stack, the templates both stacks share). */
   protected _render(project: Project, extra: object = {}, stack?: 'local' | 'production'): void {
-    const context = { ...project.context, ...(stack ? { stack: project.context.stacks[stack] } : {}), ...extra };
+    const context = { ...project.context, partials: PARTIALS, ...(stack ? { stack: project.context.stacks[stack] } : {}), ...extra };
     const names = { project: project.answers.projectName, stack };
     renderTree(this, this.templatePath(), context, names);
     if (stack) renderTree(this, STACK_TEMPLATES, context, names);
@@ -103,5 +216,12 @@ export abstract class ProjectGenerator extends BaseGenerator {
 
   async writing(): Promise<void> {
     this._render(await this._project());
+  }
+
+  /** Run on its own: what it wrote, and how to start the stack. */
+  async end(): Promise<void> {
+    if (!this._written) return;
+    const { answers } = await this._project();
+    this.log(summary({ report: this._written, answers, stacks: { local: true, production: false } }));
   }
 }

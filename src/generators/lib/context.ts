@@ -2,7 +2,7 @@
 // beyond loops and conditions, and receive every value already quoted for its file.
 import { splitHosts, type AppAnswers, type ProdAnswers } from './answers.js';
 import { composeYamlValue, envValue } from './quoting.js';
-import { DJANGO_PINS, NGINX_IMAGE, PACKAGE_PINS, postgresDataPath } from './versions.js';
+import { DJANGO_PINS, MAILPIT_IMAGE, NGINX_IMAGE, PACKAGE_PINS, postgresDataPath } from './versions.js';
 
 /** The answers a project is written from: production's are there when it is on. */
 export type ProjectAnswers = AppAnswers & Partial<ProdAnswers>;
@@ -28,6 +28,15 @@ const SCRIPTS = [
   ['celery/beat/start', '/start-celerybeat'],
   ['celery/flower/start', '/start-flower'],
 ] as const;
+
+/**
+ * Writes that are Python files but not code the worker runs: watchfiles does not
+ * restart Celery for them (it already skips __pycache__ and every non-Python file).
+ */
+const RELOAD_IGNORED = ['polls/migrations', 'mediafiles', 'staticfiles'];
+
+/** Beat's schedule file: outside the project folder, which development mounts from the host. */
+const BEAT_SCHEDULE = '/tmp/celerybeat-schedule';
 
 /**
  * How long things may take, in seconds: the settings, the start scripts and the Compose
@@ -62,6 +71,9 @@ function stack(name: 'local' | 'production') {
     flowerLogin: production,
     flowerOptions: production ? '--port=5555 --url_prefix=flower' : '--port=5555',
     envFile: production ? '.env/.prod' : '.env/.dev-sample',
+    /** Development restarts the Celery worker and beat when a Python file of the project changes. */
+    reload: production ? undefined : `watchfiles --filter python --ignore-paths ${RELOAD_IGNORED.join(',')} --target-type command`,
+    beatSchedule: BEAT_SCHEDULE,
   };
 }
 
@@ -97,20 +109,34 @@ function productionContext(answers: ProjectAnswers) {
   };
 }
 
+/** A development port as Compose publishes it: on 127.0.0.1 only, unless every interface is asked for. */
+function publish(host: number, container: number, publishAll: boolean): string {
+  return publishAll ? `${host}:${container}` : `127.0.0.1:${host}:${container}`;
+}
+
 export function templateContext(answers: ProjectAnswers) {
-  const { postgresDb, postgresUser, postgresPassword } = answers;
+  const { postgresDb, postgresUser, postgresPassword, publishAll } = answers;
   return {
     projectName: answers.projectName,
     /** Image of the development Django containers. */
     localImage: `${dockerName(answers.projectName)}_local_django`,
     webPort: answers.webPort,
     flowerPort: answers.flowerPort,
+    mailPort: answers.mailPort,
+    publishAll,
+    /** The development stack's published ports, as docker-compose.yml lists them. */
+    published: {
+      web: publish(answers.webPort, 8000, publishAll),
+      flower: publish(answers.flowerPort, 5555, publishAll),
+      mail: publish(answers.mailPort, 8025, publishAll),
+    },
     prod: answers.prod,
     images: {
       python: `python:${answers.pythonVersion}-slim-bookworm`,
       postgres: `postgres:${answers.postgresVersion}-alpine`,
       redis: `redis:${answers.redisVersion}-alpine`,
       nginx: NGINX_IMAGE,
+      mailpit: MAILPIT_IMAGE,
     },
     pins: { django: DJANGO_PINS[answers.djangoVersion], ...PACKAGE_PINS },
     djangoVersion: answers.djangoVersion,

@@ -1,9 +1,15 @@
-// The command-line options of a generator, declared from the answers table.
+// The command-line options of a generator, declared from the answers table, and the
+// rows `--help` shows for them.
 import type Generator from 'yeoman-generator';
-import { answerSpecs, type Scope } from './answers.js';
+import { answerSpecs, type AnswerSpec, type Scope } from './answers.js';
+import { KEEP_TOGETHER, type HelpOption } from './help.js';
+
+/** The scopes whose options each generator declared, for its help. */
+const declared = new WeakMap<Generator, Scope[]>();
 
 /** Declares `--defaults`, `--interactive` and the option of every answer of `scope`. */
 export function declareOptions(generator: Generator, scope: Scope): void {
+  declared.set(generator, [...(declared.get(generator) ?? []), scope]);
   generator.option('defaults', {
     type: Boolean,
     description: 'Take the default for every answer not given as an option; ask nothing',
@@ -15,8 +21,40 @@ export function declareOptions(generator: Generator, scope: Scope): void {
   for (const spec of answerSpecs(scope)) {
     const choices = 'choices' in spec && spec.choices ? ` (${spec.choices.join(', ')})` : '';
     generator.option(spec.option, {
-      type: spec.kind === 'confirm' ? Boolean : String,
+      type: typeof spec.default === 'boolean' ? Boolean : String,
       description: `${spec.message}${choices}; default: ${String(spec.default)}`,
     });
   }
+}
+
+/** The help row of one answer's option: its placeholder, what it accepts, its default. */
+function answerRow(spec: AnswerSpec): HelpOption {
+  const what = spec.message.replace(/\?$/, '');
+  if (typeof spec.default === 'boolean') {
+    return { flags: `--${spec.option}, --no-${spec.option}`, description: `${what}. Default: ${spec.default ? 'yes' : 'no'}.` };
+  }
+  const accepts = 'choices' in spec && spec.choices ? `one of ${spec.choices.join(', ')}` : spec.accepts;
+  const fallback = String(spec.default);
+  return {
+    flags: `--${spec.option} ${spec.placeholder ?? '<value>'}`,
+    description: `${what}: ${accepts}. Default: ${/\s/.test(fallback) ? `"${fallback.replace(/\s+/g, KEEP_TOGETHER)}"` : fallback}.`,
+  };
+}
+
+/** The options `--help` lists for `generator`: its answers' first, then the common ones. */
+export function helpOptions(generator: Generator): HelpOption[] {
+  const scopes = declared.get(generator) ?? [];
+  const asking: HelpOption[] = scopes.length
+    ? [
+        { flags: '--defaults', description: 'Take the default of every answer not given as an option; ask nothing.' },
+        { flags: '--interactive', description: 'Ask for missing answers even when standard input is not a terminal.' },
+      ]
+    : [];
+  return [
+    ...scopes.flatMap(scope => answerSpecs(scope).map(answerRow)),
+    ...asking,
+    { flags: '--force', description: 'Overwrite files you changed since the generator wrote them, without asking.' },
+    { flags: '-h, --help', description: 'Print this help.' },
+    { flags: '--version', description: 'Print the version of generator-django-celery.' },
+  ];
 }

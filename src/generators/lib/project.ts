@@ -1,10 +1,14 @@
 // A project's answers and the template values computed from them, once: the app settles
 // them and hands them to every generator it composes; a generator run on its own loads
 // them from .yo-rc.json through the same resolution.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { answerSpecs, type AnswerName, type Answers } from './answers.js';
+import { assertUnlocked, recoverInterruptedWrite, STAGING } from './commit.js';
 import { templateContext, type ProjectAnswers, type TemplateContext } from './context.js';
 import { AnswerError } from './errors.js';
 import { resolveAnswers, unanswered, type AnswerSources } from './resolve.js';
+import { CONFIG_KEY } from './write.js';
 
 export interface Project {
   readonly answers: ProjectAnswers;
@@ -44,4 +48,44 @@ export async function loadProject(stored: Readonly<Record<string, unknown>>, con
   );
   if (!hasAll(answers, answerSpecs('app'))) throw new AnswerError(`${configFile} is incomplete: run \`yo django-celery\` in this folder.`);
   return projectOf(answers);
+}
+
+/**
+ * The answers of this package that `folder/.yo-rc.json` stores, or undefined when it
+ * holds none (no file, or only other generators' answers).
+ */
+export function storedAnswers(folder: string): Record<string, unknown> | undefined {
+  const file = join(folder, '.yo-rc.json');
+  if (!existsSync(file)) return undefined;
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new AnswerError(`${file} is not valid JSON: fix or remove it, then run again.`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new AnswerError(`${file} must hold a JSON object (it holds ${JSON.stringify(config)}): fix or remove it, then run again.`);
+  }
+  const stored: unknown = Object.entries(config).find(([key]) => key === CONFIG_KEY)?.[1];
+  if (stored === undefined) return undefined;
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) {
+    throw new AnswerError(`${file}: "${CONFIG_KEY}" must be an object of answers (it is ${JSON.stringify(stored)}): fix or remove it, then run again.`);
+  }
+  return 'projectName' in stored ? { ...stored } : undefined;
+}
+
+/**
+ * The folder of the project that holds `start` (itself or a parent, as git finds its
+ * repository), or undefined. A write that a killed run left halfway there is finished
+ * first, and a run still writing there stops this one.
+ */
+export function findProjectRoot(start: string): string | undefined {
+  for (let folder = start; ; folder = dirname(folder)) {
+    if (existsSync(join(folder, STAGING))) recoverInterruptedWrite(folder);
+    if (storedAnswers(folder)) {
+      assertUnlocked(folder);
+      return folder;
+    }
+    if (dirname(folder) === folder) return undefined;
+  }
 }

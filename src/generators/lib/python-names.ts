@@ -26,6 +26,10 @@ dateutil django flower gunicorn humanize kombu packaging prometheus_client promp
 psycopg2 psycopg_binary pytz redis six sqlparse tornado typing_extensions tzdata tzlocal vine wcwidth
 whitenoise`;
 
+// Modules Python imports by itself at start-up, and the packaging tools of the image:
+// a project package of that name would run in their place.
+const STARTUP_AND_TOOLS = 'sitecustomize usercustomize pip setuptools pkg_resources wheel _distutils_hack';
+
 // Names the generated project itself uses at its top level.
 const PROJECT = 'compose manage media mediafiles polls requirements static staticfiles templates tests';
 
@@ -38,6 +42,7 @@ const words = (text: string) => text.split(/\s+/).filter(Boolean);
 export const RESERVED_PACKAGE_NAMES: ReadonlyMap<string, string> = new Map([
   ...words(STDLIB).map(name => [name.toLowerCase(), 'a module of the Python standard library'] as const),
   ...words(DEPENDENCIES).map(name => [name, 'a package the project installs'] as const),
+  ...words(STARTUP_AND_TOOLS).map(name => [name, 'a module Python or pip imports by itself'] as const),
   ...words(PROJECT).map(name => [name, 'a name the project already uses'] as const),
   ...words(KEYWORDS).map(name => [name, 'a Python keyword'] as const),
 ]);

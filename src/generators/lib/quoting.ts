@@ -13,25 +13,80 @@ export function envValue(value: string): string {
   return `"${value.replace(/[\\"]/g, match => `\\${match}`).replace(/\$/g, '$$$$')}"`;
 }
 
-/**
- * Reads back one value written by envValue, with the rules Compose applies to what
- * envValue writes. Used to keep secrets that an env file already holds.
- */
-export function readEnvValue(text: string): string {
-  const raw = text.trim();
-  if (!raw.startsWith('"')) return raw.replace(/\s+#.*$/, '');
-  const body = raw.slice(1, raw.lastIndexOf('"'));
-  return body.replace(/\\(.)|\$\$/g, (_match, escaped: string | undefined) => escaped ?? '$');
+/** A value of an env file as Compose reads it, or why it cannot be known without the shell's environment. */
+export type EnvEntry = { value: string } | { unreadable: string };
+
+const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', $: '$' };
+
+/** `$$` is a dollar sign; `$NAME` and `${...}` take a value from the shell, which a re-run cannot know. */
+function dollars(text: string): string | { unreadable: string } {
+  let out = '';
+  for (let i = 0; i < text.length; i += 1) {
+    if (text[i] !== '$') {
+      out += text[i];
+    } else if (text[i + 1] === '$') {
+      out += '$';
+      i += 1;
+    } else if (/[A-Za-z_{]/.test(text[i + 1] ?? '')) {
+      return { unreadable: `it takes ${text.slice(i).match(/^\$(\{[^}]*\}?|[A-Za-z_][A-Za-z0-9_]*)/)?.[0] ?? '$'} from the environment Compose runs in` };
+    } else {
+      out += '$';
+    }
+  }
+  return out;
 }
 
-/** Reads `KEY=value` lines of an env file written by this package. */
-export function readEnvFile(text: string): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (match) values.set(match[1], readEnvValue(match[2]));
+/**
+ * Reads an env file by the rules Compose applies to `env_file:` (checked against the
+ * real Compose by the tools tier): `export ` before a name is allowed; a value in
+ * single quotes is taken as it stands but for `\'`; one in double quotes may span lines and reads
+ * `\"`, `\\`, `\n`, `\t`, `\r`, `\$` and `$$`; a bare one ends before ` #` and reads `$$`.
+ */
+export function readEnvFile(text: string): Map<string, EnvEntry> {
+  const entries = new Map<string, EnvEntry>();
+  const line = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*/gm;
+  let match: RegExpExecArray | null;
+  while ((match = line.exec(text))) {
+    const start = line.lastIndex;
+    const quote = text[start];
+    if (quote === "'") {
+      // Taken as it stands, but for \' (a quote).
+      let value = '';
+      let i = start + 1;
+      for (; i < text.length && text[i] !== "'"; i += 1) {
+        if (text[i] === '\\' && text[i + 1] === "'") i += 1;
+        value += text[i];
+      }
+      entries.set(match[1], i >= text.length ? { unreadable: 'its single quote is not closed' } : { value });
+      line.lastIndex = Math.min(i + 1, text.length);
+      continue;
+    }
+    if (quote === '"') {
+      let value = '';
+      let entry: EnvEntry | undefined;
+      let i = start + 1;
+      for (; i < text.length && text[i] !== '"'; i += 1) {
+        if (text[i] === '\\') {
+          // Another backslash stays, with what follows it.
+          const escaped = ESCAPES[text[i + 1]] ?? `\\${text[i + 1] ?? ''}`;
+          value += escaped === '$' ? '$$' : escaped;
+          i += 1;
+        } else {
+          value += text[i];
+        }
+      }
+      if (i >= text.length) entry ??= { unreadable: 'its double quote is not closed' };
+      const read = dollars(value);
+      entries.set(match[1], entry ?? (typeof read === 'string' ? { value: read } : read));
+      line.lastIndex = Math.min(i + 1, text.length);
+      continue;
+    }
+    const end = text.indexOf('\n', start);
+    const raw = text.slice(start, end < 0 ? undefined : end).replace(/\r$/, '').replace(/[ \t]+#.*$/, '').trim();
+    const read = dollars(raw);
+    entries.set(match[1], typeof read === 'string' ? { value: read } : read);
   }
-  return values;
+  return entries;
 }
 
 /**

@@ -7,6 +7,12 @@ import type Generator from 'yeoman-generator';
 /** The templates both stacks share (`compose/__stack__/...`), rendered by `local` and by `prod`. */
 export const STACK_TEMPLATES = fileURLToPath(new URL('./templates', import.meta.url));
 
+/** Pieces of templates that several templates include (`<%- include(partials.name) %>`). */
+export const PARTIALS = {
+  /** The Dockerfiles' copies of their stack's scripts, and the WORKDIR they run in. */
+  copyScripts: fileURLToPath(new URL('./partials/copy-scripts.ejs', import.meta.url)),
+};
+
 /** Names a template path stands for: `__project__` the project package, `__stack__` the stack. */
 export interface TreeNames {
   project: string;

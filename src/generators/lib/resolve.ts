@@ -19,7 +19,14 @@ export function sourceOf(spec: AnswerSpec, sources: AnswerSources): { raw: strin
   const given = sources.options[spec.option];
   if (given !== undefined) return { raw: String(given), from: `--${spec.option}` };
   const stored = sources.stored[spec.name];
-  if (stored !== undefined) return { raw: String(stored), from: `The stored answer "${spec.name}" in .yo-rc.json` };
+  if (stored !== undefined) {
+    const from = `The stored answer "${spec.name}" in .yo-rc.json`;
+    // .yo-rc.json keeps each answer as the value its parser gives: a number for a port, true or false for a yes-or-no.
+    if (typeof stored !== typeof spec.default) {
+      throw new AnswerError(`${from}: ${JSON.stringify(stored)} is not a ${typeof spec.default} (for example ${JSON.stringify(spec.default)}). Fix it, or remove it to be asked again.`);
+    }
+    return { raw: String(stored), from };
+  }
   if (sources.defaults || spec.kind === 'option') return { raw: String(spec.default), from: `The default of --${spec.option}` };
   return undefined;
 }

@@ -1,6 +1,7 @@
 // Secrets: made from the operating system's secure random source, and kept across runs.
 import { randomBytes } from 'node:crypto';
 import type Generator from 'yeoman-generator';
+import { AnswerError } from './errors.js';
 import { readEnvFile } from './quoting.js';
 
 /** Gives the secret named `name`: random, unless a test injects its own. */
@@ -14,10 +15,20 @@ export function randomSecret(): string {
   return randomBytes(48).toString('base64url');
 }
 
-/** The value of `key` in the project's env file `file`, if it holds one. */
+/**
+ * The value of `key` in the project's env file `file`, read as Compose reads it, if it
+ * holds one. A value that only the shell's environment would tell stops the run: a
+ * re-run never replaces a secret it cannot read.
+ */
 export function envFileValue(generator: Generator, file: string, key: string): string | undefined {
   const text = generator.fs.read(generator.destinationPath(file), { defaults: '' }) ?? '';
-  return readEnvFile(text).get(key) || undefined;
+  const entry = readEnvFile(text).get(key);
+  if (entry && 'unreadable' in entry) {
+    throw new AnswerError(
+      `${key} in ${file} cannot be read back (${entry.unreadable}), so a re-run could not keep it. Write it as a plain value, in single quotes, or in double quotes with $$ for each $, then run again.`,
+    );
+  }
+  return entry?.value || undefined;
 }
 
 /** The secret `key` that the env file `file` already holds (a re-run keeps it), or a new one. */

@@ -32,10 +32,15 @@ export const PACKAGE_PINS = {
   redis: '6.4.0',
   psycopg: '3.3.9',
   gunicorn: '27.0.1',
+  // Development only (requirements-dev.txt): restarts Celery when code changes.
+  watchfiles: '1.3.0',
 } as const;
 
 /** nginx's stable line. */
 export const NGINX_IMAGE = 'nginx:1.30-alpine';
+
+/** The development stack's mail catcher: SMTP on 1025, its web UI on 8025. */
+export const MAILPIT_IMAGE = 'axllent/mailpit:v1.33.1';
 
 /** Where the postgres image keeps its data; from 18 on, a versioned folder under /var/lib/postgresql. */
 export function postgresDataPath(version: PostgresVersion): string {

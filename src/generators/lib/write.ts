@@ -1,16 +1,17 @@
 // How a run's files reach the disk: one pipeline, run once for the whole run by the
 // generator the user started. It tells files the user edited from those the generator
 // wrote and nobody touched since (by the digests of what it wrote, recorded in
-// .yo-rc.json), lets Yeoman's conflicter ask about the edited ones only, writes the
-// files, and writes .yo-rc.json last, with the digests of what was written.
+// .yo-rc.json), lets Yeoman's conflicter ask about the edited ones only, and hands
+// every file, .yo-rc.json with the digests last, to lib/commit, which replaces them
+// all or none.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { createConflicterTransform, createYoResolveTransform } from '@yeoman/conflicter';
 import type { MemFsEditorFile } from 'mem-fs-editor';
-import { isFilePending, setModifiedFileState } from 'mem-fs-editor/state';
-import { createCommitTransform } from 'mem-fs-editor/transform';
+import { clearFileState, isFileNew, isFilePending, isFileStateDeleted, setModifiedFileState } from 'mem-fs-editor/state';
 import type Generator from 'yeoman-generator';
+import { commitChanges, type Change } from './commit.js';
 import { AnswerError } from './errors.js';
 
 /** The key under which `.yo-rc.json` stores this package's answers. */
@@ -21,15 +22,39 @@ const FILES_KEY = `${CONFIG_KEY}:files`;
 
 type File = MemFsEditorFile & { conflicter?: string };
 
+/** Files that hold secrets, by absolute path: written readable by their owner only. */
+const privateFiles = new Set<string>();
+
+/** Marks the file at `path` as one holding secrets (mode 0600). */
+export function markPrivate(path: string): void {
+  privateFiles.add(path);
+}
+
 const digest = (contents: Buffer) => createHash('sha256').update(contents).digest('hex').slice(0, 16);
 
 export interface WriteSettings {
   /** The project's folder: where .yo-rc.json is. */
   root: string;
+  /** Whether this run created it (removed again when the write fails before anything is in place). */
+  createdRoot: boolean;
   /** Whether someone can answer the conflicter's questions. */
   canAsk: boolean;
   /** --force: overwrite edited files without asking. */
   force: boolean;
+}
+
+/** What a run did to each file of the project, by path relative to it (`.yo-rc.json` aside). */
+export interface WriteReport {
+  /** Files that did not exist. */
+  created: string[];
+  /** Files the generator had written and nobody changed since, written anew. */
+  rewritten: string[];
+  /** Files the user changed, overwritten (answered yes, or --force). */
+  overwritten: string[];
+  /** Files the user changed, left as they were. */
+  kept: string[];
+  /** Files already as the generator would write them. */
+  unchanged: string[];
 }
 
 /** The digests .yo-rc.json records, by path relative to the project. */
@@ -39,8 +64,8 @@ function recordedDigests(config: Record<string, unknown>): Record<string, string
   return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
-/** Writes the pending files of `generator`'s environment, as the header says. */
-export async function writeProject(generator: Generator, settings: WriteSettings): Promise<void> {
+/** Writes the pending files of `generator`'s environment, as the header says; reports what it did to each. */
+export async function writeProject(generator: Generator, settings: WriteSettings): Promise<WriteReport> {
   const { env } = generator;
   const configPath = join(settings.root, '.yo-rc.json');
   const pathOf = (file: File) => relative(settings.root, file.path).split(sep).join('/');
@@ -48,6 +73,9 @@ export async function writeProject(generator: Generator, settings: WriteSettings
   let configFile: File | undefined;
   let recorded: Record<string, string> = {};
   const written: Record<string, string> = {};
+  const report: WriteReport = { created: [], rewritten: [], overwritten: [], kept: [], unchanged: [] };
+  /** The files as the guard found them on disk: absent, equal, untouched since written, or edited. */
+  const found = new Map<string, 'absent' | 'equal' | 'untouched' | 'edited'>();
 
   /** Holds every file until all are known; marks untouched ones to be overwritten; stops on edits nobody can be asked about. */
   async function* guardEdits(files: AsyncIterable<File>): AsyncGenerator<File> {
@@ -56,16 +84,32 @@ export async function writeProject(generator: Generator, settings: WriteSettings
       if (file.path === configPath) configFile = file;
       else held.push(file);
     }
-    const config = configFile?.contents ? JSON.parse(configFile.contents.toString()) : existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : {};
-    recorded = recordedDigests(config);
+    // The record on disk, which a run that ended meanwhile may have changed.
+    recorded = existsSync(configPath) ? recordedDigests(JSON.parse(readFileSync(configPath, 'utf8'))) : {};
     const edited: string[] = [];
     for (const file of held) {
       const path = pathOf(file);
-      if (!file.contents || !inProject(path) || !existsSync(file.path)) continue;
+      if (privateFiles.has(file.path)) file.stat = { ...file.stat, mode: 0o100600 };
+      if (!file.contents || !inProject(path)) continue;
+      if (!existsSync(file.path)) {
+        found.set(path, 'absent');
+        continue;
+      }
       const disk = readFileSync(file.path);
-      if (disk.equals(file.contents)) continue;
-      if (recorded[path] === digest(disk)) file.conflicter = 'force';
-      else edited.push(path);
+      if (disk.equals(file.contents)) {
+        found.set(path, 'equal');
+        // Same text, another mode (a secret file written readable by all): only the mode changes.
+        const mode = file.stat?.mode;
+        if (mode !== undefined && mode !== null && (statSync(file.path).mode & 0o777) !== (mode & 0o777)) file.conflicter = 'force';
+        // Else said as such even under --force, with which the conflicter compares nothing.
+        else file.conflicter = 'identical';
+      } else if (recorded[path] === digest(disk)) {
+        found.set(path, 'untouched');
+        file.conflicter = 'force';
+      } else {
+        found.set(path, 'edited');
+        edited.push(path);
+      }
     }
     if (edited.length > 0 && !settings.canAsk && !settings.force) {
       throw new AnswerError(
@@ -82,6 +126,12 @@ export async function writeProject(generator: Generator, settings: WriteSettings
       if (file.contents && inProject(path) && (isFilePending(file) || (existsSync(file.path) && readFileSync(file.path).equals(file.contents)))) {
         written[path] = digest(file.contents);
       }
+      const before = found.get(path);
+      if (before) {
+        const pending = isFilePending(file);
+        const outcome = { absent: 'created', equal: 'unchanged', untouched: 'rewritten', edited: pending ? 'overwritten' : 'kept' } as const;
+        report[outcome[before]].push(path);
+      }
       yield file;
     }
     const config = configFile?.contents ? JSON.parse(configFile.contents.toString()) : existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : {};
@@ -94,13 +144,36 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     yield file;
   }
 
+  const changes: Change[] = [];
+  const files: File[] = [];
+  /** Collects what the run changes, for lib/commit, and passes every file on. */
+  async function* collect(source: AsyncIterable<File>): AsyncGenerator<File> {
+    for await (const file of source) {
+      files.push(file);
+      const path = relative(settings.root, file.path).split(sep).join('/');
+      if (path.startsWith('..')) throw new AnswerError(`The generator tried to write ${file.path}, outside the project ${settings.root}: nothing was written.`);
+      if (isFilePending(file) && file.contents && !isFileStateDeleted(file)) {
+        const mode = file.stat?.mode !== undefined && file.stat.mode !== null ? file.stat.mode & 0o7777 : undefined;
+        changes.push({ path, contents: file.contents, mode });
+      } else if (isFileStateDeleted(file) && !isFileNew(file)) {
+        changes.push({ path });
+      }
+      // The store keeps only the files that come out of the pipeline.
+      yield file;
+    }
+  }
+
   await env.sharedFs.pipeline(
-    { filter: (file: File) => isFilePending(file) || file.path.endsWith('.yo-resolve') },
+    // .yo-rc.json always goes through, to take the record, even when no answer changed.
+    { filter: (file: File) => isFilePending(file) || file.path.endsWith('.yo-resolve') || file.path === configPath },
     createYoResolveTransform(),
     guardEdits,
     // The environment's conflicter settings (--force, --bail, ...), which its type does not show.
     createConflicterTransform(env.adapter, Reflect.get(env, 'conflicterOptions')),
     recordDigests,
-    createCommitTransform(),
+    collect,
   );
+  commitChanges(settings.root, changes, settings.createdRoot);
+  for (const file of files) clearFileState(file);
+  return report;
 }

@@ -4,6 +4,8 @@ import { declareOptions } from '../lib/options.js';
 import { hasAll, projectOf, type Project } from '../lib/project.js';
 import { envValue } from '../lib/quoting.js';
 import { envFileValue, keptSecret } from '../lib/secrets.js';
+import { summary } from '../lib/summary.js';
+import { markPrivate } from '../lib/write.js';
 
 export const PROD_ENV_FILE = '.env/.prod';
 export const PROD_DB_ENV_FILE = '.env/.prod.db';
@@ -58,13 +60,14 @@ export default class ProdGenerator extends ProjectGenerator {
       },
       'production',
     );
+    // They hold secrets: readable by their owner only.
+    markPrivate(this.destinationPath(PROD_ENV_FILE));
+    markPrivate(this.destinationPath(PROD_DB_ENV_FILE));
   }
 
-  end(): void {
-    this.log(`
-The production variant is ready: docker-compose.prod.yml, compose/production, and
-its settings and secrets in ${PROD_ENV_FILE} and ${PROD_DB_ENV_FILE} (kept out of git).
-README.md ("Production") says how to build, migrate and start it. The site answers
-on port ${String(this.project.answers.nginxPort)}, Flower at /flower/ with the login ${String(this.project.answers.flowerUser)}.`);
+  override async end(): Promise<void> {
+    // Composed by the app, whose summary tells about production too.
+    if (!this._written) return;
+    this.log(summary({ report: this._written, answers: this.project.answers, stacks: { local: false, production: true } }));
   }
 }

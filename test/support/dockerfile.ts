@@ -1,5 +1,6 @@
-// A small Dockerfile parser: instructions, line continuations, heredocs, stages
-// (`FROM ... AS name`), and what the COPY and ADD instructions put into an image.
+// A small Dockerfile reader, for the tools and the runtime tiers: instructions, line
+// continuations, heredocs, stages (`FROM ... AS name`), and what the COPY and ADD
+// instructions put into an image.
 // It rejects what `docker build` would reject in our files: an unknown instruction, a
 // flag COPY does not know, a FROM that is not `FROM image [AS name]`.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -26,8 +27,6 @@ export interface Instruction {
   args: string;
   /** The line the instruction starts on, from 1. */
   line: number;
-  /** Bodies of heredocs (`<<EOF`) that follow the instruction. */
-  heredocs: string[];
 }
 
 export interface Stage {
@@ -126,21 +125,18 @@ export function parseDockerfile(text: string, path: string): Dockerfile {
     const keyword = match![1].toUpperCase();
     const args = (match![3] ?? '').trim();
     checkKeyword(keyword, args, start + 1, fail);
-    const heredocs: string[] = [];
     if (['RUN', 'COPY', 'ADD'].includes(keyword)) {
+      // The lines of a heredoc (`<<EOF`) are its body, not instructions: skip to its end.
       for (const doc of args.matchAll(/<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/g)) {
-        const body: string[] = [];
         const strip = doc[1] === '-';
         for (;;) {
           if (index >= lines.length) fail(start + 1, `the heredoc ${doc[3]} is never closed`);
           const line = lines[index++];
           if ((strip ? line.replace(/^\t+/, '') : line) === doc[3]) break;
-          body.push(line);
         }
-        heredocs.push(body.join('\n'));
       }
     }
-    instructions.push({ keyword, args, line: start + 1, heredocs });
+    instructions.push({ keyword, args, line: start + 1 });
   }
 
   const globalArgs: Instruction[] = [];
@@ -257,6 +253,8 @@ export interface Build {
   problems: string[];
   entrypoint?: string[];
   cmd?: string[];
+  /** The WORKDIR the target stage ends with (where its programs start). */
+  workdir: string;
 }
 
 function filesUnder(folder: string, prefix = ''): string[] {
@@ -288,7 +286,7 @@ export function buildFromContext(dockerfile: Dockerfile, context: string, target
   }
 
   const globals = argDefaults(dockerfile.globalArgs);
-  const build: Build = { files: new Map(), problems: [] };
+  const build: Build = { files: new Map(), problems: [], workdir: '/' };
   const variables = new Map<string, string>();
   let workdir = '/';
   const contextFiles = filesUnder(context).filter(file => !ignore.excludes(file));
@@ -314,6 +312,7 @@ export function buildFromContext(dockerfile: Dockerfile, context: string, target
         }
       } else if (keyword === 'WORKDIR') {
         workdir = posix.resolve(workdir, substitute(args, variables));
+        build.workdir = workdir;
       } else if (keyword === 'ENTRYPOINT') {
         build.entrypoint = programOf(args);
         build.cmd = undefined;

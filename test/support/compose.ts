@@ -1,9 +1,15 @@
-// Reading what `docker-compose config --format json` resolved.
+// Reading what `docker-compose config --format json` resolved: the tools tier checks
+// it, the runtime tier runs each service with the environment it gives.
+import { join } from 'node:path';
+import { runOk } from './run.js';
+import { TOOLS_BIN } from './tools.js';
 
 export interface ComposePort {
   target: number;
   published?: string;
   protocol?: string;
+  /** The host address it is published on; none: every interface. */
+  host_ip?: string;
 }
 
 export interface ComposeService {
@@ -15,6 +21,7 @@ export interface ComposeService {
   ports?: ComposePort[];
   depends_on?: Record<string, { condition?: string }>;
   container_name?: string;
+  user?: string;
   healthcheck?: { test?: string[]; disable?: boolean };
   volumes?: Array<{ type: string; source?: string; target: string }>;
   deploy?: { replicas?: number };
@@ -28,9 +35,30 @@ export interface ComposeConfig {
 /** `config` prints a literal `$` of a value as `$$`; this gives back the value the container gets. */
 export const unescapeDollars = (value: string) => value.replace(/\$\$/g, '$');
 
-/** A service's environment as its container receives it. */
+/** A service's environment as its container receives it (a variable without a value is not set). */
 export function environmentOf(service: ComposeService): Record<string, string> {
-  return Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, unescapeDollars(value ?? '')]));
+  return Object.fromEntries(
+    Object.entries(service.environment ?? {}).flatMap(([name, value]) => (value === null ? [] : [[name, unescapeDollars(value)]])),
+  );
+}
+
+/** The environment of the service `name`, which must exist. */
+export function serviceEnvironment(config: ComposeConfig, name: string): Record<string, string> {
+  const service = config.services[name];
+  if (!service) throw new Error(`No service "${name}" in the Compose config (services: ${Object.keys(config.services).join(', ')})`);
+  return environmentOf(service);
+}
+
+/** The arguments of `docker-compose config` for `files` (none for docker-compose.yml alone, as a user types it). */
+export function configArgs(files: readonly string[], json: boolean): string[] {
+  const names = files.length === 1 && files[0] === 'docker-compose.yml' ? [] : files.flatMap(file => ['-f', file]);
+  return [...names, 'config', ...(json ? ['--format', 'json'] : [])];
+}
+
+/** Compose's resolved config of the project in `folder`, with nothing of the test's environment interpolated. */
+export function composeConfig(folder: string, files: readonly string[] = ['docker-compose.yml']): ComposeConfig {
+  const out = runOk(join(TOOLS_BIN, 'docker-compose'), configArgs(files, true), { cwd: folder, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: folder } });
+  return JSON.parse(out) as ComposeConfig;
 }
 
 /** The name of the one service that runs the given image (`postgres`, `redis`, `nginx`). */

@@ -1,0 +1,76 @@
+// The command line around the generators: which command the user typed (`yo
+// django-celery` or this package's own `create-django-celery`), the package's version,
+// and how a run stops on Ctrl-C. The entry point sets the command before it loads the
+// generators; under `yo`, nothing sets it.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
+import { wrap } from './help.js';
+
+/** The package's own entry point. */
+export const ENTRY_POINT = 'create-django-celery';
+
+let entryPoint = false;
+/** The arguments typed after the generator's name. */
+let typedArgs = process.argv.slice(3);
+
+/** Called by the entry point: the user typed `create-django-celery`, then `args` after the generator's name. */
+export function useEntryPoint(args: readonly string[]): void {
+  entryPoint = true;
+  typedArgs = [...args];
+}
+
+/** The command that runs generator `name` (`app`, `prod`, ...), as the user types it. */
+export function commandOf(name: string): string {
+  if (entryPoint) return name === 'app' ? ENTRY_POINT : `${ENTRY_POINT} ${name}`;
+  return name === 'app' ? 'yo django-celery' : `yo django-celery:${name}`;
+}
+
+/** `arg` as a shell reads it back: bare when it holds nothing special, else single-quoted. */
+function shellWord(arg: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
+  return `'${arg.split("'").join(`'\\''`)}'`;
+}
+
+/** The command line of this run, arguments included, as typed. */
+export function commandLine(name: string): string {
+  return [commandOf(name), ...typedArgs.map(shellWord)].join(' ');
+}
+
+/** This package's version, from its package.json (found above this file, built or not). */
+export function packageVersion(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(folder, 'package.json'))) {
+    const parent = dirname(folder);
+    if (parent === folder) return 'unknown';
+    folder = parent;
+  }
+  return String(JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).version);
+}
+
+/** Whether colours may be printed to `stream`: a terminal, and NO_COLOR not set. */
+export function colorsAllowed(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
+/** `text` without escape codes unless colours are allowed. */
+export function plain(text: string): string {
+  return colorsAllowed() ? text : stripVTControlCharacters(text);
+}
+
+/** Inquirer's error for a prompt closed by Ctrl-C (or its signal). */
+export function isPromptCancel(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
+}
+
+/** `text` broken between words to fit the terminal `stream` is, if it is one. */
+export function fitTerminal(text: string, stream: NodeJS.WriteStream = process.stdout): string {
+  return stream.isTTY && stream.columns ? wrap(text, stream.columns - 2).join('\n') : text;
+}
+
+/** Ends the run on Ctrl-C: one sentence on standard error, exit status 130 (as for SIGINT). */
+export function stop(sentence: string): never {
+  process.stderr.write(`\n${fitTerminal(sentence, process.stderr)}\n`);
+  process.exit(130);
+}

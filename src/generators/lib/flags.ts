@@ -1,0 +1,103 @@
+// The command line, read strictly: an unknown option, a missing value, a boolean
+// written any other way than the README says, or a stray word stops the run before
+// anything is asked or written, with the same meaning through `yo` and through
+// `create-django-celery`.
+import { AnswerError } from './errors.js';
+
+export interface DeclaredOption {
+  /** kebab-case, without dashes: `web-port`. */
+  name: string;
+  type: 'boolean' | 'string';
+  alias?: string;
+}
+
+/** Options Yeoman and yo read themselves: accepted, and left to them. */
+const ENVIRONMENT_FLAGS = ['insight', 'color', 'bail', 'dry-run', 'ignore-whitespace', 'skip-yo-resolve', 'skip-local-cache'];
+
+/** How a boolean option may be written after `=`, and what each means. */
+export const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { true: true, yes: true, false: false, no: false };
+
+/** The edit distance between two words, for "did you mean". */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The declared option closest to `name`, when one is close enough to be a typo. */
+export function closestOption(name: string, declared: readonly DeclaredOption[]): string | undefined {
+  const normal = name.replace(/_/g, '-').replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`).toLowerCase();
+  let best: { name: string; score: number } | undefined;
+  for (const option of declared) {
+    const score = distance(normal, option.name);
+    if (!best || score < best.score) best = { name: option.name, score };
+  }
+  return best && best.score <= Math.max(2, Math.floor(best.name.length / 3)) ? best.name : undefined;
+}
+
+/**
+ * Reads `tokens` (the command line after the generator's name) against `declared`;
+ * returns the value of every option written in it, booleans as booleans. Throws an
+ * AnswerError naming the first problem and its fix.
+ */
+export function readCommandLine(tokens: readonly string[], declared: readonly DeclaredOption[]): Record<string, string | boolean> {
+  const byName = new Map(declared.flatMap(option => [[option.name, option], ...(option.alias ? [[option.alias, option] as const] : [])]));
+  const values: Record<string, string | boolean> = {};
+  const unknown = (written: string, name: string) => {
+    const close = closestOption(name, declared);
+    return new AnswerError(`Unknown option ${written}${close ? `: did you mean --${close}?` : '.'} Run with --help to see the options.`);
+  };
+  for (let index = 0; index < tokens.length; index += 1) {
+    const token = tokens[index];
+    if (token === '--') throw new AnswerError('Unexpected "--": this generator takes options only.');
+    if (!token.startsWith('-') || token === '-') {
+      throw new AnswerError(`Unexpected argument "${token}": this generator takes options only, such as --project-name ${token}. Run with --help to see them.`);
+    }
+    const long = token.startsWith('--');
+    const [head, ...rest] = token.slice(long ? 2 : 1).split('=');
+    const inline = rest.length > 0 ? rest.join('=') : undefined;
+    const negated = long && head.startsWith('no-') && !byName.has(head);
+    const name = negated ? head.slice(3) : head;
+    if (ENVIRONMENT_FLAGS.includes(name)) continue;
+    const option = byName.get(name);
+    if (!option) throw unknown(`${long ? '--' : '-'}${head}`, name);
+    if (option.type === 'boolean') {
+      if (negated && inline !== undefined) throw new AnswerError(`--no-${name} takes no value: write --no-${name}, or --${name}=no.`);
+      if (inline !== undefined && !(inline in BOOLEAN_WORDS)) {
+        throw new AnswerError(`--${option.name}=${inline}: write --${option.name} or --no-${option.name} (or --${option.name}=yes, --${option.name}=no).`);
+      }
+      values[option.name] = negated ? false : inline === undefined ? true : BOOLEAN_WORDS[inline];
+      continue;
+    }
+    if (negated) throw unknown(token, head);
+    if (inline !== undefined) {
+      values[option.name] = inline;
+      continue;
+    }
+    const next = tokens[index + 1];
+    if (next === undefined || next.startsWith('-')) {
+      throw new AnswerError(`--${option.name} needs a value: --${option.name} VALUE (write --${option.name}=VALUE for a value starting with "-").`);
+    }
+    values[option.name] = next;
+    index += 1;
+  }
+  return values;
+}
+
+/**
+ * The words typed after the generator's name. `create-django-celery` hands them to the
+ * generator as they are (`args`); `yo` parses them first, loosely, and hands on only
+ * the positional ones, so under `yo` they are read again from its own command line.
+ */
+export function commandLineTokens(args: readonly string[]): readonly string[] {
+  if (args.some(arg => arg.startsWith('-'))) return args;
+  const argv = process.argv.slice(2);
+  const at = argv.findIndex(arg => /^(generator-)?django-celery(:[a-z]+)?$/.test(arg));
+  return at >= 0 ? argv.slice(at + 1) : args;
+}

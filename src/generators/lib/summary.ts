@@ -1,0 +1,80 @@
+// What a run prints at its end: what it did to the project's files, where the stack will
+// answer, and the next commands to type.
+import type { ProjectAnswers } from './context.js';
+import { wrap } from './help.js';
+import type { WriteReport } from './write.js';
+
+/** The address of a port published on this machine: `http://localhost/` for port 80. */
+export function localUrl(port: number, path = '/'): string {
+  return `http://localhost${port === 80 ? '' : `:${port}`}${path}`;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function list(items: readonly string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? '');
+}
+
+const files = (count: number) => `${count} file${count === 1 ? '' : 's'}`;
+
+/** Lines saying what the run did to the files of `where` (the project's folder as the user sees it). */
+export function filesReport(report: WriteReport, where: string): string[] {
+  const existing = report.rewritten.length + report.overwritten.length + report.kept.length + report.unchanged.length;
+  if (existing === 0 && report.created.length) return [`Created ${where}: ${files(report.created.length)}.`];
+  const rewritten = [...report.rewritten, ...report.overwritten];
+  const done = [
+    ...(report.created.length ? [`added ${report.created.length > 3 ? files(report.created.length) : list(report.created)}`] : []),
+    ...(rewritten.length ? [`rewrote ${list(rewritten)}`] : []),
+  ];
+  const sentences = [done.length ? `Updated ${where}: ${done.join('; ')}.` : `Nothing to write in ${where}: every file is up to date.`];
+  if (report.unchanged.length && done.length) sentences.push(`${files(report.unchanged.length)} already up to date.`);
+  if (report.overwritten.length) sentences.push(`Overwrote your changes to ${list(report.overwritten)}.`);
+  if (report.kept.length) sentences.push(`Kept your changes to ${list(report.kept)} (run again with --force to overwrite them).`);
+  return wrap(sentences.join(' '), 80);
+}
+
+/** The lines of the development stack: its addresses, then the commands that start it. */
+function localSteps(answers: ProjectAnswers, cd: string | undefined): { about: string[]; commands: string[] } {
+  return {
+    about: wrap(
+      `Django will answer at ${localUrl(answers.webPort)} and Flower at ${localUrl(answers.flowerPort)}; README.md says how to run the tests and follow a Celery task end to end.`,
+      80,
+    ),
+    commands: [...(cd ? [`cd ${cd}`] : []), 'docker compose up -d --build'],
+  };
+}
+
+/** The lines of the production stack behind nginx. */
+function productionSteps(answers: ProjectAnswers, cd: string | undefined): { about: string[]; commands: string[] } {
+  const port = answers.nginxPort ?? 1337;
+  const compose = 'docker compose -f docker-compose.prod.yml';
+  return {
+    about: wrap(
+      `Production: the site at ${localUrl(port)}, Flower at ${localUrl(port, '/flower/')} (login ${answers.flowerUser ?? 'admin'}, its password in .env/.prod). It speaks plain HTTP; once a TLS proxy in front of it is the only way in, set DJANGO_SECURE_PROXY=1 in .env/.prod (README.md, "HTTPS").`,
+      80,
+    ),
+    commands: [...(cd ? [`cd ${cd}`] : []), `${compose} build`, `${compose} run --rm web \\`, '  python manage.py migrate --noinput', `${compose} up -d`],
+  };
+}
+
+export interface Summary {
+  report: WriteReport;
+  answers: ProjectAnswers;
+  /** The project's folder as the user should type it from where they are, or undefined when they are in it. */
+  cd?: string;
+  /** Which stacks to tell about: the development one, production, or both. */
+  stacks: { local: boolean; production: boolean };
+}
+
+/** The summary printed at the end of a run, ending with the next commands to type. */
+export function summary({ report, answers, cd, stacks }: Summary): string {
+  const out = ['', ...filesReport(report, cd ?? 'this project')];
+  const steps = [];
+  if (stacks.local) steps.push({ title: 'Next, start the development stack:', ...localSteps(answers, cd) });
+  if (stacks.production) {
+    const title = stacks.local ? `Or build, migrate and start production${cd ? ' (in the same folder)' : ''}:` : 'Next, build, migrate and start production:';
+    steps.push({ title, ...productionSteps(answers, stacks.local ? undefined : cd) });
+  }
+  for (const step of steps) out.push('', ...step.about);
+  for (const step of steps) out.push('', step.title, ...step.commands.map(command => `  ${command}`));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,137 @@
+// The command line around the generators, through both entry points, with output sent
+// to a pipe as in a script: --version, --help, and output that concerns only the project.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { ROOT } from '../support/root.js';
+import { runEntryPoint, runYo, type CommandRun } from './commands.js';
+
+const VERSION = String(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+
+/** The commands a summary gives to build, migrate and start production. */
+const PRODUCTION_COMMANDS = [
+  '  docker compose -f docker-compose.prod.yml build',
+  '  docker compose -f docker-compose.prod.yml run --rm web \\',
+  '    python manage.py migrate --noinput',
+  '  docker compose -f docker-compose.prod.yml up -d',
+];
+
+/** What a run printed, both streams. */
+const output = (run: CommandRun) => run.stdout + run.stderr;
+
+/** The last lines of a run's log (Yeoman logs to standard error, keeping standard output for data). */
+const ending = (run: CommandRun, lines: number) => run.stderr.trimEnd().split('\n').slice(-lines).join('\n');
+
+describe('--version', function () {
+  this.timeout(60_000);
+
+  for (const [label, run] of [
+    ['create-django-celery --version', () => runEntryPoint(['--version'])],
+    ['create-django-celery prod --version', () => runEntryPoint(['prod', '--version'])],
+    ['yo django-celery --version', () => runYo(['django-celery', '--version'])],
+    ['yo django-celery:prod --version', () => runYo(['django-celery:prod', '--version'])],
+  ] as const) {
+    it(`${label} prints the package's version, and only that`, () => {
+      const ran = run();
+      expect(ran.status, output(ran)).to.equal(0);
+      expect(ran.stdout).to.equal(`${VERSION}\n`);
+      expect(ran.stderr).to.equal('');
+      expect(readdirSync(ran.cwd)).to.deep.equal([]);
+    });
+  }
+});
+
+describe('--help through each entry point', function () {
+  this.timeout(60_000);
+
+  for (const [typed, run] of [
+    ['create-django-celery', () => runEntryPoint(['--help'])],
+    ['create-django-celery prod', () => runEntryPoint(['prod', '--help'])],
+    ['create-django-celery env', () => runEntryPoint(['env', '-h'])],
+    ['yo django-celery', () => runYo(['django-celery', '--help'])],
+    ['yo django-celery:prod', () => runYo(['django-celery:prod', '--help'])],
+    ['yo django-celery:env', () => runYo(['django-celery:env', '--help'])],
+  ] as const) {
+    it(`\`${typed} --help\` names the command typed, fits 80 columns, and lists --force`, () => {
+      const ran = run();
+      expect(ran.status, output(ran)).to.equal(0);
+      expect(ran.stdout.split('\n')[0]).to.equal(`Usage: ${typed} [options]`);
+      for (const line of ran.stdout.split('\n')) expect(line.length, line).to.be.at.most(80);
+      expect(ran.stdout).to.match(/^ {2}--force +Overwrite files you changed/m);
+      if (!typed.includes('env')) expect(ran.stdout).to.match(/^ {2}--defaults +/m);
+      if (!/prod|env/.test(typed)) {
+        expect(ran.stdout).to.match(/^ {2}--prod, --no-prod +Add the production variant/m);
+        expect(ran.stdout).to.contain(`Generators, each run as \`${typed.startsWith('yo') ? 'yo django-celery:<name>' : 'create-django-celery <name>'}\` inside a project:`);
+      }
+      expect(readdirSync(ran.cwd)).to.deep.equal([]);
+    });
+  }
+});
+
+describe('what a run prints to a pipe', function () {
+  this.timeout(60_000);
+
+  for (const [label, run] of [
+    ['create-django-celery --defaults --prod', () => runEntryPoint(['--defaults', '--prod'], undefined, { FORCE_COLOR: undefined, NO_COLOR: undefined })],
+    ['yo django-celery --defaults --prod', () => runYo(['django-celery', '--defaults', '--prod'], undefined, { FORCE_COLOR: undefined, NO_COLOR: undefined })],
+  ] as const) {
+    it(`${label}: the files created and the summary, no escape code, no package-manager message, no force`, () => {
+      const ran = run();
+      expect(ran.status, output(ran)).to.equal(0);
+      expect(output(ran)).not.to.contain('\u001b');
+      expect(output(ran)).not.to.match(/package\.json|package manager/);
+      expect(output(ran)).not.to.match(/^\s*force /m);
+      const [files, summary] = ran.stderr.split(/\n\n(?=Created )/);
+      for (const line of files.split('\n').filter(Boolean)) expect(line).to.match(/^ {3}create django_celery_example\/\S+$/);
+      expect(summary).to.match(/^Created django_celery_example: 40 files\.\n/);
+      expect(ending(ran, 5)).to.equal(['Or build, migrate and start production (in the same folder):', ...PRODUCTION_COMMANDS].join('\n'));
+    });
+  }
+});
+
+describe('the summary of a run', function () {
+  this.timeout(60_000);
+
+  it('of a first run ends with cd and docker compose up', () => {
+    const ran = runEntryPoint(['--defaults', '--project-name', 'shop']);
+    expect(ran.status, output(ran)).to.equal(0);
+    expect(ran.stderr).to.contain('Created shop: 29 files.');
+    expect(ran.stderr).to.match(/Django will answer at http:\/\/localhost:8010\/ and Flower at\s+http:\/\/localhost:5557\//);
+    expect(ending(ran, 3)).to.equal('Next, start the development stack:\n  cd shop\n  docker compose up -d --build');
+  });
+
+  it('of a re-run in place says which changed files it overwrote, and ends with docker compose up', () => {
+    const first = runEntryPoint(['--defaults']);
+    const project = join(first.cwd, 'django_celery_example');
+    writeFileSync(join(project, 'requirements.txt'), 'mine\n');
+    const again = runEntryPoint(['--force', '--web-port', '8020'], project);
+    expect(again.status, output(again)).to.equal(0);
+    expect(again.stderr.replace(/\n/g, ' ')).to.contain(
+      'Updated this project: rewrote docker-compose.yml, README.md and requirements.txt. 26 files already up to date. Overwrote your changes to requirements.txt.',
+    );
+    expect(ending(again, 2)).to.equal('Next, start the development stack:\n  docker compose up -d --build');
+    // --force rewrites only what differs: the rest is said to be identical.
+    expect(again.stderr).to.match(/^identical manage\.py$/m);
+  });
+
+  it('of a sub-generator run alone in a project says what it wrote, and ends with docker compose up', () => {
+    const first = runEntryPoint(['--defaults']);
+    const project = join(first.cwd, 'django_celery_example');
+    writeFileSync(join(project, 'docker-compose.yml'), 'mine\n');
+    const local = runEntryPoint(['local', '--force'], project);
+    expect(local.status, output(local)).to.equal(0);
+    expect(local.stderr.replace(/\n/g, ' ')).to.contain('Updated this project: rewrote docker-compose.yml. 6 files already up to date. Overwrote your changes to docker-compose.yml.');
+    expect(ending(local, 2)).to.equal('Next, start the development stack:\n  docker compose up -d --build');
+    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('services:');
+  });
+
+  it('of :prod gives the build, migrate and up commands, and http://localhost/ for port 80', () => {
+    const first = runEntryPoint(['--defaults']);
+    const project = join(first.cwd, 'django_celery_example');
+    const prod = runEntryPoint(['prod', '--defaults', '--nginx-port', '80'], project);
+    expect(prod.status, output(prod)).to.equal(0);
+    expect(prod.stderr).to.match(/the site at http:\/\/localhost\/, Flower at\s+http:\/\/localhost\/flower\/\s\(login admin/);
+    expect(prod.stderr).to.match(/Updated this project: added 11 files; rewrote requirements\.txt and\s+README\.md\./);
+    expect(ending(prod, 5)).to.equal(['Next, build, migrate and start production:', ...PRODUCTION_COMMANDS].join('\n'));
+  });
+});

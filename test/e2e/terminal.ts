@@ -1,0 +1,94 @@
+// A real terminal for the interactive cases: tmux runs the command in a pane of a
+// private server; the test types into it and reads the screen, as a user would.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runSync } from '../support/run.js';
+
+/** `text` with every run of white space as one space. */
+export const flat = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** The last paragraph of `screen`, as one line. */
+export const lastParagraph = (screen: string) => flat(screen.split(/\n\s*\n/).at(-1) ?? '');
+
+const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+export interface TerminalOptions {
+  cwd: string;
+  /** Variables added to the test's environment. */
+  env?: Record<string, string>;
+  columns?: number;
+}
+
+/** Marks the end of the command on the screen, with its exit status. */
+const EXIT = /\[exit (\d+)\]/;
+
+export class Terminal {
+  private readonly socket = `e2e-${process.pid}-${randomBytes(4).toString('hex')}`;
+
+  /** Starts `command` in a new terminal of `columns` columns (80 unless given). */
+  constructor(command: readonly string[], { cwd, env = {}, columns = 80 }: TerminalOptions) {
+    // The pane's shell prints the exit status, then keeps the pane open to be read.
+    // A user's terminal: no CI (which turns colours off) and no colour setting unless given.
+    const unset = ['CI', 'FORCE_COLOR', 'NO_COLOR'].filter(name => !(name in env)).map(name => `-u ${name}`);
+    const assignments = Object.entries({ ...env, TERM: 'xterm-256color' }).map(([name, value]) => `${name}=${quote(value)}`);
+    const line = `env ${[...unset, ...assignments].join(' ')} ${command.map(quote).join(' ')}; echo "[exit $?]"; sleep 3600`;
+    this.tmux('new-session', '-d', '-s', 'test', '-x', String(columns), '-y', '50', '-c', cwd, line);
+  }
+
+  private tmux(...args: string[]): string {
+    const run = runSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { timeoutMs: 10_000 });
+    if (run.status !== 0) throw new Error(`tmux ${args[0]} failed: ${run.stderr}`);
+    return run.stdout;
+  }
+
+  /** Everything the terminal shows, scrollback included, lines the terminal wrapped joined, trailing blank lines dropped. */
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'test').replace(/\s+$/, '');
+  }
+
+  /** The screen as the terminal shows it, wrapped lines apart. */
+  rows(): string[] {
+    return this.tmux('capture-pane', '-p', '-S', '-', '-t', 'test').replace(/\s+$/, '').split('\n');
+  }
+
+  /** The screen with its colours and attributes as escape codes. */
+  screenWithEscapes(): string {
+    return this.tmux('capture-pane', '-p', '-e', '-S', '-', '-t', 'test');
+  }
+
+  /** Waits until the screen shows `what` (text, wherever lines break in it; or a pattern); fails with the screen after `timeoutMs`. */
+  async waitFor(what: string | RegExp, timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen();
+      if (typeof what === 'string' ? flat(screen).includes(flat(what)) : what.test(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`The terminal never showed ${String(what)}. It shows:\n${screen}`);
+      await sleep(100);
+    }
+  }
+
+  /** Types `text` as it is. */
+  type(text: string): void {
+    this.tmux('send-keys', '-t', 'test', '-l', text);
+  }
+
+  /** Presses keys by tmux's names: `Enter`, `C-c`, `BSpace`. */
+  press(...keys: string[]): void {
+    this.tmux('send-keys', '-t', 'test', ...keys);
+  }
+
+  /** Waits for the command to end; its exit status, and the screen. */
+  async exit(timeoutMs = 30_000): Promise<{ status: number; screen: string }> {
+    const screen = await this.waitFor(EXIT, timeoutMs);
+    return { status: Number(EXIT.exec(screen)![1]), screen: screen.replace(EXIT, '').trimEnd() };
+  }
+
+  close(): void {
+    runSync('tmux', ['-L', this.socket, 'kill-server'], { timeoutMs: 10_000 });
+  }
+}
+
+/** Fails, saying how to install it, when tmux is missing. */
+export function requireTmux(): void {
+  runSync('tmux', ['-V']);
+}

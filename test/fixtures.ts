@@ -1,0 +1,37 @@
+// Answers the specs generate projects with, and files a generated project must hold.
+
+/** What production adds to a project. */
+export const PROD_FILES = [
+  '.env/.prod',
+  '.env/.prod.db',
+  'compose/production/django/Dockerfile',
+  'compose/production/django/celery/beat/start',
+  'compose/production/django/celery/flower/start',
+  'compose/production/django/celery/worker/start',
+  'compose/production/django/entrypoint',
+  'compose/production/django/start',
+  'compose/production/nginx/Dockerfile',
+  'compose/production/nginx/nginx.conf',
+  'docker-compose.prod.yml',
+];
+
+/** Every answer of `yo django-celery` but production, none of them the default. */
+export const CUSTOM_ANSWERS = {
+  'project-name': 'shop',
+  'web-port': '9000',
+  'flower-port': '9555',
+  'mail-port': '9025',
+  'postgres-db': 'shop_db',
+  'postgres-user': 'shop_user',
+  'postgres-password': 'Sup3r-secret',
+};
+
+/** The production answers, none of them the default. */
+export const CUSTOM_PROD = {
+  'nginx-port': '8080',
+  'allowed-hosts': 'example.com, www.example.com .example.org',
+  'flower-user': 'ops',
+};
+
+/** A password that breaks every naive quoting: Compose's `$`, YAML, env files, shells, printf. */
+export const HOSTILE_PASSWORD = `Pa$$ w0rd "quoted" 'single' \\back\\slash $HOME \${USER} #hash =eq \`tick\` ü€ %s :*`;

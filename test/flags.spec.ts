@@ -1,0 +1,58 @@
+// The command line read strictly: what each entry point hands the generator.
+import { expect } from 'chai';
+import { readCommandLine, type DeclaredOption } from '../src/generators/lib/flags.js';
+
+const DECLARED: DeclaredOption[] = [
+  { name: 'prod', type: 'boolean' },
+  { name: 'defaults', type: 'boolean' },
+  { name: 'force', type: 'boolean', alias: 'f' },
+  { name: 'web-port', type: 'string' },
+  { name: 'postgres-password', type: 'string' },
+  { name: 'nginx-port', type: 'string' },
+  { name: 'allowed-hosts', type: 'string' },
+];
+const read = (...tokens: string[]) => readCommandLine(tokens, DECLARED);
+const refusal = (...tokens: string[]) => {
+  try {
+    read(...tokens);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error(`${tokens.join(' ')} was accepted`);
+};
+
+describe('the command line', () => {
+  it('gives a boolean option exactly the values the README lists', () => {
+    for (const [token, value] of [['--prod', true], ['--no-prod', false], ['--prod=yes', true], ['--prod=true', true], ['--prod=no', false], ['--prod=false', false]] as const) {
+      expect(read(token), token).to.deep.equal({ prod: value });
+    }
+    for (const token of ['--prod=0', '--prod=1', '--prod=maybe', '--prod=', '--prod=NO']) {
+      expect(refusal(token), token).to.match(/^--prod=.*: write --prod or --no-prod \(or --prod=yes, --prod=no\)\.$/);
+    }
+    expect(refusal('--no-prod=yes')).to.equal('--no-prod takes no value: write --no-prod, or --prod=no.');
+  });
+
+  it('takes a value after the option or after =, and refuses a missing one', () => {
+    expect(read('--web-port', '9000', '--postgres-password=a=b c', '-f')).to.deep.equal({ 'web-port': '9000', 'postgres-password': 'a=b c', force: true });
+    expect(refusal('--web-port')).to.match(/^--web-port needs a value/);
+    expect(refusal('--web-port', '--prod')).to.match(/^--web-port needs a value/);
+    expect(read('--postgres-password=-starts-with-a-dash')).to.deep.equal({ 'postgres-password': '-starts-with-a-dash' });
+  });
+
+  it('refuses an unknown option, naming the closest known one', () => {
+    expect(refusal('--postgres-pasword', 's3cret')).to.match(/^Unknown option --postgres-pasword: did you mean --postgres-password\?/);
+    expect(refusal('--nginx_port', '80')).to.match(/^Unknown option --nginx_port: did you mean --nginx-port\?/);
+    expect(refusal('--allowed-host', 'example.com')).to.match(/did you mean --allowed-hosts\?/);
+    expect(refusal('--webPort', '80')).to.match(/did you mean --web-port\?/);
+    expect(refusal('--colour-scheme')).to.equal('Unknown option --colour-scheme. Run with --help to see the options.');
+    expect(refusal('--no-web-port')).to.match(/^Unknown option --no-web-port/);
+  });
+
+  it('refuses a stray word', () => {
+    expect(refusal('--defaults', 'myproject')).to.match(/^Unexpected argument "myproject": this generator takes options only, such as --project-name myproject/);
+  });
+
+  it('leaves the options of Yeoman and yo to them', () => {
+    expect(read('--no-insight', '--dry-run', '--defaults')).to.deep.equal({ defaults: true });
+  });
+});
