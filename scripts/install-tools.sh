@@ -3,8 +3,9 @@
 # projects natively on Debian 12 (bookworm), without Docker and without PyPI.
 #
 #   * bookworm packages (apt-get install): shellcheck, nginx-light, postgresql
-#     (15), redis-server, redis-tools, python3 (3.11), libpq5, wrk, tmux (the
-#     e2e tier's real terminal), ...
+#     (15), redis-server, redis-tools, python3 (3.11), libpq5, wrk, dnsmasq-base
+#     (a DNS server on loopback playing Docker's embedded one), tmux (the e2e
+#     tier's real terminal), ...
 #   * from Debian testing (forky), through a PRIVATE apt configuration kept in
 #     .cache/tools/apt (the system's /etc/apt sources are never touched):
 #       - docker-compose (Compose v2 binary)      -> .cache/tools/bin/docker-compose
@@ -39,7 +40,7 @@ export LC_ALL=C
 # bookworm packages (system-wide install)
 SYSTEM_PACKAGES=(
   shellcheck nginx-light postgresql redis-server redis-tools python3 libpq5
-  wrk curl ca-certificates procps tzdata debian-archive-keyring tmux
+  wrk curl ca-certificates procps tzdata debian-archive-keyring dnsmasq-base tmux
   # a real SMTP server for the mail checks; the trixie root
   python3-aiosmtpd debootstrap
 )
@@ -370,6 +371,7 @@ first_line() { head -n 1 | tr -s ' '; }
   /usr/sbin/nginx -v 2>&1 | first_line
   "$PG_BIN/postgres" --version | first_line
   redis-server --version | first_line
+  /usr/sbin/dnsmasq --version | first_line
   { wrk -v 2>&1 || true; } | first_line
   printf '%s\n' "$py_versions"
   printf '%s\n' "$trixie_versions"

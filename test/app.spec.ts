@@ -88,7 +88,9 @@ describe('yo django-celery --defaults', () => {
 
   it('runs the development worker and beat under watchfiles, restarting on Python files only', () => {
     const reload = 'watchfiles --filter python --ignore-paths polls/migrations,mediafiles,staticfiles --target-type command';
-    expect(read(project, 'compose/local/django/celery/worker/start')).to.contain(`exec ${reload} 'celery -A django_celery_example worker --loglevel=INFO'`);
+    expect(read(project, 'compose/local/django/celery/worker/start')).to.contain(
+      `exec ${reload} "celery -A django_celery_example worker --loglevel=INFO --concurrency \${CELERY_WORKER_CONCURRENCY:-2} --max-tasks-per-child \${CELERY_WORKER_MAX_TASKS_PER_CHILD:-100}"`,
+    );
     expect(read(project, 'compose/local/django/celery/beat/start')).to.contain(
       `exec ${reload} 'celery -A django_celery_example beat --loglevel=INFO --schedule=/tmp/celerybeat-schedule'`,
     );
@@ -122,7 +124,7 @@ describe('yo django-celery --defaults', () => {
     for (const script of SCRIPTS) {
       const text = read(project, script);
       expect(text, script).to.match(/^#!\/bin\/bash\n/);
-      expect(text, script).to.match(/\nexec [^\n]+\n$/);
+      expect(text, script).to.match(/\nexec [^\n]+(\n {2}[^\n]+)*\n$/);
     }
     const dockerfile = read(project, 'compose/local/django/Dockerfile');
     for (const target of ['/entrypoint', '/start', '/start-celeryworker', '/start-celerybeat', '/start-flower']) {
@@ -212,7 +214,7 @@ describe('yo django-celery with custom ports and credentials', () => {
   it('names the package, settings and Celery app after the project', () => {
     expect(existsSync(join(project, 'shop', 'celery.py'))).to.equal(true);
     expect(read(project, 'manage.py')).to.contain('"shop.settings"');
-    expect(read(project, 'compose/local/django/celery/worker/start')).to.contain("'celery -A shop worker --loglevel=INFO'");
+    expect(read(project, 'compose/local/django/celery/worker/start')).to.contain('"celery -A shop worker --loglevel=INFO');
   });
 });
 

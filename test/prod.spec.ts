@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { LIMITS } from '../src/generators/lib/context.js';
 import { envValue } from '../src/generators/lib/quoting.js';
 import { expectRejection, fixedSecrets, promptVerdicts, read, readTree, runApp, runGenerator, runProd } from './helpers.js';
 import { CUSTOM_ANSWERS, CUSTOM_PROD, PROD_FILES } from './fixtures.js';
@@ -88,12 +89,48 @@ describe('yo django-celery --defaults --prod', () => {
     }
   });
 
-  it('collects static files, then execs gunicorn on 0.0.0.0:8000 with GUNICORN_WORKERS or 2 per CPU + 1', () => {
+  it('collects static files, then execs gunicorn on 0.0.0.0:8000: GUNICORN_WORKERS or 3, a graceful timeout, access lines to stdout', () => {
     const start = read(project, 'compose/production/django/start');
     expect(start).to.contain('mkdir -p staticfiles\nflock staticfiles python manage.py collectstatic --noinput');
     expect(start).to.contain('exec gunicorn django_celery_example.wsgi:application \\\n  --bind 0.0.0.0:8000 \\');
-    expect(start).to.contain('--workers "${GUNICORN_WORKERS:-$((2 * $(nproc) + 1))}"');
+    expect(start).to.contain('--workers "${GUNICORN_WORKERS:-3}"');
+    expect(start).not.to.match(/nproc|cpu_count/);
+    expect(start).to.contain(`--graceful-timeout ${LIMITS.gunicornGracefulTimeout} \\`);
+    expect(start).to.match(/--access-logfile -\n$/);
     expect(start.indexOf('collectstatic')).to.be.below(start.indexOf('exec gunicorn'));
+  });
+
+  it('sizes the worker from the environment, not the CPU count, and recycles its processes', () => {
+    const worker = read(project, 'compose/production/django/celery/worker/start');
+    expect(worker).to.contain('--concurrency "${CELERY_WORKER_CONCURRENCY:-2}"');
+    expect(worker).to.contain('--max-tasks-per-child "${CELERY_WORKER_MAX_TASKS_PER_CHILD:-100}"');
+    const env = envLines(read(project, '.env/.prod'));
+    expect(env.get('GUNICORN_WORKERS')).to.equal('3');
+    expect(env.get('CELERY_WORKER_CONCURRENCY')).to.equal('2');
+    expect(env.get('CELERY_WORKER_MAX_TASKS_PER_CHILD')).to.equal('100');
+  });
+
+  it('lets each service finish its work in flight within its stop grace period, and tasks end before the visibility timeout', () => {
+    const compose = read(project, 'docker-compose.prod.yml');
+    const settings = read(project, 'django_celery_example/settings.py');
+    const seconds = (text: string) => Number(/^(\d+)s$/.exec(text)![1]);
+    const grace = (name: string) => seconds(/stop_grace_period: (\S+)/.exec(service(compose, name))![1]);
+    expect(grace('web')).to.be.above(LIMITS.gunicornGracefulTimeout);
+    const soft = Number(/^CELERY_TASK_SOFT_TIME_LIMIT = (\d+)$/m.exec(settings)![1]);
+    const hard = Number(/^CELERY_TASK_TIME_LIMIT = (\d+)$/m.exec(settings)![1]);
+    const visibility = Number(/"visibility_timeout": int\(os\.environ\.get\("CELERY_VISIBILITY_TIMEOUT", "(\d+)"\)\)/.exec(settings)![1]);
+    expect(soft).to.be.below(hard);
+    expect(grace('celery_worker')).to.be.above(hard);
+    expect(hard).to.be.below(visibility);
+  });
+
+  it('takes replica counts from the deploying shell, so that a redeploy keeps them', () => {
+    const compose = read(project, 'docker-compose.prod.yml');
+    expect(service(compose, 'web')).to.contain('deploy:\n      replicas: ${WEB_REPLICAS:-1}');
+    expect(service(compose, 'celery_worker')).to.contain('deploy:\n      replicas: ${CELERY_WORKER_REPLICAS:-1}');
+    const readme = read(project, 'README.md');
+    expect(readme).to.contain('WEB_REPLICAS');
+    expect(readme).to.contain('CELERY_WORKER_REPLICAS');
   });
 
   it('leaves migrations to a one-off command that the README gives, never to each web replica', () => {
@@ -124,10 +161,8 @@ describe('yo django-celery --defaults --prod', () => {
 
   it('has nginx proxy to web:8000 with the forwarded headers, and serve static files and uploads', () => {
     const conf = read(project, 'compose/production/nginx/nginx.conf');
-    expect(conf).to.match(/upstream django \{\n {4}server web:8000;\n\}/);
-    expect(conf).to.match(/upstream flower \{\n {4}server flower:5555;\n\}/);
-    expect(conf).to.match(/location \/ \{\n {8}proxy_pass http:\/\/django;\n/);
-    expect(conf).to.match(/location \/flower\/ \{\n {8}proxy_pass http:\/\/flower;\n/);
+    expect(conf).to.match(/location \/ \{\n(?: {8}.*\n)* {8}set \$web_upstream web:8000;\n {8}proxy_pass http:\/\/\$web_upstream;\n/);
+    expect(conf).to.match(/location \/flower\/ \{\n {8}set \$flower_upstream flower:5555;\n {8}proxy_pass http:\/\/\$flower_upstream;\n/);
     expect(conf).to.match(/location \/static\/ \{\n {8}alias \/app\/staticfiles\/;\n/);
     expect(conf).to.match(/location \/media\/ \{\n {8}alias \/app\/mediafiles\/;\n/);
     expect(conf).to.contain('proxy_set_header Host $http_host;');
@@ -138,7 +173,63 @@ describe('yo django-celery --defaults --prod', () => {
     for (const location of conf.split(/location /).slice(1)) {
       expect(location).not.to.contain('proxy_set_header');
     }
-    expect(read(project, 'compose/production/nginx/Dockerfile')).to.match(/^FROM nginx:1\.28-alpine\n/);
+    expect(read(project, 'compose/production/nginx/Dockerfile')).to.match(/^FROM nginx:1\.30-alpine\n/);
+  });
+
+  it('has nginx look service names up at request time through Docker\'s DNS, never once at start', () => {
+    const conf = read(project, 'compose/production/nginx/nginx.conf');
+    expect(conf).to.match(/^resolver 127\.0\.0\.11 valid=\d+s ipv6=off;$/m);
+    expect(conf).not.to.match(/^\s*upstream\b/m);
+    // Every proxy_pass names its host through a variable.
+    for (const [, target] of conf.matchAll(/proxy_pass\s+([^;]+);/g)) expect(target).to.match(/^http:\/\/\$\w+$/);
+  });
+
+  it('has nginx wait for a web that answers, and not for Flower', () => {
+    const compose = read(project, 'docker-compose.prod.yml');
+    expect(service(compose, 'nginx')).to.contain('depends_on:\n      web:\n        condition: service_healthy\n');
+    expect(service(compose, 'nginx')).not.to.contain('flower');
+    expect(service(compose, 'web')).to.match(/healthcheck:\n {6}test: \["CMD", "python", "-c", "[^"]*127\.0\.0\.1', 8000[^"]*\/health\/[^"]*"\]/);
+    expect(service(compose, 'celery_worker')).to.contain('inspect ping --timeout 5 --destination \\"celery@$${HOSTNAME}\\"');
+  });
+
+  it('keeps queued tasks in Redis\'s append-only file, and lets the worker read the uploads', () => {
+    const compose = read(project, 'docker-compose.prod.yml');
+    expect(service(compose, 'redis')).to.contain('command: ["redis-server", "--appendonly", "yes"]');
+    expect(service(compose, 'celery_worker')).to.contain('volumes:\n      - media_volume:/app/mediafiles\n');
+  });
+
+  it('serves plain HTTP until DJANGO_SECURE_PROXY says a TLS proxy is in front', () => {
+    const env = envLines(read(project, '.env/.prod'));
+    expect(env.get('DJANGO_SECURE_PROXY')).to.equal('0');
+    const settings = read(project, 'django_celery_example/settings.py');
+    const block = settings.slice(settings.indexOf('if env_bool("DJANGO_SECURE_PROXY", False):'));
+    for (const name of ['SECURE_PROXY_SSL_HEADER', 'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS']) {
+      expect(settings.match(new RegExp(`^\\s*${name} =`, 'gm')), name).to.have.length(1);
+      expect(block, name).to.match(new RegExp(`^ {4}${name} =`, 'm'));
+    }
+  });
+
+  it('answers /health/ before the Host check and the HTTPS redirect, checking Postgres and Redis', () => {
+    const settings = read(project, 'django_celery_example/settings.py');
+    const middleware = /^MIDDLEWARE = \[\n(?:\s*#.*\n)*\s*"([^"]+)",/m.exec(settings)?.[1];
+    expect(middleware).to.equal('django_celery_example.health.HealthCheckMiddleware');
+    const health = read(project, 'django_celery_example/health.py');
+    expect(health).to.contain('CHECKS = {"database": database, "redis": broker}');
+    expect(health).to.contain('status=503 if down else 200');
+  });
+
+  it('fails a task after CELERY_TASK_MAX_DELIVERIES (3) deliveries, counted in Redis, for every task of the app', () => {
+    const celery = read(project, 'django_celery_example/celery.py');
+    expect(celery).to.contain('MAX_DELIVERIES = int(os.environ.get("CELERY_TASK_MAX_DELIVERIES", "3"))');
+    expect(celery).to.contain('app = Celery("django_celery_example", task_cls=BoundedDeliveryTask)');
+    expect(envLines(read(project, '.env/.prod')).get('CELERY_TASK_MAX_DELIVERIES')).to.equal('3');
+  });
+
+  it('waits SQL_WAIT_SECONDS (60 by default) for Postgres, the same way in both stacks', () => {
+    const entrypoint = read(project, 'compose/production/django/entrypoint');
+    expect(entrypoint).to.contain('float(os.environ.get("SQL_WAIT_SECONDS") or 60)');
+    expect(entrypoint).to.equal(read(project, 'compose/local/django/entrypoint'));
+    expect(envLines(read(project, '.env/.prod')).get('SQL_WAIT_SECONDS')).to.equal('60');
   });
 
   it('publishes only nginx, on 1337, and lets web and the worker scale', () => {
@@ -207,9 +298,10 @@ describe('yo django-celery --defaults --prod', () => {
     expect(env.get('CELERY_BROKER')).to.equal('redis://redis:6379/0');
   });
 
-  it('redirects to HTTPS by its own setting, and leaves the SMTP settings empty for the user to fill', () => {
+  it('serves plain HTTP until DJANGO_SECURE_PROXY says a TLS proxy is in front, and leaves the SMTP settings empty for the user to fill', () => {
     const env = envLines(read(project, '.env/.prod'));
-    expect(env.get('DJANGO_SECURE_SSL_REDIRECT')).to.equal('1');
+    expect(env.get('DJANGO_SECURE_PROXY')).to.equal('0');
+    expect(env.has('DJANGO_SECURE_SSL_REDIRECT')).to.equal(false);
     for (const key of ['EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_HOST_USER', 'EMAIL_HOST_PASSWORD', 'EMAIL_USE_TLS', 'DEFAULT_FROM_EMAIL']) {
       expect(env.get(key), key).to.equal('');
     }

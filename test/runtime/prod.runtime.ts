@@ -1,32 +1,42 @@
 // Runtime tier, production stack (`--prod`): the production scripts run natively against
 // a real Postgres and Redis with the values Compose resolves from .env/.prod and
 // .env/.prod.db; gunicorn from the production start script, behind a real nginx running
-// the generated nginx.conf (upstream and volume paths pointed at this machine).
+// the generated nginx.conf. Each "container" gets a loopback address of its own, and a
+// dnsmasq on 127.0.0.11 answers the service names as Docker's embedded DNS would.
 import { expect } from 'chai';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { celeryServiceChecks } from './celery-checks.js';
-import { HOSTILE_PASSWORD } from '../fixtures.js';
-import { DEFAULT_PROJECT, projectHooks, RuntimeProject, type RuntimeScenario, TEST_SETTINGS } from './project.js';
-import { httpGet, type HttpResponse, type Proc, waitUntil } from './support.js';
+import { projectHooks, RuntimeProject, TEST_SETTINGS } from './project.js';
+import { runSync } from '../support/run.js';
+import { Dnsmasq, httpGet, httpRequest, type HttpResponse, type Proc, setCookies, waitUntil } from './support.js';
 
 /** gunicorn's port: fixed in compose/production/django/start (as in its container). */
 const GUNICORN_PORT = 8000;
-/** A TLS proxy in front of nginx would say so; Django redirects to HTTPS otherwise. */
-const BEHIND_TLS = { 'X-Forwarded-Proto': 'https' };
+/** web's container address, before and after a redeploy replaces the container. */
+const WEB_ADDRESSES = ['127.0.0.2', '127.0.0.3'] as const;
+const SUPERUSER = { name: 'admin', password: 'a-long-admin-password-42' };
 
-interface Scenario extends RuntimeScenario {
+interface Scenario {
+  title: string;
+  options: Record<string, unknown>;
+  expected: { name: string; db: string; user: string };
   /** A host name from the allowed hosts, sent as Host. */
   host: string;
+  lateDatabase: boolean;
+  /** Runs the lifecycle checks (wrong credentials, health, redeploy, crashes): once is enough. */
+  lifecycle: boolean;
 }
 
 const SCENARIOS: Scenario[] = [
   {
     title: 'default answers',
     options: { defaults: true, prod: true },
-    expected: DEFAULT_PROJECT,
+    expected: { name: 'django_celery_example', db: 'hello_django', user: 'hello_django' },
     host: 'localhost',
     lateDatabase: true,
+    lifecycle: true,
   },
   {
     title: 'custom answers: user shop_user, database shop_db, hosts example.com www.example.com',
@@ -36,30 +46,100 @@ const SCENARIOS: Scenario[] = [
       'project-name': 'shop',
       'postgres-db': 'shop_db',
       'postgres-user': 'shop_user',
-      'postgres-password': HOSTILE_PASSWORD,
+      'postgres-password': `p@ss $HOME #1 'q' "d" \\back`,
       'allowed-hosts': 'example.com www.example.com',
       'flower-user': 'ops',
     },
     expected: { name: 'shop', db: 'shop_db', user: 'shop_user' },
     host: 'www.example.com',
     lateDatabase: false,
+    lifecycle: false,
   },
 ];
+
+/** What a user adds to the project: a view that raises, a task that kills its own process, one that tells its process, one that reads an upload. */
+function addUserCode(project: string): void {
+  appendFileSync(
+    join(project, 'polls', 'views.py'),
+    `
+
+def boom(request):
+    raise RuntimeError("a view that raises")
+`,
+  );
+  appendFileSync(join(project, 'polls', 'urls.py'), '\nurlpatterns.append(path("boom/", views.boom, name="boom"))\n');
+  appendFileSync(
+    join(project, 'polls', 'tasks.py'),
+    `
+
+@shared_task
+def kill_own_process():
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@shared_task
+def process_id():
+    import os
+
+    return os.getpid()
+
+
+@shared_task
+def read_upload(name):
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(name) as upload:
+        return upload.read().decode()
+`,
+  );
+}
 
 for (const scenario of SCENARIOS) {
   describe(`The production variant run natively (${scenario.title})`, function () {
     this.timeout(90_000);
     const app = new RuntimeProject({ options: scenario.options, composeFiles: ['docker-compose.prod.yml'], extraEnv: TEST_SETTINGS });
+    const dns = new Dnsmasq();
     let web: Proc | undefined;
+    let webAddress: string = WEB_ADDRESSES[0];
     let nginx: Proc | undefined;
     let nginxPort = 0;
-    const get = (path: string, headers: Record<string, string> = BEHIND_TLS): Promise<HttpResponse> => httpGet(nginxPort, path, { Host: scenario.host, ...headers });
+    /** A browser's request to nginx: plain HTTP, Host as typed in the address bar. */
+    const get = (path: string, headers: Record<string, string> = {}): Promise<HttpResponse> => httpGet(nginxPort, path, { Host: scenario.host, ...headers });
+
+    const startWeb = async (address: string, label = 'web'): Promise<Proc> => {
+      const proc = app.startService('web', label, {}, undefined, { bind: [`0.0.0.0:${GUNICORN_PORT}`, `${address}:${GUNICORN_PORT}`] });
+      await proc.waitFor(new RegExp(`Listening at: http://${address.replaceAll('.', '\\.')}:${GUNICORN_PORT}`), 60_000);
+      await proc.waitFor(/Booting worker with pid/, 30_000);
+      webAddress = address;
+      return proc;
+    };
+
+    /** web's Compose healthcheck, run as Docker runs it in the container (whose 127.0.0.1 is web's address here). */
+    const webHealthcheck = () => {
+      const test = app.config.services.web.healthcheck?.test ?? [];
+      expect(test[0], 'web has a healthcheck run without a shell').to.equal('CMD');
+      const argv = test.slice(1).map(word => word.replaceAll('$$', '$'));
+      const own = argv.map(word => word.replaceAll('127.0.0.1', webAddress));
+      expect(own, 'the healthcheck asks gunicorn on the container\'s own 127.0.0.1').to.not.deep.equal(argv);
+      expect(argv.join(' '), `the healthcheck asks gunicorn's port ${GUNICORN_PORT}`).to.match(new RegExp(`\\b${GUNICORN_PORT}\\b`));
+      return runSync(own[0], own.slice(1), { cwd: app.project, env: app.env('web'), timeoutMs: 30_000 });
+    };
+
+    const ensureWorker = () => app.ensureWorker();
 
     projectHooks(app, scenario, { port: GUNICORN_PORT, who: 'gunicorn (`--bind 0.0.0.0:8000` in compose/production/django/start)' }, () => {
+      addUserCode(app.project);
       // What the image holds and the volumes mount: the folders of static files and uploads.
       mkdirSync(join(app.project, 'staticfiles'), { recursive: true });
       mkdirSync(join(app.project, 'mediafiles'), { recursive: true });
     });
+
+    // Docker's DNS knows web (not running yet) and no Flower: nginx must start all the same.
+    before(() => dns.start({ web: WEB_ADDRESSES[0] }));
+    after(() => dns.stop());
 
     it('gives web, worker, beat and Flower the .env/.prod values, and the db the same credentials from .env/.prod.db', () => {
       const { db, user } = scenario.expected;
@@ -79,7 +159,7 @@ for (const scenario of SCENARIOS) {
       const migrate = app.startService('web', 'web run migrate', {}, ['python', 'manage.py', 'migrate', '--noinput']);
       if (scenario.lateDatabase) {
         await waitUntil('the entrypoint to report waiting three times', () => migrate.count(/Waiting for PostgreSQL/) >= 3, 30_000, () => migrate.describe());
-        expect(migrate.output).not.to.match(/PostgreSQL is available|Applying/);
+        expect(migrate.output).not.to.match(/PostgreSQL is available|Applying|Cannot connect/);
         await app.startDatabase();
       }
       await migrate.waitForExit(90_000);
@@ -88,23 +168,47 @@ for (const scenario of SCENARIOS) {
       expect(Number(app.pg.query(app.credentials, 'SELECT count(*) FROM django_migrations'))).to.be.greaterThan(10);
     });
 
-    it('start: collects the static files into STATIC_ROOT, then runs gunicorn on port 8000', async function () {
+    if (scenario.lifecycle) {
+      for (const [what, wrong, reason] of [
+        ['a wrong password', { SQL_PASSWORD: 'not-the-password-of-the-volume' }, /Cannot connect to PostgreSQL: .*password authentication failed for user "hello_django"/],
+        ['a database that does not exist', { SQL_DATABASE: 'no_such_database' }, /Cannot connect to PostgreSQL: .*database "no_such_database" does not exist/],
+      ] as const) {
+        it(`entrypoint: with ${what}, prints Postgres's reason at each attempt and stops with an error after SQL_WAIT_SECONDS`, async function () {
+          this.timeout(60_000);
+          const started = Date.now();
+          const migrate = app.startService('web', `web run migrate (${what})`, { ...wrong, SQL_WAIT_SECONDS: '3' }, ['python', 'manage.py', 'migrate', '--noinput']);
+          await migrate.waitForExit(40_000);
+          const seconds = (Date.now() - started) / 1000;
+          expect(migrate.exitCode, migrate.describe()).to.not.equal(0);
+          expect(migrate.count(new RegExp(reason.source, 'g')), migrate.describe()).to.be.at.least(2);
+          expect(migrate.output).to.match(/Gave up after 3 s/);
+          expect(migrate.output).not.to.match(/Waiting for PostgreSQL|PostgreSQL is available|Applying/);
+          expect(migrate.output).not.to.contain(wrong.SQL_PASSWORD ?? app.credentials.password);
+          expect(seconds, 'bounded by SQL_WAIT_SECONDS').to.be.within(3, 20);
+        });
+      }
+    }
+
+    it("start: collects the static files into STATIC_ROOT, then runs gunicorn on port 8000 (at web's container address)", async function () {
       this.timeout(120_000);
-      web = app.startService('web');
-      await web.waitFor(/static files? copied to/, 60_000);
-      await web.waitFor(/Listening at: http:\/\/0\.0\.0\.0:8000/, 60_000);
-      await web.waitFor(/Booting worker with pid/, 30_000);
+      web = await startWeb(WEB_ADDRESSES[0]);
+      expect(web.output).to.match(/static files? copied to/);
+      // GUNICORN_WORKERS from .env/.prod, not a number of CPUs.
+      expect(app.env('web').GUNICORN_WORKERS).to.equal('3');
+      await waitUntil('gunicorn to boot GUNICORN_WORKERS workers', () => web!.count(/Booting worker with pid/) === 3, 30_000, () => web!.describe());
       expect(existsSync(join(app.project, 'staticfiles', 'admin', 'css', 'base.css'))).to.equal(true);
     });
 
-    it("nginx with the generated nginx.conf (upstream at loopback) answers with the app's page through the proxy", async function () {
+    it("nginx starts while Flower is down (Docker's DNS knows no flower) and serves the app's page; /flower/ answers 502", async function () {
       this.timeout(60_000);
-      ({ proc: nginx, port: nginxPort } = await app.startNginx(GUNICORN_PORT));
+      expect(dns.lookup('flower')).to.equal(undefined);
+      ({ proc: nginx, port: nginxPort } = await app.startNginx());
       const page = await waitUntil('nginx to answer', () => get('/').catch(() => undefined), 20_000, () => `${nginx!.describe()}\n${web?.describe() ?? ''}`);
       expect(page.status, page.body.slice(0, 500)).to.equal(200);
       expect(page.body).to.contain(`<h1>${scenario.expected.name}</h1>`);
       expect(String(page.headers.server)).to.match(/^nginx/);
-      expect(web!.alive(), 'gunicorn is running').to.equal(true);
+      expect((await get('/flower/')).status).to.equal(502);
+      expect(nginx!.alive(), 'nginx is running').to.equal(true);
     });
 
     it('nginx serves a collected static file (admin/css/base.css) and an upload from disk', async () => {
@@ -125,14 +229,223 @@ for (const scenario of SCENARIOS) {
       expect(missing.body).not.to.match(/DEBUG = True|Page not found \(404\)|URLconf/);
     });
 
-    it('redirects plain HTTP to HTTPS unless the proxy in front says X-Forwarded-Proto: https', async () => {
-      const plain = await get('/', {});
-      expect(plain.status).to.equal(301);
-      expect(plain.headers.location).to.equal(`https://${scenario.host}/`);
-      const secure = await get('/');
-      expect(secure.headers['strict-transport-security']).to.match(/max-age=\d+/);
+    it('first visit over plain HTTP: the page, no redirect, no HSTS; the admin login works and its cookies are not Secure', async function () {
+      this.timeout(60_000);
+      const plain = await get('/');
+      expect(plain.status).to.equal(200);
+      expect(plain.headers['strict-transport-security']).to.equal(undefined);
+      const created = app.manage(['createsuperuser', '--noinput'], 'web', {
+        DJANGO_SUPERUSER_USERNAME: SUPERUSER.name,
+        DJANGO_SUPERUSER_PASSWORD: SUPERUSER.password,
+        DJANGO_SUPERUSER_EMAIL: 'admin@example.com',
+      });
+      expect(created.status, created.stdout + created.stderr).to.equal(0);
+      const host = `${scenario.host}:${nginxPort}`;
+      const form = await get('/admin/login/', { Host: host });
+      expect(form.status).to.equal(200);
+      const csrf = setCookies(form).get('csrftoken');
+      expect(csrf?.attributes, 'csrftoken cookie').to.not.match(/secure/i);
+      const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(form.body)?.[1];
+      expect(token, 'the form holds a CSRF token').to.be.a('string');
+      const body = new URLSearchParams({ csrfmiddlewaretoken: token!, username: SUPERUSER.name, password: SUPERUSER.password, next: '/admin/' }).toString();
+      const login = await httpRequest({
+        port: nginxPort,
+        path: '/admin/login/?next=/admin/',
+        method: 'POST',
+        headers: { Host: host, Origin: `http://${host}`, Cookie: `csrftoken=${csrf!.value}`, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(Buffer.byteLength(body)) },
+        body,
+      });
+      expect(login.status, login.body.slice(0, 800)).to.equal(302);
+      expect(login.headers.location).to.equal('/admin/');
+      const session = setCookies(login).get('sessionid');
+      expect(session?.attributes, 'sessionid cookie').to.not.match(/secure/i);
+      const admin = await get('/admin/', { Host: host, Cookie: `sessionid=${session!.value}` });
+      expect(admin.status).to.equal(200);
+      expect(admin.body).to.contain('Site administration');
     });
 
+    it("the README's first visit works as written", async function () {
+      this.timeout(30_000);
+      const readme = readFileSync(join(app.project, 'README.md'), 'utf8');
+      const published = app.config.services.nginx.ports?.[0]?.published;
+      const curl = /^curl -H 'Host: ([^']+)' http:\/\/localhost:(\d+)\/$/m.exec(readme);
+      const open = /^Then open http:\/\/localhost:(\d+) /m.exec(readme);
+      expect(Boolean(curl) !== Boolean(open), 'the README gives one way to try the site').to.equal(true);
+      if (open) {
+        expect(open[1]).to.equal(String(published));
+        const page = await get('/', { Host: `localhost:${open[1]}` });
+        expect(page.status).to.equal(200);
+      } else {
+        expect(curl![2]).to.equal(String(published));
+        const command = curl![0].replace(`localhost:${curl![2]}`, `127.0.0.1:${nginxPort}`);
+        const result = runSync('bash', ['-c', `${command} --silent --show-error --fail`], { timeoutMs: 20_000 });
+        expect(result.status, result.stderr).to.equal(0);
+        expect(result.stdout).to.contain(`<h1>${scenario.expected.name}</h1>`);
+      }
+    });
+
+    it('with DJANGO_SECURE_PROXY=1 (a TLS proxy in front): redirects plain HTTP to HTTPS, sends HSTS over HTTPS, marks cookies Secure', function () {
+      this.timeout(60_000);
+      const out = app.manage(
+        [
+          'shell',
+          '-c',
+          [
+            'from django.conf import settings',
+            'from django.test import Client',
+            'client = Client()',
+            `plain = client.get("/", HTTP_HOST="${scenario.host}")`,
+            `secure = client.get("/", HTTP_HOST="${scenario.host}", HTTP_X_FORWARDED_PROTO="https")`,
+            'print(plain.status_code, plain.get("Location"))',
+            'print(secure.status_code, secure.get("Strict-Transport-Security"))',
+            'print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)',
+          ].join('\n'),
+        ],
+        'web',
+        { DJANGO_SECURE_PROXY: '1' },
+      );
+      expect(out.status, out.stderr).to.equal(0);
+      const lines = out.stdout.trim().split('\n').slice(-3);
+      expect(lines[0]).to.equal(`301 https://${scenario.host}/`);
+      expect(lines[1]).to.match(/^200 max-age=\d+/);
+      expect(lines[2]).to.equal('True True');
+    });
+
+    it("errors show: a view that raises answers 500 and leaves its traceback on gunicorn's stderr", async function () {
+      this.timeout(30_000);
+      const from = { stdout: web!.stdout.length, stderr: web!.stderr.length };
+      const boom = await get('/boom/');
+      expect(boom.status).to.equal(500);
+      expect(boom.body).not.to.contain('a view that raises');
+      await waitUntil('the traceback on stderr', () => /Traceback[\s\S]*RuntimeError: a view that raises/.test(web!.stderr.slice(from.stderr)), 10_000, () => web!.describe());
+      expect(web!.stdout.slice(from.stdout)).not.to.match(/Traceback/);
+    });
+
+    it('gunicorn writes an access line for each request to stdout', async function () {
+      this.timeout(30_000);
+      const from = web!.stdout.length;
+      await get('/no-such-page/?access-log');
+      await get('/static/admin/css/base.css');
+      await waitUntil('the access line on stdout', () => /"GET \/no-such-page\/\?access-log HTTP\/1\.1" \d{3}/.test(web!.stdout.slice(from)), 10_000, () => web!.describe());
+      // nginx serves static files itself: they never reach gunicorn.
+      expect(web!.stdout.slice(from)).not.to.contain('/static/');
+    });
+
+    if (scenario.lifecycle) {
+      it('readiness: /health/ answers 200, then 503 naming Redis while it is stopped (web stays healthy: gunicorn answers), then 200 again', async function () {
+        this.timeout(60_000);
+        const health = () => httpRequest({ host: webAddress, port: GUNICORN_PORT, path: '/health/', headers: { Host: `web:${GUNICORN_PORT}` } });
+        const up = await health();
+        expect(up.status, up.body).to.equal(200);
+        expect(JSON.parse(up.body)).to.deep.equal({ status: 'ok', database: 'ok', redis: 'ok' });
+        await app.redis.stop();
+        try {
+          const down = await health();
+          expect(down.status, down.body).to.equal(503);
+          expect(JSON.parse(down.body)).to.include({ status: 'down: redis', database: 'ok' });
+          const check = webHealthcheck();
+          expect(check.status, `web's healthcheck with Redis down\n${check.stdout}${check.stderr}`).to.equal(0);
+          expect((await get('/')).status, 'the site still serves its page').to.equal(200);
+        } finally {
+          await app.redis.start();
+        }
+        const again = await health();
+        expect(again.status, again.body).to.equal(200);
+      });
+
+      it('a redeploy: web replaced by a container at another address; the same nginx process follows it (no restart), and the healthcheck sees gunicorn gone meanwhile', async function () {
+        this.timeout(120_000);
+        expect((await get('/')).status).to.equal(200);
+        const nginxPid = nginx!.pid;
+        await web!.stop();
+        const gone = webHealthcheck();
+        expect(gone.status, "web's healthcheck with gunicorn stopped").to.not.equal(0);
+        web = await startWeb(WEB_ADDRESSES[1], 'web (redeployed)');
+        await dns.set({ web: WEB_ADDRESSES[1] });
+        expect(dns.lookup('web')).to.equal(WEB_ADDRESSES[1]);
+        const page = await waitUntil('nginx to reach the new web', async () => ((await get('/')).status === 200 ? true : undefined), 30_000, () => `${nginx!.describe()}\n${web!.describe()}`, 500);
+        expect(page).to.equal(true);
+        expect(nginx!.exited, 'nginx kept running').to.equal(false);
+        expect(nginx!.pid).to.equal(nginxPid);
+        expect(nginx!.alive()).to.equal(true);
+        // Nothing answers at the old address: the page came from the new container.
+        const old = await httpRequest({ host: WEB_ADDRESSES[0], port: GUNICORN_PORT, path: '/' }).then(
+          () => 'answered',
+          (error: NodeJS.ErrnoException) => error.code,
+        );
+        expect(old).to.equal('ECONNREFUSED');
+      });
+    }
+
     celeryServiceChecks(app, ' with its login');
+
+    if (scenario.lifecycle) {
+      it("the worker runs CELERY_WORKER_CONCURRENCY processes, and its healthcheck pings its own node: healthy as itself, not as another host", async function () {
+        this.timeout(60_000);
+        await ensureWorker();
+        // CELERY_WORKER_CONCURRENCY from .env/.prod, not a number of CPUs.
+        expect(app.env('celery_worker').CELERY_WORKER_CONCURRENCY).to.equal('2');
+        expect((await ensureWorker()).output).to.match(/concurrency: 2 \(prefork\)/);
+        const test = app.config.services.celery_worker.healthcheck?.test ?? [];
+        expect(test[0]).to.equal('CMD-SHELL');
+        const command = test[1].replaceAll('$$', '$');
+        const own = runSync('bash', ['-c', command], { cwd: app.project, env: app.env('celery_worker', { HOSTNAME: hostname() }), timeoutMs: 40_000 });
+        expect(own.status, own.stdout + own.stderr).to.equal(0);
+        const other = runSync('bash', ['-c', command], { cwd: app.project, env: app.env('celery_worker', { HOSTNAME: 'another-container' }), timeoutMs: 40_000 });
+        expect(other.status, 'no node celery@another-container answers').to.not.equal(0);
+      });
+
+      it('worker processes are replaced after CELERY_WORKER_MAX_TASKS_PER_CHILD tasks (1 here: each task in a new process)', async function () {
+        this.timeout(120_000);
+        await app.stopWorker();
+        const recycling = app.startService('celery_worker', 'celery_worker (one task per process)', { CELERY_WORKER_MAX_TASKS_PER_CHILD: '1', CELERY_WORKER_CONCURRENCY: '1' });
+        try {
+          await recycling.waitFor(/celery@\S+ ready\./, 60_000);
+          const out = app.shell('from polls.tasks import process_id\nprint([process_id.delay().get(timeout=30) for _ in range(3)])');
+          const pids = JSON.parse(out.trim().split('\n').pop()!) as number[];
+          expect(new Set(pids).size, `process ids ${pids.join(', ')}`).to.equal(3);
+        } finally {
+          await recycling.stop();
+        }
+      });
+
+      it('a task that kills its worker process is delivered 3 times (CELERY_TASK_MAX_DELIVERIES), then recorded as failed; the worker lives on', async function () {
+        this.timeout(120_000);
+        const proc = await ensureWorker();
+        const from = proc.output.length;
+        const id = app.shell('from polls.tasks import kill_own_process\nprint(kill_own_process.delay().id)').trim().split('\n').pop()!.trim();
+        const meta = await waitUntil('the task to be recorded as failed', () => (app.redis.taskMeta(id)?.status === 'FAILURE' ? app.redis.taskMeta(id) : undefined), 90_000, () => proc.describe(60), 500);
+        expect(meta.result).to.deep.include({ exc_type: 'DeliveryLimitExceeded' });
+        const killed = proc.output.slice(from).match(/exited with 'signal 9 \(SIGKILL\)'/g) ?? [];
+        expect(killed, proc.describe(60)).to.have.length(3);
+        expect(proc.alive()).to.equal(true);
+        expect(app.redis.cli('EXISTS', `celery-task-deliveries-${id}`)).to.equal('0');
+      });
+
+      it('the worker reads an upload that web saved (both mount the media volume at MEDIA_ROOT)', async function () {
+        this.timeout(60_000);
+        const media = (service: string) => app.config.services[service].volumes?.find(volume => volume.source === 'media_volume')?.target;
+        expect(media('web')).to.equal('/app/mediafiles');
+        expect(media('celery_worker'), 'celery_worker mounts media_volume where web does').to.equal(media('web'));
+        await ensureWorker();
+        const saved = app.shell('from django.core.files.base import ContentFile\nfrom django.core.files.storage import default_storage\nprint(default_storage.save("uploads/note.txt", ContentFile(b"an upload for a task")))');
+        const name = saved.trim().split('\n').pop()!.trim();
+        const read = app.shell(`from polls.tasks import read_upload\nprint(read_upload.delay(${JSON.stringify(name)}).get(timeout=30))`);
+        expect(read.trim().split('\n').pop()).to.equal('an upload for a task');
+      });
+
+      it('durability: a task queued while no worker runs survives Redis being killed (SIGKILL) and restarted on its data', async function () {
+        this.timeout(120_000);
+        await app.stopWorker();
+        const id = app.sendDivide(1, 2);
+        const queued = Number(app.redis.cli('LLEN', 'celery'));
+        expect(queued, 'the task waits in the queue').to.be.at.least(1);
+        await app.redis.proc!.kill();
+        await app.redis.start();
+        expect(Number(app.redis.cli('LLEN', 'celery')), 'the queue after the restart').to.equal(queued);
+        await ensureWorker();
+        expect(app.resultOf(id, 60)).to.equal(0.5);
+      });
+    }
   });
 }

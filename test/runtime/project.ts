@@ -39,9 +39,9 @@ export interface ProjectOptions {
 }
 
 /**
- * The generated site conf made runnable here: gunicorn and Flower upstreams at loopback,
- * nginx on a free loopback port, the volumes' paths at the project's folders. Every
- * replaced line must be there, so a change in the template is noticed.
+ * The generated site conf made runnable here: nginx on a free loopback port, the volumes'
+ * paths at the project's folders. Every replaced line must be there, so a change in the
+ * template is noticed.
  */
 function nativeSiteConf(conf: string, replacements: [RegExp, string][]): string {
   let out = conf;
@@ -50,6 +50,20 @@ function nativeSiteConf(conf: string, replacements: [RegExp, string][]): string 
     out = out.replace(pattern, value);
   }
   return out;
+}
+
+/** The options the Compose file gives redis-server (its `command` after the program), if any. */
+function redisOptions(config: ComposeConfig): string[] {
+  const service = Object.values(config.services).find(svc => /^redis:/.test(svc.image ?? ''));
+  const command = service?.command;
+  const words = Array.isArray(command) ? command : [];
+  return words[0] === 'redis-server' ? words.slice(1) : words;
+}
+
+/** Where a "container" of the stack runs here: a loopback address of its own. */
+export interface Placement {
+  /** Replace, in the service's scripts, what the container binds (`0.0.0.0:8000`) with this (`127.0.0.2:8000`). */
+  bind?: [string, string];
 }
 
 export class RuntimeProject {
@@ -80,7 +94,7 @@ export class RuntimeProject {
     const db = serviceEnvironment(this.config, this.settings.dbService ?? 'db');
     this.credentials = { db: db.POSTGRES_DB, user: db.POSTGRES_USER, password: db.POSTGRES_PASSWORD };
     this.pg = new Postgres(await freePort());
-    this.redis = new Redis(await freePort());
+    this.redis = new Redis(await freePort(), redisOptions(this.config));
     this.smtp = new SmtpServer(await freePort());
     this.home = tempDir('home');
   }
@@ -117,7 +131,7 @@ export class RuntimeProject {
    * path mapped back to the script the Dockerfile copies there. Words that are not
    * copied scripts (`python`, `manage.py`) stay as they are.
    */
-  serviceArgv(service: string, command?: string[]): { argv: string[]; notes: string[] } {
+  serviceArgv(service: string, command?: string[], placement: Placement = {}): { argv: string[]; notes: string[] } {
     const { build, dockerfile, svc } = this.image(service);
     const entry = svc.entrypoint ?? build.entrypoint ?? [];
     const cmd = command ?? svc.command ?? [];
@@ -133,7 +147,7 @@ export class RuntimeProject {
         argv.push(arg);
         continue;
       }
-      argv.push('bash', this.nativeScript(join(svc.build!.context, copied.source), build.workdir, notes));
+      argv.push('bash', this.nativeScript(join(svc.build!.context, copied.source), build.workdir, notes, placement));
     }
     return { argv, notes };
   }
@@ -143,15 +157,27 @@ export class RuntimeProject {
    * names the image's WORKDIR (where the project lives in the image), a copy in a
    * temporary folder with that path replaced by the project folder.
    */
-  private nativeScript(file: string, workdir: string, notes: string[]): string {
-    const text = readFileSync(file, 'utf8');
-    if (workdir === '/' || !workdir.startsWith('/')) return relative(this.project, file);
-    const escaped = workdir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const pattern = new RegExp(`(?<![\\w./-])${escaped}(?=[/\\s"']|$)`, 'gm');
-    if (!pattern.test(text)) return relative(this.project, file);
-    const copy = join(tempDir('script'), relative(this.project, file).replaceAll('/', '_'));
-    writeFileSync(copy, text.replace(pattern, this.project));
-    notes.push(`${relative(this.project, file)} with ${workdir} (the image's WORKDIR) read as the project folder`);
+  private nativeScript(file: string, workdir: string, notes: string[], placement: Placement = {}): string {
+    let text = readFileSync(file, 'utf8');
+    const name = relative(this.project, file);
+    let changed = false;
+    if (workdir !== '/' && workdir.startsWith('/')) {
+      const escaped = workdir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const pattern = new RegExp(`(?<![\\w./-])${escaped}(?=[/\\s"']|$)`, 'gm');
+      if (pattern.test(text)) {
+        text = text.replace(pattern, this.project);
+        notes.push(`${name} with ${workdir} (the image's WORKDIR) read as the project folder`);
+        changed = true;
+      }
+    }
+    if (placement.bind && text.includes(placement.bind[0])) {
+      text = text.replaceAll(placement.bind[0], placement.bind[1]);
+      notes.push(`${name} binding ${placement.bind[1]}, its container's address here`);
+      changed = true;
+    }
+    if (!changed) return name;
+    const copy = join(tempDir('script'), name.replaceAll('/', '_'));
+    writeFileSync(copy, text);
     return copy;
   }
 
@@ -173,8 +199,11 @@ export class RuntimeProject {
    * Starts a Compose service's process: `bash <entrypoint> bash <start script>`, natively,
    * or inside the trixie root (the project folder mounted at the same path) when it runs watchfiles.
    */
-  startService(service: string, label = service, extra: Record<string, string> = {}, command?: string[]): Proc {
-    const { argv, notes } = this.serviceArgv(service, command);
+  startService(service: string, label = service, extra: Record<string, string> = {}, command?: string[], placement: Placement = {}): Proc {
+    const { argv, notes } = this.serviceArgv(service, command, placement);
+    if (placement.bind && !notes.some(note => note.includes(placement.bind![1]))) {
+      throw new Error(`${service}: no script of it binds ${placement.bind[0]}; this test (and probably the container setup) needs updating.`);
+    }
     const shown = argv.map(arg => (arg.startsWith(this.project) || !isAbsolute(arg) ? arg : `<tmp>/${arg.split('/').pop()}`)).join(' ');
     const env = this.env(service, extra);
     if (command === undefined && this.runsInTrixie(service)) {
@@ -294,17 +323,16 @@ export class RuntimeProject {
 
   /**
    * nginx with the generated nginx.conf, as the image includes it, made runnable here:
-   * the web upstream at `webPort` on loopback, nginx on a free loopback port, the
-   * volumes' paths at the project's folders.
+   * nginx on a free loopback port, the volumes' paths at the project's folders. Service
+   * names stay as written: nginx asks the DNS server on 127.0.0.11 (a Dnsmasq the test
+   * runs, as Docker's embedded DNS) where each service is.
    */
-  async startNginx(webPort: number): Promise<{ proc: Proc; port: number }> {
+  async startNginx(): Promise<{ proc: Proc; port: number }> {
     const port = await freePort();
     const dir = tempDir('nginx');
     const generated = readFileSync(join(this.project, 'compose', 'production', 'nginx', 'nginx.conf'), 'utf8');
     const site = nativeSiteConf(generated, [
-      [/server\s+web:8000\s*;/, `server 127.0.0.1:${webPort};`],
-      // Flower does not run here (no package); nginx only needs the name to resolve.
-      [/server\s+flower:5555\s*;/, `server 127.0.0.1:${await freePort()};`],
+      [/^resolver\s+127\.0\.0\.11\b[^;]*;/m, '$&'],
       [/listen\s+80\s*;/, `listen 127.0.0.1:${port};`],
       [/alias\s+\/app\/staticfiles\/\s*;/, `alias ${join(this.project, 'staticfiles')}/;`],
       [/alias\s+\/app\/mediafiles\/\s*;/, `alias ${join(this.project, 'mediafiles')}/;`],

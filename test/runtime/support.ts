@@ -195,7 +195,10 @@ export interface StartOptions {
 /** A process started in its own process group, its output (stdout and stderr) kept. */
 export class Proc {
   readonly pgid: number;
+  /** stdout and stderr as they came, interleaved; and each alone. */
   output = '';
+  stdout = '';
+  stderr = '';
   exitCode: number | null = null;
   exitSignal: NodeJS.Signals | null = null;
   exited = false;
@@ -208,11 +211,16 @@ export class Proc {
   ) {
     if (child.pid === undefined) throw new Error(`${name} did not start`);
     this.pgid = child.pid;
-    const keep = (chunk: Buffer) => {
-      this.output += chunk.toString('utf8');
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      this.output += text;
+      this.stdout += text;
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      this.output += text;
+      this.stderr += text;
+    });
     this.exitPromise = new Promise(resolve => {
       child.on('close', (code, signal) => {
         this.exitCode = code;
@@ -413,17 +421,45 @@ export interface HttpResponse {
 
 /** One GET on 127.0.0.1 with the given headers (Host included), no redirects followed. */
 export function httpGet(port: number, path: string, headers: Record<string, string> = {}, timeoutMs = 5_000): Promise<HttpResponse> {
+  return httpRequest({ port, path, headers, timeoutMs });
+}
+
+export interface HttpRequest {
+  port: number;
+  path: string;
+  /** 127.0.0.1 unless given. */
+  host?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs?: number;
+}
+
+/** One HTTP request, no redirects followed. */
+export function httpRequest({ port, path, host = '127.0.0.1', method = 'GET', headers = {}, body, timeoutMs = 5_000 }: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers, timeout: timeoutMs }, res => {
+    const req = request({ host, port, path, method, headers, timeout: timeoutMs }, res => {
       const chunks: Buffer[] = [];
       res.on('data', chunk => chunks.push(chunk as Buffer));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path} on port ${port} timed out`)));
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} on ${host}:${port} timed out`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
+}
+
+/** The `name=value` pairs of a response's Set-Cookie headers, with their attributes. */
+export function setCookies(response: HttpResponse): Map<string, { value: string; attributes: string }> {
+  const cookies = new Map<string, { value: string; attributes: string }>();
+  const raw = response.headers['set-cookie'];
+  for (const line of Array.isArray(raw) ? raw : raw ? [raw] : []) {
+    const [pair, ...attributes] = line.split(';');
+    const at = pair.indexOf('=');
+    cookies.set(pair.slice(0, at).trim(), { value: pair.slice(at + 1).trim(), attributes: attributes.join(';') });
+  }
+  return cookies;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -539,7 +575,11 @@ export class Postgres extends LoopbackServer {
 // Redis
 
 export class Redis extends LoopbackServer {
-  constructor(port: number) {
+  /** `options`: the Compose service's own options for redis-server (its `command`), which win over the test's defaults. */
+  constructor(
+    port: number,
+    readonly options: string[] = [],
+  ) {
     super(port, 'redis');
   }
 
@@ -547,9 +587,13 @@ export class Redis extends LoopbackServer {
     return `redis://127.0.0.1:${this.port}/0`;
   }
 
-  /** Starts redis-server on 127.0.0.1:`port`, no persistence, and waits for PONG. */
+  /**
+   * Starts redis-server on 127.0.0.1:`port` with its data in `dir` (kept across restarts),
+   * no persistence unless the service's options ask for it, and waits for PONG.
+   */
   async start(): Promise<void> {
-    this.proc = start('redis-server', 'redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no'], {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no', ...this.options];
+    this.proc = start('redis-server', 'redis-server', args, {
       cwd: this.dir,
       env: { PATH: scriptPath(), HOME: this.dir },
     });
@@ -605,3 +649,69 @@ export class SmtpServer extends LoopbackServer {
     await this.proc.waitFor(/SMTP server listening/, 15_000);
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Docker's embedded DNS, played by dnsmasq
+
+/** The address Docker's embedded DNS answers on inside every container. */
+export const DOCKER_DNS = '127.0.0.11';
+
+/**
+ * A DNS server on 127.0.0.11:53 answering service names as Docker's embedded DNS would:
+ * each name with the loopback address its "container" runs on; any other name, such as
+ * a service not running, does not exist (NXDOMAIN, at once). `set`
+ * changes the answers (a container replaced, a service stopped).
+ */
+export class Dnsmasq extends LoopbackServer {
+  readonly hostsFile: string;
+
+  constructor() {
+    super(53, 'dnsmasq');
+    // dnsmasq drops root for nobody, who must still read the hosts file on SIGHUP.
+    chmodSync(this.dir, 0o755);
+    this.hostsFile = join(this.dir, 'hosts');
+  }
+
+  async start(names: Record<string, string>): Promise<void> {
+    this.write(names);
+    this.proc = start(
+      'dnsmasq',
+      '/usr/sbin/dnsmasq',
+      ['--keep-in-foreground', '--log-facility=-', `--listen-address=${DOCKER_DNS}`, '--bind-interfaces', '--port=53', '--no-resolv', '--no-hosts', `--addn-hosts=${this.hostsFile}`, '--address=/#/', '--local-ttl=1', `--pid-file=${join(this.dir, 'dnsmasq.pid')}`],
+      { cwd: this.dir, env: { PATH: scriptPath() } },
+    );
+    const first = Object.keys(names)[0];
+    await waitUntil('dnsmasq to answer', () => (first ? this.lookup(first) !== undefined : /started/.test(this.proc!.output)), 10_000, () => this.proc!.describe());
+  }
+
+  /** Gives these answers from now on (dnsmasq re-reads its hosts file on SIGHUP). */
+  async set(names: Record<string, string>): Promise<void> {
+    this.write(names);
+    const before = this.proc!.count(/read .*hosts/);
+    this.proc!.child.kill('SIGHUP');
+    await waitUntil('dnsmasq to re-read its hosts file', () => this.proc!.count(/read .*hosts/) > before, 5_000, () => this.proc!.describe());
+  }
+
+  /** The address dnsmasq gives for `name`, as a resolver asks it (undefined: no answer). */
+  lookup(name: string): string | undefined {
+    const result = runSync('python3', ['-c', LOOKUP, DOCKER_DNS, name], { timeoutMs: 5_000 });
+    return result.status === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
+  }
+
+  private write(names: Record<string, string>): void {
+    writeFileSync(this.hostsFile, Object.entries(names).map(([name, address]) => `${address} ${name}\n`).join(''));
+  }
+}
+
+/** A one-question DNS client (A record), in Python's standard library only. */
+const LOOKUP = `
+import socket, struct, sys
+server, name = sys.argv[1], sys.argv[2]
+query = struct.pack(">HHHHHH", 7, 0x0100, 1, 0, 0, 0) + b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\\0" + struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(query, (server, 53))
+reply = s.recvfrom(512)[0]
+if struct.unpack(">H", reply[6:8])[0]:
+    print(socket.inet_ntoa(reply[-4:]))
+`;

@@ -24,6 +24,7 @@ export interface ComposeService {
   user?: string;
   healthcheck?: { test?: string[]; disable?: boolean };
   volumes?: Array<{ type: string; source?: string; target: string }>;
+  deploy?: { replicas?: number };
 }
 
 export interface ComposeConfig {

@@ -242,8 +242,10 @@ export class ProjectUnderTest {
     return this.python('check', ['manage.py', 'check', '--fail-level', 'WARNING'], () => this.environment('docker-compose.yml'));
   }
 
-  checkDeploy(): Promise<Ran> {
-    return this.python('check --deploy', ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'], () => this.environment(PROD_COMPOSE));
+  /** `check --deploy` with the settings of docker-compose.prod.yml, and `extra` on top (`DJANGO_SECURE_PROXY=1`). */
+  checkDeploy(extra: Record<string, string> = {}): Promise<Ran> {
+    const key = ['check --deploy', ...Object.entries(extra).map(([name, value]) => `${name}=${value}`)].join(' ');
+    return this.python(key, ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'], async () => ({ ...(await this.environment(PROD_COMPOSE)), ...extra }));
   }
 
   makemigrations(): Promise<Ran> {
@@ -266,10 +268,13 @@ export class ProjectUnderTest {
       void this.composeConfig(file).catch(() => undefined);
     }
     const started: Array<Promise<unknown>> = [this.shellcheck(), this.compileAll(), this.check(), this.makemigrations(), this.tests(), this.testsWithoutEnvironment()];
-    if (this.prod) started.push(this.nginxTest(), this.checkDeploy());
+    if (this.prod) started.push(this.nginxTest(), this.checkDeploy(), this.checkDeploy(SECURE_PROXY_ON));
     for (const promise of started) promise.catch(() => undefined);
   }
 }
+
+/** What .env/.prod says once a TLS proxy is in front of nginx. */
+export const SECURE_PROXY_ON = { DJANGO_SECURE_PROXY: '1' };
 
 /** Generates the projects one after the other (yeoman-test changes the working folder) and starts their checks. */
 export function generateMatrix(entries: readonly MatrixEntry[]): Array<Promise<ProjectUnderTest>> {

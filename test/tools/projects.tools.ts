@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { ANSWERS, VERSIONS } from '../../src/generators/lib/answers.js';
 import { environmentOf, publishedPorts, serviceRunning, type ComposeConfig } from '../support/compose.js';
-import { COMPOSE_FILES, generateMatrix, MATRIX, typed, type ComposeFile, type MatrixEntry, type ProjectUnderTest } from './project.js';
+import { COMPOSE_FILES, generateMatrix, MATRIX, SECURE_PROXY_ON, typed, type ComposeFile, type MatrixEntry, type ProjectUnderTest } from './project.js';
 import { describeRun, type Ran } from '../support/run.js';
 import { INSTALL_COMMAND, runTool } from '../support/tools.js';
 
@@ -23,7 +23,7 @@ const DJANGO_SERVICES = ['web', 'celery_worker', 'celery_beat', 'flower'];
 /** Ports a service run from a published image (not built here) listens on, by image. */
 const IMAGE_PORTS: Record<string, number[]> = { 'axllent/mailpit': [1025, 8025] };
 /** The development worker and beat restart on Python files only, not on these paths. */
-const RELOAD = /^exec watchfiles --filter python --ignore-paths ([\w/,.-]+) --target-type command '(celery -A \w+ (worker|beat) [^']*)'$/m;
+const RELOAD = /^exec watchfiles --filter python --ignore-paths ([\w/,.-]+) --target-type command (['"])(celery -A \w+ (worker|beat) [^'"]*)\2$/m;
 const CREDENTIALS = [
   ['POSTGRES_DB', 'SQL_DATABASE', 'postgresDb'],
   ['POSTGRES_USER', 'SQL_USER', 'postgresUser'],
@@ -256,6 +256,14 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       }
     });
 
+    if (!local) {
+      it('runs WEB_REPLICAS web and CELERY_WORKER_REPLICAS worker containers from the deploying shell, 1 of each without them', async () => {
+        const replicas = (resolved: ComposeConfig) => ({ web: resolved.services.web.deploy?.replicas, celery_worker: resolved.services.celery_worker.deploy?.replicas });
+        expect(replicas(await config())).to.deep.equal({ web: 1, celery_worker: 1 });
+        expect(replicas(await project().composeConfig(file, { WEB_REPLICAS: '3', CELERY_WORKER_REPLICAS: '4' }))).to.deep.equal({ web: 3, celery_worker: 4 });
+      });
+    }
+
     const postgresVersion = typed(entry, 'postgresVersion');
     // From 18 on, the postgres image keeps its data in a versioned folder under
     // /var/lib/postgresql and refuses to start with a volume at the old place.
@@ -343,7 +351,7 @@ function describeNginx(project: () => ProjectUnderTest): void {
       const conf = project().read('compose/production/nginx/nginx.conf');
       const resolved = await project().composeConfig('docker-compose.prod.yml');
       const builds = await project().builds('docker-compose.prod.yml');
-      const targets = [...conf.matchAll(/(?:\bserver\s+|\bproxy_pass\s+https?:\/\/)([A-Za-z0-9_.-]+):(\d+)/g)].map(match => [match[1], match[2]] as const);
+      const targets = [...conf.matchAll(/(?:\bserver\s+|\bproxy_pass\s+https?:\/\/|\bset\s+\$\w+\s+)([A-Za-z0-9_.-]+):(\d+)/g)].map(match => [match[1], match[2]] as const);
       expect(targets, 'upstream servers in nginx.conf').to.not.be.empty;
       for (const [host, port] of targets) {
         expect(Object.keys(resolved.services), `nginx.conf proxies to ${host}:${port}`).to.include(host);
@@ -375,8 +383,8 @@ function describePython(entry: MatrixEntry, project: () => ProjectUnderTest): vo
     });
 
     if (entry.options.prod === true) {
-      it('passes manage.py check --deploy with the settings of docker-compose.prod.yml, leaving no warning unexplained', async () => {
-        const result = await project().checkDeploy();
+      it('passes manage.py check --deploy with the settings of docker-compose.prod.yml and DJANGO_SECURE_PROXY=1, leaving no warning unexplained', async () => {
+        const result = await project().checkDeploy(SECURE_PROXY_ON);
         expectQuietSuccess(result);
         const silenced = Number(/no issues \((\d+) silenced\)/.exec(result.stdout)?.[1] ?? NaN);
         expect(silenced, describeRun(result)).to.not.be.NaN;
@@ -385,6 +393,18 @@ function describePython(entry: MatrixEntry, project: () => ProjectUnderTest): vo
           const settings = project().read(`${typed(entry, 'projectName')}/settings.py`);
           expect(settings, 'a comment above SILENCED_SYSTEM_CHECKS says why').to.match(/#[^\n]*\n\s*SILENCED_SYSTEM_CHECKS\s*=/);
         }
+      });
+    }
+
+    if (entry.options.prod === true) {
+      it('warns in check --deploy, with .env/.prod as written (plain HTTP), of exactly the checks the README lists under "HTTPS"', async () => {
+        const result = await project().checkDeploy();
+        const warned = [...new Set((result.stdout + result.stderr).match(/security\.W\d+/g) ?? [])].sort();
+        const readme = project().read('README.md');
+        const https = readme.slice(readme.indexOf('### HTTPS'), readme.indexOf('\n### ', readme.indexOf('### HTTPS') + 1));
+        const listed = [...new Set(https.match(/security\.W\d+/g) ?? [])].sort();
+        expect(warned, describeRun(result)).to.not.be.empty;
+        expect(warned, describeRun(result)).to.deep.equal(listed);
       });
     }
 

@@ -38,14 +38,35 @@ const RELOAD_IGNORED = ['polls/migrations', 'mediafiles', 'staticfiles'];
 /** Beat's schedule file: outside the project folder, which development mounts from the host. */
 const BEAT_SCHEDULE = '/tmp/celerybeat-schedule';
 
+/**
+ * How long things may take, in seconds: the settings, the start scripts and the Compose
+ * file read them from here, so that each stop grace period covers what it waits for and
+ * every task ends before the broker would hand it to a second worker.
+ */
+export const LIMITS = {
+  /** Redis hands a task not acknowledged within this time to another worker. */
+  visibilityTimeout: 3600,
+  /** A task gets SoftTimeLimitExceeded after this, and its process is killed after taskTimeLimit. */
+  taskSoftTimeLimit: 300,
+  taskTimeLimit: 360,
+  /** gunicorn lets requests in flight finish for this long after SIGTERM. */
+  gunicornGracefulTimeout: 30,
+  /** How long the entrypoint waits for Postgres by default (SQL_WAIT_SECONDS). */
+  postgresWait: 60,
+} as const;
+
+/** Compose's stop_grace_period of each service that has work in flight: its own limit and a margin. */
+const STOP_GRACE = {
+  web: `${LIMITS.gunicornGracefulTimeout + 10}s`,
+  celeryWorker: `${LIMITS.taskTimeLimit + 30}s`,
+};
+
 /** What tells one stack's Django image and scripts from the other's. */
 function stack(name: 'local' | 'production') {
   const production = name === 'production';
   return {
     name,
     scripts: SCRIPTS.map(([path, image]) => ({ source: `compose/${name}/django/${path}`, image })),
-    /** The development stack can run on SQLite (SQL_ENGINE unset): the entrypoint waits for Postgres only when it is the engine. */
-    postgresOptional: !production,
     /** Production's Flower asks for a login, and is served by nginx under /flower/. */
     flowerLogin: production,
     flowerOptions: production ? '--port=5555 --url_prefix=flower' : '--port=5555',
@@ -71,6 +92,12 @@ function productionContext(answers: ProjectAnswers) {
     composeProject: `${name}_prod`,
     djangoImage: `${name}_production_django`,
     nginxImage: `${name}_production_nginx`,
+    stopGrace: STOP_GRACE,
+    /** Whether http://localhost reaches the site, as the README's first visit says. */
+    localTrial: hosts.includes('localhost') || hosts.includes('*'),
+    /** Otherwise, the host name the README's trial sends (`.example.com` is tried as example.com). */
+    trialHost: (hosts.find(host => host !== '*') ?? 'localhost').replace(/^\./, ''),
+    hostList: hosts.map(host => `\`${host}\``).join(', '),
     /** Values of .env/.prod and .env/.prod.db, quoted for them. */
     env: {
       DJANGO_ALLOWED_HOSTS: envValue(hosts.join(' ')),
@@ -124,6 +151,7 @@ export function templateContext(answers: ProjectAnswers) {
       POSTGRES_PASSWORD: composeYamlValue(postgresPassword),
     },
     stacks: { local: stack('local'), production: stack('production') },
+    limits: LIMITS,
     /** The production variant's values, when it is on. */
     production: answers.prod ? productionContext(answers) : undefined,
   };

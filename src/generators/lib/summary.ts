@@ -49,7 +49,7 @@ function productionSteps(answers: ProjectAnswers, cd: string | undefined): { abo
   const compose = 'docker compose -f docker-compose.prod.yml';
   return {
     about: wrap(
-      `Production: the site at ${localUrl(port)}, Flower at ${localUrl(port, '/flower/')} (login ${answers.flowerUser ?? 'admin'}, its password in .env/.prod). It redirects plain HTTP to HTTPS: to try it without TLS, uncomment DJANGO_SECURE_SSL_REDIRECT=0 in .env/.prod (README.md, "HTTPS").`,
+      `Production: the site at ${localUrl(port)}, Flower at ${localUrl(port, '/flower/')} (login ${answers.flowerUser ?? 'admin'}, its password in .env/.prod). It speaks plain HTTP; once a TLS proxy in front of it is the only way in, set DJANGO_SECURE_PROXY=1 in .env/.prod (README.md, "HTTPS").`,
       80,
     ),
     commands: [...(cd ? [`cd ${cd}`] : []), `${compose} build`, `${compose} run --rm web \\`, '  python manage.py migrate --noinput', `${compose} up -d`],

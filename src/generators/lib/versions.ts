@@ -36,7 +36,8 @@ export const PACKAGE_PINS = {
   watchfiles: '1.3.0',
 } as const;
 
-export const NGINX_IMAGE = 'nginx:1.28-alpine';
+/** nginx's stable line. */
+export const NGINX_IMAGE = 'nginx:1.30-alpine';
 
 /** The development stack's mail catcher: SMTP on 1025, its web UI on 8025. */
 export const MAILPIT_IMAGE = 'axllent/mailpit:v1.33.1';
