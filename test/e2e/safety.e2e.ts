@@ -191,7 +191,7 @@ describe('two runs at once in one project', function () {
     await new Promise(resolve => waiting.on('exit', resolve));
     const third = runEntryPoint(['--force'], project);
     expect(third.status, output(third)).to.equal(0);
-    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"8010:8000"');
+    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:8010:8000"');
   });
 
   it('refuses the second while the first holds the lock, and takes over a stale lock', () => {
@@ -236,7 +236,7 @@ describe('paths', function () {
     const run = runEntryPoint([], inside);
     expect(run.status, output(run)).to.equal(0);
     expect(existsSync(join(inside, PROJECT))).to.equal(false);
-    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"9300:8000"');
+    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:9300:8000"');
   });
 });
 

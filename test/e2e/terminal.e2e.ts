@@ -52,16 +52,16 @@ describe('create-django-celery in a terminal', function () {
     terminal.press('C-u');
     terminal.type('5600');
     terminal.press('Enter');
-    await acceptDefaults(terminal, ['Postgres database name', 'Postgres user', 'Postgres password', 'Add the production variant']);
+    await acceptDefaults(terminal, ['Host port of the mail catcher', 'Postgres database name', 'Postgres user', 'Postgres password', 'Add the production variant']);
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
-    expect(screen).to.contain('Created my_project: 29 files.');
+    expect(screen).to.contain('Created my_project: 31 files.');
     expect(screen).to.match(/Next, start the development stack:\n {2}cd my_project\n {2}docker compose up -d --build$/);
     const compose = readFileSync(join(cwd, 'my_project', 'docker-compose.yml'), 'utf8');
-    expect(compose).to.contain('"8010:8000"').and.to.contain('"5600:5555"');
+    expect(compose).to.contain('"127.0.0.1:8010:8000"').and.to.contain('"127.0.0.1:5600:5555"');
   });
 
-  const QUESTIONS = ['Project name', 'Host port of the Django development server', 'Host port of Flower', 'Postgres database name', 'Postgres user', 'Postgres password', 'Add the production variant'];
+  const QUESTIONS = ['Project name', 'Host port of the Django development server', 'Host port of Flower', 'Host port of the mail catcher', 'Postgres database name', 'Postgres user', 'Postgres password', 'Add the production variant'];
   for (const question of ['Project name', 'Postgres password', 'Add the production variant']) {
     it(`on Ctrl-C at "${question}", says in one line that nothing was written and exits 130`, async () => {
       terminal = entryPoint(cwd);
@@ -90,7 +90,7 @@ describe('create-django-celery in a terminal', function () {
     terminal.press('Enter');
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
-    expect(screen).to.contain('Created fresh: 29 files.');
+    expect(screen).to.contain('Created fresh: 31 files.');
     expect(readdirSync(join(cwd, 'taken'))).to.deep.equal(['notes.txt']);
   });
 
@@ -127,7 +127,7 @@ describe('create-django-celery in a terminal', function () {
     expect(terminal.rows().slice(-3, -1)).to.deep.equal(['Stopped before writing anything: run `create-django-celery --web-port 8020`', 'again to write the project.']);
     // Nothing was written: the file changed is as it was, the others as generated.
     expect(readFileSync(join(project, 'requirements.txt'), 'utf8')).to.equal('mine\n');
-    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"8010:8000"');
+    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:8010:8000"');
     expect(screen).not.to.match(/Error|error occured|at .*\.js:\d+/);
     expect(existsSync(join(project, '.yo-rc.json'))).to.equal(true);
   });
@@ -188,10 +188,10 @@ describe('yo django-celery in a terminal', function () {
     terminal.press('C-u');
     terminal.type('typed');
     terminal.press('Enter');
-    await acceptDefaults(terminal, ['Host port of the Django', 'Host port of Flower', 'Postgres database name', 'Postgres user', 'Postgres password', 'Add the production variant']);
+    await acceptDefaults(terminal, ['Host port of the Django', 'Host port of Flower', 'Host port of the mail catcher', 'Postgres database name', 'Postgres user', 'Postgres password', 'Add the production variant']);
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
-    expect(screen).to.contain('Created typed: 29 files.');
+    expect(screen).to.contain('Created typed: 31 files.');
     expect(screen).to.match(/ {2}cd typed\n {2}docker compose up -d --build$/);
   });
 });
