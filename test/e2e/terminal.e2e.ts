@@ -79,7 +79,7 @@ describe('create-django-celery in a terminal', function () {
   it('refuses a taken folder at the prompt and takes another name', async () => {
     mkdirSync(join(cwd, 'taken'));
     writeFileSync(join(cwd, 'taken', 'notes.txt'), 'mine\n');
-    terminal = entryPoint(cwd, ['--web-port', '8010', '--flower-port', '5557', '--postgres-db', 'db', '--postgres-user', 'u', '--postgres-password', 'pw', '--no-prod']);
+    terminal = entryPoint(cwd, ['--web-port', '8010', '--flower-port', '5557', '--mail-port', '8025', '--postgres-db', 'db', '--postgres-user', 'u', '--postgres-password', 'pw', '--no-prod']);
     await terminal.waitFor('? Project name');
     terminal.press('C-u');
     terminal.type('taken');
