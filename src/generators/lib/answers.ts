@@ -175,7 +175,14 @@ function oneOf<const V extends string>(values: readonly V[], what: string) {
 }
 
 const text = (value: string) => value;
-const yesNo = (raw: string) => raw === 'true';
+
+/** The validator and parser of a yes-or-no option: true or false, as the command line gives them. */
+function yesOrNo(option: string) {
+  return {
+    validate: (raw: string) => raw === 'true' || raw === 'false' || `"${raw}" is not yes or no: use --${option} or --no-${option}.`,
+    parse: (raw: string) => raw === 'true',
+  };
+}
 const port = (value: string) => Number(value);
 
 export const ANSWERS = [
@@ -234,8 +241,7 @@ export const ANSWERS = [
     kind: 'option',
     message: 'Publish the development ports on every network interface instead of 127.0.0.1 only',
     default: false,
-    validate: raw => raw === 'true' || raw === 'false' || `"${raw}" is not a yes or no: use --publish-all or --no-publish-all.`,
-    parse: yesNo,
+    ...yesOrNo('publish-all'),
   }),
   answer({
     name: 'postgresDb',
@@ -280,8 +286,7 @@ export const ANSWERS = [
     kind: 'confirm',
     message: 'Add the production variant behind nginx?',
     default: false,
-    validate: raw => raw === 'true' || raw === 'false' || `"${raw}" is not yes or no: use --prod or --no-prod.`,
-    parse: yesNo,
+    ...yesOrNo('prod'),
   }),
   answer({
     name: 'pythonVersion',

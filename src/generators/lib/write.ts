@@ -68,6 +68,8 @@ function recordedDigests(config: Record<string, unknown>): Record<string, string
 export async function writeProject(generator: Generator, settings: WriteSettings): Promise<WriteReport> {
   const { env } = generator;
   const configPath = join(settings.root, '.yo-rc.json');
+  /** .yo-rc.json as it is on disk (a run that ended meanwhile may have changed it). */
+  const diskConfig = (): Record<string, unknown> => (existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : {});
   const pathOf = (file: File) => relative(settings.root, file.path).split(sep).join('/');
   const inProject = (path: string) => !path.startsWith('..') && path !== '.yo-rc.json';
   let configFile: File | undefined;
@@ -85,7 +87,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
       else held.push(file);
     }
     // The record on disk, which a run that ended meanwhile may have changed.
-    recorded = existsSync(configPath) ? recordedDigests(JSON.parse(readFileSync(configPath, 'utf8'))) : {};
+    recorded = recordedDigests(diskConfig());
     const edited: string[] = [];
     for (const file of held) {
       const path = pathOf(file);
@@ -134,7 +136,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
       }
       yield file;
     }
-    const config = configFile?.contents ? JSON.parse(configFile.contents.toString()) : existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : {};
+    const config = configFile?.contents ? JSON.parse(configFile.contents.toString()) : diskConfig();
     // Rewritten whole, in path order, so the record does not depend on the order of runs.
     const record = { ...recorded, ...written };
     config[FILES_KEY] = Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
