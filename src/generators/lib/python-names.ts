@@ -21,10 +21,10 @@ urllib uu uuid venv warnings wave weakref webbrowser winreg winsound wsgiref xdr
 zipfile zipimport zlib zoneinfo`;
 
 // Packages the generated project installs, and their own imports.
-const DEPENDENCIES = `amqp asgiref billiard celery click click_didyoumean click_plugins click_repl
-dateutil django flower gunicorn humanize kombu packaging prometheus_client prompt_toolkit psycopg
+const DEPENDENCIES = `amqp anyio asgiref billiard celery click click_didyoumean click_plugins click_repl
+dateutil django flower gunicorn humanize idna kombu packaging prometheus_client prompt_toolkit psycopg
 psycopg2 psycopg_binary pytz redis six sqlparse tornado typing_extensions tzdata tzlocal vine wcwidth
-whitenoise`;
+watchfiles whitenoise`;
 
 // Modules Python imports by itself at start-up, and the packaging tools of the image:
 // a project package of that name would run in their place.
