@@ -31,7 +31,7 @@ watchfiles whitenoise`;
 const STARTUP_AND_TOOLS = 'sitecustomize usercustomize pip setuptools pkg_resources wheel _distutils_hack';
 
 // Names the generated project itself uses at its top level.
-const PROJECT = 'compose manage media mediafiles polls requirements static staticfiles templates tests';
+const PROJECT = 'compose manage media mediafiles polls requirements static staticfiles templates tests users';
 
 // Python keywords (hard and soft) that a lowercase package name could collide with.
 const KEYWORDS = `and as assert async await break case class continue def del elif else except finally
