@@ -181,14 +181,18 @@ describe('two runs at once in one project', function () {
     let printed = '';
     waiting.stdout.on('data', chunk => (printed += String(chunk)));
     for (let tries = 0; !printed.includes('README.md'); tries += 1) {
+      if (tries >= 600) waiting.kill('SIGKILL');
       expect(tries, `the first run to ask about README.md; it printed:\n${printed}`).to.be.below(600);
       await new Promise(resolve => setTimeout(resolve, 100));
     }
-    const second = runEntryPoint(['--force'], project);
-    expect(second.status, output(second)).to.equal(1);
-    expect(output(second)).to.contain(`Another run of the generator (process ${waiting.pid}) is writing`);
-    waiting.kill('SIGKILL');
-    await new Promise(resolve => waiting.on('exit', resolve));
+    try {
+      const second = runEntryPoint(['--force'], project);
+      expect(second.status, output(second)).to.equal(1);
+      expect(output(second)).to.contain(`Another run of the generator (process ${waiting.pid}) holds ${project}.`);
+    } finally {
+      waiting.kill('SIGKILL');
+      await new Promise(resolve => waiting.on('exit', resolve));
+    }
     const third = runEntryPoint(['--force'], project);
     expect(third.status, output(third)).to.equal(0);
     expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:8010:8000"');
@@ -198,16 +202,18 @@ describe('two runs at once in one project', function () {
     const first = runEntryPoint(['--defaults']);
     const project = join(first.cwd, PROJECT);
     const sleeper = spawn('sleep', ['60']);
+    // A lock names its process and when that process started (/proc/PID/stat, field 22).
+    const start = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
     try {
-      writeFileSync(join(project, '.django-celery.lock'), `${sleeper.pid}\n`);
+      writeFileSync(join(project, '.django-celery.lock'), `${JSON.stringify({ pid: sleeper.pid, start: start(sleeper.pid!) })}\n`);
       const run = runEntryPoint([], project);
       expect(run.status).to.equal(1);
-      expect(output(run)).to.contain(`Another run of the generator (process ${sleeper.pid}) is writing`);
+      expect(output(run)).to.contain(`Another run of the generator (process ${sleeper.pid}) holds ${project}.`);
     } finally {
       sleeper.kill();
     }
     // The holder is gone: its lock is stale.
-    writeFileSync(join(project, '.django-celery.lock'), '999999\n');
+    writeFileSync(join(project, '.django-celery.lock'), `${JSON.stringify({ pid: 999999, start: '1' })}\n`);
     const run = runEntryPoint([], project);
     expect(run.status, output(run)).to.equal(0);
     expect(existsSync(join(project, '.django-celery.lock'))).to.equal(false);

@@ -4,13 +4,14 @@ import yosay from 'yosay';
 import { answerSpecs, type Answers } from '../lib/answers.js';
 import { AnswerError, BaseGenerator } from '../lib/base.js';
 import { commandOf, plain } from '../lib/command.js';
-import { assertUnlocked, onlyLeftovers, recoverInterruptedWrite, systemError } from '../lib/commit.js';
+import { assertUnlocked, LOCK, onlyLeftovers, recoverInterruptedWrite, STAGING, systemError } from '../lib/commit.js';
 import { readUsage, type Help } from '../lib/help.js';
 import { declareOptions } from '../lib/options.js';
-import { findProjectRoot, hasAll, projectOf, storedAnswers, type Project } from '../lib/project.js';
+import { findProjectRoot, hasAll, notAdoptable, projectOf, refuseAdoption, storedAnswers, type Project } from '../lib/project.js';
 import { confirm } from '../lib/prompts.js';
 import { cannotAsk, unanswered } from '../lib/resolve.js';
 import { summary } from '../lib/summary.js';
+import { lstatOrNone } from '../lib/trust.js';
 
 const SUB_GENERATORS = ['django', 'requirements', 'env', 'local', 'project'] as const;
 
@@ -35,7 +36,7 @@ export default class AppGenerator extends BaseGenerator {
     if (process.stdout.isTTY) this.log(plain(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.')));
     const [nameSpec, ...rest] = answerSpecs('app');
     const here = this.destinationRoot();
-    const root = findProjectRoot(here);
+    const root = findProjectRoot(here, line => this.log(line));
     const inPlace = root && storedAnswers(root);
     let known: Partial<Answers>;
     if (root && inPlace) {
@@ -90,6 +91,7 @@ export default class AppGenerator extends BaseGenerator {
     /** At the prompt: true when the folder of `name` can hold the project, or why not. */
     const free = (name: string) => {
       const folder = join(here, name);
+      if (lstatOrNone(folder)?.isSymbolicLink()) return `${folder} is a symbolic link: the generator does not write through links. Choose another name.`;
       if (!existsSync(folder)) return true;
       if (!statSync(folder).isDirectory()) return `${folder} is a file, not a folder: choose another name.`;
       return onlyLeftovers(folder) || storedAnswers(folder) !== undefined || `${folder} already exists and is not a project of this generator: choose another name.`;
@@ -97,11 +99,17 @@ export default class AppGenerator extends BaseGenerator {
     for (;;) {
       const known = await this._resolve([nameSpec], {}, {}, free);
       this.target = join(here, String(known.projectName));
+      if (lstatOrNone(this.target)?.isSymbolicLink()) {
+        throw new AnswerError(`${this.target} is a symbolic link: the generator does not write through links. Choose another --project-name, or replace the link with a real folder.`);
+      }
       if (existsSync(this.target) && !statSync(this.target).isDirectory()) {
         throw new AnswerError(`${this.target} is a file, not a folder: choose another --project-name, or move that file away.`);
       }
       if (existsSync(this.target)) {
-        recoverInterruptedWrite(this.target);
+        const marks = ['.yo-rc.json', STAGING, LOCK].filter(name => lstatOrNone(join(this.target, name)));
+        const why = marks.length > 0 ? notAdoptable(this.target) : undefined;
+        if (why) throw refuseAdoption(this.target, why);
+        recoverInterruptedWrite(this.target, line => this.log(line));
         assertUnlocked(this.target);
       }
       if (!existsSync(this.target) || onlyLeftovers(this.target)) return known;

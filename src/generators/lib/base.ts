@@ -177,7 +177,7 @@ export abstract class BaseGenerator extends Generator {
   private async _loadProject(): Promise<Project> {
     if (this.options.project) return this.options.project;
     // Run on its own in a folder of a project: work on that project, as git would.
-    const root = findProjectRoot(this.destinationRoot());
+    const root = findProjectRoot(this.destinationRoot(), line => this.log(line));
     if (root && root !== this.destinationRoot()) {
       this.log(`Working on the project in ${root}.`);
       this.destinationRoot(root);

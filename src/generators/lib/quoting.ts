@@ -14,7 +14,7 @@ export function envValue(value: string): string {
 }
 
 /** A value of an env file as Compose reads it, or why it cannot be known without the shell's environment. */
-export type EnvEntry = { value: string } | { unreadable: string };
+export type EnvEntry = { value: string } | { unreadable: string; line: number };
 
 const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', $: '$' };
 
@@ -28,7 +28,8 @@ function dollars(text: string): string | { unreadable: string } {
       out += '$';
       i += 1;
     } else if (/[A-Za-z_{]/.test(text[i + 1] ?? '')) {
-      return { unreadable: `it takes ${text.slice(i).match(/^\$(\{[^}]*\}?|[A-Za-z_][A-Za-z0-9_]*)/)?.[0] ?? '$'} from the environment Compose runs in` };
+      // Said without the value: it may be a secret.
+      return { unreadable: 'a $ followed by a letter, _ or { takes a value from the environment Compose runs in' };
     } else {
       out += '$';
     }
@@ -48,6 +49,7 @@ export function readEnvFile(text: string): Map<string, EnvEntry> {
   let match: RegExpExecArray | null;
   while ((match = line.exec(text))) {
     const start = line.lastIndex;
+    const at = text.slice(0, match.index).split('\n').length;
     const quote = text[start];
     if (quote === "'") {
       // Taken as it stands, but for \' (a quote).
@@ -57,7 +59,7 @@ export function readEnvFile(text: string): Map<string, EnvEntry> {
         if (text[i] === '\\' && text[i + 1] === "'") i += 1;
         value += text[i];
       }
-      entries.set(match[1], i >= text.length ? { unreadable: 'its single quote is not closed' } : { value });
+      entries.set(match[1], i >= text.length ? { unreadable: 'its single quote is not closed', line: at } : { value });
       line.lastIndex = Math.min(i + 1, text.length);
       continue;
     }
@@ -75,16 +77,16 @@ export function readEnvFile(text: string): Map<string, EnvEntry> {
           value += text[i];
         }
       }
-      if (i >= text.length) entry ??= { unreadable: 'its double quote is not closed' };
+      if (i >= text.length) entry ??= { unreadable: 'its double quote is not closed', line: at };
       const read = dollars(value);
-      entries.set(match[1], entry ?? (typeof read === 'string' ? { value: read } : read));
+      entries.set(match[1], entry ?? (typeof read === 'string' ? { value: read } : { ...read, line: at }));
       line.lastIndex = Math.min(i + 1, text.length);
       continue;
     }
     const end = text.indexOf('\n', start);
     const raw = text.slice(start, end < 0 ? undefined : end).replace(/\r$/, '').replace(/[ \t]+#.*$/, '').trim();
     const read = dollars(raw);
-    entries.set(match[1], typeof read === 'string' ? { value: read } : read);
+    entries.set(match[1], typeof read === 'string' ? { value: read } : { ...read, line: at });
   }
   return entries;
 }

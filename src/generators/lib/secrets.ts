@@ -25,7 +25,7 @@ export function envFileValue(generator: Generator, file: string, key: string): s
   const entry = readEnvFile(text).get(key);
   if (entry && 'unreadable' in entry) {
     throw new AnswerError(
-      `${key} in ${file} cannot be read back (${entry.unreadable}), so a re-run could not keep it. Write it as a plain value, in single quotes, or in double quotes with $$ for each $, then run again.`,
+      `${key} in ${file}, line ${entry.line}, cannot be read back (${entry.unreadable}), so a re-run could not keep it. Write it as a plain value, in single quotes, or in double quotes with $$ for each $, then run again.`,
     );
   }
   return entry?.value || undefined;

@@ -5,7 +5,7 @@
 // every file, .yo-rc.json with the digests last, to lib/commit, which replaces them
 // all or none.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { createConflicterTransform, createYoResolveTransform } from '@yeoman/conflicter';
 import type { MemFsEditorFile } from 'mem-fs-editor';
@@ -13,6 +13,7 @@ import { clearFileState, isFileNew, isFilePending, isFileStateDeleted, setModifi
 import type Generator from 'yeoman-generator';
 import { commitChanges, type Change } from './commit.js';
 import { AnswerError } from './errors.js';
+import { readRegular, readRegularFile } from './trust.js';
 
 /** The key under which `.yo-rc.json` stores this package's answers. */
 export const CONFIG_KEY = 'generator-django-celery';
@@ -69,7 +70,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
   const { env } = generator;
   const configPath = join(settings.root, '.yo-rc.json');
   /** .yo-rc.json as it is on disk (a run that ended meanwhile may have changed it). */
-  const diskConfig = (): Record<string, unknown> => (existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : {});
+  const diskConfig = (): Record<string, unknown> => JSON.parse(readRegularFile(configPath) ?? '{}');
   const pathOf = (file: File) => relative(settings.root, file.path).split(sep).join('/');
   const inProject = (path: string) => !path.startsWith('..') && path !== '.yo-rc.json';
   let configFile: File | undefined;
@@ -93,11 +94,11 @@ export async function writeProject(generator: Generator, settings: WriteSettings
       const path = pathOf(file);
       if (privateFiles.has(file.path)) file.stat = { ...file.stat, mode: 0o100600 };
       if (!file.contents || !inProject(path)) continue;
-      if (!existsSync(file.path)) {
+      const disk = readRegular(file.path);
+      if (!disk) {
         found.set(path, 'absent');
         continue;
       }
-      const disk = readFileSync(file.path);
       if (disk.equals(file.contents)) {
         found.set(path, 'equal');
         // Same text, another mode (a secret file written readable by all): only the mode changes.
@@ -125,7 +126,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
   async function* recordDigests(files: AsyncIterable<File>): AsyncGenerator<File> {
     for await (const file of files) {
       const path = pathOf(file);
-      if (file.contents && inProject(path) && (isFilePending(file) || (existsSync(file.path) && readFileSync(file.path).equals(file.contents)))) {
+      if (file.contents && inProject(path) && (isFilePending(file) || readRegular(file.path)?.equals(file.contents))) {
         written[path] = digest(file.contents);
       }
       const before = found.get(path);
@@ -175,7 +176,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     recordDigests,
     collect,
   );
-  commitChanges(settings.root, changes, settings.createdRoot);
+  commitChanges(settings.root, changes, line => generator.log(line), settings.createdRoot);
   for (const file of files) clearFileState(file);
   return report;
 }
