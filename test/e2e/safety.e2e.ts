@@ -36,6 +36,10 @@ describe('the command line of both entry points', function () {
     [['stray'], /Unexpected argument "stray": this generator takes options only/],
     [['--prod=maybe'], /--prod=maybe: write --prod or --no-prod/],
     [['--prod=0'], /--prod=0: write --prod or --no-prod/],
+    // Names of JavaScript's object machinery are no yes-or-no words, and no program text is printed.
+    [['--prod=constructor'], /--prod=constructor: write --prod or --no-prod/],
+    [['--prod=toString'], /--prod=toString: write --prod or --no-prod/],
+    [['--prod=__proto__'], /--prod=__proto__: write --prod or --no-prod/],
     [['--nginx-port', '80'], /--nginx-port applies to production, which is off: add --prod/],
     [['--web-port'], /--web-port needs a value/],
   ];
@@ -44,6 +48,7 @@ describe('the command line of both entry points', function () {
       for (const run of [runYo(['django-celery', '--defaults', ...args]), runEntryPoint(['--defaults', ...args])]) {
         expect(run.status, output(run)).to.equal(1);
         expect(output(run)).to.match(message);
+        expect(output(run)).to.not.match(/\[native code\]|function |=>/);
         expect(readdirSync(run.cwd), run.command).to.deep.equal([]);
       }
     });
