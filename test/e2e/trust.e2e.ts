@@ -281,3 +281,26 @@ describe('the project\'s own folder', function () {
     expect(readTree(root)).to.deep.equal(before);
   });
 });
+
+describe('the production env files, once written', function () {
+  this.timeout(300_000);
+
+  it('keep what the user set by hand through a plain re-run and --force, are never asked about, and have no digest in .yo-rc.json', () => {
+    const root = project(['--defaults', '--prod']);
+    const file = join(root, '.env', '.prod');
+    const own = readFileSync(file, 'utf8')
+      .replace(/^DJANGO_SECURE_PROXY=0$/m, 'DJANGO_SECURE_PROXY=1')
+      .replace(/^EMAIL_HOST_PASSWORD=$/m, 'EMAIL_HOST_PASSWORD=hand-set-mail-pass');
+    writeFileSync(file, own);
+    for (const args of [[], ['--force'], ['--web-port', '9502']]) {
+      const run = runEntryPoint(args, root);
+      expect(run.status, output(run)).to.equal(0);
+      // A file that nothing may ask about would stop a run without a terminal: it is not asked about, so never shown.
+      expect(output(run)).to.not.contain('You changed');
+      expect(readFileSync(file, 'utf8'), args.join(' ')).to.equal(own);
+    }
+    const record = JSON.parse(readFileSync(join(root, '.yo-rc.json'), 'utf8'))['generator-django-celery:files'] as Record<string, string>;
+    expect(Object.keys(record)).to.include('docker-compose.prod.yml');
+    expect(Object.keys(record).filter(path => path.startsWith('.env/.prod'))).to.deep.equal([]);
+  });
+});

@@ -99,3 +99,25 @@ export function composeYamlValue(value: string): string {
   return `'${value.replace(/'/g, "''").replace(/\$/g, '$$$$')}'`;
 }
 
+
+/**
+ * The env file `own` (a person's, once it exists) with the settings of `rendered` that it
+ * lacks added at its end, each with the comment lines before it; every line of `own`
+ * stays as it is. `own` itself when it lacks none.
+ */
+export function addMissingSettings(own: string, rendered: string): string {
+  const present = readEnvFile(own);
+  const added: string[] = [];
+  let comments: string[] = [];
+  for (const line of rendered.split('\n')) {
+    if (/^\s*#/.test(line)) {
+      comments.push(line);
+      continue;
+    }
+    const key = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/.exec(line)?.[1];
+    if (key && !present.has(key)) added.push(...comments, line);
+    comments = [];
+  }
+  if (added.length === 0) return own;
+  return `${own}${own === '' || own.endsWith('\n') ? '' : '\n'}${added.join('\n')}\n`;
+}

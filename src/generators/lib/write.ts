@@ -76,6 +76,8 @@ export async function writeProject(generator: Generator, settings: WriteSettings
   let configFile: File | undefined;
   let recorded: Record<string, string> = {};
   const written: Record<string, string> = {};
+  /** The files with secrets of this run, by path: kept out of the record. */
+  const secretPaths = new Set<string>();
   const report: WriteReport = { created: [], rewritten: [], overwritten: [], kept: [], unchanged: [] };
   /** The files as the guard found them on disk: absent, equal, untouched since written, or edited. */
   const found = new Map<string, 'absent' | 'equal' | 'untouched' | 'edited'>();
@@ -92,14 +94,19 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     const edited: string[] = [];
     for (const file of held) {
       const path = pathOf(file);
-      if (privateFiles.has(file.path)) file.stat = { ...file.stat, mode: 0o100600 };
+      const secret = privateFiles.has(file.path);
+      if (secret) file.stat = { ...file.stat, mode: 0o100600 };
       if (!file.contents || !inProject(path)) continue;
       const disk = readRegular(file.path);
       if (!disk) {
         found.set(path, 'absent');
         continue;
       }
-      if (disk.equals(file.contents)) {
+      if (secret && !disk.equals(file.contents)) {
+        // The user's own file, with only new settings added (see prod): never asked about, so never shown.
+        found.set(path, 'untouched');
+        file.conflicter = 'force';
+      } else if (disk.equals(file.contents)) {
         found.set(path, 'equal');
         // Same text, another mode (a secret file written readable by all): only the mode changes.
         const mode = file.stat?.mode;
@@ -126,7 +133,8 @@ export async function writeProject(generator: Generator, settings: WriteSettings
   async function* recordDigests(files: AsyncIterable<File>): AsyncGenerator<File> {
     for await (const file of files) {
       const path = pathOf(file);
-      if (file.contents && inProject(path) && (isFilePending(file) || readRegular(file.path)?.equals(file.contents))) {
+      if (privateFiles.has(file.path)) secretPaths.add(path);
+      else if (file.contents && inProject(path) && (isFilePending(file) || readRegular(file.path)?.equals(file.contents))) {
         written[path] = digest(file.contents);
       }
       const before = found.get(path);
@@ -139,7 +147,8 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     }
     const config = configFile?.contents ? JSON.parse(configFile.contents.toString()) : diskConfig();
     // Rewritten whole, in path order, so the record does not depend on the order of runs.
-    const record = { ...recorded, ...written };
+    // No digest of a file with secrets: anyone with the repository could test guesses against it.
+    const record = Object.fromEntries(Object.entries({ ...recorded, ...written }).filter(([path]) => !secretPaths.has(path)));
     config[FILES_KEY] = Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
     const file: File = configFile ?? env.sharedFs.get(configPath);
     file.contents = Buffer.from(`${JSON.stringify(config, null, 2)}\n`);
