@@ -304,3 +304,47 @@ describe('the production env files, once written', function () {
     expect(Object.keys(record).filter(path => path.startsWith('.env/.prod'))).to.deep.equal([]);
   });
 });
+
+describe('a file-system surprise', function () {
+  this.timeout(600_000);
+
+  /** The run stops within seconds with one line naming `path`, what it found and what to do, and no stack trace. */
+  const refusedOnce = (root: string, args: string[], message: string) => {
+    const run = runEntryPoint(args, root);
+    expect(run.status, output(run)).to.equal(1);
+    expect(output(run)).to.contain(message);
+    expect(output(run).trim().split('\n').filter(line => line.trim() !== '')).to.have.length.below(3);
+    expect(output(run)).to.not.match(/\n\s+at |E[A-Z]+: |SyntaxError/);
+  };
+
+  it('a pipe, a link to /dev/zero or a huge file where the generator reads a file gets one line, never a hang', () => {
+    const cases: [string, (path: string) => void, string][] = [
+      ['.yo-rc.json', path => runOk('mkfifo', [path]), 'is a named pipe, where the generator reads and writes a file: move it away, then run again.'],
+      ['README.md', path => runOk('mkfifo', [path]), 'is a named pipe, where the generator reads and writes a file'],
+      ['.env/.prod', path => runOk('mkfifo', [path]), 'is a named pipe, where the generator reads and writes a file'],
+      ['README.md', path => symlinkSync('/dev/zero', path), 'is a symbolic link, where the generator reads and writes a file'],
+      ['.env/.prod', path => symlinkSync('/dev/zero', path), 'is a symbolic link, where the generator reads and writes a file'],
+      ['README.md', path => writeFileSync(path, Buffer.alloc(2 * 1024 * 1024, 'a')), 'is larger than 1024 KiB, where the generator reads and writes a file'],
+    ];
+    for (const [file, plant, message] of cases) {
+      const root = project(['--defaults', '--prod']);
+      runOk('rm', ['-f', join(root, file)]);
+      plant(join(root, file));
+      refusedOnce(root, ['--force'], `${join(root, file)} ${message}`);
+    }
+  });
+
+  it('a folder where a file belongs, a file where a folder belongs, a .yo-rc.json with a byte-order mark each get one line', () => {
+    const folder = project();
+    runOk('rm', [join(folder, 'docker-compose.yml')]);
+    mkdirSync(join(folder, 'docker-compose.yml'));
+    refusedOnce(folder, ['--force'], `${join(folder, 'docker-compose.yml')} is a folder, where the generator reads and writes a file: move it away, then run again.`);
+    const file = project();
+    runOk('rm', ['-r', join(file, '.env')]);
+    writeFileSync(join(file, '.env'), 'SECRET_KEY=x\n');
+    refusedOnce(file, ['--force'], `${join(file, '.env')} is a file, where the generator needs a folder (for ${join(file, '.env/.dev-sample')}): move it away, then run again.`);
+    const bom = project();
+    writeFileSync(join(bom, '.yo-rc.json'), `\uFEFF${readFileSync(join(bom, '.yo-rc.json'), 'utf8')}`);
+    refusedOnce(bom, [], `${join(bom, '.yo-rc.json')} starts with a byte-order mark, which JSON does not allow: save it as UTF-8 without one, then run again.`);
+  });
+});

@@ -3,7 +3,7 @@
 // nobody else can write it; and files it reads only when they are regular files of a
 // bounded size (a pipe, a device or a huge file would hang or exhaust it).
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { posix } from 'node:path';
+import { dirname, posix } from 'node:path';
 import { AnswerError } from './errors.js';
 
 /** The staging folder inside the project, and the journal in it. */
@@ -142,8 +142,19 @@ export function readRegularFile(path: string, limit = READ_LIMIT): string | unde
 /** Like readRegularFile, as bytes. */
 export function readRegular(path: string, limit = READ_LIMIT): Buffer | undefined {
   const refuse = (what: string) => new AnswerError(`${path} is ${what}, where the generator reads and writes a file: move it away, then run again.`);
-  const stat = lstatOrNone(path);
-  if (!stat) return undefined;
+  let stat: Stats;
+  try {
+    stat = lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      let file = dirname(path);
+      // The nearest part that exists is the file in the way.
+      while (!lstatOrNone(file) && dirname(file) !== file) file = dirname(file);
+      throw new AnswerError(`${file} is a file, where the generator needs a folder (for ${path}): move it away, then run again.`);
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
   if (!stat.isFile()) throw refuse(kindOf(stat));
   if (stat.size > limit) throw refuse(`larger than ${limit / 1024} KiB`);
   // O_NONBLOCK: a pipe put there since the check cannot block the open.
