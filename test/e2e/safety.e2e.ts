@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { readTree } from '../helpers.js';
 import { runOk, runSync } from '../support/run.js';
 import { ENTRY_POINT, runEntryPoint, runYo } from './commands.js';
+import { requireTmux, Terminal } from './terminal.js';
 
 const PROJECT = 'django_celery_example';
 const output = (run: { stdout: string; stderr: string }) => `${run.stdout}\n${run.stderr}`;
@@ -42,6 +43,10 @@ describe('the command line of both entry points', function () {
     [['--prod=__proto__'], /--prod=__proto__: write --prod or --no-prod/],
     [['--nginx-port', '80'], /--nginx-port applies to production, which is off: add --prod/],
     [['--web-port'], /--web-port needs a value/],
+    // Yeoman's --dry-run would write everything all the same.
+    [['--dry-run'], /Unknown option --dry-run\. Run with --help to see the options\./],
+    // Piped answers cannot be told apart one question from the next.
+    [['--interactive'], /--interactive needs a terminal on standard input/],
   ];
   for (const [args, message] of refusals) {
     it(`refuses ${args.join(' ')} alike, before writing anything`, () => {
@@ -178,25 +183,26 @@ describe('two runs at once in one project', function () {
   this.timeout(300_000);
 
   it('refuses the second at once while the first waits at a question, and lets it run once the first is gone', async () => {
+    requireTmux();
     const first = runEntryPoint(['--defaults']);
     const project = join(first.cwd, PROJECT);
     writeFileSync(join(project, 'README.md'), 'my own notes\n');
-    // The first run asks whether to overwrite the edited README, and waits for an answer.
-    const waiting = spawn(process.execPath, [ENTRY_POINT, '--interactive', '--web-port', '9400'], { cwd: project, stdio: ['pipe', 'pipe', 'pipe'] });
-    let printed = '';
-    waiting.stdout.on('data', chunk => (printed += String(chunk)));
-    for (let tries = 0; !printed.includes('README.md'); tries += 1) {
-      if (tries >= 600) waiting.kill('SIGKILL');
-      expect(tries, `the first run to ask about README.md; it printed:\n${printed}`).to.be.below(600);
-      await new Promise(resolve => setTimeout(resolve, 100));
-    }
+    // The first run asks, in a terminal, whether to overwrite the edited README, and waits for an answer.
+    const waiting = new Terminal([process.execPath, ENTRY_POINT, '--web-port', '9400'], { cwd: project });
+    let pid: number;
     try {
+      await waiting.waitFor('README.md', 60_000);
+      pid = (JSON.parse(readFileSync(join(project, '.django-celery.lock'), 'utf8')) as { pid: number }).pid;
       const second = runEntryPoint(['--force'], project);
       expect(second.status, output(second)).to.equal(1);
-      expect(output(second)).to.contain(`Another run of the generator (process ${waiting.pid}) holds ${project}.`);
+      expect(output(second)).to.contain(`Another run of the generator (process ${pid}) holds ${project}.`);
     } finally {
-      waiting.kill('SIGKILL');
-      await new Promise(resolve => waiting.on('exit', resolve));
+      waiting.close();
+    }
+    // Closing its terminal ends the first run.
+    for (let tries = 0; existsSync(`/proc/${pid}`); tries += 1) {
+      expect(tries, `process ${pid} to end with its terminal`).to.be.below(100);
+      await new Promise(resolve => setTimeout(resolve, 100));
     }
     const third = runEntryPoint(['--force'], project);
     expect(third.status, output(third)).to.equal(0);

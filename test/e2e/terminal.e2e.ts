@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ENTRY_POINT, runEntryPoint, yoCommand, yoPlace } from './commands.js';
-import { Terminal, lastParagraph, requireTmux } from './terminal.js';
+import { Terminal, flat, lastParagraph, requireTmux } from './terminal.js';
 
 const CANCELLED = 'Cancelled: nothing was written.';
 
@@ -31,6 +31,14 @@ describe('create-django-celery in a terminal', function () {
     cwd = mkdtempSync(join(tmpdir(), 'tty-'));
   });
   afterEach(() => terminal?.close());
+
+  it('with its output going to a file, asks nothing where nobody would see it, and says what to pass', async () => {
+    terminal = new Terminal(['sh', '-c', 'exec "$0" "$1" > out.txt', process.execPath, ENTRY_POINT], { cwd });
+    const { status, screen } = await terminal.exit();
+    expect(status, screen).to.equal(1);
+    expect(flat(screen)).to.contain('Standard output is not a terminal (a question would not be seen), so nothing can be asked. Pass --project-name,');
+    expect(readdirSync(cwd)).to.deep.equal(['out.txt']);
+  });
 
   it('takes typed answers, corrects invalid ones in place, takes an erased default, and ends with the summary', async () => {
     terminal = entryPoint(cwd);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers, Validator } from './answers.js';
 import { commandLine, commandOf, isPromptCancel, packageVersion, plainLogger, stop } from './command.js';
+import { AnswerError } from './errors.js';
 import { holdLock } from './commit.js';
 import { commandLineTokens, readCommandLine, type DeclaredOption } from './flags.js';
 import { readUsage, renderHelp, type Help } from './help.js';
@@ -83,7 +84,13 @@ export abstract class BaseGenerator extends Generator {
       })),
       { name: 'force', type: 'boolean', alias: 'f' },
     ];
-    for (const [name, value] of Object.entries(readCommandLine(commandLineTokens(this._args), declared))) {
+    const given = readCommandLine(commandLineTokens(this._args), declared);
+    if (given.interactive === true && !process.stdin.isTTY) {
+      throw new AnswerError(
+        '--interactive needs a terminal on standard input: piped answers cannot be told apart one question from the next. Give the answers as options (see --help), or run in a terminal.',
+      );
+    }
+    for (const [name, value] of Object.entries(given)) {
       const camel = name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
       Object.assign(this.options, { [name]: value, [camel]: value });
     }
@@ -141,7 +148,8 @@ export abstract class BaseGenerator extends Generator {
 
   /** Whether someone can answer a prompt. */
   protected _canAsk(): boolean {
-    return Boolean(this.options.interactive || process.stdin.isTTY);
+    // A question nobody sees would wait forever: both ends must be a terminal, unless --interactive says it is seen.
+    return Boolean(this.options.interactive || (process.stdin.isTTY && process.stdout.isTTY));
   }
 
   /** The answer sources of this run: its options, the given stored answers, --defaults. */

@@ -12,7 +12,8 @@ export interface DeclaredOption {
 }
 
 /** Options Yeoman and yo read themselves: accepted, and left to them. */
-const ENVIRONMENT_FLAGS = ['insight', 'color', 'bail', 'dry-run', 'ignore-whitespace', 'skip-yo-resolve', 'skip-local-cache'];
+// Not --dry-run: Yeoman's would still write everything, so it is refused as unknown.
+const ENVIRONMENT_FLAGS = ['insight', 'color', 'bail', 'ignore-whitespace', 'skip-yo-resolve', 'skip-local-cache'];
 
 /** How a boolean option may be written after `=`, and what each means. */
 export const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([

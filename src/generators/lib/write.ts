@@ -13,6 +13,7 @@ import { clearFileState, isFileNew, isFilePending, isFileStateDeleted, setModifi
 import type Generator from 'yeoman-generator';
 import { commitChanges, type Change } from './commit.js';
 import { AnswerError } from './errors.js';
+import { noTerminal } from './resolve.js';
 import { readRegular, readRegularFile } from './trust.js';
 
 /** The key under which `.yo-rc.json` stores this package's answers. */
@@ -123,7 +124,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     }
     if (edited.length > 0 && !settings.canAsk && !settings.force) {
       throw new AnswerError(
-        `You changed ${edited.join(', ')} since the generator wrote ${edited.length > 1 ? 'them' : 'it'}. Standard input is not a terminal, so nothing can ask whether to overwrite: pass --force to overwrite, or run in a terminal to decide file by file.`,
+        `You changed ${edited.join(', ')} since the generator wrote ${edited.length > 1 ? 'them' : 'it'}. ${noTerminal()}, so nothing can ask whether to overwrite: pass --force to overwrite, or run in a terminal to decide file by file.`,
       );
     }
     yield* held;
