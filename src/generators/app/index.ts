@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import yosay from 'yosay';
 import { answerSpecs, type Answers } from '../lib/answers.js';
@@ -24,6 +24,8 @@ export default class AppGenerator extends BaseGenerator {
   private stored: Record<string, unknown> = {};
   protected override createdRoot = false;
   private project!: Project;
+  /** Whether the project's folder did not exist when its name was chosen. */
+  private fresh = false;
 
   constructor(args: string[], options: BaseGenerator['options']) {
     super(args, options);
@@ -112,7 +114,11 @@ export default class AppGenerator extends BaseGenerator {
         recoverInterruptedWrite(this.target, line => this.log(line));
         assertUnlocked(this.target);
       }
-      if (!existsSync(this.target) || onlyLeftovers(this.target)) return known;
+      if (!existsSync(this.target)) {
+        this.fresh = true;
+        return known;
+      }
+      if (onlyLeftovers(this.target)) return known;
       const existing = storedAnswers(this.target);
       if (!existing) {
         throw new AnswerError(
@@ -129,13 +135,32 @@ export default class AppGenerator extends BaseGenerator {
   configuring(): void {
     // Only now, with every answer valid, does anything touch the disk (Yeoman creates
     // the folder; the write removes it again if it fails before anything is in place).
-    this.createdRoot = !existsSync(this.target);
+    // A new project is claimed now, even if its folder appeared while the questions were asked.
+    if (this.fresh) this._claim();
+    this.createdRoot = this.fresh;
     try {
       this.destinationRoot(this.target);
     } catch (error) {
       throw systemError(error, 'create the folder', this.target, 'Nothing was written.');
     }
     this.config.set(this.project.answers);
+  }
+
+  /**
+   * Claims the new project's folder for this run, at once: of two runs creating it, the
+   * one that creates the folder takes its lock, and the other stops here, having
+   * written nothing (its answers never replace the first one's, nor its secrets).
+   */
+  private _claim(): void {
+    try {
+      mkdirSync(this.target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw systemError(error, 'create the folder', this.target, 'Nothing was written.');
+      throw new AnswerError(
+        `Another run of the generator holds ${this.target}, which it created after this run began: this run stopped without writing anything. When that run ends, run again in ${this.target} to update the project.`,
+      );
+    }
+    this._holdLock(this.target);
   }
 
   async composing(): Promise<void> {
