@@ -1,4 +1,8 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
+import { takeOverStale } from '../src/generators/lib/commit.js';
 import { badEntryPath, isStagingName, readJournalText, WRITER } from '../src/generators/lib/trust.js';
 
 const ROOT = '/home/me/shop';
@@ -56,5 +60,22 @@ describe('the names a staging folder may hold', () => {
   it('are the journal, staged files and what each move replaced', () => {
     for (const name of ['journal.json', 'journal.json.new', '0', '12', 'old-3']) expect(isStagingName(name), name).to.equal(true);
     for (const name of ['x', '01', '-1', 'old-', 'journal.json.bak', '..', 'old-01']) expect(isStagingName(name), name).to.equal(false);
+  });
+});
+
+describe('taking over a stale lock', () => {
+  it('is done by one run only: a run that judged the lock stale before another took it over leaves the new lock in place', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'lock-'));
+    const file = join(folder, '.django-celery.lock');
+    const stale = `${JSON.stringify({ pid: 999_999, start: '1' })}\n`;
+    writeFileSync(file, stale);
+    // Both runs read the stale lock; the first takes it over and writes its own; the second then takes over what it judged.
+    takeOverStale(file, stale);
+    expect(existsSync(file)).to.equal(false);
+    const live = `${JSON.stringify({ pid: process.pid, start: 'first run' })}\n`;
+    writeFileSync(file, live, { flag: 'wx' });
+    takeOverStale(file, stale);
+    expect(readFileSync(file, 'utf8')).to.equal(live);
+    expect(readdirSync(folder)).to.deep.equal(['.django-celery.lock']);
   });
 });

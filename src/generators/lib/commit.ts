@@ -102,9 +102,14 @@ const quoted = (path: string) => `'${path.replace(/'/g, `'\\''`)}'`;
  * write (not a regular file, another user's, not of its form) stops the run, saying so.
  */
 export function lockHolder(root: string): number | undefined {
+  return readLock(root).holder;
+}
+
+/** The lock of `root` as read once: its text, and the running process holding it (see lockHolder). */
+function readLock(root: string): { text?: string; holder?: number } {
   const file = join(root, LOCK);
   const stat = lstatOrNone(file);
-  if (!stat) return undefined;
+  if (!stat) return {};
   const refuse = (why: string) =>
     new AnswerError(
       `${file} is not a lock this generator wrote (${why}), so the generator cannot tell whether a run holds the project. If no run of the generator is going on in ${root}, remove it (rm ${quoted(file)}), then run again.`,
@@ -112,8 +117,9 @@ export function lockHolder(root: string): number | undefined {
   const foreign = notOwn(stat, 'file', false);
   if (foreign) throw refuse(foreign);
   let owner: Partial<LockOwner>;
+  const text = readRegularFile(file, 4096) ?? '';
   try {
-    owner = JSON.parse(readRegularFile(file, 4096) ?? '');
+    owner = JSON.parse(text);
   } catch (error) {
     throw error instanceof AnswerError ? error : refuse('it does not hold a process and its start time');
   }
@@ -121,18 +127,24 @@ export function lockHolder(root: string): number | undefined {
     throw refuse('it does not hold a process and its start time');
   }
   const pid = owner.pid as number;
-  if (pid === process.pid && owner.start === processStart(pid)) return undefined;
-  return processStart(pid) === owner.start ? pid : undefined;
+  if (pid === process.pid && owner.start === processStart(pid)) return { text };
+  return { text, holder: processStart(pid) === owner.start ? pid : undefined };
 }
 
 /** Refuses to go on while another run writes the project. */
 export function assertUnlocked(root: string): void {
-  const pid = lockHolder(root);
+  unlockedText(root);
+}
+
+/** Like assertUnlocked; the text of the stale lock it judged, if there is one. */
+function unlockedText(root: string): string | undefined {
+  const { text, holder: pid } = readLock(root);
   if (pid !== undefined) {
     throw new AnswerError(
       `Another run of the generator (process ${pid}) holds ${root}. Wait for it to end, then run again; if no such run exists, remove ${join(root, LOCK)}.`,
     );
   }
+  return text;
 }
 
 /** The locks this process holds, by project folder. */
@@ -172,8 +184,7 @@ function lock(root: string): () => void {
       };
     } catch (error) {
       if (codeOf(error) !== 'EEXIST' || attempt > 2) throw error instanceof AnswerError ? error : systemError(error, 'create the lock file', file, 'Nothing was changed.');
-      assertUnlocked(root);
-      takeOverStale(file);
+      takeOverStale(file, unlockedText(root));
     }
   }
 }
@@ -189,10 +200,11 @@ function readFileOrNone(file: string): string | undefined {
 /**
  * Removes the stale lock `file`, by one run only: it is first renamed to a name of this
  * process (of two runs, one renames it, the other finds nothing), then checked to be
- * the stale lock still; a live lock taken by mistake is put back.
+ * the very lock judged stale (`stale`, its text); a lock another run took meanwhile,
+ * moved by mistake, is put back.
  */
-function takeOverStale(file: string): void {
-  const stale = readFileOrNone(file);
+export function takeOverStale(file: string, stale: string | undefined): void {
+  if (stale === undefined) return;
   const mine = `${file}.${process.pid}`;
   try {
     renameSync(file, mine);
