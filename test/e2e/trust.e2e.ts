@@ -348,3 +348,19 @@ describe('a file-system surprise', function () {
     refusedOnce(bom, [], `${join(bom, '.yo-rc.json')} starts with a byte-order mark, which JSON does not allow: save it as UTF-8 without one, then run again.`);
   });
 });
+
+describe('a sub-generator after an interrupted write', function () {
+  this.timeout(120_000);
+
+  it('first finishes the write, then works from the answers it put in place', () => {
+    const root = project();
+    const config = JSON.parse(readFileSync(join(root, '.yo-rc.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    config['generator-django-celery'].webPort = 9700;
+    // The interrupted run had staged its new answers; .yo-rc.json moves last, so it is still staged.
+    plantStaging(root, journalOf(root, [{ path: '.yo-rc.json', staged: '0' }]), { 0: `${JSON.stringify(config, null, 2)}\n` });
+    const run = runEntryPoint(['local'], root);
+    expect(run.status, output(run)).to.equal(0);
+    expect(output(run)).to.contain(`Finished the write an interrupted run of the generator left in ${root} (1 file put in place).`);
+    expect(readFileSync(join(root, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:9700:8000"');
+  });
+});

@@ -11,7 +11,7 @@ import { holdLock } from './commit.js';
 import { commandLineTokens, readCommandLine, type DeclaredOption } from './flags.js';
 import { readUsage, renderHelp, type Help } from './help.js';
 import { helpOptions } from './options.js';
-import { findProjectRoot, loadProject, storedAnswers, type Project } from './project.js';
+import { adoptProject, findProjectRoot, loadProject, type Project } from './project.js';
 import { ask } from './prompts.js';
 import { PARTIALS, STACK_TEMPLATES, renderTree } from './render.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
@@ -61,9 +61,11 @@ export abstract class BaseGenerator extends Generator {
   }
 
   constructor(args: string[], options: Generator['options'], features?: Generator['features']) {
-    // Yeoman reads .yo-rc.json while it builds the generator: a broken one is named here first.
+    // Yeoman reads .yo-rc.json while it builds the generator: a broken one is named here
+    // first, and a write a killed run left halfway is finished first, so that the answers
+    // read are the ones it put in place.
     const folder = typeof options.destinationRoot === 'string' ? options.destinationRoot : options.env?.cwd;
-    if (folder) storedAnswers(folder);
+    if (folder) adoptProject(folder, line => options.env?.adapter.log(line));
     super(args, options, features);
     this.queueTask({ method: () => this._readCommandLine(), taskName: 'readCommandLine', queueName: 'initializing' });
   }

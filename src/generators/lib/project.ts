@@ -105,13 +105,23 @@ export function refuseAdoption(folder: string, why: string): AnswerError {
  */
 export function findProjectRoot(start: string, say: (line: string) => void): string | undefined {
   for (let folder = start; ; folder = dirname(folder)) {
-    if (storedAnswers(folder)) {
-      const why = notAdoptable(folder);
-      if (why) throw refuseAdoption(folder, why);
-      recoverInterruptedWrite(folder, say);
+    if (adoptProject(folder, say)) {
       assertUnlocked(folder);
       return folder;
     }
     if (dirname(folder) === folder) return undefined;
   }
+}
+
+/**
+ * Whether `folder` is a project of this generator (its .yo-rc.json holds its answers)
+ * that the running user may work on; a write that a killed run left halfway there is
+ * finished first. One the user cannot vouch for stops the run.
+ */
+export function adoptProject(folder: string, say: (line: string) => void): boolean {
+  if (!storedAnswers(folder)) return false;
+  const why = notAdoptable(folder);
+  if (why) throw refuseAdoption(folder, why);
+  recoverInterruptedWrite(folder, say);
+  return true;
 }
