@@ -364,3 +364,18 @@ describe('a sub-generator after an interrupted write', function () {
     expect(readFileSync(join(root, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:9700:8000"');
   });
 });
+
+describe('a development password given as an option', function () {
+  this.timeout(120_000);
+
+  it('is never printed, by a first run, a re-run or --help', () => {
+    const password = 'given-dev-password-4711';
+    const first = runEntryPoint(['--defaults', '--prod', `--postgres-password=${password}`]);
+    expect(first.status, output(first)).to.equal(0);
+    const root = join(first.cwd, PROJECT);
+    expect(readFileSync(join(root, '.env', '.dev-sample'), 'utf8')).to.contain(`SQL_PASSWORD=${password}`);
+    for (const run of [first, runEntryPoint(['--postgres-password', password, '--force'], root), runEntryPoint(['--help', '--postgres-password', password], root)]) {
+      expect(output(run), run.command).to.not.contain(password.slice(0, 12));
+    }
+  });
+});
