@@ -82,3 +82,25 @@ describe('the production env files, once written', () => {
     expect(addMissingSettings("export C='kept'\n", rendered)).to.equal("export C='kept'\n# a\nA=1\n# b1\n# b2\nB=2\n");
   });
 });
+
+describe('an env file that Compose would reject', () => {
+  it('is refused, not read as a value spanning the lines up to the next quote', async () => {
+    const { project } = await runApp({ defaults: true, prod: true });
+    const file = join(project, '.env/.prod');
+    // The template's comments hold apostrophes ("host's"): an unclosed quote would run up to one of them.
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^SECRET_KEY=.*$/m, "SECRET_KEY='unclosed-secret-value"));
+    const before = readFileSync(file, 'utf8');
+    const line = before.split('\n').findIndex(text => text.startsWith('SECRET_KEY=')) + 1;
+    const message = await rejection(runProd(project, { force: true }));
+    expect(message).to.match(new RegExp(`^SECRET_KEY in \\.env/\\.prod, line ${line}, cannot be read back \\(its quote closes on line \\d+ with more text after it, which is no comment: Compose rejects the file`));
+    expect(message).to.not.contain('unclosed-secret');
+    expect(readFileSync(file, 'utf8')).to.equal(before);
+  });
+
+  it('still reads a quoted value followed by blanks or a comment', () => {
+    expect(readEnvFile("A='x' \t# note\nB=\"y\"\r\nC='z'").get('A')).to.deep.equal({ value: 'x' });
+    expect(readEnvFile("A='x' \t# note\nB=\"y\"\r\nC='z'").get('B')).to.deep.equal({ value: 'y' });
+    expect(readEnvFile("A='x' \t# note\nB=\"y\"\r\nC='z'").get('C')).to.deep.equal({ value: 'z' });
+    expect(readEnvFile("A='x' y\n").get('A')).to.have.property('unreadable');
+  });
+});

@@ -38,6 +38,18 @@ function dollars(text: string): string | { unreadable: string } {
 }
 
 /**
+ * Why the text after a closing quote (at `close`) makes Compose reject the file: only
+ * blanks and a comment may follow it on its line. Undefined when it is fine.
+ */
+function afterQuote(text: string, close: number, line: number): { unreadable: string; line: number } | undefined {
+  const end = text.indexOf('\n', close);
+  const rest = text.slice(close + 1, end < 0 ? undefined : end);
+  if (/^[ \t]*(#.*)?\r?$/.test(rest)) return undefined;
+  const closedOn = text.slice(0, close).split('\n').length;
+  return { unreadable: `its quote closes on line ${closedOn} with more text after it, which is no comment: Compose rejects the file (an unclosed quote, or a quote inside the value)`, line };
+}
+
+/**
  * Reads an env file by the rules Compose applies to `env_file:` (checked against the
  * real Compose by the tools tier): `export ` before a name is allowed; a value in
  * single quotes is taken as it stands but for `\'`; one in double quotes may span lines and reads
@@ -59,7 +71,7 @@ export function readEnvFile(text: string): Map<string, EnvEntry> {
         if (text[i] === '\\' && text[i + 1] === "'") i += 1;
         value += text[i];
       }
-      entries.set(match[1], i >= text.length ? { unreadable: 'its single quote is not closed', line: at } : { value });
+      entries.set(match[1], i >= text.length ? { unreadable: 'its single quote is not closed', line: at } : (afterQuote(text, i, at) ?? { value }));
       line.lastIndex = Math.min(i + 1, text.length);
       continue;
     }
@@ -78,6 +90,7 @@ export function readEnvFile(text: string): Map<string, EnvEntry> {
         }
       }
       if (i >= text.length) entry ??= { unreadable: 'its double quote is not closed', line: at };
+      else entry ??= afterQuote(text, i, at);
       const read = dollars(value);
       entries.set(match[1], entry ?? (typeof read === 'string' ? { value: read } : { ...read, line: at }));
       line.lastIndex = Math.min(i + 1, text.length);
