@@ -40,6 +40,26 @@ describe('create-django-celery in a terminal', function () {
     expect(readdirSync(cwd)).to.deep.equal(['out.txt']);
   });
 
+  it('refuses a paste with a line break inside at its prompt, and starts the next question empty', async () => {
+    terminal = entryPoint(cwd);
+    await acceptDefaults(terminal, ['Project name', 'Host port of the Django', 'Host port of Flower', 'Host port of the mail catcher', 'Postgres database name', 'Postgres user']);
+    await terminal.waitFor('? Postgres password');
+    // A paste: the line break and the text after it reach the program at once.
+    terminal.type('pasted\rrest-of-the-paste');
+    await terminal.waitFor('The text pasted holds a line break, so only its first line would be taken');
+    terminal.press('C-u');
+    terminal.type('typed-password');
+    terminal.press('Enter');
+    await terminal.waitFor('? Add the production variant');
+    expect(terminal.rows().at(-1)).to.match(/^\? Add the production variant.*\(y\/N\) ?$/);
+    terminal.press('Enter');
+    const { status, screen } = await terminal.exit();
+    expect(status, screen).to.equal(0);
+    expect(screen).to.not.contain('rest-of-the-paste');
+    const env = readFileSync(join(cwd, 'django_celery_example', '.env', '.dev-sample'), 'utf8');
+    expect(env).to.contain('SQL_PASSWORD=typed-password\n');
+  });
+
   it('takes typed answers, corrects invalid ones in place, takes an erased default, and ends with the summary', async () => {
     terminal = entryPoint(cwd);
     await terminal.waitFor('? Project name');
