@@ -26,7 +26,7 @@ describe('the command line', () => {
     for (const [token, value] of [['--prod', true], ['--no-prod', false], ['--prod=yes', true], ['--prod=true', true], ['--prod=no', false], ['--prod=false', false]] as const) {
       expect(read(token), token).to.deep.equal({ prod: value });
     }
-    for (const token of ['--prod=0', '--prod=1', '--prod=maybe', '--prod=', '--prod=NO']) {
+    for (const token of ['--prod=0', '--prod=1', '--prod=maybe', '--prod=', '--prod=NO', '--prod=constructor', '--prod=toString', '--prod=__proto__', '--prod=hasOwnProperty']) {
       expect(refusal(token), token).to.match(/^--prod=.*: write --prod or --no-prod \(or --prod=yes, --prod=no\)\.$/);
     }
     expect(refusal('--no-prod=yes')).to.equal('--no-prod takes no value: write --no-prod, or --prod=no.');
@@ -53,6 +53,8 @@ describe('the command line', () => {
   });
 
   it('leaves the options of Yeoman and yo to them', () => {
-    expect(read('--no-insight', '--dry-run', '--defaults')).to.deep.equal({ defaults: true });
+    expect(read('--no-insight', '--bail', '--defaults')).to.deep.equal({ defaults: true });
+    // Yeoman's --dry-run writes everything all the same: unknown here, like any other word.
+    expect(refusal('--dry-run')).to.equal('Unknown option --dry-run. Run with --help to see the options.');
   });
 });

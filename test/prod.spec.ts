@@ -383,13 +383,19 @@ describe('yo django-celery --defaults --prod', () => {
       expect(runSync('git', ['init', '-q'], { cwd: project }).status).to.equal(0);
       const ignored = (path: string) => runSync('git', ['check-ignore', '-q', path], { cwd: project }).status === 0;
       for (const file of SECRET_FILES) expect(ignored(file), file).to.equal(true);
+      // Nor the copies a run left halfway keeps of them.
+      for (const file of ['.django-celery-staging/0', '.django-celery-staging/old-3', '.django-celery-staging/journal.json', '.django-celery.lock']) {
+        expect(ignored(file), file).to.equal(true);
+      }
       expect(ignored('.env/.dev-sample')).to.equal(false);
       expect(ignored('docker-compose.prod.yml')).to.equal(false);
     });
 
     it('never enter a Docker build context', () => {
       const ignore = new DockerIgnore(readFileSync(join(project, '.dockerignore'), 'utf8'));
-      for (const file of [...SECRET_FILES, '.env/.dev-sample']) expect(ignore.excludes(file), file).to.equal(true);
+      for (const file of [...SECRET_FILES, '.env/.dev-sample', '.django-celery-staging/0', '.django-celery-staging/old-3', '.django-celery.lock']) {
+        expect(ignore.excludes(file), file).to.equal(true);
+      }
       expect(ignore.excludes('manage.py')).to.equal(false);
     });
   });

@@ -1,8 +1,9 @@
 // The e2e tier runs the built package as its users do: the real `yo`, and the package's
 // own entry point (`create-django-celery`), with standard input closed as in a script.
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readEnvFile } from '../../src/generators/lib/quoting.js';
 import { ROOT } from '../support/root.js';
 import { runSync, type Ran } from '../support/run.js';
 
@@ -64,16 +65,19 @@ export function yoCommand(args: string[], { home, modules }: YoPlace): { command
 /** `yo ARGS` in `cwd`, with `home` as HOME and generators found in `modules`. */
 export function yo(args: string[], place: YoPlace, env: Variables = { FORCE_COLOR: '0' }): Ran {
   const { command, env: yoEnv } = yoCommand(args, place);
-  return runSync(command[0], command.slice(1), {
+  const run = runSync(command[0], command.slice(1), {
     cwd: place.cwd,
     env: environment({ ...yoEnv, ...env }),
     timeoutMs: 60_000,
   });
+  recordOutput(run.command, `${run.stdout}\n${run.stderr}`, place.cwd, args);
+  return run;
 }
 
 /** `create-django-celery ARGS` in `cwd` (a new folder when not given). */
 export function runEntryPoint(args: string[], cwd = mkdtempSync(join(tmpdir(), 'cli-')), env: Variables = { FORCE_COLOR: '0' }): CommandRun {
   const run = runSync(process.execPath, [ENTRY_POINT, ...args], { cwd, env: environment(env), timeoutMs: 60_000 });
+  recordOutput(run.command, `${run.stdout}\n${run.stderr}`, cwd, args);
   return { ...run, cwd };
 }
 
@@ -86,3 +90,73 @@ export function environment(changes: Variables): NodeJS.ProcessEnv {
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   return env;
 }
+
+/** Everything the e2e runs printed, and every secret they used: no output may hold any part of any secret. */
+const printed: { command: string; output: string }[] = [];
+const secrets = new Set<string>();
+
+/** The secrets of the env files in `folder` and in the projects in it (generated, or set by a test). */
+function secretsIn(folder: string): string[] {
+  const found: string[] = [];
+  let folders: string[];
+  try {
+    folders = [folder, ...readdirSync(folder).map(name => join(folder, name))];
+  } catch {
+    return found;
+  }
+  for (const project of folders) {
+    for (const file of ['.prod', '.prod.db', '.dev-sample']) {
+      const path = join(project, '.env', file);
+      if (!existsSync(path) || !statSync(path).isFile() || statSync(path).size > 1_000_000) continue;
+      for (const [key, entry] of readEnvFile(readFileSync(path, 'utf8'))) {
+        if (/(SECRET_KEY|PASSWORD)$/.test(key) && 'value' in entry) found.push(entry.value);
+      }
+    }
+  }
+  return found;
+}
+
+/** Notes what a run printed, and the secrets it used: those in the env files it left and a password it was given. */
+export function recordOutput(command: string, output: string, cwd: string, args: readonly string[] = []): void {
+  printed.push({ command, output });
+  const given = args.flatMap((arg, index) => (arg === '--postgres-password' ? [args[index + 1] ?? ''] : arg.startsWith('--postgres-password=') ? [arg.slice(20)] : []));
+  // The default development password is public (the README and --help give it): not a secret.
+  for (const secret of [...secretsIn(cwd), ...given]) if (secret.length >= 8 && secret !== 'hello_django') secrets.add(secret);
+}
+
+/** The part of a long secret that counts as printing it. */
+const PART = 12;
+
+/** The secrets of which some output holds a part (a long one) or the whole (a short one), with the command that printed it. */
+export function printedSecrets(): string[] {
+  const windows = new Map<string, string>();
+  for (const { command, output } of printed) for (let i = 0; i + PART <= output.length; i += 1) windows.set(output.slice(i, i + PART), command);
+  const leaks: string[] = [];
+  for (const secret of secrets) {
+    if (secret.length < 2 * PART) {
+      const by = printed.find(({ output }) => output.includes(secret));
+      if (by) leaks.push(`${secret.slice(0, 2)}… (${secret.length} characters) printed by \`${by.command}\``);
+      continue;
+    }
+    for (let i = 0; i + PART <= secret.length; i += 1) {
+      const by = windows.get(secret.slice(i, i + PART));
+      if (by) {
+        leaks.push(`a part of a ${secret.length}-character secret printed by \`${by}\``);
+        break;
+      }
+    }
+  }
+  return leaks;
+}
+
+/** Counts of what the check covered, for its title. */
+export const secretLedger = () => ({ runs: printed.length, secrets: secrets.size });
+
+// After every e2e file: the check spans every run of the tier.
+after('no output of any e2e run holds a secret those runs used', function () {
+  this.timeout(60_000);
+  // A run of a few tests may make no secret: nothing to look for then.
+  if (secretLedger().secrets === 0) return;
+  const leaks = printedSecrets();
+  if (leaks.length > 0) throw new Error(`Secrets printed:\n${leaks.join('\n')}`);
+});

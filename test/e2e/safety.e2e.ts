@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { readTree } from '../helpers.js';
 import { runOk, runSync } from '../support/run.js';
 import { ENTRY_POINT, runEntryPoint, runYo } from './commands.js';
+import { requireTmux, Terminal } from './terminal.js';
 
 const PROJECT = 'django_celery_example';
 const output = (run: { stdout: string; stderr: string }) => `${run.stdout}\n${run.stderr}`;
@@ -36,14 +37,23 @@ describe('the command line of both entry points', function () {
     [['stray'], /Unexpected argument "stray": this generator takes options only/],
     [['--prod=maybe'], /--prod=maybe: write --prod or --no-prod/],
     [['--prod=0'], /--prod=0: write --prod or --no-prod/],
+    // Names of JavaScript's object machinery are no yes-or-no words, and no program text is printed.
+    [['--prod=constructor'], /--prod=constructor: write --prod or --no-prod/],
+    [['--prod=toString'], /--prod=toString: write --prod or --no-prod/],
+    [['--prod=__proto__'], /--prod=__proto__: write --prod or --no-prod/],
     [['--nginx-port', '80'], /--nginx-port applies to production, which is off: add --prod/],
     [['--web-port'], /--web-port needs a value/],
+    // Yeoman's --dry-run would write everything all the same.
+    [['--dry-run'], /Unknown option --dry-run\. Run with --help to see the options\./],
+    // Piped answers cannot be told apart one question from the next.
+    [['--interactive'], /--interactive needs a terminal on standard input/],
   ];
   for (const [args, message] of refusals) {
     it(`refuses ${args.join(' ')} alike, before writing anything`, () => {
       for (const run of [runYo(['django-celery', '--defaults', ...args]), runEntryPoint(['--defaults', ...args])]) {
         expect(run.status, output(run)).to.equal(1);
         expect(output(run)).to.match(message);
+        expect(output(run)).to.not.match(/\[native code\]|function |=>/);
         expect(readdirSync(run.cwd), run.command).to.deep.equal([]);
       }
     });
@@ -173,22 +183,27 @@ describe('two runs at once in one project', function () {
   this.timeout(300_000);
 
   it('refuses the second at once while the first waits at a question, and lets it run once the first is gone', async () => {
+    requireTmux();
     const first = runEntryPoint(['--defaults']);
     const project = join(first.cwd, PROJECT);
     writeFileSync(join(project, 'README.md'), 'my own notes\n');
-    // The first run asks whether to overwrite the edited README, and waits for an answer.
-    const waiting = spawn(process.execPath, [ENTRY_POINT, '--interactive', '--web-port', '9400'], { cwd: project, stdio: ['pipe', 'pipe', 'pipe'] });
-    let printed = '';
-    waiting.stdout.on('data', chunk => (printed += String(chunk)));
-    for (let tries = 0; !printed.includes('README.md'); tries += 1) {
-      expect(tries, `the first run to ask about README.md; it printed:\n${printed}`).to.be.below(600);
+    // The first run asks, in a terminal, whether to overwrite the edited README, and waits for an answer.
+    const waiting = new Terminal([process.execPath, ENTRY_POINT, '--web-port', '9400'], { cwd: project });
+    let pid: number;
+    try {
+      await waiting.waitFor('README.md', 60_000);
+      pid = (JSON.parse(readFileSync(join(project, '.django-celery.lock'), 'utf8')) as { pid: number }).pid;
+      const second = runEntryPoint(['--force'], project);
+      expect(second.status, output(second)).to.equal(1);
+      expect(output(second)).to.contain(`Another run of the generator (process ${pid}) holds ${project}.`);
+    } finally {
+      waiting.close();
+    }
+    // Closing its terminal ends the first run.
+    for (let tries = 0; existsSync(`/proc/${pid}`); tries += 1) {
+      expect(tries, `process ${pid} to end with its terminal`).to.be.below(100);
       await new Promise(resolve => setTimeout(resolve, 100));
     }
-    const second = runEntryPoint(['--force'], project);
-    expect(second.status, output(second)).to.equal(1);
-    expect(output(second)).to.contain(`Another run of the generator (process ${waiting.pid}) is writing`);
-    waiting.kill('SIGKILL');
-    await new Promise(resolve => waiting.on('exit', resolve));
     const third = runEntryPoint(['--force'], project);
     expect(third.status, output(third)).to.equal(0);
     expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:8010:8000"');
@@ -198,16 +213,18 @@ describe('two runs at once in one project', function () {
     const first = runEntryPoint(['--defaults']);
     const project = join(first.cwd, PROJECT);
     const sleeper = spawn('sleep', ['60']);
+    // A lock names its process and when that process started (/proc/PID/stat, field 22).
+    const start = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
     try {
-      writeFileSync(join(project, '.django-celery.lock'), `${sleeper.pid}\n`);
+      writeFileSync(join(project, '.django-celery.lock'), `${JSON.stringify({ pid: sleeper.pid, start: start(sleeper.pid!) })}\n`);
       const run = runEntryPoint([], project);
       expect(run.status).to.equal(1);
-      expect(output(run)).to.contain(`Another run of the generator (process ${sleeper.pid}) is writing`);
+      expect(output(run)).to.contain(`Another run of the generator (process ${sleeper.pid}) holds ${project}.`);
     } finally {
       sleeper.kill();
     }
     // The holder is gone: its lock is stale.
-    writeFileSync(join(project, '.django-celery.lock'), '999999\n');
+    writeFileSync(join(project, '.django-celery.lock'), `${JSON.stringify({ pid: 999999, start: '1' })}\n`);
     const run = runEntryPoint([], project);
     expect(run.status, output(run)).to.equal(0);
     expect(existsSync(join(project, '.django-celery.lock'))).to.equal(false);

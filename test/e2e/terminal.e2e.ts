@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ENTRY_POINT, runEntryPoint, yoCommand, yoPlace } from './commands.js';
-import { Terminal, lastParagraph, requireTmux } from './terminal.js';
+import { Terminal, flat, lastParagraph, requireTmux } from './terminal.js';
 
 const CANCELLED = 'Cancelled: nothing was written.';
 
@@ -31,6 +31,34 @@ describe('create-django-celery in a terminal', function () {
     cwd = mkdtempSync(join(tmpdir(), 'tty-'));
   });
   afterEach(() => terminal?.close());
+
+  it('with its output going to a file, asks nothing where nobody would see it, and says what to pass', async () => {
+    terminal = new Terminal(['sh', '-c', 'exec "$0" "$1" > out.txt', process.execPath, ENTRY_POINT], { cwd });
+    const { status, screen } = await terminal.exit();
+    expect(status, screen).to.equal(1);
+    expect(flat(screen)).to.contain('Standard output is not a terminal (a question would not be seen), so nothing can be asked. Pass --project-name,');
+    expect(readdirSync(cwd)).to.deep.equal(['out.txt']);
+  });
+
+  it('refuses a paste with a line break inside at its prompt, and starts the next question empty', async () => {
+    terminal = entryPoint(cwd);
+    await acceptDefaults(terminal, ['Project name', 'Host port of the Django', 'Host port of Flower', 'Host port of the mail catcher', 'Postgres database name', 'Postgres user']);
+    await terminal.waitFor('? Postgres password');
+    // A paste: the line break and the text after it reach the program at once.
+    terminal.type('pasted\rrest-of-the-paste');
+    await terminal.waitFor('The text pasted holds a line break, so only its first line would be taken');
+    terminal.press('C-u');
+    terminal.type('typed-password');
+    terminal.press('Enter');
+    await terminal.waitFor('? Add the production variant');
+    expect(terminal.rows().at(-1)).to.match(/^\? Add the production variant.*\(y\/N\) ?$/);
+    terminal.press('Enter');
+    const { status, screen } = await terminal.exit();
+    expect(status, screen).to.equal(0);
+    expect(screen).to.not.contain('rest-of-the-paste');
+    const env = readFileSync(join(cwd, 'django_celery_example', '.env', '.dev-sample'), 'utf8');
+    expect(env).to.contain('SQL_PASSWORD=typed-password\n');
+  });
 
   it('takes typed answers, corrects invalid ones in place, takes an erased default, and ends with the summary', async () => {
     terminal = entryPoint(cwd);
@@ -142,6 +170,51 @@ describe('create-django-celery in a terminal', function () {
     terminal = entryPoint(mkdtempSync(join(tmpdir(), 'tty-')), ['--defaults']);
     expect((await terminal.exit()).status).to.equal(0);
     expect(terminal.screenWithEscapes()).to.match(/\u001b\[[0-9;]*m/);
+  });
+});
+
+describe('two first runs of one new project', function () {
+  this.timeout(120_000);
+  const terminals: Terminal[] = [];
+  const QUESTIONS = ['Project name', 'Host port of the Django', 'Host port of Flower', 'Host port of the mail catcher', 'Postgres database name', 'Postgres user', 'Postgres password'];
+
+  before(requireTmux);
+  afterEach(() => terminals.splice(0).forEach(terminal => terminal.close()));
+
+  /** A run in a terminal that has answered every question but the last, and waits at it. */
+  async function waitingAtLastQuestion(cwd: string, args: string[] = []): Promise<Terminal> {
+    const terminal = entryPoint(cwd, args);
+    terminals.push(terminal);
+    await acceptDefaults(terminal, args.includes('--web-port') ? QUESTIONS.filter(question => !question.startsWith('Host port of the Django')) : QUESTIONS);
+    await terminal.waitFor('? Add the production variant');
+    return terminal;
+  }
+
+  it('a run at a question stops when another creates the project meanwhile; the other\'s answers and secrets stand', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tty-'));
+    const waiting = await waitingAtLastQuestion(cwd, ['--web-port', '9600']);
+    const other = runEntryPoint(['--defaults', '--prod'], cwd);
+    expect(other.status, other.stderr).to.equal(0);
+    const project = join(cwd, 'django_celery_example');
+    const written = ['.yo-rc.json', '.env/.prod', '.env/.prod.db', 'docker-compose.yml'].map(file => readFileSync(join(project, file), 'utf8'));
+    waiting.press('Enter');
+    const { status, screen } = await waiting.exit();
+    expect(status, screen).to.equal(1);
+    expect(flat(screen)).to.contain(`Another run of the generator holds ${project}, which it created after this run began: this run stopped without writing anything.`);
+    expect(['.yo-rc.json', '.env/.prod', '.env/.prod.db', 'docker-compose.yml'].map(file => readFileSync(join(project, file), 'utf8'))).to.deep.equal(written);
+  });
+
+  it('answered at the same moment: one writes the project, the other stops saying another run holds it', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tty-'));
+    const [first, second] = [await waitingAtLastQuestion(cwd, ['--web-port', '9601']), await waitingAtLastQuestion(cwd, ['--web-port', '9602'])];
+    first.press('Enter');
+    second.press('Enter');
+    const ends = [await first.exit(), await second.exit()];
+    expect(ends.map(end => end.status).sort(), ends.map(end => end.screen).join('\n----\n')).to.deep.equal([0, 1]);
+    const stopped = ends.find(end => end.status === 1)!;
+    expect(flat(stopped.screen)).to.match(/Another run of the generator (holds|\(process \d+\) holds) \S+django_celery_example/);
+    const port = ends[0].status === 0 ? '9601' : '9602';
+    expect(readFileSync(join(cwd, 'django_celery_example', 'docker-compose.yml'), 'utf8')).to.contain(`"127.0.0.1:${port}:8000"`);
   });
 });
 

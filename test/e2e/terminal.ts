@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runSync } from '../support/run.js';
+import { recordOutput } from './commands.js';
 
 /** `text` with every run of white space as one space. */
 export const flat = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -24,9 +25,13 @@ const EXIT = /\[exit (\d+)\]/;
 
 export class Terminal {
   private readonly socket = `e2e-${process.pid}-${randomBytes(4).toString('hex')}`;
+  private readonly cwd: string;
+  private readonly command: string;
 
   /** Starts `command` in a new terminal of `columns` columns (80 unless given). */
   constructor(command: readonly string[], { cwd, env = {}, columns = 80 }: TerminalOptions) {
+    this.cwd = cwd;
+    this.command = command.join(' ');
     // The pane's shell prints the exit status, then keeps the pane open to be read.
     // A user's terminal: no CI (which turns colours off) and no colour setting unless given.
     const unset = ['CI', 'FORCE_COLOR', 'NO_COLOR'].filter(name => !(name in env)).map(name => `-u ${name}`);
@@ -84,6 +89,12 @@ export class Terminal {
   }
 
   close(): void {
+    // What the terminal showed joins the check that no output holds a secret.
+    try {
+      recordOutput(this.command, this.screen(), this.cwd, this.command.split(' '));
+    } catch {
+      // The terminal is gone already.
+    }
     runSync('tmux', ['-L', this.socket, 'kill-server'], { timeoutMs: 10_000 });
   }
 }

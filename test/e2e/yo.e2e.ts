@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { readTree, runApp } from '../helpers.js';
 import { PROD_FILES } from '../fixtures.js';
-import { runYo } from './commands.js';
+import { runOk } from '../support/run.js';
+import { runYo, yo, yoPlace } from './commands.js';
 
 describe('yo (the real command line)', function () {
   this.timeout(120_000);
@@ -78,7 +79,11 @@ describe('yo django-celery:prod (the real command line)', function () {
 
   it('fails without a terminal, naming the production options, when answers are missing', async () => {
     const { project } = await runApp({ defaults: true });
-    const run = runYo(['django-celery:prod'], folder => cpSync(project, folder, { recursive: true }));
+    // A project of the user yo runs as (uid 1000), which only that user can write.
+    const place = yoPlace(folder => cpSync(project, folder, { recursive: true }));
+    runOk('chown', ['-R', '1000', place.cwd]);
+    runOk('chmod', ['-R', 'go-w', place.cwd]);
+    const run = { ...yo(['django-celery:prod'], place), cwd: place.cwd };
     expect(run.status).to.not.equal(0);
     expect(run.stdout + run.stderr).to.contain('Pass --nginx-port, --allowed-hosts, --flower-user, or --defaults');
     expect(readTree(run.cwd)).to.deep.equal(readTree(project));

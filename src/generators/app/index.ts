@@ -1,16 +1,17 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import yosay from 'yosay';
 import { answerSpecs, type Answers } from '../lib/answers.js';
 import { AnswerError, BaseGenerator } from '../lib/base.js';
 import { commandOf, plain } from '../lib/command.js';
-import { assertUnlocked, onlyLeftovers, recoverInterruptedWrite, systemError } from '../lib/commit.js';
+import { assertUnlocked, LOCK, onlyLeftovers, recoverInterruptedWrite, STAGING, systemError } from '../lib/commit.js';
 import { readUsage, type Help } from '../lib/help.js';
 import { declareOptions } from '../lib/options.js';
-import { findProjectRoot, hasAll, projectOf, storedAnswers, type Project } from '../lib/project.js';
+import { findProjectRoot, hasAll, notAdoptable, projectOf, refuseAdoption, storedAnswers, type Project } from '../lib/project.js';
 import { confirm } from '../lib/prompts.js';
 import { cannotAsk, unanswered } from '../lib/resolve.js';
 import { summary } from '../lib/summary.js';
+import { lstatOrNone } from '../lib/trust.js';
 
 const SUB_GENERATORS = ['django', 'requirements', 'env', 'local', 'project'] as const;
 
@@ -23,6 +24,8 @@ export default class AppGenerator extends BaseGenerator {
   private stored: Record<string, unknown> = {};
   protected override createdRoot = false;
   private project!: Project;
+  /** Whether the project's folder did not exist when its name was chosen. */
+  private fresh = false;
 
   constructor(args: string[], options: BaseGenerator['options']) {
     super(args, options);
@@ -35,7 +38,7 @@ export default class AppGenerator extends BaseGenerator {
     if (process.stdout.isTTY) this.log(plain(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.')));
     const [nameSpec, ...rest] = answerSpecs('app');
     const here = this.destinationRoot();
-    const root = findProjectRoot(here);
+    const root = findProjectRoot(here, line => this.log(line));
     const inPlace = root && storedAnswers(root);
     let known: Partial<Answers>;
     if (root && inPlace) {
@@ -90,6 +93,7 @@ export default class AppGenerator extends BaseGenerator {
     /** At the prompt: true when the folder of `name` can hold the project, or why not. */
     const free = (name: string) => {
       const folder = join(here, name);
+      if (lstatOrNone(folder)?.isSymbolicLink()) return `${folder} is a symbolic link: the generator does not write through links. Choose another name.`;
       if (!existsSync(folder)) return true;
       if (!statSync(folder).isDirectory()) return `${folder} is a file, not a folder: choose another name.`;
       return onlyLeftovers(folder) || storedAnswers(folder) !== undefined || `${folder} already exists and is not a project of this generator: choose another name.`;
@@ -97,14 +101,24 @@ export default class AppGenerator extends BaseGenerator {
     for (;;) {
       const known = await this._resolve([nameSpec], {}, {}, free);
       this.target = join(here, String(known.projectName));
+      if (lstatOrNone(this.target)?.isSymbolicLink()) {
+        throw new AnswerError(`${this.target} is a symbolic link: the generator does not write through links. Choose another --project-name, or replace the link with a real folder.`);
+      }
       if (existsSync(this.target) && !statSync(this.target).isDirectory()) {
         throw new AnswerError(`${this.target} is a file, not a folder: choose another --project-name, or move that file away.`);
       }
       if (existsSync(this.target)) {
-        recoverInterruptedWrite(this.target);
+        const marks = ['.yo-rc.json', STAGING, LOCK].filter(name => lstatOrNone(join(this.target, name)));
+        const why = marks.length > 0 ? notAdoptable(this.target) : undefined;
+        if (why) throw refuseAdoption(this.target, why);
+        recoverInterruptedWrite(this.target, line => this.log(line));
         assertUnlocked(this.target);
       }
-      if (!existsSync(this.target) || onlyLeftovers(this.target)) return known;
+      if (!existsSync(this.target)) {
+        this.fresh = true;
+        return known;
+      }
+      if (onlyLeftovers(this.target)) return known;
       const existing = storedAnswers(this.target);
       if (!existing) {
         throw new AnswerError(
@@ -121,13 +135,32 @@ export default class AppGenerator extends BaseGenerator {
   configuring(): void {
     // Only now, with every answer valid, does anything touch the disk (Yeoman creates
     // the folder; the write removes it again if it fails before anything is in place).
-    this.createdRoot = !existsSync(this.target);
+    // A new project is claimed now, even if its folder appeared while the questions were asked.
+    if (this.fresh) this._claim();
+    this.createdRoot = this.fresh;
     try {
       this.destinationRoot(this.target);
     } catch (error) {
       throw systemError(error, 'create the folder', this.target, 'Nothing was written.');
     }
     this.config.set(this.project.answers);
+  }
+
+  /**
+   * Claims the new project's folder for this run, at once: of two runs creating it, the
+   * one that creates the folder takes its lock, and the other stops here, having
+   * written nothing (its answers never replace the first one's, nor its secrets).
+   */
+  private _claim(): void {
+    try {
+      mkdirSync(this.target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw systemError(error, 'create the folder', this.target, 'Nothing was written.');
+      throw new AnswerError(
+        `Another run of the generator holds ${this.target}, which it created after this run began: this run stopped without writing anything. When that run ends, run again in ${this.target} to update the project.`,
+      );
+    }
+    this._holdLock(this.target);
   }
 
   async composing(): Promise<void> {

@@ -6,11 +6,12 @@ import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers, Validator } from './answers.js';
 import { commandLine, commandOf, isPromptCancel, packageVersion, plainLogger, stop } from './command.js';
+import { AnswerError } from './errors.js';
 import { holdLock } from './commit.js';
 import { commandLineTokens, readCommandLine, type DeclaredOption } from './flags.js';
 import { readUsage, renderHelp, type Help } from './help.js';
 import { helpOptions } from './options.js';
-import { findProjectRoot, loadProject, storedAnswers, type Project } from './project.js';
+import { adoptProject, findProjectRoot, loadProject, type Project } from './project.js';
 import { ask } from './prompts.js';
 import { PARTIALS, STACK_TEMPLATES, renderTree } from './render.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
@@ -60,9 +61,11 @@ export abstract class BaseGenerator extends Generator {
   }
 
   constructor(args: string[], options: Generator['options'], features?: Generator['features']) {
-    // Yeoman reads .yo-rc.json while it builds the generator: a broken one is named here first.
+    // Yeoman reads .yo-rc.json while it builds the generator: a broken one is named here
+    // first, and a write a killed run left halfway is finished first, so that the answers
+    // read are the ones it put in place.
     const folder = typeof options.destinationRoot === 'string' ? options.destinationRoot : options.env?.cwd;
-    if (folder) storedAnswers(folder);
+    if (folder) adoptProject(folder, line => options.env?.adapter.log(line));
     super(args, options, features);
     this.queueTask({ method: () => this._readCommandLine(), taskName: 'readCommandLine', queueName: 'initializing' });
   }
@@ -83,7 +86,13 @@ export abstract class BaseGenerator extends Generator {
       })),
       { name: 'force', type: 'boolean', alias: 'f' },
     ];
-    for (const [name, value] of Object.entries(readCommandLine(commandLineTokens(this._args), declared))) {
+    const given = readCommandLine(commandLineTokens(this._args), declared);
+    if (given.interactive === true && !process.stdin.isTTY) {
+      throw new AnswerError(
+        '--interactive needs a terminal on standard input: piped answers cannot be told apart one question from the next. Give the answers as options (see --help), or run in a terminal.',
+      );
+    }
+    for (const [name, value] of Object.entries(given)) {
       const camel = name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
       Object.assign(this.options, { [name]: value, [camel]: value });
     }
@@ -141,7 +150,8 @@ export abstract class BaseGenerator extends Generator {
 
   /** Whether someone can answer a prompt. */
   protected _canAsk(): boolean {
-    return Boolean(this.options.interactive || process.stdin.isTTY);
+    // A question nobody sees would wait forever: both ends must be a terminal, unless --interactive says it is seen.
+    return Boolean(this.options.interactive || (process.stdin.isTTY && process.stdout.isTTY));
   }
 
   /** The answer sources of this run: its options, the given stored answers, --defaults. */
@@ -177,7 +187,7 @@ export abstract class BaseGenerator extends Generator {
   private async _loadProject(): Promise<Project> {
     if (this.options.project) return this.options.project;
     // Run on its own in a folder of a project: work on that project, as git would.
-    const root = findProjectRoot(this.destinationRoot());
+    const root = findProjectRoot(this.destinationRoot(), line => this.log(line));
     if (root && root !== this.destinationRoot()) {
       this.log(`Working on the project in ${root}.`);
       this.destinationRoot(root);

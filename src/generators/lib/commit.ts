@@ -6,16 +6,26 @@
 // failure while moving (a file that cannot be replaced) puts back what was moved. A
 // run killed while moving leaves the journal, and the next run finishes the moves
 // before it reads anything. One run at a time writes a project: a lock file names it.
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync, writeSync, type Stats } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { AnswerError } from './errors.js';
+import {
+  isStagingName,
+  JOURNAL,
+  kindOf,
+  LOCK,
+  lstatOrNone,
+  notOwn,
+  readJournalText,
+  readRegularFile,
+  STAGING,
+  WRITER,
+  type Journal,
+  type JournalEntry,
+} from './trust.js';
 
-/** The staging folder inside the project, and the journal in it. */
-export const STAGING = '.django-celery-staging';
-const JOURNAL = 'journal.json';
+export { LOCK, STAGING } from './trust.js';
 
-/** The lock file of a run writing the project. */
-export const LOCK = '.django-celery.lock';
 
 /** One change of a run: a file to write (contents and mode), or one to delete. */
 export interface Change {
@@ -25,11 +35,6 @@ export interface Change {
   mode?: number;
 }
 
-interface JournalEntry {
-  path: string;
-  /** Name of the staged file in the staging folder; absent for a deletion. */
-  staged?: string;
-}
 
 const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
@@ -71,32 +76,75 @@ export function systemError(error: unknown, action: string, path: string, state:
   return new AnswerError(`Could not ${action} ${path}: ${reason} (${code}). ${state} ${advice[0].toUpperCase()}${advice.slice(1)}, then run again.`);
 }
 
-/** Whether the process `pid` runs. */
-function alive(pid: number): boolean {
+/** The start time of the process `pid` (in clock ticks since boot, from /proc), or undefined when it does not run. */
+export function processStart(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return codeOf(error) === 'EPERM';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name, in parentheses, may hold spaces: the fields after it are plain.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 
-/** The pid holding the project's lock, when a running process holds it. */
+/** What a lock file names: the process holding it, and when that process started. */
+interface LockOwner {
+  pid: number;
+  start: string;
+}
+
+const quoted = (path: string) => `'${path.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The run holding the project's lock, when a running process holds it. A lock names
+ * the process and its start time: a process that runs under the same pid but started
+ * at another time does not hold it (the lock is stale). A lock this generator did not
+ * write (not a regular file, another user's, not of its form) stops the run, saying so.
+ */
 export function lockHolder(root: string): number | undefined {
+  return readLock(root).holder;
+}
+
+/** The lock of `root` as read once: its text, and the running process holding it (see lockHolder). */
+function readLock(root: string): { text?: string; holder?: number } {
   const file = join(root, LOCK);
-  if (!existsSync(file)) return undefined;
-  const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
+  const stat = lstatOrNone(file);
+  if (!stat) return {};
+  const refuse = (why: string) =>
+    new AnswerError(
+      `${file} is not a lock this generator wrote (${why}), so the generator cannot tell whether a run holds the project. If no run of the generator is going on in ${root}, remove it (rm ${quoted(file)}), then run again.`,
+    );
+  const foreign = notOwn(stat, 'file', false);
+  if (foreign) throw refuse(foreign);
+  let owner: Partial<LockOwner>;
+  const text = readRegularFile(file, 4096) ?? '';
+  try {
+    owner = JSON.parse(text);
+  } catch (error) {
+    throw error instanceof AnswerError ? error : refuse('it does not hold a process and its start time');
+  }
+  if (typeof owner !== 'object' || owner === null || !Number.isInteger(owner.pid) || (owner.pid ?? 0) <= 0 || typeof owner.start !== 'string') {
+    throw refuse('it does not hold a process and its start time');
+  }
+  const pid = owner.pid as number;
+  if (pid === process.pid && owner.start === processStart(pid)) return { text };
+  return { text, holder: processStart(pid) === owner.start ? pid : undefined };
 }
 
 /** Refuses to go on while another run writes the project. */
 export function assertUnlocked(root: string): void {
-  const pid = lockHolder(root);
+  unlockedText(root);
+}
+
+/** Like assertUnlocked; the text of the stale lock it judged, if there is one. */
+function unlockedText(root: string): string | undefined {
+  const { text, holder: pid } = readLock(root);
   if (pid !== undefined) {
     throw new AnswerError(
-      `Another run of the generator (process ${pid}) is writing ${root}. Wait for it to end, then run again; if no such run exists, remove ${join(root, LOCK)}.`,
+      `Another run of the generator (process ${pid}) holds ${root}. Wait for it to end, then run again; if no such run exists, remove ${join(root, LOCK)}.`,
     );
   }
+  return text;
 }
 
 /** The locks this process holds, by project folder. */
@@ -119,23 +167,59 @@ export function holdLock(root: string): () => void {
 
 function lock(root: string): () => void {
   const file = join(root, LOCK);
+  const text = `${JSON.stringify({ pid: process.pid, start: processStart(process.pid) ?? '' })}\n`;
   for (let attempt = 0; ; attempt += 1) {
     try {
       const fd = openSync(file, 'wx', 0o644);
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, text);
       closeSync(fd);
-      const release = () => rmSync(file, { force: true });
+      const release = () => {
+        // Only a lock that is still this run's: never one another run took over meanwhile.
+        if (readFileOrNone(file) === text) rmSync(file, { force: true });
+      };
       process.once('exit', release);
       return () => {
         process.removeListener('exit', release);
         release();
       };
     } catch (error) {
-      if (codeOf(error) !== 'EEXIST' || attempt > 0) throw systemError(error, 'create the lock file', file, 'Nothing was changed.');
-      assertUnlocked(root);
-      rmSync(file, { force: true });
+      if (codeOf(error) !== 'EEXIST' || attempt > 2) throw error instanceof AnswerError ? error : systemError(error, 'create the lock file', file, 'Nothing was changed.');
+      takeOverStale(file, unlockedText(root));
     }
   }
+}
+
+function readFileOrNone(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes the stale lock `file`, by one run only: it is first renamed to a name of this
+ * process (of two runs, one renames it, the other finds nothing), then checked to be
+ * the very lock judged stale (`stale`, its text); a lock another run took meanwhile,
+ * moved by mistake, is put back.
+ */
+export function takeOverStale(file: string, stale: string | undefined): void {
+  if (stale === undefined) return;
+  const mine = `${file}.${process.pid}`;
+  try {
+    renameSync(file, mine);
+  } catch (error) {
+    if (codeOf(error) === 'ENOENT') return;
+    throw error;
+  }
+  if (readFileOrNone(mine) !== stale) {
+    try {
+      linkSync(mine, file);
+    } catch {
+      // Another run took the project meanwhile: its lock stands.
+    }
+  }
+  rmSync(mine, { force: true });
 }
 
 /** The first part of `path` (relative to `root`) that is a symbolic link, if any. */
@@ -160,39 +244,109 @@ function apply(root: string, stage: string, entry: JournalEntry, backup: string 
   const link = symlinkOnPath(root, entry.path);
   if (link) throw new AnswerError(`${join(root, link)} is a symbolic link: the generator does not write through links. Replace it with a real file or folder, then run again.`);
   if (backup && existsSync(target)) renameSync(target, backup);
-  else if (!entry.staged) rmSync(target, { recursive: true, force: true });
+  else if (!entry.staged) rmSync(target, { force: true });
   if (entry.staged) {
     mkdirSync(dirname(target), { recursive: true });
     renameSync(join(stage, entry.staged), target);
   }
 }
 
-function readJournal(stage: string): JournalEntry[] | undefined {
-  const file = join(stage, JOURNAL);
-  if (!existsSync(file)) return undefined;
-  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  return Array.isArray(parsed) ? parsed.filter((entry): entry is JournalEntry => typeof entry?.path === 'string') : undefined;
+/** Stops the run: the staging folder is not one this generator left for this project. Nothing in it is used or removed. */
+function untrustedStage(stage: string, why: string): AnswerError {
+  return new AnswerError(
+    `${stage} was not left by a run of this generator on this project (${why}): nothing in it was used or removed. Look at what it holds; if you did not expect it, remove it (rm -r ${quoted(stage)}), then run again.`,
+  );
 }
 
 /**
- * Finishes a write that a killed run left halfway (its journal is complete: every file
- * is staged), or drops one that it left before the journal (nothing was replaced).
- * Returns whether there was anything to recover.
+ * Why the project's own folder `root` cannot hold a staging folder, lock or answers the
+ * generator acts on: it is a link, not the running user's, or others can write it.
  */
-export function recoverInterruptedWrite(root: string): boolean {
-  const stage = join(root, STAGING);
-  if (!existsSync(stage)) return false;
-  assertUnlocked(root);
-  const journal = readJournal(stage);
-  if (journal) {
-    for (const entry of journal) {
-      if (entry.staged ? existsSync(join(stage, entry.staged)) : existsSync(join(root, entry.path))) {
-        apply(root, stage, entry, undefined);
+export function notOwnProject(root: string): string | undefined {
+  const stat = lstatOrNone(root);
+  return stat ? notOwn(stat, 'folder', false) : undefined;
+}
+
+/** What an interrupted run left in a staging folder, checked to be this generator's for `root`. */
+interface Leftover {
+  names: string[];
+  journal?: Journal;
+}
+
+/** Reads and checks the staging folder `stage` of `root` (see recoverInterruptedWrite); throws when it fails a check. */
+function checkStage(root: string, stage: string, stat: Stats): Leftover {
+  const folder = notOwnProject(root);
+  if (folder) throw untrustedStage(stage, `the project's folder ${root}: ${folder}`);
+  const own = notOwn(stat, 'folder', true);
+  if (own) throw untrustedStage(stage, own);
+  const names = readdirSync(stage);
+  for (const name of names) {
+    if (!isStagingName(name)) throw untrustedStage(stage, `it holds ${name}, which this generator never stages`);
+    const problem = notOwn(lstatSync(join(stage, name)), 'file', true);
+    if (problem) throw untrustedStage(stage, `${name}: ${problem}`);
+  }
+  if (!names.includes(JOURNAL)) return { names };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readRegularFile(join(stage, JOURNAL)) ?? '');
+  } catch (error) {
+    throw error instanceof AnswerError ? error : untrustedStage(stage, `${JOURNAL} is not valid JSON`);
+  }
+  const journal = readJournalText(parsed, root);
+  if (typeof journal === 'string') throw untrustedStage(stage, journal);
+  for (const entry of journal.entries) {
+    const link = symlinkOnPath(root, entry.path);
+    if (link) throw untrustedStage(stage, `${entry.path} leads through the symbolic link ${link}`);
+    const target = lstatOrNone(join(root, entry.path));
+    if (target && !target.isFile()) throw untrustedStage(stage, `${entry.path} is ${kindOf(target)}, not a file`);
+    if (entry.staged && names.includes(entry.staged)) {
+      for (let folder = dirname(entry.path); folder !== '.'; folder = dirname(folder)) {
+        const above = lstatOrNone(join(root, folder));
+        if (above && !above.isDirectory()) throw untrustedStage(stage, `${folder} is ${kindOf(above)}, where ${entry.path} needs a folder`);
       }
     }
   }
-  rmSync(stage, { recursive: true, force: true });
-  rmSync(join(root, LOCK), { force: true });
+  return { names, journal };
+}
+
+/**
+ * Finishes a write that a killed run left halfway in `root` (its journal is complete:
+ * every file is staged), or drops one that it left before the journal (nothing was
+ * replaced); says which in one line through `say`. Only a staging folder and journal
+ * that this generator wrote for `root`, owned by the running user and writable by
+ * nobody else, in a folder of the user's own, are acted on; one that fails any check
+ * stops the run before anything is touched. Removes only the files the staging folder
+ * holds, never a folder's contents. Returns whether there was anything to recover.
+ */
+export function recoverInterruptedWrite(root: string, say: (line: string) => void): boolean {
+  const stage = join(root, STAGING);
+  const stat = lstatOrNone(stage);
+  if (!stat) return false;
+  const { names, journal } = checkStage(root, stage, stat);
+  const release = holdLock(root);
+  try {
+    let moved = 0;
+    for (const entry of journal?.entries ?? []) {
+      const target = join(root, entry.path);
+      if (entry.staged && names.includes(entry.staged)) {
+        mkdirSync(dirname(target), { recursive: true });
+        renameSync(join(stage, entry.staged), target);
+        moved += 1;
+      } else if (!entry.staged && lstatOrNone(target)?.isFile()) {
+        unlinkSync(target);
+        moved += 1;
+      }
+    }
+    for (const name of names) rmSync(join(stage, name), { force: true });
+    rmdirSync(stage);
+    say(
+      journal
+        ? `Finished the write an interrupted run of the generator left in ${root} (${moved} file${moved === 1 ? '' : 's'} put in place).`
+        : `Removed the staging folder an interrupted run of the generator left in ${root} before it changed anything.`,
+    );
+  } finally {
+    release();
+  }
   return true;
 }
 
@@ -206,13 +360,18 @@ export function onlyLeftovers(folder: string): boolean {
  * its place in `changes`. Creates `root` when missing (and removes it again when the
  * write fails before anything is in place).
  */
-export function commitChanges(root: string, changes: readonly Change[], createdRoot = !existsSync(root)): void {
+export function commitChanges(root: string, changes: readonly Change[], say: (line: string) => void, createdRoot = !existsSync(root)): void {
+  if (lstatOrNone(root)?.isSymbolicLink()) {
+    throw new AnswerError(`${root} is a symbolic link: the generator does not write through links, so nothing was written. Replace it with a real folder, then run again.`);
+  }
   try {
     mkdirSync(root, { recursive: true });
   } catch (error) {
     throw systemError(error, 'create the folder', root, 'Nothing was written.');
   }
-  recoverInterruptedWrite(root);
+  const foreign = notOwnProject(root);
+  if (foreign) throw new AnswerError(`${root} cannot hold a project of yours: ${foreign}. Nothing was written. Run the generator in a folder of your own.`);
+  recoverInterruptedWrite(root, say);
   const release = holdLock(root);
   const stage = join(root, STAGING);
   const ordered = [...changes].sort((a, b) => Number(a.path === '.yo-rc.json') - Number(b.path === '.yo-rc.json'));
@@ -248,7 +407,8 @@ export function commitChanges(root: string, changes: readonly Change[], createdR
         writeFileSync(join(stage, staged), change.contents, { mode, flag: 'wx' });
         journal.push({ path: change.path, staged });
       });
-      writeFileSync(join(stage, `${JOURNAL}.new`), JSON.stringify(journal));
+      const written: Journal = { writer: WRITER, root, entries: journal };
+      writeFileSync(join(stage, `${JOURNAL}.new`), JSON.stringify(written), { mode: 0o600 });
       renameSync(join(stage, `${JOURNAL}.new`), join(stage, JOURNAL));
     } catch (error) {
       dropStage();

@@ -12,10 +12,16 @@ export interface DeclaredOption {
 }
 
 /** Options Yeoman and yo read themselves: accepted, and left to them. */
-const ENVIRONMENT_FLAGS = ['insight', 'color', 'bail', 'dry-run', 'ignore-whitespace', 'skip-yo-resolve', 'skip-local-cache'];
+// Not --dry-run: Yeoman's would still write everything, so it is refused as unknown.
+const ENVIRONMENT_FLAGS = ['insight', 'color', 'bail', 'ignore-whitespace', 'skip-yo-resolve', 'skip-local-cache'];
 
 /** How a boolean option may be written after `=`, and what each means. */
-export const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { true: true, yes: true, false: false, no: false };
+export const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['yes', true],
+  ['false', false],
+  ['no', false],
+]);
 
 /** The edit distance between two words, for "did you mean". */
 function distance(a: string, b: string): number {
@@ -69,10 +75,12 @@ export function readCommandLine(tokens: readonly string[], declared: readonly De
     if (!option) throw unknown(`${long ? '--' : '-'}${head}`, name);
     if (option.type === 'boolean') {
       if (negated && inline !== undefined) throw new AnswerError(`--no-${name} takes no value: write --no-${name}, or --${name}=no.`);
-      if (inline !== undefined && !(inline in BOOLEAN_WORDS)) {
+      // A map, not an object: `constructor` or `__proto__` is no word of it.
+      const word = inline === undefined ? true : BOOLEAN_WORDS.get(inline);
+      if (word === undefined) {
         throw new AnswerError(`--${option.name}=${inline}: write --${option.name} or --no-${option.name} (or --${option.name}=yes, --${option.name}=no).`);
       }
-      values[option.name] = negated ? false : inline === undefined ? true : BOOLEAN_WORDS[inline];
+      values[option.name] = negated ? false : word;
       continue;
     }
     if (negated) throw unknown(token, head);

@@ -16,7 +16,7 @@ export function declareOptions(generator: Generator, scope: Scope): void {
   });
   generator.option('interactive', {
     type: Boolean,
-    description: 'Ask for missing answers even when standard input is not a terminal',
+    description: 'Ask for missing answers even when standard output is not a terminal (standard input must be one)',
   });
   for (const spec of answerSpecs(scope)) {
     const choices = 'choices' in spec && spec.choices ? ` (${spec.choices.join(', ')})` : '';
@@ -47,7 +47,7 @@ export function helpOptions(generator: Generator): HelpOption[] {
   const asking: HelpOption[] = scopes.length
     ? [
         { flags: '--defaults', description: 'Take the default of every answer not given as an option; ask nothing.' },
-        { flags: '--interactive', description: 'Ask for missing answers even when standard input is not a terminal.' },
+        { flags: '--interactive', description: 'Ask for missing answers even when standard output is not a terminal (standard input must be one).' },
       ]
     : [];
   return [

@@ -1,13 +1,13 @@
 // A project's answers and the template values computed from them, once: the app settles
 // them and hands them to every generator it composes; a generator run on its own loads
 // them from .yo-rc.json through the same resolution.
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { answerSpecs, type AnswerName, type Answers } from './answers.js';
-import { assertUnlocked, recoverInterruptedWrite, STAGING } from './commit.js';
+import { assertUnlocked, notOwnProject, recoverInterruptedWrite } from './commit.js';
 import { templateContext, type ProjectAnswers, type TemplateContext } from './context.js';
 import { AnswerError } from './errors.js';
 import { resolveAnswers, unanswered, type AnswerSources } from './resolve.js';
+import { lstatOrNone, notOwn, readRegularFile } from './trust.js';
 import { CONFIG_KEY } from './write.js';
 
 export interface Project {
@@ -56,10 +56,12 @@ export async function loadProject(stored: Readonly<Record<string, unknown>>, con
  */
 export function storedAnswers(folder: string): Record<string, unknown> | undefined {
   const file = join(folder, '.yo-rc.json');
-  if (!existsSync(file)) return undefined;
+  const text = readRegularFile(file);
+  if (text === undefined) return undefined;
+  if (text.startsWith('\uFEFF')) throw new AnswerError(`${file} starts with a byte-order mark, which JSON does not allow: save it as UTF-8 without one, then run again.`);
   let config: unknown;
   try {
-    config = JSON.parse(readFileSync(file, 'utf8'));
+    config = JSON.parse(text);
   } catch {
     throw new AnswerError(`${file} is not valid JSON: fix or remove it, then run again.`);
   }
@@ -75,17 +77,51 @@ export function storedAnswers(folder: string): Record<string, unknown> | undefin
 }
 
 /**
- * The folder of the project that holds `start` (itself or a parent, as git finds its
- * repository), or undefined. A write that a killed run left halfway there is finished
- * first, and a run still writing there stops this one.
+ * Why `folder`, holding this generator's answers, staging folder or lock, is not one the
+ * generator may adopt as the running user's project; undefined when it may.
  */
-export function findProjectRoot(start: string): string | undefined {
+export function notAdoptable(folder: string): string | undefined {
+  const own = notOwnProject(folder);
+  if (own) return `the folder: ${own}`;
+  const config = lstatOrNone(join(folder, '.yo-rc.json'));
+  const file = config && notOwn(config, 'file', false);
+  return file ? `.yo-rc.json: ${file}` : undefined;
+}
+
+/** Stops the run: `folder` holds a project the running user cannot vouch for. */
+export function refuseAdoption(folder: string, why: string): AnswerError {
+  return new AnswerError(
+    `${folder} holds a project of this generator, but ${why}, so the generator stopped: it works only on a project of your own. If the project is yours, make it yours alone (chown it to your user, chmod o-w); otherwise run the generator in a folder of your own.`,
+  );
+}
+
+/**
+ * The folder of the project that holds `start` (itself or a parent, as git finds its
+ * repository), or undefined: the nearest folder whose .yo-rc.json holds this
+ * generator's answers. A folder the running user does not own, or others can write,
+ * stops the run. A write that a killed run left halfway there is finished first
+ * (saying so through `say`), and a run still writing there stops this one. Nothing is
+ * recovered in a folder that is not a project of this generator.
+ */
+export function findProjectRoot(start: string, say: (line: string) => void): string | undefined {
   for (let folder = start; ; folder = dirname(folder)) {
-    if (existsSync(join(folder, STAGING))) recoverInterruptedWrite(folder);
-    if (storedAnswers(folder)) {
+    if (adoptProject(folder, say)) {
       assertUnlocked(folder);
       return folder;
     }
     if (dirname(folder) === folder) return undefined;
   }
+}
+
+/**
+ * Whether `folder` is a project of this generator (its .yo-rc.json holds its answers)
+ * that the running user may work on; a write that a killed run left halfway there is
+ * finished first. One the user cannot vouch for stops the run.
+ */
+export function adoptProject(folder: string, say: (line: string) => void): boolean {
+  if (!storedAnswers(folder)) return false;
+  const why = notAdoptable(folder);
+  if (why) throw refuseAdoption(folder, why);
+  recoverInterruptedWrite(folder, say);
+  return true;
 }

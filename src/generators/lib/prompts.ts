@@ -21,6 +21,46 @@ export async function prompt<T extends Record<string, unknown>>(adapter: Adapter
  * valid reply further (whether its folder is free, for the project's name).
  */
 export async function ask(adapter: Adapter, spec: AnswerSpec, known: Partial<Answers>, check?: Validator): Promise<string> {
+  const paste = watchPastes();
+  try {
+    return await askOnce(adapter, spec, known, check, paste);
+  } finally {
+    paste.stop();
+  }
+}
+
+/** What the terminal sent: whether a chunk held a line break with more text after it (a paste, never typing). */
+interface PasteWatch {
+  /** Whether a paste with a line break inside came since the last call. */
+  taken(): boolean;
+  stop(): void;
+}
+
+/** Watches standard input, before the prompt reads it, for a pasted line break. */
+function watchPastes(): PasteWatch {
+  let pasted = false;
+  const listener = (chunk: Buffer | string) => {
+    // Enter typed is a chunk of its own, or ends one; a paste sends the lines after it too.
+    if (/[\r\n][^\r\n]/.test(String(chunk).replace(/\u001b\[20[01]~/g, ''))) pasted = true;
+  };
+  const input = process.stdin;
+  if (input.isTTY) input.prependListener('data', listener);
+  return {
+    taken: () => {
+      const was = pasted;
+      pasted = false;
+      return was;
+    },
+    stop: () => {
+      input.removeListener('data', listener);
+    },
+  };
+}
+
+/** The refusal of an answer pasted with a line break inside: the rest of the paste is dropped, not taken for the next question. */
+export const PASTED_LINE_BREAK = 'The text pasted holds a line break, so only its first line would be taken (and the rest would answer the next question): paste it on one line.';
+
+async function askOnce(adapter: Adapter, spec: AnswerSpec, known: Partial<Answers>, check: Validator | undefined, paste: PasteWatch): Promise<string> {
   const fallback = String(spec.default);
   if (spec.kind === 'confirm') {
     const reply = await prompt(adapter, [{ type: 'confirm', name: spec.name, message: spec.message, default: spec.default === true }]);
@@ -37,6 +77,7 @@ export async function ask(adapter: Adapter, spec: AnswerSpec, known: Partial<Ans
       default: secret ? undefined : fallback,
       mask: secret ? '*' : undefined,
       validate: (input: unknown) => {
+        if (paste.taken()) return fitTerminal(PASTED_LINE_BREAK);
         const verdict = spec.validate(valueOf(input), known);
         const judged = verdict === true && check ? check(valueOf(input), known) : verdict;
         return judged === true || fitTerminal(judged);

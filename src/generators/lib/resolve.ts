@@ -50,9 +50,14 @@ function set<N extends keyof Answers>(answers: Partial<Answers>, name: N, value:
 export type Ask = (spec: AnswerSpec, known: Partial<Answers>) => Promise<string>;
 
 /** The message of a run that would have to ask, but cannot. */
+/** Why nobody can answer a question: no terminal to type into, or none to show it. */
+export function noTerminal(): string {
+  return process.stdin.isTTY ? 'Standard output is not a terminal (a question would not be seen)' : 'Standard input is not a terminal';
+}
+
 export function cannotAsk(missing: readonly AnswerSpec[]): AnswerError {
   const flags = missing.map(spec => `--${spec.option}`).join(', ');
-  return new AnswerError(`Standard input is not a terminal, so nothing can be asked. Pass ${flags}, or --defaults to take the default of every answer not given.`);
+  return new AnswerError(`${noTerminal()}, so nothing can be asked. Pass ${flags}, or --defaults to take the default of every answer not given.`);
 }
 
 /**

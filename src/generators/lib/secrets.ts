@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type Generator from 'yeoman-generator';
 import { AnswerError } from './errors.js';
 import { readEnvFile } from './quoting.js';
+import { readRegularFile } from './trust.js';
 
 /** Gives the secret named `name`: random, unless a test injects its own. */
 export type SecretSource = (name: string) => string;
@@ -21,11 +22,14 @@ export function randomSecret(): string {
  * re-run never replaces a secret it cannot read.
  */
 export function envFileValue(generator: Generator, file: string, key: string): string | undefined {
-  const text = generator.fs.read(generator.destinationPath(file), { defaults: '' }) ?? '';
+  const path = generator.destinationPath(file);
+  // A pipe, a device or a link there would hang or exhaust the read: refused in one line.
+  readRegularFile(path);
+  const text = generator.fs.read(path, { defaults: '' }) ?? '';
   const entry = readEnvFile(text).get(key);
   if (entry && 'unreadable' in entry) {
     throw new AnswerError(
-      `${key} in ${file} cannot be read back (${entry.unreadable}), so a re-run could not keep it. Write it as a plain value, in single quotes, or in double quotes with $$ for each $, then run again.`,
+      `${key} in ${file}, line ${entry.line}, cannot be read back (${entry.unreadable}), so a re-run could not keep it. Write it as a plain value, in single quotes, or in double quotes with $$ for each $, then run again.`,
     );
   }
   return entry?.value || undefined;

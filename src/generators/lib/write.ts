@@ -5,7 +5,7 @@
 // every file, .yo-rc.json with the digests last, to lib/commit, which replaces them
 // all or none.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { createConflicterTransform, createYoResolveTransform } from '@yeoman/conflicter';
 import type { MemFsEditorFile } from 'mem-fs-editor';
@@ -13,6 +13,8 @@ import { clearFileState, isFileNew, isFilePending, isFileStateDeleted, setModifi
 import type Generator from 'yeoman-generator';
 import { commitChanges, type Change } from './commit.js';
 import { AnswerError } from './errors.js';
+import { noTerminal } from './resolve.js';
+import { readRegular, readRegularFile } from './trust.js';
 
 /** The key under which `.yo-rc.json` stores this package's answers. */
 export const CONFIG_KEY = 'generator-django-celery';
@@ -69,12 +71,14 @@ export async function writeProject(generator: Generator, settings: WriteSettings
   const { env } = generator;
   const configPath = join(settings.root, '.yo-rc.json');
   /** .yo-rc.json as it is on disk (a run that ended meanwhile may have changed it). */
-  const diskConfig = (): Record<string, unknown> => (existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : {});
+  const diskConfig = (): Record<string, unknown> => JSON.parse(readRegularFile(configPath) ?? '{}');
   const pathOf = (file: File) => relative(settings.root, file.path).split(sep).join('/');
   const inProject = (path: string) => !path.startsWith('..') && path !== '.yo-rc.json';
   let configFile: File | undefined;
   let recorded: Record<string, string> = {};
   const written: Record<string, string> = {};
+  /** The files with secrets of this run, by path: kept out of the record. */
+  const secretPaths = new Set<string>();
   const report: WriteReport = { created: [], rewritten: [], overwritten: [], kept: [], unchanged: [] };
   /** The files as the guard found them on disk: absent, equal, untouched since written, or edited. */
   const found = new Map<string, 'absent' | 'equal' | 'untouched' | 'edited'>();
@@ -91,14 +95,19 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     const edited: string[] = [];
     for (const file of held) {
       const path = pathOf(file);
-      if (privateFiles.has(file.path)) file.stat = { ...file.stat, mode: 0o100600 };
+      const secret = privateFiles.has(file.path);
+      if (secret) file.stat = { ...file.stat, mode: 0o100600 };
       if (!file.contents || !inProject(path)) continue;
-      if (!existsSync(file.path)) {
+      const disk = readRegular(file.path);
+      if (!disk) {
         found.set(path, 'absent');
         continue;
       }
-      const disk = readFileSync(file.path);
-      if (disk.equals(file.contents)) {
+      if (secret && !disk.equals(file.contents)) {
+        // The user's own file, with only new settings added (see prod): never asked about, so never shown.
+        found.set(path, 'untouched');
+        file.conflicter = 'force';
+      } else if (disk.equals(file.contents)) {
         found.set(path, 'equal');
         // Same text, another mode (a secret file written readable by all): only the mode changes.
         const mode = file.stat?.mode;
@@ -115,7 +124,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     }
     if (edited.length > 0 && !settings.canAsk && !settings.force) {
       throw new AnswerError(
-        `You changed ${edited.join(', ')} since the generator wrote ${edited.length > 1 ? 'them' : 'it'}. Standard input is not a terminal, so nothing can ask whether to overwrite: pass --force to overwrite, or run in a terminal to decide file by file.`,
+        `You changed ${edited.join(', ')} since the generator wrote ${edited.length > 1 ? 'them' : 'it'}. ${noTerminal()}, so nothing can ask whether to overwrite: pass --force to overwrite, or run in a terminal to decide file by file.`,
       );
     }
     yield* held;
@@ -125,7 +134,8 @@ export async function writeProject(generator: Generator, settings: WriteSettings
   async function* recordDigests(files: AsyncIterable<File>): AsyncGenerator<File> {
     for await (const file of files) {
       const path = pathOf(file);
-      if (file.contents && inProject(path) && (isFilePending(file) || (existsSync(file.path) && readFileSync(file.path).equals(file.contents)))) {
+      if (privateFiles.has(file.path)) secretPaths.add(path);
+      else if (file.contents && inProject(path) && (isFilePending(file) || readRegular(file.path)?.equals(file.contents))) {
         written[path] = digest(file.contents);
       }
       const before = found.get(path);
@@ -138,7 +148,8 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     }
     const config = configFile?.contents ? JSON.parse(configFile.contents.toString()) : diskConfig();
     // Rewritten whole, in path order, so the record does not depend on the order of runs.
-    const record = { ...recorded, ...written };
+    // No digest of a file with secrets: anyone with the repository could test guesses against it.
+    const record = Object.fromEntries(Object.entries({ ...recorded, ...written }).filter(([path]) => !secretPaths.has(path)));
     config[FILES_KEY] = Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
     const file: File = configFile ?? env.sharedFs.get(configPath);
     file.contents = Buffer.from(`${JSON.stringify(config, null, 2)}\n`);
@@ -175,7 +186,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     recordDigests,
     collect,
   );
-  commitChanges(settings.root, changes, settings.createdRoot);
+  commitChanges(settings.root, changes, line => generator.log(line), settings.createdRoot);
   for (const file of files) clearFileState(file);
   return report;
 }

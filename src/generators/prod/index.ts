@@ -2,9 +2,10 @@ import { answerSpecs } from '../lib/answers.js';
 import { AnswerError, ProjectGenerator } from '../lib/base.js';
 import { declareOptions } from '../lib/options.js';
 import { hasAll, projectOf, type Project } from '../lib/project.js';
-import { envValue } from '../lib/quoting.js';
+import { addMissingSettings, envValue } from '../lib/quoting.js';
 import { envFileValue, keptSecret } from '../lib/secrets.js';
 import { summary } from '../lib/summary.js';
+import { readRegularFile } from '../lib/trust.js';
 import { markPrivate } from '../lib/write.js';
 
 export const PROD_ENV_FILE = '.env/.prod';
@@ -60,9 +61,14 @@ export default class ProdGenerator extends ProjectGenerator {
       },
       'production',
     );
-    // They hold secrets: readable by their owner only.
-    markPrivate(this.destinationPath(PROD_ENV_FILE));
-    markPrivate(this.destinationPath(PROD_DB_ENV_FILE));
+    for (const file of [PROD_ENV_FILE, PROD_DB_ENV_FILE]) {
+      const path = this.destinationPath(file);
+      // Once written, the file is the user's: a re-run keeps every line and only adds new settings.
+      const own = readRegularFile(path);
+      if (own !== undefined) this.fs.write(path, addMissingSettings(own, this.fs.read(path) ?? ''));
+      // It holds secrets: readable by its owner only, and never compared, shown or digested.
+      markPrivate(path);
+    }
   }
 
   override async end(): Promise<void> {
