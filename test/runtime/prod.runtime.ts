@@ -31,7 +31,7 @@ interface Scenario {
 
 const SCENARIOS: Scenario[] = [
   {
-    title: 'default answers',
+    title: 'default answers: Python 3.13, Django 5.2',
     options: { defaults: true, prod: true },
     expected: { name: 'django_celery_example', db: 'hello_django', user: 'hello_django' },
     host: 'localhost',
@@ -39,10 +39,12 @@ const SCENARIOS: Scenario[] = [
     lifecycle: true,
   },
   {
-    title: 'custom answers: user shop_user, database shop_db, hosts example.com www.example.com',
+    title: 'Python 3.14, Django 6.1, custom answers: user shop_user, database shop_db, hosts example.com www.example.com',
     options: {
       defaults: true,
       prod: true,
+      'python-version': '3.14',
+      'django-version': '6.1',
       'project-name': 'shop',
       'postgres-db': 'shop_db',
       'postgres-user': 'shop_user',
@@ -125,7 +127,7 @@ for (const scenario of SCENARIOS) {
       const own = argv.map(word => word.replaceAll('127.0.0.1', webAddress));
       expect(own, 'the healthcheck asks gunicorn on the container\'s own 127.0.0.1').to.not.deep.equal(argv);
       expect(argv.join(' '), `the healthcheck asks gunicorn's port ${GUNICORN_PORT}`).to.match(new RegExp(`\\b${GUNICORN_PORT}\\b`));
-      return runSync(own[0], own.slice(1), { cwd: app.project, env: app.env('web'), timeoutMs: 30_000 });
+      return app.runInRoot(own, 'web', {}, 30_000);
     };
 
     const ensureWorker = () => app.ensureWorker();
@@ -389,9 +391,9 @@ for (const scenario of SCENARIOS) {
         const test = app.config.services.celery_worker.healthcheck?.test ?? [];
         expect(test[0]).to.equal('CMD-SHELL');
         const command = test[1].replaceAll('$$', '$');
-        const own = runSync('bash', ['-c', command], { cwd: app.project, env: app.env('celery_worker', { HOSTNAME: hostname() }), timeoutMs: 40_000 });
+        const own = app.runInRoot(['bash', '-c', command], 'celery_worker', { HOSTNAME: hostname() }, 40_000);
         expect(own.status, own.stdout + own.stderr).to.equal(0);
-        const other = runSync('bash', ['-c', command], { cwd: app.project, env: app.env('celery_worker', { HOSTNAME: 'another-container' }), timeoutMs: 40_000 });
+        const other = app.runInRoot(['bash', '-c', command], 'celery_worker', { HOSTNAME: 'another-container' }, 40_000);
         expect(other.status, 'no node celery@another-container answers').to.not.equal(0);
       });
 
