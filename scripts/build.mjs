@@ -1,5 +1,5 @@
 // Compiles src/generators/**/*.ts to generators/ and copies each generator's
-// templates (and lib's partials) and USAGE beside the compiled code, so generators/ is what npm publishes.
+// templates (and lib's partials and locks) and USAGE beside the compiled code, so generators/ is what npm publishes.
 // It builds into a fresh folder and swaps it in, so a run reading generators/ while a
 // build goes on never sees it half-written.
 import { execFileSync } from 'node:child_process';
@@ -21,7 +21,7 @@ try {
   );
   chmodSync(join(next, 'cli.js'), 0o755);
   for (const name of readdirSync(src)) {
-    for (const asset of ['templates', 'partials', 'USAGE']) {
+    for (const asset of ['templates', 'partials', 'locks', 'USAGE']) {
       const from = join(src, name, asset);
       if (existsSync(from)) cpSync(from, join(next, name, asset), { recursive: true });
     }

@@ -13,6 +13,7 @@ export const PROD_FILES = [
   'compose/production/nginx/Dockerfile',
   'compose/production/nginx/nginx.conf',
   'docker-compose.prod.yml',
+  'requirements-prod.txt',
 ];
 
 /** Every answer of `yo django-celery` but production, none of them the default. */

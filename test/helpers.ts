@@ -181,8 +181,7 @@ export async function promptVerdicts(
 
 /**
  * Runs `yo django-celery:prod` inside `project`, secrets deterministic. `force` lets
- * it overwrite requirements.txt and README.md, which it changes in a project made
- * without production.
+ * it overwrite README.md, which it changes in a project made without production.
  */
 export function runProd(project: string, options: Record<string, unknown> = {}, answers: Record<string, unknown> = {}): Promise<RunResult> {
   return runGenerator('prod')

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { LIMITS } from '../src/generators/lib/context.js';
+import { readLock } from '../src/generators/lib/locks.js';
 import { envValue } from '../src/generators/lib/quoting.js';
+import { PACKAGE_PINS } from '../src/generators/lib/versions.js';
 import { expectRejection, fixedSecrets, promptVerdicts, read, readTree, runApp, runGenerator, runProd } from './helpers.js';
 import { CUSTOM_ANSWERS, CUSTOM_PROD, PROD_FILES } from './fixtures.js';
 import { DockerIgnore } from './support/dockerignore.js';
@@ -37,6 +39,11 @@ function envLines(text: string): Map<string, string> {
   );
 }
 
+/** The requirement lines of a requirements file (comments and blank lines dropped). */
+function requirementLines(text: string): string[] {
+  return text.split('\n').filter(line => line.trim() !== '' && !line.startsWith('#'));
+}
+
 const SCRIPTS = PROD_FILES.filter(file => /(entrypoint|start)$/.test(file));
 
 const CUSTOM_APP = { ...CUSTOM_ANSWERS, 'postgres-version': '18' };
@@ -56,14 +63,16 @@ describe('yo django-celery --defaults --prod', () => {
     const dockerfile = read(project, 'compose/production/django/Dockerfile');
     const stages = dockerfile.split(/^FROM /m).slice(1);
     expect(stages).to.have.length(2);
-    expect(stages[0]).to.match(/^python:3\.13-slim-bookworm AS builder\n/);
+    expect(stages[0]).to.match(/^python:3\.13-slim-trixie AS builder\n/);
     expect(stages[0]).to.contain('build-essential libpq-dev');
-    expect(stages[0]).to.contain('pip wheel --no-cache-dir --wheel-dir /wheels -r /requirements.txt');
-    expect(stages[1]).to.match(/^python:3\.13-slim-bookworm\n/);
+    expect(stages[0]).to.contain('COPY ./requirements.txt ./requirements-prod.txt ./constraints.txt /\n');
+    expect(stages[0]).to.contain('pip wheel --no-cache-dir --wheel-dir /wheels -r /requirements-prod.txt -c /constraints.txt');
+    expect(stages[1]).to.match(/^python:3\.13-slim-trixie\n/);
     expect(stages[1]).not.to.match(/build-essential|libpq-dev|gcc/);
     expect(stages[1]).to.contain('apt-get install -y --no-install-recommends libpq5 \\');
     expect(stages[1]).to.contain('--mount=type=bind,from=builder,source=/wheels,target=/wheels');
-    expect(stages[1]).to.contain('pip install --no-cache-dir --no-index --find-links=/wheels -r /requirements.txt');
+    expect(stages[1]).to.contain('COPY ./requirements.txt ./requirements-prod.txt ./constraints.txt /\n');
+    expect(stages[1]).to.contain('pip install --no-cache-dir --no-index --find-links=/wheels -r /requirements-prod.txt -c /constraints.txt');
   });
 
   it('runs as a non-root user that owns the code, static files and uploads', () => {
@@ -324,8 +333,27 @@ describe('yo django-celery --defaults --prod', () => {
     }
   });
 
-  it('adds gunicorn to the requirements', () => {
-    expect(read(project, 'requirements.txt')).to.match(/^gunicorn==27\.0\.1$/m);
+  it("writes production's requirements into a file of its own, requirements-prod.txt, and leaves requirements.txt alone", () => {
+    expect(read(project, 'requirements-prod.txt')).to.match(/^-r requirements\.txt\ngunicorn==26\.2\.2\n$/m);
+    expect(read(project, 'requirements.txt')).not.to.match(/gunicorn/);
+  });
+
+  it('asks for Celery with its Redis extra in every requirements file that brings Celery', () => {
+    const files = ['requirements.txt', 'requirements-dev.txt', 'requirements-prod.txt'];
+    const celery = files.flatMap(file => requirementLines(read(project, file)).filter(line => /^celery\b/i.test(line)));
+    expect(celery).to.deep.equal([`celery[redis]==${PACKAGE_PINS.celery}`]);
+  });
+
+  it("writes the lock of the project's Python and Django line as constraints.txt, under a header saying what it is", () => {
+    const constraints = read(project, 'constraints.txt');
+    expect(constraints).to.match(/^# The lock: every Python distribution the images install, at one exact version, for\n# Python 3\.13 and Django 5\.2\./);
+    expect(constraints.replace(/^#.*\n/, '').endsWith(readLock('3.13', '5.2').text)).to.equal(true);
+  });
+
+  it('installs every image with -c constraints.txt', () => {
+    expect(read(project, 'compose/local/django/Dockerfile')).to.contain('pip install --no-cache-dir -r /requirements-dev.txt -c /constraints.txt\n');
+    const production = read(project, 'compose/production/django/Dockerfile');
+    expect(production.match(/-r \/requirements-prod\.txt -c \/constraints\.txt/g)).to.have.length(2);
   });
 
   it('documents production in the README: settings, build, migrate, start, superuser, logs, Flower', () => {

@@ -13,6 +13,7 @@ describe('resolving an answer', () => {
     expect(sourceOf(webPort, sources({ stored: { webPort: 9100 }, defaults: true }))).to.deep.equal({
       raw: '9100',
       from: 'The stored answer "webPort" in .yo-rc.json',
+      stored: true,
     });
     expect(sourceOf(webPort, sources({ defaults: true }))).to.deep.equal({ raw: '8010', from: 'The default of --web-port' });
   });
@@ -57,5 +58,31 @@ describe('resolving an answer', () => {
     expect(Object.keys(answers)).to.deep.equal(['flowerUser', 'nginxPort', 'allowedHosts']);
     expect(answers).to.deep.equal({ flowerUser: 'ops', nginxPort: 8080, allowedHosts: 'example.com' });
     await expectRejection(resolveAnswers([webPort], sources({}), async () => 'eighty'), /"eighty" is not a port/);
+  });
+});
+
+describe('a retired Python version', () => {
+  const python = answerSpecs('app').filter(spec => spec.name === 'pythonVersion');
+
+  it('is refused as an option, saying why and what to choose instead', async () => {
+    await expectRejection(
+      resolveAnswers(python, sources({ options: { 'python-version': '3.12' } })),
+      /^--python-version: Python version 3\.12 is no longer offered to new projects: no tier can run the project on Python 3\.12 \(no Debian suite has it\)[^.]*\. Choose one of 3\.13, 3\.14\.$/,
+    );
+  });
+
+  it('is kept when a project stores it, with one warning line', async () => {
+    const warnings: string[] = [];
+    const answers = await resolveAnswers(python, sources({ stored: { pythonVersion: '3.12' } }), undefined, {}, message => warnings.push(message));
+    expect(answers.pythonVersion).to.equal('3.12');
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.match(/^Warning: The stored answer "pythonVersion" in \.yo-rc\.json is 3\.12, which new projects can no longer choose: .*pass --python-version to move on\.$/);
+    expect(warnings[0]).not.to.contain('\n');
+  });
+
+  it('gives no warning for a version still offered', async () => {
+    const warnings: string[] = [];
+    await resolveAnswers(python, sources({ stored: { pythonVersion: '3.14' } }), undefined, {}, message => warnings.push(message));
+    expect(warnings).to.deep.equal([]);
   });
 });

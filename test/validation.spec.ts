@@ -33,7 +33,7 @@ const REJECTED: [string, string, RegExp][] = [
   ['postgres-password', 'line\nbreak', /not control characters such as newlines or tabs/],
   ['postgres-password', 'tab\there', /not control characters/],
   ['postgres-password', ' padded ', /cannot start or end with a space/],
-  ['python-version', '2.7', /not a Python version this generator supports: choose one of 3.12, 3.13, 3.14/],
+  ['python-version', '2.7', /not a Python version this generator supports: choose one of 3.13, 3.14/],
   ['django-version', '4.2', /choose one of 5.2, 6.1/],
   ['postgres-version', '9', /choose one of 16, 17, 18/],
   ['redis-version', '6', /choose one of 7.4, 8.2/],

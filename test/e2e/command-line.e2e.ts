@@ -83,7 +83,7 @@ describe('what a run prints to a pipe', function () {
       expect(output(ran)).not.to.match(/^\s*force /m);
       const [files, summary] = ran.stderr.split(/\n\n(?=Created )/);
       for (const line of files.split('\n').filter(Boolean)) expect(line).to.match(/^ {3}create django_celery_example\/\S+$/);
-      expect(summary).to.match(/^Created django_celery_example: 42 files\.\n/);
+      expect(summary).to.match(/^Created django_celery_example: 44 files\.\n/);
       expect(ending(ran, 5)).to.equal(['Or build, migrate and start production (in the same folder):', ...PRODUCTION_COMMANDS].join('\n'));
     });
   }
@@ -95,7 +95,7 @@ describe('the summary of a run', function () {
   it('of a first run ends with cd and docker compose up', () => {
     const ran = runEntryPoint(['--defaults', '--project-name', 'shop']);
     expect(ran.status, output(ran)).to.equal(0);
-    expect(ran.stderr).to.contain('Created shop: 31 files.');
+    expect(ran.stderr).to.contain('Created shop: 32 files.');
     expect(ran.stderr).to.match(/Django will answer at http:\/\/localhost:8010\/ and Flower at\s+http:\/\/localhost:5557\//);
     expect(ending(ran, 3)).to.equal('Next, start the development stack:\n  cd shop\n  docker compose up -d --build');
   });
@@ -107,7 +107,7 @@ describe('the summary of a run', function () {
     const again = runEntryPoint(['--force', '--web-port', '8020'], project);
     expect(again.status, output(again)).to.equal(0);
     expect(again.stderr.replace(/\n/g, ' ')).to.contain(
-      'Updated this project: rewrote docker-compose.yml, README.md and requirements.txt. 28 files already up to date. Overwrote your changes to requirements.txt.',
+      'Updated this project: rewrote docker-compose.yml, README.md and requirements.txt. 29 files already up to date. Overwrote your changes to requirements.txt.',
     );
     expect(ending(again, 2)).to.equal('Next, start the development stack:\n  docker compose up -d --build');
     // --force rewrites only what differs: the rest is said to be identical.
@@ -125,13 +125,35 @@ describe('the summary of a run', function () {
     expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('services:');
   });
 
+  it("of :prod in a project whose requirements.txt the user changed: keeps their change, and the production image installs it with gunicorn", () => {
+    const first = runEntryPoint(['--defaults']);
+    const project = join(first.cwd, 'django_celery_example');
+    const requirements = join(project, 'requirements.txt');
+    writeFileSync(requirements, `${readFileSync(requirements, 'utf8')}requests==2.32.5\n`);
+    const prod = runEntryPoint(['prod', '--defaults'], project);
+    expect(prod.status, output(prod)).to.equal(0);
+    expect(prod.stderr).not.to.match(/requirements\.txt/);
+    expect(readFileSync(requirements, 'utf8')).to.match(/\nrequests==2\.32\.5\n$/);
+    // What the production image's pip installs: the requirements files it copies, -r followed.
+    const dockerfile = readFileSync(join(project, 'compose/production/django/Dockerfile'), 'utf8');
+    const installs = [...dockerfile.matchAll(/pip (?:wheel|install) [^\n]*-r \/(\S+) -c \/constraints\.txt/g)].map(match => match[1]);
+    expect(installs).to.deep.equal(['requirements-prod.txt', 'requirements-prod.txt']);
+    expect(dockerfile).to.contain('COPY ./requirements.txt ./requirements-prod.txt ./constraints.txt /\n');
+    const lines = (file: string): string[] =>
+      readFileSync(join(project, file), 'utf8')
+        .split('\n')
+        .filter(line => line && !line.startsWith('#'))
+        .flatMap(line => (line.startsWith('-r ') ? lines(line.slice(3)) : [line]));
+    expect(lines('requirements-prod.txt')).to.include.members(['requests==2.32.5', 'gunicorn==26.2.2', 'celery[redis]==5.6.3']);
+  });
+
   it('of :prod gives the build, migrate and up commands, and http://localhost/ for port 80', () => {
     const first = runEntryPoint(['--defaults']);
     const project = join(first.cwd, 'django_celery_example');
     const prod = runEntryPoint(['prod', '--defaults', '--nginx-port', '80'], project);
     expect(prod.status, output(prod)).to.equal(0);
     expect(prod.stderr).to.match(/the site at http:\/\/localhost\/, Flower at\s+http:\/\/localhost\/flower\/\s\(login admin/);
-    expect(prod.stderr).to.match(/Updated this project: added 11 files; rewrote requirements\.txt and\s+README\.md\./);
+    expect(prod.stderr).to.match(/Updated this project: added 12 files; rewrote README\.md\./);
     expect(ending(prod, 5)).to.equal(['Next, build, migrate and start production:', ...PRODUCTION_COMMANDS].join('\n'));
   });
 });

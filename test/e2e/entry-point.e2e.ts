@@ -59,7 +59,7 @@ describe('create-django-celery (the package\'s own entry point)', function () {
     const project = join(first.cwd, 'django_celery_example');
     const prod = runEntryPoint(['prod', '--defaults'], project);
     expect(prod.status, prod.stderr).to.equal(0);
-    expect(readFileSync(join(project, 'requirements.txt'), 'utf8')).to.contain('gunicorn==');
+    expect(readFileSync(join(project, 'requirements-prod.txt'), 'utf8')).to.contain('gunicorn==');
     expect(existsSync(join(project, 'docker-compose.prod.yml'))).to.equal(true);
     const again = runEntryPoint(['prod', '--defaults'], project);
     expect(again.status, again.stderr).to.equal(0);

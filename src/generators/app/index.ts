@@ -66,7 +66,7 @@ export default class AppGenerator extends BaseGenerator {
     }
     if (this.stored.prod === true && answers.prod === false) {
       throw new AnswerError(
-        'This project has production (docker-compose.prod.yml, compose/production, .env/.prod, .env/.prod.db): --no-prod would leave them behind without gunicorn in requirements.txt. To drop production, move those files away (keep .env/.prod.db: it holds the password of the database volume), set "prod" to false in .yo-rc.json, then run again.',
+        'This project has production (docker-compose.prod.yml, requirements-prod.txt, compose/production, .env/.prod, .env/.prod.db): --no-prod would leave them behind. To drop production, move those files away (keep .env/.prod.db: it holds the password of the database volume), set "prod" to false in .yo-rc.json, then run again.',
       );
     }
     const production = answerSpecs('prod').filter(spec => this.options[spec.option] !== undefined);

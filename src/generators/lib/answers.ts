@@ -2,7 +2,7 @@
 // validator and its parser. The answers' types, the options, the prompts, the stored
 // answers and every sub-generator derive from it.
 import { RESERVED_PACKAGE_NAMES } from './python-names.js';
-import { DJANGO_VERSIONS, POSTGRES_VERSIONS, PYTHON_VERSIONS, REDIS_VERSIONS } from './versions.js';
+import { DJANGO_VERSIONS, POSTGRES_VERSIONS, PYTHON_VERSIONS, REDIS_VERSIONS, RETIRED_PYTHON_VERSIONS } from './versions.js';
 
 export type AnswerValue = string | number | boolean;
 
@@ -32,6 +32,8 @@ function answer<const N extends string, const S extends Scope, T extends AnswerV
   accepts?: string;
   /** Allowed values, for version options. */
   choices?: readonly string[];
+  /** Values a project may still store but no longer choose, each with why (version options). */
+  retired?: Readonly<Record<string, string>>;
   default: NoInfer<T>;
   validate: Validator;
   /** The value of a valid raw text (as typed, or as stored). */
@@ -161,13 +163,24 @@ function validateHosts(value: string): true | string {
 }
 
 /** The validator, parser and choices of an option taking one of `values`. */
-function oneOf<const V extends string>(values: readonly V[], what: string) {
+/**
+ * The validator and parser of a version option. A retired value (with why) is refused as
+ * a choice, but a project that stores it is still read (lib/resolve warns about it).
+ */
+function oneOf<const V extends string, const R extends string = never>(values: readonly V[], what: string, retired: Readonly<Record<R, string>> = {} as Record<R, string>) {
   const find = (raw: string) => values.find(value => value === raw);
+  const why = (raw: string): string | undefined => (Object.hasOwn(retired, raw) ? retired[raw as R] : undefined);
   return {
     choices: values,
-    validate: (raw: string) => find(raw) !== undefined || `"${raw}" is not a ${what} this generator supports: choose one of ${values.join(', ')}.`,
-    parse: (raw: string): V => {
-      const value = find(raw);
+    retired: retired as Readonly<Record<string, string>>,
+    validate: (raw: string) => {
+      if (find(raw) !== undefined) return true;
+      const reason = why(raw);
+      if (reason !== undefined) return `${what} ${raw} is no longer offered to new projects: ${reason}. Choose one of ${values.join(', ')}.`;
+      return `"${raw}" is not a ${what} this generator supports: choose one of ${values.join(', ')}.`;
+    },
+    parse: (raw: string): V | R => {
+      const value = find(raw) ?? (why(raw) !== undefined ? (raw as R) : undefined);
       if (value === undefined) throw new RangeError(`"${raw}" is not a ${what}`);
       return value;
     },
@@ -296,7 +309,7 @@ export const ANSWERS = [
     kind: 'option',
     message: 'Python version of the images',
     default: '3.13',
-    ...oneOf(VERSIONS.python, 'Python version'),
+    ...oneOf(VERSIONS.python, 'Python version', RETIRED_PYTHON_VERSIONS),
   }),
   answer({
     name: 'djangoVersion',

@@ -162,7 +162,7 @@ export abstract class BaseGenerator extends Generator {
     check?: Validator,
   ): Promise<Partial<Answers>> {
     const prompt = this._canAsk() ? (spec: AnswerSpec, so: Partial<Answers>) => ask(this.env.adapter, spec, so, check) : undefined;
-    return resolveAnswers(specs, this._sources(stored), prompt, known);
+    return resolveAnswers(specs, this._sources(stored), prompt, known, message => this.log(message));
   }
 
   /** The project to write: the one the app handed on, or the one .yo-rc.json stores. */
@@ -183,7 +183,7 @@ export abstract class BaseGenerator extends Generator {
       this.destinationRoot(root);
     }
     if (root) this._holdLock(root);
-    return loadProject(this._storedAnswers(), this.destinationPath('.yo-rc.json'));
+    return loadProject(this._storedAnswers(), this.destinationPath('.yo-rc.json'), message => this.log(message));
   }
 
   /** Composes another generator of this package with `project`, handing on the options that matter to it. */

@@ -2,7 +2,8 @@
 // beyond loops and conditions, and receive every value already quoted for its file.
 import { splitHosts, type AppAnswers, type ProdAnswers } from './answers.js';
 import { composeYamlValue, envValue } from './quoting.js';
-import { DJANGO_PINS, MAILPIT_IMAGE, NGINX_IMAGE, PACKAGE_PINS, postgresDataPath } from './versions.js';
+import { readLock } from './locks.js';
+import { DJANGO_PINS, MAILPIT_IMAGE, NGINX_IMAGE, PACKAGE_PINS, postgresDataPath, WATCHFILES_PINS } from './versions.js';
 
 /** The answers a project is written from: production's are there when it is on. */
 export type ProjectAnswers = AppAnswers & Partial<ProdAnswers>;
@@ -132,13 +133,15 @@ export function templateContext(answers: ProjectAnswers) {
     },
     prod: answers.prod,
     images: {
-      python: `python:${answers.pythonVersion}-slim-bookworm`,
+      python: `python:${answers.pythonVersion}-slim-trixie`,
       postgres: `postgres:${answers.postgresVersion}-alpine`,
       redis: `redis:${answers.redisVersion}-alpine`,
       nginx: NGINX_IMAGE,
       mailpit: MAILPIT_IMAGE,
     },
-    pins: { django: DJANGO_PINS[answers.djangoVersion], ...PACKAGE_PINS },
+    pins: { django: DJANGO_PINS[answers.djangoVersion], ...PACKAGE_PINS, watchfiles: WATCHFILES_PINS[answers.pythonVersion] },
+    /** constraints.txt's pins: the lock of the project's Python and Django line. */
+    lock: readLock(answers.pythonVersion, answers.djangoVersion).text.trimEnd(),
     djangoVersion: answers.djangoVersion,
     pythonVersion: answers.pythonVersion,
     postgresVersion: answers.postgresVersion,

@@ -29,7 +29,7 @@ export function hasAll<N extends AnswerName>(answers: Partial<Answers>, specs: r
  * if typed; production's answers are there when stored. Fails, saying to run the app
  * first, when the project's own answers are missing.
  */
-export async function loadProject(stored: Readonly<Record<string, unknown>>, configFile: string): Promise<Project> {
+export async function loadProject(stored: Readonly<Record<string, unknown>>, configFile: string, warn?: (message: string) => void): Promise<Project> {
   const sources: AnswerSources = { options: {}, stored, defaults: false };
   const missing = unanswered(answerSpecs('app'), sources);
   if (missing.length > 0) {
@@ -39,7 +39,7 @@ export async function loadProject(stored: Readonly<Record<string, unknown>>, con
         .join(', ')}): run \`yo django-celery\` first to create the project, then run this inside its folder.`,
     );
   }
-  const app = await resolveAnswers(answerSpecs('app'), sources);
+  const app = await resolveAnswers(answerSpecs('app'), sources, undefined, {}, warn);
   const answers = await resolveAnswers(
     answerSpecs('prod').filter(spec => stored[spec.name] !== undefined),
     sources,

@@ -15,7 +15,7 @@ export interface AnswerSources {
 }
 
 /** The text an answer takes from its sources, and where it came from (for messages); undefined when it must be asked. */
-export function sourceOf(spec: AnswerSpec, sources: AnswerSources): { raw: string; from: string } | undefined {
+export function sourceOf(spec: AnswerSpec, sources: AnswerSources): { raw: string; from: string; stored?: true } | undefined {
   const given = sources.options[spec.option];
   if (given !== undefined) return { raw: String(given), from: `--${spec.option}` };
   const stored = sources.stored[spec.name];
@@ -25,7 +25,7 @@ export function sourceOf(spec: AnswerSpec, sources: AnswerSources): { raw: strin
     if (typeof stored !== typeof spec.default) {
       throw new AnswerError(`${from}: ${JSON.stringify(stored)} is not a ${typeof spec.default} (for example ${JSON.stringify(spec.default)}). Fix it, or remove it to be asked again.`);
     }
-    return { raw: String(stored), from };
+    return { raw: String(stored), from, stored: true };
   }
   if (sources.defaults || spec.kind === 'option') return { raw: String(spec.default), from: `The default of --${spec.option}` };
   return undefined;
@@ -60,9 +60,17 @@ export async function resolveAnswers(
   sources: AnswerSources,
   ask?: Ask,
   known: Partial<Answers> = {},
+  warn?: (message: string) => void,
 ): Promise<Partial<Answers>> {
   const answers: Partial<Answers> = { ...known };
-  const settle = (spec: AnswerSpec, raw: string, from: string) => {
+  const settle = (spec: AnswerSpec, raw: string, from: string, stored = false) => {
+    const retiredValues = 'retired' in spec ? spec.retired : undefined;
+    const retired = stored && retiredValues && Object.hasOwn(retiredValues, raw) ? retiredValues[raw] : undefined;
+    if (retired !== undefined) {
+      warn?.(`Warning: ${from} is ${raw}, which new projects can no longer choose: ${retired}. It is kept; pass --${spec.option} to move on.`);
+      set(answers, spec.name, spec.parse(raw));
+      return;
+    }
     const verdict = spec.validate(raw, answers);
     if (verdict !== true) throw new AnswerError(`${from}: ${verdict}`);
     set(answers, spec.name, spec.parse(raw));
@@ -70,7 +78,7 @@ export async function resolveAnswers(
   const missing: AnswerSpec[] = [];
   for (const spec of specs) {
     const source = sourceOf(spec, sources);
-    if (source) settle(spec, source.raw, source.from);
+    if (source) settle(spec, source.raw, source.from, source.stored);
     else missing.push(spec);
   }
   if (missing.length === 0) return answers;

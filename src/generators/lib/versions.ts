@@ -1,8 +1,17 @@
 // The versions a project can choose, and what each pins: one table per choice, so a
-// choice cannot lack its pin. Every version pinned here exists upstream.
+// choice cannot lack its pin. Every version pinned here exists upstream, and the lock
+// (locks/, what constraints.txt holds) pins the rest of the closure.
 
-/** Python images (`python:<version>-slim-bookworm`). */
-export const PYTHON_VERSIONS = ['3.12', '3.13', '3.14'] as const;
+/** Python images (`python:<version>-slim-trixie`): each is proven by a runtime scenario. */
+export const PYTHON_VERSIONS = ['3.13', '3.14'] as const;
+
+/**
+ * Python versions a project may still store, but no longer chosen for a new one: no
+ * Debian suite has them, so no tier runs the project on them. Each with why.
+ */
+export const RETIRED_PYTHON_VERSIONS = {
+  '3.12': 'no tier can run the project on Python 3.12 (no Debian suite has it), so its lock is made from metadata alone',
+} as const;
 
 /** Django release lines (5.2 is the LTS one). */
 export const DJANGO_VERSIONS = ['5.2', '6.1'] as const;
@@ -13,28 +22,38 @@ export const POSTGRES_VERSIONS = ['16', '17', '18'] as const;
 /** Redis images (`redis:<version>-alpine`). */
 export const REDIS_VERSIONS = ['7.4', '8.2'] as const;
 
-export type PythonVersion = (typeof PYTHON_VERSIONS)[number];
+export type PythonVersion = (typeof PYTHON_VERSIONS)[number] | keyof typeof RETIRED_PYTHON_VERSIONS;
 export type DjangoVersion = (typeof DJANGO_VERSIONS)[number];
 export type PostgresVersion = (typeof POSTGRES_VERSIONS)[number];
-export type RedisVersion = (typeof REDIS_VERSIONS)[number];
 
-/** The release requirements.txt pins for each Django line: one for each, checked by the compiler. */
+/**
+ * The release requirements.txt pins for each Django line: its newest security release.
+ * 6.1.3 is newer than any build here (the tiers run 6.1.1, the nearest of the line).
+ */
 export const DJANGO_PINS = {
-  '5.2': '5.2.17',
+  '5.2': '5.2.18',
   '6.1': '6.1.3',
 } as const satisfies Record<DjangoVersion, string>;
 
-/** Pins of the other Python packages. */
+/**
+ * The direct requirements' pins: the newest release that a tier runs (constraints.txt,
+ * the lock, pins everything else). Flower alone runs nowhere here: its pin is its newest
+ * release.
+ */
 export const PACKAGE_PINS = {
-  celery: '5.7.0',
+  celery: '5.6.3',
   flower: '2.2.0',
-  // kombu's Redis transport is tested with the redis 6 line.
-  redis: '6.4.0',
-  psycopg: '3.3.9',
-  gunicorn: '27.0.1',
-  // Development only (requirements-dev.txt): restarts Celery when code changes.
-  watchfiles: '1.3.0',
+  psycopg: '3.3.6',
+  // Production only (requirements-prod.txt).
+  gunicorn: '26.2.2',
 } as const;
+
+/** Development only (requirements-dev.txt): restarts Celery when code changes; the newest build for each Python. */
+export const WATCHFILES_PINS = {
+  '3.12': '1.2.0',
+  '3.13': '0.24.0',
+  '3.14': '1.2.0',
+} as const satisfies Record<PythonVersion, string>;
 
 /** nginx's stable line. */
 export const NGINX_IMAGE = 'nginx:1.30-alpine';

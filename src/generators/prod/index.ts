@@ -38,9 +38,9 @@ export default class ProdGenerator extends ProjectGenerator {
   async configuring(): Promise<void> {
     const { nginxPort, allowedHosts, flowerUser } = this.project.answers;
     this.config.set({ prod: true, nginxPort, allowedHosts, flowerUser });
-    // requirements.txt gains gunicorn and README.md its production section. Under
-    // `app`, which composes them already, each still runs once.
-    await this._composeSibling('requirements', this.project);
+    // README.md gains its production section. Under `app`, which composes it already, it
+    // still runs once. Production's requirements are its own file (requirements-prod.txt):
+    // requirements.txt, which the user adds to, stays as it is.
     await this._composeSibling('project', this.project);
   }
 

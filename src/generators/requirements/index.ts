@@ -1,4 +1,4 @@
 import { ProjectGenerator } from '../lib/base.js';
 
-/** Writes requirements.txt and requirements-dev.txt. */
+/** Writes requirements.txt, requirements-dev.txt and the lock, constraints.txt. */
 export default class RequirementsGenerator extends ProjectGenerator {}

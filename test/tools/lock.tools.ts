@@ -1,0 +1,64 @@
+// The locks are what scripts/stack/pystack.py makes today from the sources the tiers run
+// (upstream wheels of the local index, Debian's builds): a lock that drifted from them,
+// or a requirement the lock lacks, fails here, naming what to run.
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { readLock } from '../../src/generators/lib/locks.js';
+import { DJANGO_VERSIONS, PYTHON_VERSIONS, RETIRED_PYTHON_VERSIONS, type PythonVersion } from '../../src/generators/lib/versions.js';
+import { fixedSecrets, runApp, runGenerator } from '../helpers.js';
+import { ROOT } from '../support/root.js';
+import { describeRun, run } from '../support/run.js';
+
+const PYSTACK = join(ROOT, 'scripts', 'stack', 'pystack.py');
+const pystack = (args: string[], cwd: string) => run('/usr/bin/python3', [PYSTACK, ...args], { cwd, timeoutMs: 600_000 });
+
+/** A project with production for `python` and `django`; a retired Python stored by hand, as an older project would. */
+async function projectFor(python: PythonVersion, django: string): Promise<string> {
+  const retired = Object.hasOwn(RETIRED_PYTHON_VERSIONS, python);
+  const { project } = await runApp({ defaults: true, prod: true, 'django-version': django, ...(retired ? {} : { 'python-version': python }) });
+  if (retired) {
+    const file = join(project, '.yo-rc.json');
+    const config = JSON.parse(readFileSync(file, 'utf8'));
+    config['generator-django-celery'].pythonVersion = python;
+    writeFileSync(file, JSON.stringify(config));
+    await runGenerator('app').withOptions({ secretSource: fixedSecrets, force: true }).cd(project);
+  }
+  return project;
+}
+
+describe('the locks, made again from the sources the tiers run', function () {
+  this.timeout(900_000);
+  const pythons = [...PYTHON_VERSIONS, ...(Object.keys(RETIRED_PYTHON_VERSIONS) as PythonVersion[])];
+  for (const python of pythons) {
+    for (const django of DJANGO_VERSIONS) {
+      it(`of Python ${python} and Django ${django} are what pystack.py locks today`, async () => {
+        const project = await projectFor(python, django);
+        const flags = Object.hasOwn(RETIRED_PYTHON_VERSIONS, python) ? ['--metadata-only'] : [];
+        const locked = await pystack(['lock', '--python', python, ...flags, '-r', 'requirements-dev.txt', '-r', 'requirements-prod.txt'], project);
+        expect(locked.status, describeRun(locked)).to.equal(0);
+        expect(locked.stdout, `src/generators/lib/locks/python${python}-django${django}.txt is stale: run \`npm run lock\` and review the change`).to.equal(readLock(python, django).text);
+      });
+    }
+  }
+
+  it('refuses to build from a lock that lacks a distribution the requirements need, naming it', async () => {
+    const project = await projectFor('3.13', '5.2');
+    const lacking = join(mkdtempSync(join(tmpdir(), 'lock-')), 'constraints.txt');
+    writeFileSync(lacking, readFileSync(join(project, 'constraints.txt'), 'utf8').replace(/^packaging==.*\n/m, ''));
+    const built = await pystack(['build', '--python', '3.13', '-r', 'requirements-prod.txt', '-c', lacking, '--dest', join(tmpdir(), `env-${process.pid}`)], project);
+    expect(built.status).to.equal(1);
+    expect(built.stderr).to.match(/packaging \(needed by kombu\) is not in the constraints file: the lock lacks it/);
+  });
+
+  it('refuses a pin the requirements do not allow, naming both', async () => {
+    const project = await projectFor('3.13', '5.2');
+    const wrong = join(mkdtempSync(join(tmpdir(), 'lock-')), 'constraints.txt');
+    copyFileSync(join(project, 'constraints.txt'), wrong);
+    writeFileSync(wrong, readFileSync(wrong, 'utf8').replace(/^redis==.*$/m, 'redis==7.0.0'));
+    const built = await pystack(['build', '--python', '3.13', '-r', 'requirements-prod.txt', '-c', wrong, '--dest', join(tmpdir(), `env-${process.pid}`)], project);
+    expect(built.status).to.equal(1);
+    expect(built.stderr).to.match(/redis==7\.0\.0 in the constraints file does not satisfy .*<6\.5.* \(needed by kombu\)/);
+  });
+});
