@@ -6,7 +6,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runApp } from '../helpers.js';
 import { buildEnv, Root } from './roots.js';
-import { standInLock } from './standin.js'; // STANDIN
 import { trackDir } from './support.js';
 
 describe("Environments built from a project's lock", function () {
@@ -18,7 +17,6 @@ describe("Environments built from a project's lock", function () {
     const run = await runApp({ defaults: true });
     trackDir(run.cwd);
     project = run.project;
-    standInLock(project, '3.13'); // STANDIN
   });
 
   /** constraints.txt with `change` applied, written beside it; its path. */

@@ -9,7 +9,6 @@ import { buildFromContext, readDockerfile, words, type Build, type Dockerfile } 
 import { nginxMainConf } from '../support/nginx.js';
 import { describeRun, type Ran } from '../support/run.js';
 import { buildEnv, container, type Container, envVariables, nginxRoot, type PythonEnv, Root, ROOT_PYTHON } from './roots.js';
-import { standInLock } from './standin.js'; // STANDIN
 import { freePort, Postgres, type PostgresCredentials, type Proc, Redis, requireFreePort, scriptEnvironment, SmtpServer, start, stopAll, tempDir, trackDir, waitUntil } from './support.js';
 
 /** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
@@ -120,7 +119,6 @@ export class RuntimeProject {
     // processes reach the project's static files, as they would reach a volume.
     chmodSync(this.run.cwd, 0o755);
     this.name = String(this.settings.options['project-name'] ?? 'django_celery_example');
-    standInLock(this.project, String(this.settings.options['python-version'] ?? '3.13')); // STANDIN
     this.config = composeConfig(this.project, this.settings.composeFiles);
     const db = serviceEnvironment(this.config, this.settings.dbService ?? 'db');
     this.credentials = { db: db.POSTGRES_DB, user: db.POSTGRES_USER, password: db.POSTGRES_PASSWORD };
