@@ -21,8 +21,8 @@ const SCENARIOS: Array<RuntimeScenario & { expected: { password: string } }> = [
     lateDatabase: true,
   },
   {
-    title: `Python 3.14, Django 6.1, custom answers: user shop_user, database shop_db, password ${HOSTILE_PASSWORD}`,
-    options: { defaults: true, 'python-version': '3.14', 'django-version': '6.1', 'project-name': 'shop', 'postgres-db': 'shop_db', 'postgres-user': 'shop_user', 'postgres-password': HOSTILE_PASSWORD },
+    title: `Python 3.14, Django 6.1, Postgres 18, Redis 8.2, custom answers: user shop_user, database shop_db, password ${HOSTILE_PASSWORD}`,
+    options: { defaults: true, 'python-version': '3.14', 'django-version': '6.1', 'postgres-version': '18', 'redis-version': '8.2', 'project-name': 'shop', 'postgres-db': 'shop_db', 'postgres-user': 'shop_user', 'postgres-password': HOSTILE_PASSWORD },
     expected: { name: 'shop', db: 'shop_db', user: 'shop_user', password: HOSTILE_PASSWORD },
     lateDatabase: false,
   },

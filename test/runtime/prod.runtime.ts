@@ -39,12 +39,14 @@ const SCENARIOS: Scenario[] = [
     lifecycle: true,
   },
   {
-    title: 'Python 3.14, Django 6.1, custom answers: user shop_user, database shop_db, hosts example.com www.example.com',
+    title: 'Python 3.14, Django 6.1, Postgres 18, Redis 8.2, custom answers: user shop_user, database shop_db, hosts example.com www.example.com',
     options: {
       defaults: true,
       prod: true,
       'python-version': '3.14',
       'django-version': '6.1',
+      'postgres-version': '18',
+      'redis-version': '8.2',
       'project-name': 'shop',
       'postgres-db': 'shop_db',
       'postgres-user': 'shop_user',

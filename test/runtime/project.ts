@@ -152,7 +152,13 @@ export class RuntimeProject {
     const versions = this.root.versions();
     const images = (pattern: RegExp) => Object.values(this.config.services).map(svc => svc.image ?? '').find(image => pattern.test(image)) ?? 'none';
     const nginx = this.config.services.nginx ? `, nginx ${nginxRoot().versions().nginx} (forky root; image ${this.imageName('nginx')})` : '';
-    return `Python ${ROOT_PYTHON} ${versions.python} (${this.root.name} root; image ${this.imageName('web')}), Postgres ${versions.postgres} (${this.root.name} root; image ${images(/^postgres:/)}), Redis ${versions.redis} (${this.root.name} root; image ${images(/^redis:/)})${nginx}`;
+    // The image's version (its tag) against the one that ran: the same line, or said so.
+    const ran = (version: string, image: string, parts: number) => {
+      const tag = /:(\d+(?:\.\d+)*)/.exec(image)?.[1] ?? '?';
+      const same = version.split('.').slice(0, parts).join('.') === tag.split('.').slice(0, parts).join('.');
+      return `${version} (${this.root.name} root; image ${image}${same ? '' : `: no Debian suite here has ${tag.split('.').slice(0, parts).join('.')}, so ${version} ran instead`})`;
+    };
+    return `Python ${ROOT_PYTHON} ${versions.python} (${this.root.name} root; image ${this.imageName('web')}), Postgres ${ran(versions.postgres, images(/^postgres:/), 1)}, Redis ${ran(versions.redis, images(/^redis:/), 2)}${nginx}`;
   }
 
   /** The image a service's Dockerfile starts from. */
