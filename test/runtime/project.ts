@@ -271,7 +271,7 @@ export class RuntimeProject {
   }
 
   /** Starts `argv` inside the root in a new container, in the project folder. */
-  private startInRoot(label: string, argv: string[], env: NodeJS.ProcessEnv, root: Root = this.root, binds: string[] = []): Proc {
+  startInRoot(label: string, argv: string[], env: NodeJS.ProcessEnv, root: Root = this.root, binds: string[] = []): Proc {
     const box = container(label.split(' ')[0]);
     const outside = argv.filter(arg => isAbsolute(arg) && !arg.startsWith(`${this.project}/`) && !arg.startsWith('/usr/') && !arg.startsWith('/opt/envs/')).map(arg => dirname(arg));
     const [program, args] = root.argv({ cwd: this.project, container: box, binds: [...outside, ...binds] }, argv);
