@@ -1,6 +1,7 @@
 // Runtime tier, development stack: the generated project's own scripts (entrypoint,
-// start, the Celery worker, beat and Flower start scripts) run natively against a real
-// Postgres and Redis on loopback, with the environment Compose resolves for each service.
+// start, the Celery worker, beat and Flower start scripts) run in the Debian root of
+// the image's Python against a real Postgres and Redis on loopback, with the environment
+// Compose resolves for each service.
 import { expect } from 'chai';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

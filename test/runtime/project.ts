@@ -1,6 +1,8 @@
-// A generated project run natively: its Compose services' environments, its Postgres
-// and Redis, and its scripts started as Compose would start them (the Dockerfile's
-// ENTRYPOINT and the service's command, mapped from image paths back to the project).
+// A generated project run without Docker, in the Debian root of its image's Python: its
+// Compose services' environments, the Python environment built from its lock, its
+// Postgres and Redis, and its scripts started as Compose would start them (the
+// Dockerfile's ENTRYPOINT and the service's command, mapped from image paths back to
+// the project), each in a container of its own.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { runApp, type Run } from '../helpers.js';
