@@ -1,8 +1,9 @@
 // Runtime tier, production stack (`--prod`): the production scripts run in the Debian
-// root of the image's Python against a real Postgres and Redis with the values Compose resolves from .env/.prod and
-// .env/.prod.db; gunicorn from the production start script, behind a real nginx running
-// the generated nginx.conf. Each "container" gets a loopback address of its own, and a
-// dnsmasq on 127.0.0.11 answers the service names as Docker's embedded DNS would.
+// root of the image's Python against a real Postgres and Redis with the values Compose
+// resolves from .env/.prod and .env/.prod.db; gunicorn from the production start
+// script, behind a real nginx running the generated nginx.conf. Each "container" gets a
+// loopback address of its own, and a dnsmasq on 127.0.0.11 answers the service names
+// as Docker's embedded DNS would.
 import { expect } from 'chai';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
