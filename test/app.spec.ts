@@ -168,6 +168,7 @@ describe('yo django-celery --defaults', () => {
       postgresUser: 'hello_django',
       postgresPassword: 'hello_django',
       prod: false,
+      customUser: true,
       pythonVersion: '3.13',
       djangoVersion: '5.2',
       postgresVersion: '17',

@@ -59,7 +59,7 @@ describe('--help', () => {
   it('lists every sub-generator in the app\'s help, one line each', () => {
     const [heading, ...list] = helps.get('app')!.split('\nGenerators, ')[1].split('\n\n')[0].split('\n');
     expect(heading).to.equal('each run as `yo django-celery:<name>` inside a project:');
-    expect(list.map(line => line.trim().split(/ {2,}/)[0])).to.deep.equal(['django', 'env', 'local', 'prod', 'project', 'requirements']);
+    expect(list.map(line => line.trim().split(/ {2,}/)[0])).to.deep.equal(['django', 'env', 'local', 'prod', 'project', 'requirements', 'users']);
     for (const line of list) expect(line.trim().split(/ {2,}/)[1], line).to.match(/^[A-Z].+\.$/);
   });
 });

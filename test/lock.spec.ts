@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { readLock } from '../src/generators/lib/locks.js';
+import { RESERVED_PACKAGE_NAMES } from '../src/generators/lib/python-names.js';
 import { DJANGO_PINS, DJANGO_VERSIONS, PACKAGE_PINS, PYTHON_VERSIONS, RETIRED_PYTHON_VERSIONS, WATCHFILES_PINS, type PythonVersion } from '../src/generators/lib/versions.js';
 import { fixedSecrets, read, runApp, runGenerator } from './helpers.js';
 
@@ -53,5 +54,20 @@ describe('a project that stores Python 3.12, regenerated in place', () => {
     expect(read(project, 'compose/local/django/Dockerfile')).to.match(/^FROM python:3\.12-slim-trixie\n/);
     expect(read(project, 'constraints.txt').endsWith(readLock('3.12', '5.2').text)).to.equal(true);
     expect(read(project, 'constraints.txt')).to.contain('\ntyping-extensions==');
+  });
+});
+
+describe('the names a project cannot take', () => {
+  it('include the import name of every distribution a lock installs', () => {
+    // The import name where it is not the distribution's name with `-` as `_`.
+    const IMPORTED_AS: Record<string, string> = { 'python-dateutil': 'dateutil' };
+    for (const python of PYTHONS) {
+      for (const django of DJANGO_VERSIONS) {
+        for (const name of readLock(python, django).pins.keys()) {
+          const module = IMPORTED_AS[name] ?? name.replaceAll('-', '_');
+          expect(RESERVED_PACKAGE_NAMES.has(module), `${module} (${name}, locked for Python ${python} and Django ${django})`).to.equal(true);
+        }
+      }
+    }
   });
 });

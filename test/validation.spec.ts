@@ -14,6 +14,7 @@ const REJECTED: [string, string, RegExp][] = [
   ['project-name', 'celery', /a package the project installs/],
   ['project-name', 'redis', /a package the project installs/],
   ['project-name', 'polls', /a name the project already uses/],
+  ['project-name', 'users', /"users" cannot be the project name: it is a name the project already uses.*for example users_project\./],
   ['project-name', 'test', /a module of the Python standard library/],
   ['project-name', 'json', /a module of the Python standard library/],
   ['project-name', 'class', /a Python keyword/],

@@ -550,6 +550,9 @@ def cmd_build(args):
     picked = resolve(roots_of(args.requirement), args.python, sources, pins)
     dest = os.path.abspath(args.dest)
     site, bin_dir = os.path.join(dest, 'site'), os.path.join(dest, 'bin')
+    # Only an environment this tool built (or an empty folder) is replaced.
+    if os.path.isdir(dest) and os.listdir(dest) and not os.path.exists(os.path.join(dest, 'distributions.json')):
+        die(f'{dest} is not empty and is no environment this tool built: give another --dest')
     shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(site)
     os.makedirs(bin_dir)

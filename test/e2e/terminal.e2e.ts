@@ -55,7 +55,7 @@ describe('create-django-celery in a terminal', function () {
     await acceptDefaults(terminal, ['Host port of the mail catcher', 'Postgres database name', 'Postgres user', 'Postgres password', 'Add the production variant']);
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
-    expect(screen).to.contain('Created my_project: 32 files.');
+    expect(screen).to.contain('Created my_project: 39 files.');
     expect(screen).to.match(/Next, start the development stack:\n {2}cd my_project\n {2}docker compose up -d --build$/);
     const compose = readFileSync(join(cwd, 'my_project', 'docker-compose.yml'), 'utf8');
     expect(compose).to.contain('"127.0.0.1:8010:8000"').and.to.contain('"127.0.0.1:5600:5555"');
@@ -90,7 +90,7 @@ describe('create-django-celery in a terminal', function () {
     terminal.press('Enter');
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
-    expect(screen).to.contain('Created fresh: 32 files.');
+    expect(screen).to.contain('Created fresh: 39 files.');
     expect(readdirSync(join(cwd, 'taken'))).to.deep.equal(['notes.txt']);
   });
 
@@ -191,7 +191,7 @@ describe('yo django-celery in a terminal', function () {
     await acceptDefaults(terminal, ['Host port of the Django', 'Host port of Flower', 'Host port of the mail catcher', 'Postgres database name', 'Postgres user', 'Postgres password', 'Add the production variant']);
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
-    expect(screen).to.contain('Created typed: 32 files.');
+    expect(screen).to.contain('Created typed: 39 files.');
     expect(screen).to.match(/ {2}cd typed\n {2}docker compose up -d --build$/);
   });
 });

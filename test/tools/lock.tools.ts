@@ -52,6 +52,16 @@ describe('the locks, made again from the sources the tiers run', function () {
     expect(built.stderr).to.match(/packaging \(needed by kombu\) is not in the constraints file: the lock lacks it/);
   });
 
+  it('replaces only an environment it built: a folder holding anything else is refused, and kept', async () => {
+    const project = await projectFor('3.13', '5.2');
+    const folder = mkdtempSync(join(tmpdir(), 'not-an-env-'));
+    writeFileSync(join(folder, 'keep-me'), 'mine\n');
+    const built = await pystack(['build', '--python', '3.13', '-r', 'requirements-prod.txt', '-c', 'constraints.txt', '--dest', folder], project);
+    expect(built.status).to.equal(1);
+    expect(built.stderr).to.contain(`${folder} is not empty and is no environment this tool built`);
+    expect(readFileSync(join(folder, 'keep-me'), 'utf8')).to.equal('mine\n');
+  });
+
   it('refuses a pin the requirements do not allow, naming both', async () => {
     const project = await projectFor('3.13', '5.2');
     const wrong = join(mkdtempSync(join(tmpdir(), 'lock-')), 'constraints.txt');

@@ -134,6 +134,9 @@ export default class AppGenerator extends BaseGenerator {
     for (const name of SUB_GENERATORS) {
       await this._composeSibling(name, this.project);
     }
+    if (this.project.answers.customUser) {
+      await this._composeSibling('users', this.project);
+    }
     if (this.project.answers.prod) {
       await this._composeSibling('prod', this.project);
     }
@@ -147,7 +150,7 @@ export default class AppGenerator extends BaseGenerator {
   }
 
   protected override _helpGenerators(): Help['generators'] {
-    const names = [...SUB_GENERATORS, 'prod'].sort();
+    const names = [...SUB_GENERATORS, 'prod', 'users'].sort();
     return {
       command: commandOf('<name>'),
       list: names.map(name => [name, readUsage(join(this.sourceRoot(), '..', '..', name, 'USAGE')).summary]),

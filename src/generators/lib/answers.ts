@@ -34,6 +34,11 @@ function answer<const N extends string, const S extends Scope, T extends AnswerV
   choices?: readonly string[];
   /** Values a project may still store but no longer choose, each with why (version options). */
   retired?: Readonly<Record<string, string>>;
+  /**
+   * The value of a project whose stored answers predate this answer (regenerated in place,
+   * it must not change behind its users' backs), when it differs from the default.
+   */
+  predating?: NoInfer<T>;
   default: NoInfer<T>;
   validate: Validator;
   /** The value of a valid raw text (as typed, or as stored). */
@@ -300,6 +305,17 @@ export const ANSWERS = [
     message: 'Add the production variant behind nginx?',
     default: false,
     ...yesOrNo('prod'),
+  }),
+  answer({
+    name: 'customUser',
+    option: 'custom-user',
+    scope: 'app',
+    kind: 'option',
+    message: 'Start with a custom user model (users.User, AUTH_USER_MODEL), as Django advises for a new project',
+    default: true,
+    // A project made before this answer has auth.User tables: it keeps them.
+    predating: false,
+    ...yesOrNo('custom-user'),
   }),
   answer({
     name: 'pythonVersion',

@@ -119,6 +119,8 @@ export function templateContext(answers: ProjectAnswers) {
   const { postgresDb, postgresUser, postgresPassword, publishAll } = answers;
   return {
     projectName: answers.projectName,
+    /** The users app and AUTH_USER_MODEL = users.User. */
+    customUser: answers.customUser,
     /** Image of the development Django containers. */
     localImage: `${dockerName(answers.projectName)}_local_django`,
     webPort: answers.webPort,

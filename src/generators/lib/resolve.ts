@@ -27,6 +27,11 @@ export function sourceOf(spec: AnswerSpec, sources: AnswerSources): { raw: strin
     }
     return { raw: String(stored), from, stored: true };
   }
+  // A project whose answers were stored before this answer existed keeps how it was made.
+  const predating = 'predating' in spec ? spec.predating : undefined;
+  if (predating !== undefined && sources.stored.projectName !== undefined) {
+    return { raw: String(predating), from: `A project stored before --${spec.option} existed` };
+  }
   if (sources.defaults || spec.kind === 'option') return { raw: String(spec.default), from: `The default of --${spec.option}` };
   return undefined;
 }
