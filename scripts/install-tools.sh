@@ -13,10 +13,12 @@
 #   * wrappers in .cache/tools/bin: python, celery, gunicorn (system python3 +
 #     the unpacked stack on PYTHONPATH)
 #   * .cache/tools/env.sh to `source` (PATH, PYTHONPATH, TOOLS_PYTHON)
-#   * a Debian trixie root (debootstrap) in .cache/tools/trixie: Python 3.13, the
-#     images' default, with python3-watchfiles (compiled, so it cannot run on
-#     bookworm's 3.11) and the same forky stack; .cache/tools/bin/in-trixie runs a
-#     command inside it (chroot, in a private mount namespace)
+#   * two Debian roots (debootstrap) in .cache/tools/roots, the images' Pythons
+#     with the standard library only: trixie (3.13, the default; Postgres 17,
+#     Redis 8.0) and forky (3.14; Postgres 18, Redis 8.0, nginx 1.30);
+#     .cache/tools/bin/in-root runs a command inside one (chroot, in a private
+#     mount namespace, with a /tmp of its own). The runtime tier builds each
+#     Python environment it runs from a project's lock (scripts/stack/pystack.py).
 #
 # Idempotent: every step is skipped when its result is already present, so a
 # second run takes a few seconds. Runs as root (or via sudo) with no stdin.
@@ -303,39 +305,90 @@ export TOOLS_PYTHON
 EOF
 
 # --------------------------------------------------------------------------
-# 5b. Debian trixie root: Python 3.13 with watchfiles (the development stack's
-#     reloader), the forky stack unpacked into it as above. scripts/in-trixie.sh
-#     runs a command inside it.
+# 5b. Debian roots, the images' Pythons: trixie (3.13, the default) and forky
+#     (3.14). Python and non-Python packages only: no python3-* library, so
+#     nothing but the standard library is importable until the runtime tier puts
+#     an environment built from a project's lock (scripts/stack/pystack.py) on
+#     PYTHONPATH. Each also holds the data services of the images' majors where
+#     Debian has them (trixie: Postgres 17, Redis 8.0; forky: Postgres 18,
+#     Redis 8.0, nginx 1.30). scripts/in-root.sh runs a command inside one.
+#     Built once (debootstrap, both at the same time), then kept in .cache.
 # --------------------------------------------------------------------------
-TRIXIE_ROOT="$TOOLS/trixie"
-TRIXIE_PACKAGES=python3,python-is-python3,python3-watchfiles,libpq5,procps
-if [[ ! -e $TRIXIE_ROOT/.complete ]]; then
-  log "debootstrap trixie into ${TRIXIE_ROOT#"$REPO_ROOT"/} (a few minutes, once)"
-  "${SUDO[@]}" rm -rf "$TRIXIE_ROOT.partial"
-  "${SUDO[@]}" debootstrap --variant=minbase --include="$TRIXIE_PACKAGES" trixie "$TRIXIE_ROOT.partial" "$(mirror_uri)" \
-    </dev/null >"$TOOLS/debootstrap.log" 2>&1 \
-    || die "debootstrap trixie failed: see ${TOOLS#"$REPO_ROOT"/}/debootstrap.log"
-  "${SUDO[@]}" rm -rf "$TRIXIE_ROOT"
-  "${SUDO[@]}" mv "$TRIXIE_ROOT.partial" "$TRIXIE_ROOT"
-  "${SUDO[@]}" touch "$TRIXIE_ROOT/.complete"
-else
-  log "trixie root: present"
-fi
-for p in "${PYTHON_PACKAGES[@]}"; do
-  unpack "$(deb_for "$p")" "$TRIXIE_ROOT"
+ROOTS="$TOOLS/roots"
+ROOT_SUITES=(trixie forky)
+declare -A ROOT_PACKAGES=(
+  [trixie]="python3,libpq5,procps,postgresql-17,redis-server"
+  [forky]="python3,libpq5,procps,postgresql-18,redis-server,nginx-light"
+)
+# bookworm's debootstrap has no script for forky: sid's is the same.
+declare -A ROOT_SCRIPT=([trixie]='' [forky]=/usr/share/debootstrap/scripts/sid)
+
+build_root() { # build_root SUITE  (into $ROOTS/SUITE, logging to $ROOTS/SUITE.log)
+  local suite=$1 dir="$ROOTS/$1" script_arg=()
+  [[ -n ${ROOT_SCRIPT[$suite]} ]] && script_arg=("${ROOT_SCRIPT[$suite]}")
+  # A finished debootstrap is kept for the checks below (.bootstrapped).
+  if [[ ! -e $dir.partial/.bootstrapped ]]; then
+    "${SUDO[@]}" rm -rf "$dir.partial"
+    "${SUDO[@]}" debootstrap --variant=minbase --include="${ROOT_PACKAGES[$suite]}" \
+      "$suite" "$dir.partial" "$(mirror_uri)" "${script_arg[@]}" </dev/null >"$ROOTS/$suite.log" 2>&1 || return 1
+    "${SUDO[@]}" touch "$dir.partial/.bootstrapped"
+  fi
+  # Only a root that has the packages asked for, and no Python library, is kept.
+  local missing wanted
+  IFS=, read -ra wanted <<<"${ROOT_PACKAGES[$suite]}"
+  # shellcheck disable=SC2016 # dpkg-query's own ${...} fields
+  missing=$(chroot "$dir.partial" dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${wanted[@]}" 2>&1 \
+    | grep -v '^installed ' || true)
+  if [[ -n $missing ]]; then
+    printf 'not installed in the %s root: %s\n' "$suite" "$missing" >>"$ROOTS/$suite.log"
+    return 1
+  fi
+  local libraries
+  # shellcheck disable=SC2016 # dpkg-query's own ${...} fields
+  libraries=$(chroot "$dir.partial" dpkg-query -W -f='${db:Status-Status} ${Package}\n' 'python3-*' 2>/dev/null \
+    | sed -n 's/^installed //p' | grep -v -x -e python3-minimal || true)
+  if [[ -n $libraries ]]; then
+    printf 'Python libraries in the %s root (it must hold the standard library only): %s\n' "$suite" "$libraries" >>"$ROOTS/$suite.log"
+    return 1
+  fi
+  "${SUDO[@]}" rm -rf "$dir"
+  "${SUDO[@]}" mv "$dir.partial" "$dir"
+  "${SUDO[@]}" touch "$dir/.complete"
+}
+
+mkdir -p "$ROOTS"
+building=()
+for suite in "${ROOT_SUITES[@]}"; do
+  if [[ -e $ROOTS/$suite/.complete ]]; then
+    log "$suite root: present"
+    continue
+  fi
+  log "debootstrap $suite into ${ROOTS#"$REPO_ROOT"/}/$suite (a few minutes, once)"
+  build_root "$suite" &
+  building+=("$suite:$!")
 done
-# The `celery` command pip gives the images (the forky package has none).
-write_if_changed "$TRIXIE_ROOT/usr/local/bin/celery" 755 <<'EOF'
-#!/bin/sh
-exec python3 -m celery "$@"
-EOF
-ln -sfn "$REPO_ROOT/scripts/in-trixie.sh" "$BIN/in-trixie"
+for job in "${building[@]}"; do
+  wait "${job#*:}" || die "the ${job%%:*} root could not be built: see ${ROOTS#"$REPO_ROOT"/}/${job%%:*}.log"
+done
+# The root of an earlier layout (a trixie root holding Debian's Python stack).
+"${SUDO[@]}" rm -rf "$TOOLS/trixie" "$BIN/in-trixie"
+ln -sfn "$REPO_ROOT/scripts/in-root.sh" "$BIN/in-root"
 probe=$(mktemp -d)
-trixie_versions=$("$BIN/in-trixie" "$probe" python -c '
-import sys, watchfiles, django, celery
-print("trixie root: python %s, watchfiles %s, django %s, celery %s" % (sys.version.split()[0], watchfiles.__version__, django.get_version(), celery.__version__))
-') || die "the trixie root does not run watchfiles and the stack"
-rmdir "$probe" "$TRIXIE_ROOT$probe"
+root_versions=()
+for suite in "${ROOT_SUITES[@]}"; do
+  # shellcheck disable=SC2016 # the inner shell's own $0 and $(...)
+  root_versions+=("$("$BIN/in-root" --tmp "$probe" "$suite" "$probe" /bin/sh -c '
+    pg=$(ls /usr/lib/postgresql)
+    nginx=none
+    if [ -x /usr/sbin/nginx ]; then nginx=$(/usr/sbin/nginx -v 2>&1 | sed "s/.*nginx\///"); fi
+    printf "%s root: /usr/bin/python3 %s (standard library only: %s), Postgres %s, Redis %s, nginx %s\n" \
+      "$0" "$(/usr/bin/python3 -c "import sys; print(sys.version.split()[0])")" \
+      "$(/usr/bin/python3 -c "import importlib.metadata as m; print(sorted(d.metadata[\"Name\"] for d in m.distributions()) or \"yes\")")" \
+      "$(/usr/lib/postgresql/$pg/bin/postgres --version | awk "{ print \$3 }")" \
+      "$(redis-server --version | sed "s/.* v=\([^ ]*\).*/\1/")" "$nginx"' "$suite")") \
+    || die "the $suite root does not run"
+done
+rm -rf "$probe"
 
 # --------------------------------------------------------------------------
 # verify the Python stack and print versions
@@ -374,7 +427,7 @@ first_line() { head -n 1 | tr -s ' '; }
   /usr/sbin/dnsmasq --version | first_line
   { wrk -v 2>&1 || true; } | first_line
   printf '%s\n' "$py_versions"
-  printf '%s\n' "$trixie_versions"
+  printf '%s\n' "${root_versions[@]}"
   echo "celery CLI: $("$BIN/celery" --version)"
   echo "gunicorn CLI: $("$BIN/gunicorn" --version)"
 } >&2

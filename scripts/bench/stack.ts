@@ -1,11 +1,12 @@
-// The generated stack's part of `npm run bench`, run natively with the runtime tier's
-// machinery (real Postgres, Redis, nginx; the project's own scripts): how long its
+// The generated stack's part of `npm run bench`, run with the runtime tier's machinery
+// (in the Debian root of the image's Python, on the environment built from the lock;
+// real Postgres, Redis, nginx; the project's own scripts): how long its
 // services take to be ready, Celery's round-trip latency, and requests per second of
 // the production page through nginx and gunicorn.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeProject } from '../../test/runtime/project.js';
-import { Dnsmasq, httpGet, requireFreePort, start, stopAll, waitUntil } from '../../test/runtime/support.js';
+import { Dnsmasq, httpGet, requireFreePort, stopAll, waitUntil } from '../../test/runtime/support.js';
 import { runOk } from '../../test/support/run.js';
 import { installTools, TOOLS_BIN } from '../../test/support/tools.js';
 
@@ -21,7 +22,7 @@ type Stats = (values: number[]) => number;
  * blocked on a full pipe would stall the measurement.
  */
 async function python(app: RuntimeProject, code: string): Promise<string> {
-  const client = start('python client', join(TOOLS_BIN, 'python'), ['-c', code], { cwd: app.project, env: app.env('web') });
+  const client = app.startInRoot('python client', ['python', '-c', code], app.env('web'));
   await client.waitForExit(300_000);
   if (client.exitCode !== 0) throw new Error(`The Python client failed:\n${client.describe()}`);
   return client.output.trim().split('\n').pop() ?? '';
@@ -105,7 +106,7 @@ async function productionStack() {
 }
 
 export async function benchStack({ median, percentile }: { median: Stats; percentile: (values: number[], p: number) => number }) {
-  if (!existsSync(join(TOOLS_BIN, 'python'))) {
+  if (!existsSync(join(TOOLS_BIN, 'in-root'))) {
     console.error('Generated stack: skipped, the tools are not installed (bash scripts/install-tools.sh).');
     return { skipped: 'tools not installed: bash scripts/install-tools.sh', rows: [['generated stack', 'not measured: run bash scripts/install-tools.sh', '', '', '', '']] };
   }

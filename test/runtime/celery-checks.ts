@@ -1,10 +1,13 @@
 // The checks of Flower, the worker and beat, the same for the development and the
 // production scripts: each scenario calls this inside its describe().
 import { expect } from 'chai';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { RuntimeProject } from './project.js';
+import { builtDistributions, HOST_PYTHON, importableDistributions } from './roots.js';
 import type { Proc } from './support.js';
-import { commandLine, selfAndDescendants, waitUntil } from './support.js';
+import { commandLine, HOST_PATH, selfAndDescendants, waitUntil } from './support.js';
+import { runOk } from '../support/run.js';
 
 export const TASK_SUCCEEDED = (id: string) => new RegExp(`Task \\S+\\.divide\\[${id}\\] succeeded in [\\d.]+s: 0\\.5`);
 
@@ -21,8 +24,39 @@ export function celeryMain(proc: Proc): number {
 /** Where beat keeps its schedule (celery beat --schedule), in its container. */
 const BEAT_SCHEDULE = '/tmp/celerybeat-schedule';
 
+/**
+ * Every file Celery beat's schedule may be: Python's shelve writes the best dbm it finds,
+ * and reopens a file in whatever format it has: dbm.sqlite3 (the file itself, and its
+ * journal), dbm.gnu (the file), dbm.ndbm (`.db`, or `.dir` and `.pag`), dbm.dumb (`.dat`,
+ * `.dir`, `.bak`).
+ */
+export function scheduleFiles(folder: string, base = basename(BEAT_SCHEDULE)): string[] {
+  return existsSync(folder) ? readdirSync(folder).filter(name => name === base || name.startsWith(`${base}.`) || name.startsWith(`${base}-`)).map(name => join(folder, name)) : [];
+}
+
+/**
+ * A stale schedule in the machine's /tmp, in another dbm format (dbm.dumb's .dat/.dir/.bak,
+ * as a Python without gdbm or ndbm writes it), as another run may leave there. Planted
+ * only where no such file exists yet; returns the files planted, for removal.
+ */
+function plantStaleSchedule(): string[] {
+  if (scheduleFiles(dirname(BEAT_SCHEDULE)).length > 0) return [];
+  runOk(HOST_PYTHON, ['-c', `import dbm.dumb; db = dbm.dumb.open(${JSON.stringify(BEAT_SCHEDULE)}, "c"); db[b"entries"] = b"not a pickle"; db.close()`], { env: { PATH: HOST_PATH } });
+  return scheduleFiles(dirname(BEAT_SCHEDULE));
+}
+
 /** `flowerLogin`: what Flower's title adds (production: "with its login"). */
 export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void {
+  it("the image's Python environment, built from the lock alone: the root's Python has the standard library only; with the environment, every distribution the builder ran, at that version, and nothing else", () => {
+    expect(importableDistributions(app.root), `${app.root.name} root's own distributions`).to.deep.equal([]);
+    const built = builtDistributions(app.python);
+    expect(built.length, 'distributions built').to.be.greaterThan(10);
+    const ran = built.filter(d => d.ran !== '-').map(d => `${d.name}==${d.ran}`).sort();
+    expect(importableDistributions(app.root, app.python)).to.deep.equal(ran);
+    // A version other than the locked one, or none, only as a reviewed exception that says why.
+    for (const d of built.filter(row => row.ran !== row.locked)) expect(d.source, `${d.name}: locked ${d.locked}, ran ${d.ran}`).to.match(/not run: .{20,}|newer patch release .* is locked/);
+  });
+
   it(`Flower's start script: waits for a worker to answer \`inspect ping\`, then runs \`celery flower\`${flowerLogin}, which fails here (Flower has no Debian package)`, async function () {
     this.timeout(120_000);
     await app.stopWorker();
@@ -40,9 +74,13 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
     expect(app.redis.taskMeta(id)).to.include({ status: 'SUCCESS', result: 0.5, task_id: id });
   });
 
-  it('beat: sends polls.tasks.heartbeat every CELERY_HEARTBEAT_SECONDS (1 s here), and the worker runs it; its schedule file lies outside the project', async () => {
+  it("beat: sends polls.tasks.heartbeat every CELERY_HEARTBEAT_SECONDS (1 s here), and the worker runs it; its schedule lies in its container's /tmp, outside the project, whatever schedule the machine's /tmp holds", async () => {
     const proc = await app.ensureWorker();
     const from = proc.output.length;
+    const planted = plantStaleSchedule();
+    const stale = scheduleFiles(dirname(BEAT_SCHEDULE)).map(file => [file, readFileSync(file, 'latin1')] as const);
+    expect(stale.map(([file]) => basename(file)), "a stale schedule in the machine's /tmp").to.include.members(planted.length > 0 ? ['celerybeat-schedule.dat', 'celerybeat-schedule.dir', 'celerybeat-schedule.bak'] : []);
+    expect(stale, "a schedule in the machine's /tmp").to.not.be.empty;
     const beat = app.startService('celery_beat');
     try {
       await beat.waitFor(/Sending due task heartbeat \(polls\.tasks\.heartbeat\)/, 30_000);
@@ -51,12 +89,13 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
       expect(meta?.status).to.equal('SUCCESS');
       expect(meta?.result).to.be.a('number');
       await waitUntil('beat to send the heartbeat three times', () => beat.count(/Sending due task heartbeat/) >= 3, 15_000, () => beat.describe());
-      const schedule = app.hostPath('celery_beat', BEAT_SCHEDULE);
-      expect(existsSync(schedule) || existsSync(`${schedule}.db`), `beat's schedule at ${BEAT_SCHEDULE}`).to.equal(true);
+      expect(scheduleFiles(app.containerOf(beat).tmp), `beat's schedule at ${BEAT_SCHEDULE} in its container`).to.not.be.empty;
       expect(readdirSync(app.project).filter(name => name.startsWith('celerybeat'))).to.deep.equal([]);
+      // The machine's /tmp is not the container's: its schedule is untouched.
+      expect(stale.map(([file]) => [file, readFileSync(file, 'latin1')])).to.deep.equal(stale.map(([file, text]) => [file, text]));
     } finally {
       await beat.stop();
-      for (const suffix of ['', '.db']) rmSync(`${app.hostPath('celery_beat', BEAT_SCHEDULE)}${suffix}`, { force: true });
+      for (const file of [...scheduleFiles(app.containerOf(beat).tmp), ...planted]) rmSync(file, { force: true });
     }
   });
 }

@@ -1,6 +1,7 @@
 // Runtime tier, development stack: the generated project's own scripts (entrypoint,
-// start, the Celery worker, beat and Flower start scripts) run natively against a real
-// Postgres and Redis on loopback, with the environment Compose resolves for each service.
+// start, the Celery worker, beat and Flower start scripts) run in the Debian root of
+// the image's Python against a real Postgres and Redis on loopback, with the environment
+// Compose resolves for each service.
 import { expect } from 'chai';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,14 +16,14 @@ const DEV_SERVER_PORT = 8000;
 /** Each scenario with the password its answers give the development database. */
 const SCENARIOS: Array<RuntimeScenario & { expected: { password: string } }> = [
   {
-    title: 'default answers',
+    title: 'default answers: Python 3.13, Django 5.2',
     options: { defaults: true },
     expected: { ...DEFAULT_PROJECT, password: 'hello_django' },
     lateDatabase: true,
   },
   {
-    title: `custom answers: user shop_user, database shop_db, password ${HOSTILE_PASSWORD}`,
-    options: { defaults: true, 'project-name': 'shop', 'postgres-db': 'shop_db', 'postgres-user': 'shop_user', 'postgres-password': HOSTILE_PASSWORD },
+    title: `Python 3.14, Django 6.1, Postgres 18, Redis 8.2, custom answers: user shop_user, database shop_db, password ${HOSTILE_PASSWORD}`,
+    options: { defaults: true, 'python-version': '3.14', 'django-version': '6.1', 'postgres-version': '18', 'redis-version': '8.2', 'project-name': 'shop', 'postgres-db': 'shop_db', 'postgres-user': 'shop_user', 'postgres-password': HOSTILE_PASSWORD },
     expected: { name: 'shop', db: 'shop_db', user: 'shop_user', password: HOSTILE_PASSWORD },
     lateDatabase: false,
   },
@@ -86,7 +87,8 @@ for (const scenario of SCENARIOS) {
     it('start: applies the migrations, as the project role with its password', async function () {
       this.timeout(120_000);
       await web!.waitFor(/Applying auth\.0001_initial\.\.\. OK/, 90_000);
-      await web!.waitFor(/Starting development server at http:\/\/0\.0\.0\.0:8000\//, 60_000);
+      // Django 6.1 says "Starting WSGI development server".
+      await web!.waitFor(/Starting (WSGI )?development server at http:\/\/0\.0\.0\.0:8000\//, 60_000);
       expect(app.manage(['migrate', '--check']).status, 'migrate --check: unapplied migrations remain').to.equal(0);
       expect(Number(app.pg.query(app.credentials, 'SELECT count(*) FROM django_migrations'))).to.be.greaterThan(10);
     });

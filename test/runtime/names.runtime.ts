@@ -2,6 +2,7 @@
 // the prefix for role names only. The validators follow it.
 import { expect } from 'chai';
 import { ANSWERS } from '../../src/generators/lib/answers.js';
+import { Root } from './roots.js';
 import { freePort, Postgres } from './support.js';
 
 const validate = (name: 'postgresDb' | 'postgresUser', value: string) => ANSWERS.find(spec => spec.name === name)!.validate(value, {});
@@ -11,7 +12,7 @@ describe('Postgres names starting with pg_', () => {
   const credentials = { db: 'pg_data', user: 'hello_django', password: 'hello_django' };
 
   before(async () => {
-    pg = new Postgres(await freePort());
+    pg = new Postgres(await freePort(), new Root('trixie'));
     // As the image's initdb does from POSTGRES_DB and POSTGRES_USER.
     await pg.start(credentials);
   });

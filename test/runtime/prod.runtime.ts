@@ -1,8 +1,9 @@
-// Runtime tier, production stack (`--prod`): the production scripts run natively against
-// a real Postgres and Redis with the values Compose resolves from .env/.prod and
-// .env/.prod.db; gunicorn from the production start script, behind a real nginx running
-// the generated nginx.conf. Each "container" gets a loopback address of its own, and a
-// dnsmasq on 127.0.0.11 answers the service names as Docker's embedded DNS would.
+// Runtime tier, production stack (`--prod`): the production scripts run in the Debian
+// root of the image's Python against a real Postgres and Redis with the values Compose
+// resolves from .env/.prod and .env/.prod.db; gunicorn from the production start
+// script, behind a real nginx running the generated nginx.conf. Each "container" gets a
+// loopback address of its own, and a dnsmasq on 127.0.0.11 answers the service names
+// as Docker's embedded DNS would.
 import { expect } from 'chai';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -31,7 +32,7 @@ interface Scenario {
 
 const SCENARIOS: Scenario[] = [
   {
-    title: 'default answers',
+    title: 'default answers: Python 3.13, Django 5.2',
     options: { defaults: true, prod: true },
     expected: { name: 'django_celery_example', db: 'hello_django', user: 'hello_django' },
     host: 'localhost',
@@ -39,10 +40,14 @@ const SCENARIOS: Scenario[] = [
     lifecycle: true,
   },
   {
-    title: 'custom answers: user shop_user, database shop_db, hosts example.com www.example.com',
+    title: 'Python 3.14, Django 6.1, Postgres 18, Redis 8.2, custom answers: user shop_user, database shop_db, hosts example.com www.example.com',
     options: {
       defaults: true,
       prod: true,
+      'python-version': '3.14',
+      'django-version': '6.1',
+      'postgres-version': '18',
+      'redis-version': '8.2',
       'project-name': 'shop',
       'postgres-db': 'shop_db',
       'postgres-user': 'shop_user',
@@ -125,7 +130,7 @@ for (const scenario of SCENARIOS) {
       const own = argv.map(word => word.replaceAll('127.0.0.1', webAddress));
       expect(own, 'the healthcheck asks gunicorn on the container\'s own 127.0.0.1').to.not.deep.equal(argv);
       expect(argv.join(' '), `the healthcheck asks gunicorn's port ${GUNICORN_PORT}`).to.match(new RegExp(`\\b${GUNICORN_PORT}\\b`));
-      return runSync(own[0], own.slice(1), { cwd: app.project, env: app.env('web'), timeoutMs: 30_000 });
+      return app.runInRoot(own, 'web', {}, 30_000);
     };
 
     const ensureWorker = () => app.ensureWorker();
@@ -389,9 +394,9 @@ for (const scenario of SCENARIOS) {
         const test = app.config.services.celery_worker.healthcheck?.test ?? [];
         expect(test[0]).to.equal('CMD-SHELL');
         const command = test[1].replaceAll('$$', '$');
-        const own = runSync('bash', ['-c', command], { cwd: app.project, env: app.env('celery_worker', { HOSTNAME: hostname() }), timeoutMs: 40_000 });
+        const own = app.runInRoot(['bash', '-c', command], 'celery_worker', { HOSTNAME: hostname() }, 40_000);
         expect(own.status, own.stdout + own.stderr).to.equal(0);
-        const other = runSync('bash', ['-c', command], { cwd: app.project, env: app.env('celery_worker', { HOSTNAME: 'another-container' }), timeoutMs: 40_000 });
+        const other = app.runInRoot(['bash', '-c', command], 'celery_worker', { HOSTNAME: 'another-container' }, 40_000);
         expect(other.status, 'no node celery@another-container answers').to.not.equal(0);
       });
 

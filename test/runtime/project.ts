@@ -1,15 +1,17 @@
-// A generated project run natively: its Compose services' environments, its Postgres
-// and Redis, and its scripts started as Compose would start them (the Dockerfile's
-// ENTRYPOINT and the service's command, mapped from image paths back to the project).
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+// A generated project run without Docker, in the Debian root of its image's Python: its
+// Compose services' environments, the Python environment built from its lock, its
+// Postgres and Redis, and its scripts started as Compose would start them (the
+// Dockerfile's ENTRYPOINT and the service's command, mapped from image paths back to
+// the project), each in a container of its own.
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { runApp, type Run } from '../helpers.js';
 import { composeConfig, serviceEnvironment, type ComposeConfig, type ComposeService } from '../support/compose.js';
-import { buildFromContext, readDockerfile, type Build } from '../support/dockerfile.js';
+import { buildFromContext, readDockerfile, words, type Build, type Dockerfile } from '../support/dockerfile.js';
 import { nginxMainConf } from '../support/nginx.js';
-import { runOk, runSync } from '../support/run.js';
-import { TOOLS_BIN } from '../support/tools.js';
-import { freePort, IN_TRIXIE, Postgres, type PostgresCredentials, type Proc, Redis, requireFreePort, scriptEnvironment, SmtpServer, start, stopAll, tempDir, trackDir, TRIXIE_ROOT, waitUntil } from './support.js';
+import { describeRun, type Ran } from '../support/run.js';
+import { buildEnv, container, type Container, envVariables, nginxRoot, type PythonEnv, Root, ROOT_PYTHON } from './roots.js';
+import { freePort, Postgres, type PostgresCredentials, type Proc, Redis, requireFreePort, scriptEnvironment, SmtpServer, start, stopAll, tempDir, trackDir, waitUntil } from './support.js';
 
 /** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
 export const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
@@ -60,6 +62,32 @@ function redisOptions(config: ComposeConfig): string[] {
   return words[0] === 'redis-server' ? words.slice(1) : words;
 }
 
+/** The image a target stage starts from, following its stages back to the first. */
+function baseImage(dockerfile: Dockerfile, target?: string): string {
+  let stage = target ? dockerfile.stages.find(s => s.name === target.toLowerCase()) : dockerfile.stages.at(-1);
+  for (;;) {
+    const base = stage!.base.toLowerCase();
+    const parent = dockerfile.stages.slice(0, dockerfile.stages.indexOf(stage!)).find(s => s.name === base);
+    if (!parent) return stage!.base;
+    stage = parent;
+  }
+}
+
+/** The requirements (-r) and constraints (-c) files of the target stage's last `pip install`, as image paths. */
+function pipInstall(dockerfile: Dockerfile, target?: string): { requirements: string[]; constraints: string[] } {
+  const stage = target ? dockerfile.stages.find(s => s.name === target.toLowerCase()) : dockerfile.stages.at(-1);
+  const run = stage?.instructions.filter(i => i.keyword === 'RUN' && /\bpip install\b/.test(i.args)).at(-1);
+  if (!run) throw new Error(`${dockerfile.path}: the ${target ?? 'last'} stage runs no pip install`);
+  const argv = words(run.args);
+  const found = { requirements: [] as string[], constraints: [] as string[] };
+  argv.forEach((word, index) => {
+    if (word === '-r' || word === '--requirement') found.requirements.push(argv[index + 1]);
+    if (word === '-c' || word === '--constraint') found.constraints.push(argv[index + 1]);
+  });
+  if (found.requirements.length !== 1) throw new Error(`${dockerfile.path}:${run.line}: expected one -r in "${run.args}"`);
+  return found;
+}
+
 /** Where a "container" of the stack runs here: a loopback address of its own. */
 export interface Placement {
   /** Replace, in the service's scripts, what the container binds (`0.0.0.0:8000`) with this (`127.0.0.2:8000`). */
@@ -75,8 +103,11 @@ export class RuntimeProject {
   pg!: Postgres;
   redis!: Redis;
   smtp!: SmtpServer;
-  home = '';
+  /** The Debian root whose python3 is the image's Python, and the environment built there from the lock. */
+  root!: Root;
+  python!: PythonEnv;
   readonly procs: Proc[] = [];
+  private readonly containers = new Map<Proc, Container>();
   private worker?: Proc;
 
   constructor(readonly settings: ProjectOptions) {}
@@ -93,15 +124,62 @@ export class RuntimeProject {
     this.config = composeConfig(this.project, this.settings.composeFiles);
     const db = serviceEnvironment(this.config, this.settings.dbService ?? 'db');
     this.credentials = { db: db.POSTGRES_DB, user: db.POSTGRES_USER, password: db.POSTGRES_PASSWORD };
-    this.pg = new Postgres(await freePort());
-    this.redis = new Redis(await freePort(), redisOptions(this.config));
+    const { dockerfile, svc } = this.image('web');
+    const parsed = readDockerfile(dockerfile);
+    const image = baseImage(parsed, svc.build!.target);
+    const python = /^python:(\d+\.\d+)-/.exec(image)?.[1];
+    if (!python) throw new Error(`${relative(this.project, dockerfile)}: the image starts from ${image}, not a python:<version>-... image`);
+    this.root = Root.forPython(python);
+    this.pg = new Postgres(await freePort(), this.root);
+    this.redis = new Redis(await freePort(), this.root, redisOptions(this.config));
     this.smtp = new SmtpServer(await freePort());
-    this.home = tempDir('home');
+    this.python = this.buildPython(parsed, svc);
+  }
+
+  /** What the image's `pip install -r ... -c ...` installs, built from the lock alone inside the root. */
+  private buildPython(dockerfile: Dockerfile, svc: ComposeService): PythonEnv {
+    const { files } = buildFromContext(dockerfile, svc.build!.context, svc.build!.target);
+    const install = pipInstall(dockerfile, svc.build!.target);
+    const source = (path: string) => {
+      const file = files.get(path);
+      if (!file) throw new Error(`${dockerfile.path}: pip installs ${path}, which the image does not copy`);
+      return join(svc.build!.context, file.source);
+    };
+    if (install.constraints.length !== 1) throw new Error(`${dockerfile.path}: pip install -r ${install.requirements[0]} is not constrained by a lock (-c constraints.txt): nothing keeps its versions from floating`);
+    return buildEnv(this.root, this.project, source(install.requirements[0]), source(install.constraints[0]), `${this.name}-${relative(this.project, source(install.requirements[0]))}`);
+  }
+
+  /** One line: the Python the stack runs (by path) and the versions of its services, with the images they stand for. */
+  describeStack(): string {
+    const versions = this.root.versions();
+    const images = (pattern: RegExp) => Object.values(this.config.services).map(svc => svc.image ?? '').find(image => pattern.test(image)) ?? 'none';
+    const nginx = this.config.services.nginx ? `, nginx ${nginxRoot().versions().nginx} (forky root; image ${this.imageName('nginx')})` : '';
+    // The image's version (its tag) against the one that ran: the same line, or said so.
+    const ran = (version: string, image: string, parts: number) => {
+      const tag = /:(\d+(?:\.\d+)*)/.exec(image)?.[1] ?? '?';
+      const same = version.split('.').slice(0, parts).join('.') === tag.split('.').slice(0, parts).join('.');
+      return `${version} (${this.root.name} root; image ${image}${same ? '' : `: no Debian suite here has ${tag.split('.').slice(0, parts).join('.')}, so ${version} ran instead`})`;
+    };
+    return `Python ${ROOT_PYTHON} ${versions.python} (${this.root.name} root; image ${this.imageName('web')}), Postgres ${ran(versions.postgres, images(/^postgres:/), 1)}, Redis ${ran(versions.redis, images(/^redis:/), 2)}${nginx}`;
+  }
+
+  /** The image a service's Dockerfile starts from. */
+  private imageName(service: string): string {
+    const { dockerfile, svc } = this.image(service);
+    return baseImage(readDockerfile(dockerfile), svc.build!.target);
+  }
+
+  /** The private folders (/tmp, HOME) of the container a process runs in. */
+  containerOf(proc: Proc): Container {
+    const box = this.containers.get(proc);
+    if (!box) throw new Error(`${proc.name} runs in no container of this project`);
+    return box;
   }
 
   /** The environment of `service` as Compose gives it, hosts pointed at loopback. */
   env(service: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     return scriptEnvironment(
+      envVariables(this.python),
       serviceEnvironment(this.config, service),
       {
         SQL_HOST: '127.0.0.1',
@@ -113,7 +191,6 @@ export class RuntimeProject {
         ...this.settings.extraEnv,
         ...extra,
       },
-      this.home,
     );
   }
 
@@ -182,22 +259,9 @@ export class RuntimeProject {
   }
 
   /**
-   * Whether a service's scripts run watchfiles (the development worker and beat): a
-   * compiled extension that bookworm's Python 3.11 cannot load, so they run inside the
-   * Debian trixie root that install-tools.sh builds (Python 3.13, the images' default).
-   */
-  runsInTrixie(service: string): boolean {
-    return this.serviceArgv(service).argv.some(arg => arg.endsWith('start') && /^exec watchfiles /m.test(readFileSync(join(this.project, arg), 'utf8')));
-  }
-
-  /** Where a path of a service's file system lies on this machine. */
-  hostPath(service: string, path: string): string {
-    return this.runsInTrixie(service) ? join(TRIXIE_ROOT, path) : path;
-  }
-
-  /**
-   * Starts a Compose service's process: `bash <entrypoint> bash <start script>`, natively,
-   * or inside the trixie root (the project folder mounted at the same path) when it runs watchfiles.
+   * Starts a Compose service's process, `bash <entrypoint> bash <start script>`, inside the
+   * root (the project folder and any script copy mounted at the same paths), in a
+   * container of its own: a fresh /tmp and HOME.
    */
   startService(service: string, label = service, extra: Record<string, string> = {}, command?: string[], placement: Placement = {}): Proc {
     const { argv, notes } = this.serviceArgv(service, command, placement);
@@ -205,16 +269,23 @@ export class RuntimeProject {
       throw new Error(`${service}: no script of it binds ${placement.bind[0]}; this test (and probably the container setup) needs updating.`);
     }
     const shown = argv.map(arg => (arg.startsWith(this.project) || !isAbsolute(arg) ? arg : `<tmp>/${arg.split('/').pop()}`)).join(' ');
-    const env = this.env(service, extra);
-    if (command === undefined && this.runsInTrixie(service)) {
-      if (argv.some(arg => isAbsolute(arg) && !arg.startsWith(`${this.project}/`) && arg !== 'bash')) throw new Error(`${service}: ${argv.join(' ')} names files outside the project, which the trixie root does not hold`);
-      const proc = start(`${label} in the trixie root (${shown})`, IN_TRIXIE, [this.project, ...argv], { cwd: this.project, env: { ...env, HOME: '/root' } });
-      this.procs.push(proc);
-      return proc;
-    }
-    const proc = start(`${label} (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`, argv[0], argv.slice(1), { cwd: this.project, env });
+    return this.startInRoot(`${label} in the ${this.root.name} root (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`, argv, this.env(service, extra));
+  }
+
+  /** Starts `argv` inside the root in a new container, in the project folder. */
+  startInRoot(label: string, argv: string[], env: NodeJS.ProcessEnv, root: Root = this.root, binds: string[] = []): Proc {
+    const box = container(label.split(' ')[0]);
+    const outside = argv.filter(arg => isAbsolute(arg) && !arg.startsWith(`${this.project}/`) && !arg.startsWith('/usr/') && !arg.startsWith('/opt/envs/')).map(arg => dirname(arg));
+    const [program, args] = root.argv({ cwd: this.project, container: box, binds: [...outside, ...binds] }, argv);
+    const proc = start(label, program, args, { cwd: this.project, env });
     this.procs.push(proc);
+    this.containers.set(proc, box);
     return proc;
+  }
+
+  /** Runs `argv` to its end inside the root, in a new container, in `service`'s environment. */
+  runInRoot(argv: string[], service = 'web', extra: Record<string, string> = {}, timeoutMs = 120_000, binds: string[] = []): Ran {
+    return this.root.run(argv, this.env(service, extra), { cwd: this.project, binds, timeoutMs });
   }
 
   /** Starts a Celery worker and waits until it is ready. */
@@ -259,12 +330,14 @@ export class RuntimeProject {
 
   /** `python manage.py shell -c CODE` in the web service's environment; its stdout. */
   shell(code: string, service = 'web', timeoutMs = 90_000): string {
-    return runOk(join(TOOLS_BIN, 'python'), ['manage.py', 'shell', '-c', code], { cwd: this.project, env: this.env(service), timeoutMs });
+    const ran = this.runInRoot(['python', 'manage.py', 'shell', '-c', code], service, {}, timeoutMs);
+    if (ran.status !== 0) throw new Error(describeRun(ran));
+    return ran.stdout;
   }
 
   /** `python manage.py ARGS` in a service's environment (the raw result). */
-  manage(args: string[], service = 'web', extra: Record<string, string> = {}) {
-    return runSync(join(TOOLS_BIN, 'python'), ['manage.py', ...args], { cwd: this.project, env: this.env(service, extra), timeoutMs: 120_000 });
+  manage(args: string[], service = 'web', extra: Record<string, string> = {}): Ran {
+    return this.runInRoot(['python', 'manage.py', ...args], service, extra);
   }
 
   /** The fenced `sh` block of the project's README.md that matches `pattern`. */
@@ -276,9 +349,10 @@ export class RuntimeProject {
   }
 
   /**
-   * Runs a README block as written, with bash, in the project folder. Its `docker compose
-   * exec SERVICE COMMAND` runs COMMAND here, in web's environment (redis-cli at the test's
-   * Redis): a stand-in `docker` that knows that command only, and fails on any other.
+   * Runs a README block as written, with bash, in the project folder inside the root. Its
+   * `docker compose exec SERVICE COMMAND` runs COMMAND there, in web's environment
+   * (redis-cli at the test's Redis): a stand-in `docker` that knows that command only, and
+   * fails on any other.
    */
   runReadme(block: string): string {
     const bin = tempDir('docker-shim');
@@ -301,8 +375,9 @@ export class RuntimeProject {
       ].join('\n'),
     );
     chmodSync(join(bin, 'docker'), 0o755);
-    const env = this.env('web');
-    return runOk('bash', ['-euo', 'pipefail', '-c', block], { cwd: this.project, env: { ...env, PATH: `${bin}:${env.PATH}`, TEST_REDIS_PORT: String(this.redis.port) }, timeoutMs: 90_000 });
+    const ran = this.runInRoot(['bash', '-euo', 'pipefail', '-c', block], 'web', { PATH: `${bin}:${this.env('web').PATH}`, TEST_REDIS_PORT: String(this.redis.port) }, 90_000, [bin]);
+    if (ran.status !== 0) throw new Error(describeRun(ran));
+    return ran.stdout;
   }
 
   /** Sends `divide(x, y)` and returns the task id without waiting for it. */
@@ -322,7 +397,8 @@ export class RuntimeProject {
   }
 
   /**
-   * nginx with the generated nginx.conf, as the image includes it, made runnable here:
+   * nginx with the generated nginx.conf, as the image includes it, inside the forky root
+   * (nginx 1.30, the image's line), made runnable here:
    * nginx on a free loopback port, the volumes' paths at the project's folders. Service
    * names stay as written: nginx asks the DNS server on 127.0.0.11 (a Dnsmasq the test
    * runs, as Docker's embedded DNS) where each service is.
@@ -339,12 +415,12 @@ export class RuntimeProject {
     ]);
     writeFileSync(join(dir, 'default.conf'), site);
     writeFileSync(join(dir, 'nginx.conf'), nginxMainConf(dir, join(dir, 'default.conf'), 'stderr'));
-    const proc = start('nginx', '/usr/sbin/nginx', ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
-      cwd: dir,
-      env: { PATH: '/usr/sbin:/usr/bin:/bin' },
-      stopSignal: 'SIGQUIT',
-    });
+    const root = nginxRoot();
+    const box = container('nginx');
+    const [program, args] = root.argv({ cwd: dir, container: box, binds: [this.project] }, ['/usr/sbin/nginx', '-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', 'stderr']);
+    const proc = start(`nginx (${root.name} root)`, program, args, { cwd: dir, env: { PATH: '/usr/sbin:/usr/bin:/bin' }, stopSignal: 'SIGQUIT' });
     this.procs.push(proc);
+    this.containers.set(proc, box);
     return { proc, port };
   }
 
@@ -354,11 +430,8 @@ export class RuntimeProject {
 
   /** Stops this project's processes (newest first), then its Redis and Postgres. */
   async stop(): Promise<string[]> {
-    const problems = await stopAll([this.smtp, this.pg, this.redis, ...this.procs]);
-    // The empty folders in-trixie made in the trixie root to mount the project on (the
-    // mounts themselves ended with their processes' mount namespaces).
-    if (this.run) rmSync(join(TRIXIE_ROOT, this.run.cwd), { recursive: true, force: true });
-    return problems;
+    // The environment in the root goes with the rest of the tier's folders at its end.
+    return stopAll([this.smtp, this.pg, this.redis, ...this.procs]);
   }
 }
 
@@ -368,9 +441,10 @@ export class RuntimeProject {
  */
 export function projectHooks(app: RuntimeProject, scenario: RuntimeScenario, fixedPort: { port: number; who: string }, prepare = () => {}): void {
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(600_000);
     await requireFreePort(fixedPort.port, fixedPort.who);
     await app.generate();
+    console.log(`      ${app.describeStack()}\n${app.python.table.replace(/^/gm, '      ')}`);
     prepare();
     await app.redis.start();
     if (!scenario.lateDatabase) await app.startDatabase();

@@ -2,26 +2,13 @@
 // in their own process groups (and always stopped by process group), a real Postgres
 // and Redis, the environment Compose would give a service, and small HTTP/Redis probes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOk, runSync } from '../support/run.js';
-import { TOOLS_BIN, TOOLS_DIR } from '../support/tools.js';
-
-export const PG_BIN = pgBin();
-/** The Debian trixie root (Python 3.13, watchfiles) and the command that runs a command inside it. */
-export const TRIXIE_ROOT = join(TOOLS_DIR, 'trixie');
-export const IN_TRIXIE = join(TOOLS_BIN, 'in-trixie');
-
-function pgBin(): string {
-  const preferred = '/usr/lib/postgresql/15/bin';
-  if (existsSync(join(preferred, 'postgres'))) return preferred;
-  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
-  const found = versions.map(v => `/usr/lib/postgresql/${v}/bin`).find(dir => existsSync(join(dir, 'postgres')));
-  return found ?? preferred;
-}
+import { container, type Container, HOST_PYTHON, type Root } from './roots.js';
 
 export function tail(text: string, lines = 30): string {
   return text.split('\n').slice(-lines).join('\n');
@@ -465,20 +452,19 @@ export function setCookies(response: HttpResponse): Map<string, { value: string;
 // ---------------------------------------------------------------------------------------
 // The environment of the generated scripts
 
-/** The PATH the generated scripts run with: the tool wrappers (python, celery, gunicorn) first. */
-export function scriptPath(): string {
-  return [TOOLS_BIN, PG_BIN, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':');
-}
+/** The PATH of what runs on this machine itself (dnsmasq, the SMTP server, redis-cli): the system's, never pyenv's. */
+export const HOST_PATH = '/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * A container-like environment for the generated scripts: nothing from the test's own
- * environment but PATH/HOME/locale, what the Dockerfile sets, then the service's
- * environment, then the test's overrides (loopback hosts and ports).
+ * environment but the locale, PATH and PYTHONPATH (the Python environment built from the
+ * project's lock), HOME (the container's own), what the Dockerfile sets, then the
+ * service's environment, then the test's overrides (loopback hosts and ports).
  */
-export function scriptEnvironment(service: Record<string, string>, overrides: Record<string, string>, home: string): NodeJS.ProcessEnv {
+export function scriptEnvironment(python: { PATH: string; PYTHONPATH: string }, service: Record<string, string>, overrides: Record<string, string>): NodeJS.ProcessEnv {
   return {
-    PATH: scriptPath(),
-    HOME: home,
+    ...python,
+    HOME: '/root',
     LANG: 'C.UTF-8',
     // From the generated Dockerfile's ENV.
     PYTHONDONTWRITEBYTECODE: '1',
@@ -491,9 +477,8 @@ export function scriptEnvironment(service: Record<string, string>, overrides: Re
 // ---------------------------------------------------------------------------------------
 // Postgres
 
-/** Postgres refuses to run as root: as root, run it as nobody; otherwise as this user. */
+/** Postgres refuses to run as root: it runs as nobody (the roots are entered as root). */
 const NOBODY = 65534;
-const POSTGRES_USER_IDS: { uid?: number; gid?: number } = process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
 
 export interface PostgresCredentials {
   db: string;
@@ -518,20 +503,35 @@ abstract class LoopbackServer {
   }
 }
 
-/** A throwaway Postgres cluster on 127.0.0.1:`port` (as `nobody` when the tier runs as root), its data in a temp folder. */
+/**
+ * A throwaway Postgres cluster on 127.0.0.1:`port`, its data in a temp folder, run inside
+ * a Debian root (its Postgres major: trixie 17, forky 18) as `nobody`, in a container of
+ * its own.
+ */
 export class Postgres extends LoopbackServer {
-  constructor(port: number) {
+  private readonly box: Container;
+
+  constructor(
+    port: number,
+    readonly root: Root,
+  ) {
     super(port, 'postgres');
-    if (POSTGRES_USER_IDS.uid !== undefined) chownSync(this.dir, NOBODY, NOBODY);
+    chownSync(this.dir, NOBODY, NOBODY);
+    this.box = container('postgres');
+  }
+
+  /** `program args` inside the root as nobody (setpriv), in this server's folder. */
+  private argv(program: string, args: string[]): [string, string[]] {
+    return this.root.argv({ cwd: this.dir, container: this.box }, ['setpriv', '--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--', `${this.root.pgBin}/${program}`, ...args]);
+  }
+
+  private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: this.dir, LC_ALL: 'C', PGTZ: 'UTC', ...extra };
   }
 
   private asNobody(command: string, args: string[], input?: string): string {
-    return runOk(join(PG_BIN, command), args, {
-      cwd: this.dir,
-      ...POSTGRES_USER_IDS,
-      input,
-      env: { PATH: scriptPath(), HOME: this.dir, LC_ALL: 'C', PGTZ: 'UTC' },
-    });
+    const [program, argv] = this.argv(command, args);
+    return runOk(program, argv, { cwd: this.dir, input, env: this.env() });
   }
 
   /**
@@ -542,13 +542,10 @@ export class Postgres extends LoopbackServer {
   async start(credentials: PostgresCredentials): Promise<void> {
     const data = join(this.dir, 'data');
     this.asNobody('initdb', ['--pgdata', data, '--username', 'runtime_bootstrap', '--auth-local', 'trust', '--auth-host', 'scram-sha-256', '--encoding', 'UTF8', '--locale', 'C', '--no-sync']);
-    this.proc = start(
-      'postgres',
-      join(PG_BIN, 'postgres'),
-      ['-D', data, '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${this.dir}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-      { cwd: this.dir, ...POSTGRES_USER_IDS, env: { PATH: scriptPath(), HOME: this.dir, LC_ALL: 'C' }, stopSignal: 'SIGINT' },
-    );
-    await waitUntil('Postgres to accept connections on its socket', () => runSync(join(PG_BIN, 'pg_isready'), ['-h', this.dir, '-p', String(this.port)]).status === 0, 30_000, () => this.proc!.describe());
+    const [program, argv] = this.argv('postgres', ['-D', data, '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${this.dir}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
+    this.proc = start(`postgres (${this.root.name} root)`, program, argv, { cwd: this.dir, env: this.env(), stopSignal: 'SIGINT' });
+    const [ready, readyArgs] = this.argv('pg_isready', ['-h', this.dir, '-p', String(this.port)]);
+    await waitUntil('Postgres to accept connections on its socket', () => runSync(ready, readyArgs, { env: this.env() }).status === 0, 30_000, () => this.proc!.describe());
     const sql = [
       'CREATE ROLE :"user" WITH LOGIN SUPERUSER PASSWORD :\'password\';',
       'SELECT :\'db\' <> \'postgres\' AS create_db \\gset',
@@ -565,22 +562,26 @@ export class Postgres extends LoopbackServer {
 
   /** Runs SQL over TCP as the project's role, with its password (as the app connects). */
   query(credentials: PostgresCredentials, sql: string): string {
-    return runOk(join(PG_BIN, 'psql'), ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(this.port), '-U', credentials.user, '-d', credentials.db, '-c', sql], {
-      env: { PATH: scriptPath(), HOME: this.dir, PGPASSWORD: credentials.password, PGCONNECT_TIMEOUT: '5' },
-    }).trim();
+    const [program, argv] = this.argv('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(this.port), '-U', credentials.user, '-d', credentials.db, '-c', sql]);
+    return runOk(program, argv, { env: this.env({ PGPASSWORD: credentials.password, PGCONNECT_TIMEOUT: '5' }) }).trim();
   }
 }
 
 // ---------------------------------------------------------------------------------------
 // Redis
 
+/** redis-server inside a Debian root (Redis 8.0 in both), in a container of its own; redis-cli is this machine's. */
 export class Redis extends LoopbackServer {
+  private readonly box: Container;
+
   /** `options`: the Compose service's own options for redis-server (its `command`), which win over the test's defaults. */
   constructor(
     port: number,
+    readonly root: Root,
     readonly options: string[] = [],
   ) {
     super(port, 'redis');
+    this.box = container('redis');
   }
 
   get url(): string {
@@ -593,10 +594,8 @@ export class Redis extends LoopbackServer {
    */
   async start(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no', ...this.options];
-    this.proc = start('redis-server', 'redis-server', args, {
-      cwd: this.dir,
-      env: { PATH: scriptPath(), HOME: this.dir },
-    });
+    const [program, argv] = this.root.argv({ cwd: this.dir, container: this.box }, ['redis-server', ...args]);
+    this.proc = start(`redis-server (${this.root.name} root)`, program, argv, { cwd: this.dir, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' } });
     await waitUntil('Redis to answer PING', () => this.cli('PING') === 'PONG', 15_000, () => this.proc!.describe());
   }
 
@@ -607,7 +606,7 @@ export class Redis extends LoopbackServer {
 
   /** One redis-cli command; its raw reply. */
   cli(...args: string[]): string {
-    return runOk('redis-cli', ['-h', '127.0.0.1', '-p', String(this.port), '--raw', ...args], { env: { PATH: scriptPath(), HOME: this.dir }, timeoutMs: 10_000 }).replace(/\n$/, '');
+    return runOk('redis-cli', ['-h', '127.0.0.1', '-p', String(this.port), '--raw', ...args], { env: { PATH: HOST_PATH, HOME: this.dir }, timeoutMs: 10_000 }).replace(/\n$/, '');
   }
 
   /** Celery's stored result of a task (celery-task-meta-<id>), parsed; undefined while absent. */
@@ -645,7 +644,7 @@ export class SmtpServer extends LoopbackServer {
   }
 
   async start(): Promise<void> {
-    this.proc = start('smtp (aiosmtpd)', '/usr/bin/python3', ['-c', SMTP_SERVER, String(this.port)], { cwd: this.dir, env: { PATH: scriptPath(), LANG: 'C.UTF-8' } });
+    this.proc = start(`smtp (aiosmtpd, ${HOST_PYTHON})`, HOST_PYTHON, ['-c', SMTP_SERVER, String(this.port)], { cwd: this.dir, env: { PATH: HOST_PATH, LANG: 'C.UTF-8' } });
     await this.proc.waitFor(/SMTP server listening/, 15_000);
   }
 }
@@ -678,7 +677,7 @@ export class Dnsmasq extends LoopbackServer {
       'dnsmasq',
       '/usr/sbin/dnsmasq',
       ['--keep-in-foreground', '--log-facility=-', `--listen-address=${DOCKER_DNS}`, '--bind-interfaces', '--port=53', '--no-resolv', '--no-hosts', `--addn-hosts=${this.hostsFile}`, '--address=/#/', '--local-ttl=1', `--pid-file=${join(this.dir, 'dnsmasq.pid')}`],
-      { cwd: this.dir, env: { PATH: scriptPath() } },
+      { cwd: this.dir, env: { PATH: HOST_PATH } },
     );
     const first = Object.keys(names)[0];
     await waitUntil('dnsmasq to answer', () => (first ? this.lookup(first) !== undefined : /started/.test(this.proc!.output)), 10_000, () => this.proc!.describe());
@@ -694,7 +693,7 @@ export class Dnsmasq extends LoopbackServer {
 
   /** The address dnsmasq gives for `name`, as a resolver asks it (undefined: no answer). */
   lookup(name: string): string | undefined {
-    const result = runSync('python3', ['-c', LOOKUP, DOCKER_DNS, name], { timeoutMs: 5_000 });
+    const result = runSync(HOST_PYTHON, ['-c', LOOKUP, DOCKER_DNS, name], { env: { PATH: HOST_PATH }, timeoutMs: 5_000 });
     return result.status === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
   }
 

@@ -8,6 +8,7 @@ import { ANSWERS, VERSIONS } from '../../src/generators/lib/answers.js';
 import { environmentOf, publishedPorts, serviceRunning, type ComposeConfig } from '../support/compose.js';
 import { COMPOSE_FILES, generateMatrix, MATRIX, SECURE_PROXY_ON, typed, type ComposeFile, type MatrixEntry, type ProjectUnderTest } from './project.js';
 import { describeRun, type Ran } from '../support/run.js';
+import { aptInstalls, trixiePackages } from './debian.js';
 import { INSTALL_COMMAND, runTool } from '../support/tools.js';
 
 function expectSuccess(result: Ran): void {
@@ -288,6 +289,25 @@ function describeDockerfiles(file: ComposeFile, project: () => ProjectUnderTest)
     it('copy only sources that are in the build context and not left out by .dockerignore', async () => {
       const problems = (await project().builds(file)).flatMap(build => project().image(build).build.problems);
       expect(problems.map(problem => problem.replace(`${project().folder}/`, ''))).to.deep.equal([]);
+    });
+
+    it("start from Debian trixie (-slim-trixie) where they install with apt-get, and install only packages that trixie's package index has, under those names", async () => {
+      const problems: string[] = [];
+      let installs = 0;
+      for (const build of await project().builds(file)) {
+        const { dockerfile } = project().image(build);
+        const packages = aptInstalls(dockerfile);
+        installs += packages.length;
+        const where = (line: number) => `${project().relative(build.dockerfile)}:${line}`;
+        if (packages.length > 0) {
+          for (const stage of dockerfile.stages.filter(s => !dockerfile.stages.some(other => other.name === s.base.toLowerCase()))) {
+            if (!/-slim-trixie$/.test(stage.base)) problems.push(`${project().relative(build.dockerfile)}: a stage starts from ${stage.base}, not a -slim-trixie image`);
+          }
+        }
+        for (const { line, name } of packages) if (!trixiePackages().has(name)) problems.push(`${where(line)} installs ${name}, but Debian trixie has no package of that name`);
+      }
+      expect(installs, 'packages installed with apt-get').to.be.greaterThan(0);
+      expect(problems).to.deep.equal([]);
     });
 
     it('put into the image, executable, every script that a command or entrypoint runs', async () => {
