@@ -3,7 +3,7 @@
 // to them (a file that cannot be replaced, a full disk, the process killed mid-write).
 // The fault tests need root (chattr, mount): run `npm run test:e2e` as root, as CI does.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -102,6 +102,21 @@ function expectWholeAfterRerun(project: string): void {
   expect(comparable(project)).to.deep.equal(cleanTwin(project));
 }
 
+/** What a killed run left staged is its user's alone: the folder 700, the journal and the staged secret files 600. */
+function expectPrivateStage(project: string): void {
+  const stage = join(project, '.django-celery-staging');
+  if (!existsSync(stage)) return;
+  const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+  expect(mode(stage), stage).to.equal('700');
+  const journal = join(stage, 'journal.json');
+  if (!existsSync(journal)) return;
+  expect(mode(journal), journal).to.equal('600');
+  for (const entry of (JSON.parse(readFileSync(journal, 'utf8')) as { entries: { path: string; staged?: string }[] }).entries) {
+    const staged = entry.staged && join(stage, entry.staged);
+    if (staged && entry.path.startsWith('.env/.prod') && existsSync(staged)) expect(mode(staged), `${staged} (${entry.path})`).to.equal('600');
+  }
+}
+
 function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new Error('The fault-injection tests need root (chattr +i, mount -t tmpfs): run `npm run test:e2e` as root, as CI does.');
 }
@@ -173,6 +188,7 @@ describe('a write that fails halfway', function () {
       const signal = await new Promise<NodeJS.Signals | null>(resolve => child.on('exit', (_code, received) => resolve(received)));
       watcher.close();
       if (signal === 'SIGKILL') killedWhileWriting += 1;
+      expectPrivateStage(project);
       expectWholeAfterRerun(project);
     }
     expect(killedWhileWriting, `seed ${seed}: the kills should land while files are written`).to.be.greaterThan(5);

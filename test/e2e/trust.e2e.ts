@@ -104,10 +104,14 @@ describe('a planted journal', function () {
     expectRefusedStage(root, /the journal was written for another folder \(\/etc\)/);
   });
 
-  it('is not acted on when it is not JSON (one line, no parse error)', () => {
+  it('is not acted on when it is not JSON (one line, no parse error), or is a folder', () => {
     const root = project();
     plantStaging(root, '{ garbage');
     expectRefusedStage(root, /journal\.json is not valid JSON\)/);
+    const folder = project();
+    mkdirSync(join(folder, STAGING), { mode: 0o700 });
+    mkdirSync(join(folder, STAGING, 'journal.json'));
+    expectRefusedStage(folder, /\(journal\.json: it is not a regular file\)/);
   });
 
   it('is not acted on when an entry leads through a symbolic link', () => {

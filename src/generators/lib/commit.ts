@@ -127,8 +127,20 @@ function readLock(root: string): { text?: string; holder?: number } {
     throw refuse('it does not hold a process and its start time');
   }
   const pid = owner.pid as number;
-  if (pid === process.pid && owner.start === processStart(pid)) return { text };
-  return { text, holder: processStart(pid) === owner.start ? pid : undefined };
+  if (pid === process.pid && owner.start === (processStart(pid) ?? '')) return { text };
+  // Without /proc (not Linux), no start time is known: a running process of that pid holds it.
+  const live = owner.start === '' && processStart(process.pid) === undefined ? alive(pid) : processStart(pid) === owner.start;
+  return { text, holder: live ? pid : undefined };
+}
+
+/** Whether the process `pid` runs. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return codeOf(error) === 'EPERM';
+  }
 }
 
 /** Refuses to go on while another run writes the project. */
