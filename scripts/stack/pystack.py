@@ -45,9 +45,10 @@ EXCEPTIONS = {
     'flower': {
         'reason': 'no build of Flower in any source here (no Debian package, not in the local '
                   'index): not installed; its start script is run up to `celery flower`; its '
-                  'requirements are taken from its upstream release and locked',
-        # Flower 2.2.0's Requires-Dist, from its upstream release.
-        'requires': ['celery>=5.0.5', 'tornado<7.0.0,>=5.0.0', 'prometheus_client>=0.8.0', 'humanize', 'pytz'],
+                  'requirements, as its repository states them, are locked',
+        # Flower's requirements as its repository states them (requirements/default.txt,
+        # August 2026, before 2.2.0): no metadata of 2.2.0 itself is here.
+        'requires': ['celery>=5.0.5', 'tornado<7.0.0,>=6.5.7', 'prometheus_client>=0.8.0', 'humanize', 'pytz'],
     },
     'psycopg-binary': {
         'reason': "psycopg's C build for this Python exists in no source here: not installed; "
