@@ -31,7 +31,10 @@ const SCRIPTS = [
 ];
 
 /** The db service of docker-compose.yml and Django's env file hold these plain credentials, unquoted. */
-function expectCredentials(project: string, { db, user, password }: { db: string; user: string; password: string }): void {
+function expectCredentials(
+  project: string,
+  { db, user, password }: { db: string; user: string; password: string },
+): void {
   const compose = read(project, 'docker-compose.yml');
   const env = read(project, '.env/.dev-sample');
   expect(compose).to.contain(`POSTGRES_DB: '${db}'\n`);
@@ -48,8 +51,7 @@ describe('yo django-celery --defaults', () => {
     ({ project } = await runApp({ defaults: true }));
   });
 
-
-  it('writes every file of the chapter\'s local tree into a folder named after the project', () => {
+  it("writes every file of the chapter's local tree into a folder named after the project", () => {
     expect(project.endsWith('django_celery_example')).to.equal(true);
     const files = [...readTree(project).keys()];
     expect(files).to.include.members(LOCAL_TREE);
@@ -87,7 +89,8 @@ describe('yo django-celery --defaults', () => {
   });
 
   it('runs the development worker and beat under watchfiles, restarting on Python files only', () => {
-    const reload = 'watchfiles --filter python --ignore-paths polls/migrations,mediafiles,staticfiles --target-type command';
+    const reload =
+      'watchfiles --filter python --ignore-paths polls/migrations,mediafiles,staticfiles --target-type command';
     expect(read(project, 'compose/local/django/celery/worker/start')).to.contain(
       `exec ${reload} "celery -A django_celery_example worker --loglevel=INFO --concurrency \${CELERY_WORKER_CONCURRENCY:-2} --max-tasks-per-child \${CELERY_WORKER_MAX_TASKS_PER_CHILD:-100}"`,
     );
@@ -100,14 +103,25 @@ describe('yo django-celery --defaults', () => {
     expectCredentials(project, { db: 'hello_django', user: 'hello_django', password: 'hello_django' });
   });
 
-  it('writes every key of the chapter\'s env file', () => {
+  it("writes every key of the chapter's env file", () => {
     const keys = read(project, '.env/.dev-sample')
       .split('\n')
       .filter(line => /^[A-Z_]+=/.test(line))
       .map(line => line.split('=')[0]);
     expect(keys).to.have.members([
-      'DEBUG', 'SECRET_KEY', 'DJANGO_ALLOWED_HOSTS', 'SQL_ENGINE', 'SQL_DATABASE', 'SQL_USER',
-      'SQL_PASSWORD', 'SQL_HOST', 'SQL_PORT', 'CELERY_BROKER', 'CELERY_BACKEND', 'EMAIL_HOST', 'EMAIL_PORT',
+      'DEBUG',
+      'SECRET_KEY',
+      'DJANGO_ALLOWED_HOSTS',
+      'SQL_ENGINE',
+      'SQL_DATABASE',
+      'SQL_USER',
+      'SQL_PASSWORD',
+      'SQL_HOST',
+      'SQL_PORT',
+      'CELERY_BROKER',
+      'CELERY_BACKEND',
+      'EMAIL_HOST',
+      'EMAIL_PORT',
     ]);
   });
 
@@ -144,7 +158,7 @@ describe('yo django-celery --defaults', () => {
     expect(read(project, 'django_celery_example/__init__.py')).to.contain('from .celery import app as celery_app');
   });
 
-  it('reads DATABASES and Celery from the environment, with the chapter\'s fallbacks', () => {
+  it("reads DATABASES and Celery from the environment, with the chapter's fallbacks", () => {
     const settings = read(project, 'django_celery_example/settings.py');
     expect(settings).to.contain('os.environ.get("SQL_ENGINE", "django.db.backends.sqlite3")');
     expect(settings).to.contain('CELERY_BROKER_URL = os.environ.get("CELERY_BROKER", "redis://127.0.0.1:6379/0")');
@@ -152,8 +166,12 @@ describe('yo django-celery --defaults', () => {
   });
 
   it('pins the direct requirements at the versions the tiers run, Celery with its Redis extra', () => {
-    expect(read(project, 'requirements.txt').replace(/^#.*\n/gm, '')).to.equal('Django==5.2.18\ncelery[redis]==5.6.3\nflower==2.2.0\npsycopg[binary]==3.3.6\n');
-    expect(read(project, 'requirements-dev.txt').replace(/^#.*\n/gm, '')).to.equal('-r requirements.txt\nwatchfiles==0.24.0\n');
+    expect(read(project, 'requirements.txt').replace(/^#.*\n/gm, '')).to.equal(
+      'Django==5.2.18\ncelery[redis]==5.6.3\nflower==2.2.0\npsycopg[binary]==3.3.6\n',
+    );
+    expect(read(project, 'requirements-dev.txt').replace(/^#.*\n/gm, '')).to.equal(
+      '-r requirements.txt\nwatchfiles==0.24.0\n',
+    );
   });
 
   it('stores the answers, and no secret, in .yo-rc.json', () => {
@@ -197,7 +215,6 @@ describe('yo django-celery with custom ports and credentials', () => {
     ({ project } = await runApp({ ...CUSTOM_ANSWERS, prod: false }));
   });
 
-
   it('publishes the chosen ports', () => {
     const compose = read(project, 'docker-compose.yml');
     expect(compose).to.contain('"127.0.0.1:9000:8000"');
@@ -213,7 +230,9 @@ describe('yo django-celery with custom ports and credentials', () => {
   it('names the package, settings and Celery app after the project', () => {
     expect(existsSync(join(project, 'shop', 'celery.py'))).to.equal(true);
     expect(read(project, 'manage.py')).to.contain('"shop.settings"');
-    expect(read(project, 'compose/local/django/celery/worker/start')).to.contain('"celery -A shop worker --loglevel=INFO');
+    expect(read(project, 'compose/local/django/celery/worker/start')).to.contain(
+      '"celery -A shop worker --loglevel=INFO',
+    );
   });
 });
 
@@ -223,7 +242,6 @@ describe('yo django-celery with a password holding $, #, quotes and spaces', () 
   before(async () => {
     ({ project } = await runApp({ defaults: true, 'postgres-password': password }));
   });
-
 
   it('quotes it for the env file: backslash and quote escaped, dollar doubled', () => {
     expect(read(project, '.env/.dev-sample')).to.contain(

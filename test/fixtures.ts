@@ -36,3 +36,26 @@ export const CUSTOM_PROD = {
 
 /** A password that breaks every naive quoting: Compose's `$`, YAML, env files, shells, printf. */
 export const HOSTILE_PASSWORD = `Pa$$ w0rd "quoted" 'single' \\back\\slash $HOME \${USER} #hash =eq \`tick\` ü€ %s :*`;
+
+/** The newest versions every option offers, with the shop project's custom names: the runtime tier's second scenario. */
+export const NEWEST_SHOP = {
+  'python-version': '3.14',
+  'django-version': '6.1',
+  'postgres-version': '18',
+  'redis-version': '8.2',
+  'project-name': 'shop',
+  'postgres-db': 'shop_db',
+  'postgres-user': 'shop_user',
+};
+
+/** The questions `yo django-celery` asks, in order, when no option answers them. */
+export const APP_QUESTIONS = [
+  'projectName',
+  'webPort',
+  'flowerPort',
+  'mailPort',
+  'postgresDb',
+  'postgresUser',
+  'postgresPassword',
+  'prod',
+];

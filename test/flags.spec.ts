@@ -23,24 +23,49 @@ const refusal = (...tokens: string[]) => {
 
 describe('the command line', () => {
   it('gives a boolean option exactly the values the README lists', () => {
-    for (const [token, value] of [['--prod', true], ['--no-prod', false], ['--prod=yes', true], ['--prod=true', true], ['--prod=no', false], ['--prod=false', false]] as const) {
+    for (const [token, value] of [
+      ['--prod', true],
+      ['--no-prod', false],
+      ['--prod=yes', true],
+      ['--prod=true', true],
+      ['--prod=no', false],
+      ['--prod=false', false],
+    ] as const) {
       expect(read(token), token).to.deep.equal({ prod: value });
     }
-    for (const token of ['--prod=0', '--prod=1', '--prod=maybe', '--prod=', '--prod=NO', '--prod=constructor', '--prod=toString', '--prod=__proto__', '--prod=hasOwnProperty']) {
+    for (const token of [
+      '--prod=0',
+      '--prod=1',
+      '--prod=maybe',
+      '--prod=',
+      '--prod=NO',
+      '--prod=constructor',
+      '--prod=toString',
+      '--prod=__proto__',
+      '--prod=hasOwnProperty',
+    ]) {
       expect(refusal(token), token).to.match(/^--prod=.*: write --prod or --no-prod \(or --prod=yes, --prod=no\)\.$/);
     }
     expect(refusal('--no-prod=yes')).to.equal('--no-prod takes no value: write --no-prod, or --prod=no.');
   });
 
   it('takes a value after the option or after =, and refuses a missing one', () => {
-    expect(read('--web-port', '9000', '--postgres-password=a=b c', '-f')).to.deep.equal({ 'web-port': '9000', 'postgres-password': 'a=b c', force: true });
+    expect(read('--web-port', '9000', '--postgres-password=a=b c', '-f')).to.deep.equal({
+      'web-port': '9000',
+      'postgres-password': 'a=b c',
+      force: true,
+    });
     expect(refusal('--web-port')).to.match(/^--web-port needs a value/);
     expect(refusal('--web-port', '--prod')).to.match(/^--web-port needs a value/);
-    expect(read('--postgres-password=-starts-with-a-dash')).to.deep.equal({ 'postgres-password': '-starts-with-a-dash' });
+    expect(read('--postgres-password=-starts-with-a-dash')).to.deep.equal({
+      'postgres-password': '-starts-with-a-dash',
+    });
   });
 
   it('refuses an unknown option, naming the closest known one', () => {
-    expect(refusal('--postgres-pasword', 's3cret')).to.match(/^Unknown option --postgres-pasword: did you mean --postgres-password\?/);
+    expect(refusal('--postgres-pasword', 's3cret')).to.match(
+      /^Unknown option --postgres-pasword: did you mean --postgres-password\?/,
+    );
     expect(refusal('--nginx_port', '80')).to.match(/^Unknown option --nginx_port: did you mean --nginx-port\?/);
     expect(refusal('--allowed-host', 'example.com')).to.match(/did you mean --allowed-hosts\?/);
     expect(refusal('--webPort', '80')).to.match(/did you mean --web-port\?/);
@@ -49,7 +74,9 @@ describe('the command line', () => {
   });
 
   it('refuses a stray word', () => {
-    expect(refusal('--defaults', 'myproject')).to.match(/^Unexpected argument "myproject": this generator takes options only, such as --project-name myproject/);
+    expect(refusal('--defaults', 'myproject')).to.match(
+      /^Unexpected argument "myproject": this generator takes options only, such as --project-name myproject/,
+    );
   });
 
   it('leaves the options of Yeoman and yo to them', () => {

@@ -13,7 +13,9 @@ const NAMES = ['app', 'prod', 'django', 'requirements', 'env', 'local', 'project
 async function helpOf(name: (typeof NAMES)[number]): Promise<string> {
   const resolved = join(ROOT, 'src', 'generators', name, 'index.ts');
   const { default: Class } = (await import(resolved)) as { default: new (...args: never[]) => Generator };
-  const context = helpers.run(Class as never, { resolved, namespace: `django-celery:${name}` }).withOptions({ help: true });
+  const context = helpers
+    .run(Class as never, { resolved, namespace: `django-celery:${name}` })
+    .withOptions({ help: true });
   await context.build();
   return context.generator.help();
 }
@@ -43,23 +45,41 @@ describe('--help', () => {
     }
   });
 
-  it('lists this generator\'s options first, each with its value placeholder, and then --force', () => {
+  it("lists this generator's options first, each with its value placeholder, and then --force", () => {
     const options = [...helps.get('app')!.matchAll(/^ {2}(-\S.*?)(?: {2,}|$)/gm)].map(match => match[1]);
     expect(options.slice(0, 3)).to.deep.equal(['--project-name <name>', '--web-port <port>', '--flower-port <port>']);
-    expect(options).to.include.members(['--prod, --no-prod', '--force', '-h, --help', '--version', '--allowed-hosts <hosts>']);
+    expect(options).to.include.members([
+      '--prod, --no-prod',
+      '--force',
+      '-h, --help',
+      '--version',
+      '--allowed-hosts <hosts>',
+    ]);
     expect(options.indexOf('--force')).to.be.above(options.indexOf('--flower-user <name>'));
     expect(helps.get('app')).not.to.match(/skip-cache|skip-install|force-install|ask-answered/);
   });
 
   it('says what each option accepts and its default', () => {
-    expect(helps.get('app')).to.match(/--web-port <port> +Host port of the Django development server: a\s+whole number from 1 to 65535/);
-    expect(helps.get('app')).to.match(/--python-version <version> +Python version of the images: one of 3\.13,\s+3\.14\.\s+Default: 3\.13\./);
+    expect(helps.get('app')).to.match(
+      /--web-port <port> +Host port of the Django development server: a\s+whole number from 1 to 65535/,
+    );
+    expect(helps.get('app')).to.match(
+      /--python-version <version> +Python version of the images: one of 3\.13,\s+3\.14\.\s+Default: 3\.13\./,
+    );
   });
 
-  it('lists every sub-generator in the app\'s help, one line each', () => {
+  it("lists every sub-generator in the app's help, one line each", () => {
     const [heading, ...list] = helps.get('app')!.split('\nGenerators, ')[1].split('\n\n')[0].split('\n');
     expect(heading).to.equal('each run as `yo django-celery:<name>` inside a project:');
-    expect(list.map(line => line.trim().split(/ {2,}/)[0])).to.deep.equal(['django', 'env', 'local', 'prod', 'project', 'requirements', 'users']);
+    expect(list.map(line => line.trim().split(/ {2,}/)[0])).to.deep.equal([
+      'django',
+      'env',
+      'local',
+      'prod',
+      'project',
+      'requirements',
+      'users',
+    ]);
     for (const line of list) expect(line.trim().split(/ {2,}/)[1], line).to.match(/^[A-Z].+\.$/);
   });
 });

@@ -24,11 +24,18 @@ process.stdin.isTTY = false;
  * as a user passes them on the command line, by their names, so they are typed as such.
  */
 type CommandLineGenerator = Generator<Record<string, unknown>, BaseOptions & Record<string, unknown>>;
-const GENERATORS = { app: AppGenerator, prod: ProdGenerator, users: UsersGenerator } as unknown as Record<'app' | 'prod' | 'users', GetGeneratorConstructor<CommandLineGenerator>>;
+const GENERATORS = { app: AppGenerator, prod: ProdGenerator, users: UsersGenerator } as unknown as Record<
+  'app' | 'prod' | 'users',
+  GetGeneratorConstructor<CommandLineGenerator>
+>;
 
 /** `helpers.run` of `yo django-celery` (`app`), `yo django-celery:prod` or `:users`, from the sources. */
 export function runGenerator(name: keyof typeof GENERATORS, environmentOptions?: Parameters<typeof helpers.run>[2]) {
-  return helpers.run(GENERATORS[name], { resolved: join(ROOT, 'src', 'generators', name, 'index.ts'), namespace: `django-celery:${name}` }, environmentOptions);
+  return helpers.run(
+    GENERATORS[name],
+    { resolved: join(ROOT, 'src', 'generators', name, 'index.ts'), namespace: `django-celery:${name}` },
+    environmentOptions,
+  );
 }
 
 /** Deterministic secrets for snapshots: `test_<NAME>_` padded to 64 characters. */
@@ -55,7 +62,7 @@ export async function runApp(
     .withOptions({ secretSource: fixedSecrets, ...options })
     .withAnswers(answers)
     .inDir(mkdtempSync(join(tmpdir(), 'django-celery-')), folder => prepare?.(folder));
-  const name = String((options['project-name'] ?? answers.projectName ?? 'django_celery_example'));
+  const name = String(options['project-name'] ?? answers.projectName ?? 'django_celery_example');
   const cwd = result.cwd;
   const project = existsSync(join(cwd, '.yo-rc.json')) ? cwd : join(cwd, name);
   return { result, cwd, project };
@@ -79,7 +86,7 @@ export function readTree(folder: string): Map<string, string> {
 export const read = (folder: string, path: string) => readFileSync(join(folder, path), 'utf8');
 
 /** The files under `folder` that can run, sorted by path. */
-export function executableFiles(folder: string): string[] {
+function executableFiles(folder: string): string[] {
   return [...readTree(folder).keys()].filter(path => statSync(join(folder, path)).mode & 0o111);
 }
 
@@ -109,7 +116,9 @@ export function expectFilesToMatchSnapshots(folder: string): void {
     const { [DIGESTS]: digests, ...stored } = JSON.parse(content) as Record<string, Record<string, string>>;
     check(`${JSON.stringify(stored, null, 2)}\n`, path);
     // The digests themselves are checked by the tests of re-runs; here, that each file has one, but the files with secrets.
-    const digested = [...tree.keys()].filter(file => file !== path && file !== '.env/.prod' && file !== '.env/.prod.db');
+    const digested = [...tree.keys()].filter(
+      file => file !== path && file !== '.env/.prod' && file !== '.env/.prod.db',
+    );
     expect(Object.keys(digests ?? {}).sort(), `the files ${DIGESTS} records`).to.deep.equal(digested.sort());
   }
   check(executableFiles(folder).join('\n'), 'executable files');
@@ -156,6 +165,12 @@ export async function expectRejection(promise: Promise<unknown>, message: RegExp
   expect((error as Error).message).to.match(message);
 }
 
+/** Expects the run to fail with `message` and leave every file of `project` as it was. */
+export async function expectRefusedUnchanged(project: string, run: Promise<unknown>, message: RegExp): Promise<void> {
+  const before = readTree(project);
+  await expectRejection(run, message);
+  expect(readTree(project)).to.deep.equal(before);
+}
 
 /**
  * What each prompt's validator answers for the given values (as inquirer calls it before
@@ -164,7 +179,11 @@ export async function expectRejection(promise: Promise<unknown>, message: RegExp
 export async function promptVerdicts(
   name: keyof typeof GENERATORS,
   values: Record<string, string>,
-  { answers = {}, options = {}, cwd }: { answers?: Record<string, unknown>; options?: Record<string, unknown>; cwd?: string } = {},
+  {
+    answers = {},
+    options = {},
+    cwd,
+  }: { answers?: Record<string, unknown>; options?: Record<string, unknown>; cwd?: string } = {},
 ): Promise<Record<string, unknown>> {
   const verdicts: Record<string, unknown> = {};
   const run = runGenerator(name)
@@ -185,7 +204,11 @@ export async function promptVerdicts(
  * Runs `yo django-celery:prod` inside `project`, secrets deterministic. `force` lets
  * it overwrite README.md, which it changes in a project made without production.
  */
-export function runProd(project: string, options: Record<string, unknown> = {}, answers: Record<string, unknown> = {}): Promise<RunResult> {
+export function runProd(
+  project: string,
+  options: Record<string, unknown> = {},
+  answers: Record<string, unknown> = {},
+): Promise<RunResult> {
   return runGenerator('prod')
     .withOptions({ secretSource: fixedSecrets, force: true, ...options })
     .withAnswers(answers)

@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { readLock } from '../src/generators/lib/locks.js';
 import { RESERVED_PACKAGE_NAMES } from '../src/generators/lib/python-names.js';
-import { DJANGO_PINS, DJANGO_VERSIONS, PACKAGE_PINS, PYTHON_VERSIONS, RETIRED_PYTHON_VERSIONS, WATCHFILES_PINS, type PythonVersion } from '../src/generators/lib/versions.js';
+import {
+  DJANGO_PINS,
+  DJANGO_VERSIONS,
+  PACKAGE_PINS,
+  PYTHON_VERSIONS,
+  RETIRED_PYTHON_VERSIONS,
+  WATCHFILES_PINS,
+  type PythonVersion,
+} from '../src/generators/lib/versions.js';
 import { fixedSecrets, read, runApp, runGenerator } from './helpers.js';
 
 const PYTHONS: PythonVersion[] = [...PYTHON_VERSIONS, ...(Object.keys(RETIRED_PYTHON_VERSIONS) as PythonVersion[])];
@@ -15,10 +23,14 @@ describe('the locks', () => {
     for (const django of DJANGO_VERSIONS) {
       it(`of Python ${python} and Django ${django} pin each distribution once, at an exact version, the direct requirements at their pins`, () => {
         const { text, pins } = readLock(python, django);
-        const names = text.split('\n').filter(line => /^\S/.test(line) && !line.startsWith('#')).map(line => line.split('==')[0]);
+        const names = text
+          .split('\n')
+          .filter(line => /^\S/.test(line) && !line.startsWith('#'))
+          .map(line => line.split('==')[0]);
         expect(names.length, 'distributions').to.be.greaterThan(20);
         expect(new Set(names).size, 'each distribution once').to.equal(names.length);
-        for (const line of text.split('\n').filter(l => /^\S/.test(l) && !l.startsWith('#'))) expect(line).to.match(/^[a-z0-9-]+==[0-9][0-9a-z.]*$/);
+        for (const line of text.split('\n').filter(l => /^\S/.test(l) && !l.startsWith('#')))
+          expect(line).to.match(/^[a-z0-9-]+==[0-9][0-9a-z.]*$/);
         expect(pins.get('django')).to.equal(DJANGO_PINS[django]);
         expect(pins.get('celery')).to.equal(PACKAGE_PINS.celery);
         expect(pins.get('flower')).to.equal(PACKAGE_PINS.flower);
@@ -27,7 +39,8 @@ describe('the locks', () => {
         expect(pins.get('gunicorn')).to.equal(PACKAGE_PINS.gunicorn);
         expect(pins.get('watchfiles')).to.equal(WATCHFILES_PINS[python]);
         // What Celery's Redis extra brings, which the worker imports at start.
-        for (const name of ['kombu', 'redis', 'packaging', 'billiard', 'vine', 'amqp', 'click', 'tzdata']) expect(pins.has(name), name).to.equal(true);
+        for (const name of ['kombu', 'redis', 'packaging', 'billiard', 'vine', 'amqp', 'click', 'tzdata'])
+          expect(pins.has(name), name).to.equal(true);
       });
     }
   }
@@ -65,7 +78,10 @@ describe('the names a project cannot take', () => {
       for (const django of DJANGO_VERSIONS) {
         for (const name of readLock(python, django).pins.keys()) {
           const module = IMPORTED_AS[name] ?? name.replaceAll('-', '_');
-          expect(RESERVED_PACKAGE_NAMES.has(module), `${module} (${name}, locked for Python ${python} and Django ${django})`).to.equal(true);
+          expect(
+            RESERVED_PACKAGE_NAMES.has(module),
+            `${module} (${name}, locked for Python ${python} and Django ${django})`,
+          ).to.equal(true);
         }
       }
     }

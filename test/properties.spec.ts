@@ -16,13 +16,56 @@ const check = <Ts>(property: fc.IRawProperty<Ts>, numRuns = RUNS) => fc.assert(p
 
 /** Pieces that break naive quoting, mixed with arbitrary text. */
 const FRAGMENTS = [
-  '../', '..', '/', '\\', '$VAR', '${VAR}', '$$', '$', '${', "'", '"', '`', '#', ' #', '=', ':', '@', ' ', '  ',
-  '\n', '\r\n', '\t', '\u0000', '\u001b', '\u2028', '\u00a0', 'é', '密码', '😀', '%', '!', '*', '?', '{', '}', 'pg_',
+  '../',
+  '..',
+  '/',
+  '\\',
+  '$VAR',
+  '${VAR}',
+  '$$',
+  '$',
+  '${',
+  "'",
+  '"',
+  '`',
+  '#',
+  ' #',
+  '=',
+  ':',
+  '@',
+  ' ',
+  '  ',
+  '\n',
+  '\r\n',
+  '\t',
+  '\u0000',
+  '\u001b',
+  '\u2028',
+  '\u00a0',
+  'é',
+  '密码',
+  '😀',
+  '%',
+  '!',
+  '*',
+  '?',
+  '{',
+  '}',
+  'pg_',
 ];
 const hostile = fc.oneof(
-  fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 6 }), fc.string({ unit: 'grapheme', maxLength: 4 })), {
-    maxLength: 10,
-  }).map(parts => parts.join('')),
+  fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(...FRAGMENTS),
+        fc.string({ maxLength: 6 }),
+        fc.string({ unit: 'grapheme', maxLength: 4 }),
+      ),
+      {
+        maxLength: 10,
+      },
+    )
+    .map(parts => parts.join('')),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ minLength: 100, maxLength: 400 }),
 );
@@ -93,7 +136,11 @@ describe('property: accepted answers are carried exactly; the rest are rejected'
     check(
       fc.property(hostile, password => {
         const verdict = spec('postgresPassword').validate(password, {});
-        const printable = password.length > 0 && password.length <= 128 && password === password.trim() && !/[\p{C}\p{Z}]/u.test(password.replace(/ /g, ''));
+        const printable =
+          password.length > 0 &&
+          password.length <= 128 &&
+          password === password.trim() &&
+          !/[\p{C}\p{Z}]/u.test(password.replace(/ /g, ''));
         expect(verdict === true, `${JSON.stringify(password)}: ${String(verdict)}`).to.equal(printable);
         if (verdict === true) {
           expect(composeEnvRead(envValue(password))).to.equal(password);
@@ -129,7 +176,8 @@ describe('property: accepted answers are carried exactly; the rest are rejected'
         for (const name of ['postgresDb', 'postgresUser'] as const) {
           const verdict = spec(name).validate(value, {});
           // Postgres reserves pg_ for role names only (createdb pg_x works).
-          const oracle = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(value) && !(name === 'postgresUser' && /^pg_/i.test(value));
+          const oracle =
+            /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(value) && !(name === 'postgresUser' && /^pg_/i.test(value));
           expect(verdict === true, value).to.equal(oracle);
           if (verdict === true) expect(envValue(value)).to.equal(value);
         }
@@ -138,14 +186,20 @@ describe('property: accepted answers are carried exactly; the rest are rejected'
 
   it('allowed hosts are accepted only as host names, and the env file carries them', () =>
     check(
-      fc.property(fc.oneof(hostile, fc.array(fc.domain(), { minLength: 1, maxLength: 3 }).map(hosts => hosts.join(' '))), value => {
-        const answer = spec('allowedHosts');
-        if (answer.validate(value, {}) === true) {
-          const hosts = String(answer.parse(value));
-          expect(hosts).not.to.match(/[$'"\\#=@/]/);
-          expect(composeEnvRead(envValue(hosts))).to.equal(hosts);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          hostile,
+          fc.array(fc.domain(), { minLength: 1, maxLength: 3 }).map(hosts => hosts.join(' ')),
+        ),
+        value => {
+          const answer = spec('allowedHosts');
+          if (answer.validate(value, {}) === true) {
+            const hosts = String(answer.parse(value));
+            expect(hosts).not.to.match(/[$'"\\#=@/]/);
+            expect(composeEnvRead(envValue(hosts))).to.equal(hosts);
+          }
+        },
+      ),
     ));
 
   it('a Flower login is accepted only without a colon or spaces, and the env file carries it', () =>

@@ -3,14 +3,16 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { answerSpecs } from '../src/generators/lib/answers.js';
-import { expectRejection, readTree, runApp, runGenerator } from './helpers.js';
+import { expectRefusedUnchanged, expectRejection, runApp, runGenerator } from './helpers.js';
 
 describe('yo django-celery --no-prod in a project with production', () => {
   it('refuses, saying how to remove production, and changes nothing', async () => {
     const { project } = await runApp({ defaults: true, prod: true });
-    const before = readTree(project);
-    await expectRejection(runGenerator('app').withOptions({ 'no-prod': true, prod: false }).cd(project), /This project has production .* To drop production, move those files away/);
-    expect(readTree(project)).to.deep.equal(before);
+    await expectRefusedUnchanged(
+      project,
+      runGenerator('app').withOptions({ 'no-prod': true, prod: false }).cd(project),
+      /This project has production .* To drop production, move those files away/,
+    );
   });
 });
 
@@ -31,7 +33,16 @@ describe('names that would break what they name', () => {
   });
 
   it('refuses names Python keeps for itself or imports on its own', () => {
-    for (const value of ['__init__', '__main__', '__pycache__', 'sitecustomize', 'usercustomize', 'pip', 'setuptools', 'pkg_resources']) {
+    for (const value of [
+      '__init__',
+      '__main__',
+      '__pycache__',
+      'sitecustomize',
+      'usercustomize',
+      'pip',
+      'setuptools',
+      'pkg_resources',
+    ]) {
       expect(name.validate(value, {}), value).to.be.a('string');
     }
     expect(name.validate('_private_name', {})).to.equal(true);
@@ -53,7 +64,9 @@ describe('system errors and broken state, as one line naming the path and the fi
       /\.yo-rc\.json must hold a JSON object \(it holds \[1,2\]\): fix or remove it, then run again\.$/,
     );
     await expectRejection(
-      runApp({ defaults: true }, {}, folder => writeFileSync(join(folder, '.yo-rc.json'), '{"generator-django-celery": 5}')),
+      runApp({ defaults: true }, {}, folder =>
+        writeFileSync(join(folder, '.yo-rc.json'), '{"generator-django-celery": 5}'),
+      ),
       /\.yo-rc\.json: "generator-django-celery" must be an object of answers \(it is 5\)/,
     );
   });

@@ -16,17 +16,33 @@ async function rejection(promise: Promise<unknown>): Promise<string> {
   throw new Error('The run did not stop.');
 }
 
+/** A production project whose SECRET_KEY line reads `SECRET_KEY=<value>`, run again with --force. */
+async function rerunWithSecretKey(value: string) {
+  const { project } = await runApp({ defaults: true, prod: true });
+  const file = join(project, '.env/.prod');
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8').replace(/^SECRET_KEY=.*$/m, () => `SECRET_KEY=${value}`),
+  );
+  const before = readFileSync(file, 'utf8');
+  const line = before.split('\n').findIndex(text => text.startsWith('SECRET_KEY=')) + 1;
+  const message = await rejection(runProd(project, { force: true }));
+  return { file, before, line, message };
+}
 
 describe('yo django-celery:prod run again after the secrets were edited by hand', () => {
   for (const [written, value] of [
-    ["export SECRET_KEY='kept as typed: $HOME \"q\" \\n'", 'kept as typed: $HOME "q" \\n'],
+    ['export SECRET_KEY=\'kept as typed: $HOME "q" \\n\'', 'kept as typed: $HOME "q" \\n'],
     ['SECRET_KEY="dollars $$ and \\"quotes\\""  # a note', 'dollars $ and "quotes"'],
     ['  SECRET_KEY = plain-value', 'plain-value'],
   ] as const) {
     it(`keeps ${written}`, async () => {
       const { project } = await runApp({ defaults: true, prod: true });
       const file = join(project, '.env/.prod');
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/^SECRET_KEY=.*$/m, () => written));
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(/^SECRET_KEY=.*$/m, () => written),
+      );
       const own = readFileSync(file, 'utf8');
       await runProd(project, { force: true });
       // The file is the user's: kept as written, even under --force; the value read back is the one Compose reads.
@@ -37,21 +53,22 @@ describe('yo django-celery:prod run again after the secrets were edited by hand'
 
   for (const value of ['${FROM_THE_SHELL}', 'pa$sword', '"s3cr$et"']) {
     it(`stops on ${value}, naming the key, the file and the line but no part of the value, and writes nothing`, async () => {
-      const { project } = await runApp({ defaults: true, prod: true });
-      const file = join(project, '.env/.prod');
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/^SECRET_KEY=.*$/m, `SECRET_KEY=${value}`));
-      const before = readFileSync(file, 'utf8');
-      const line = before.split('\n').findIndex(text => text.startsWith('SECRET_KEY=')) + 1;
-      const message = await rejection(runProd(project, { force: true }));
-      expect(message).to.match(new RegExp(`^SECRET_KEY in \\.env/\\.prod, line ${line}, cannot be read back \\(a \\$ followed by`));
-      for (const part of value.replace(/['"$]/g, ' ').split(/\W+/).filter(word => word.length > 2)) expect(message).to.not.contain(part);
+      const { file, before, line, message } = await rerunWithSecretKey(value);
+      expect(message).to.match(
+        new RegExp(`^SECRET_KEY in \\.env/\\.prod, line ${line}, cannot be read back \\(a \\$ followed by`),
+      );
+      for (const part of value
+        .replace(/['"$]/g, ' ')
+        .split(/\W+/)
+        .filter(word => word.length > 2))
+        expect(message).to.not.contain(part);
       expect(readFileSync(file, 'utf8')).to.equal(before);
     });
   }
 });
 
 describe('the production env files, once written', () => {
-  it('are the user\'s: a plain re-run and --force keep every value set by hand, and add only settings that are new', async () => {
+  it("are the user's: a plain re-run and --force keep every value set by hand, and add only settings that are new", async () => {
     const { project } = await runApp({ defaults: true, prod: true });
     const file = join(project, '.env/.prod');
     const own = readFileSync(file, 'utf8')
@@ -64,7 +81,9 @@ describe('the production env files, once written', () => {
       await runProd(project, options);
       const now = readFileSync(file, 'utf8');
       expect(now.startsWith(own), JSON.stringify(options)).to.equal(true);
-      expect(now.slice(own.length)).to.equal('# Deliveries of a task whose worker process dies before it is recorded as failed.\nCELERY_TASK_MAX_DELIVERIES=3\n');
+      expect(now.slice(own.length)).to.equal(
+        '# Deliveries of a task whose worker process dies before it is recorded as failed.\nCELERY_TASK_MAX_DELIVERIES=3\n',
+      );
       const env = readEnvFile(now);
       expect(env.get('DJANGO_SECURE_PROXY')).to.deep.equal({ value: '1' });
       expect(env.get('EMAIL_HOST_PASSWORD')).to.deep.equal({ value: 'my mail pass' });
@@ -85,14 +104,13 @@ describe('the production env files, once written', () => {
 
 describe('an env file that Compose would reject', () => {
   it('is refused, not read as a value spanning the lines up to the next quote', async () => {
-    const { project } = await runApp({ defaults: true, prod: true });
-    const file = join(project, '.env/.prod');
     // The template's comments hold apostrophes ("host's"): an unclosed quote would run up to one of them.
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/^SECRET_KEY=.*$/m, "SECRET_KEY='unclosed-secret-value"));
-    const before = readFileSync(file, 'utf8');
-    const line = before.split('\n').findIndex(text => text.startsWith('SECRET_KEY=')) + 1;
-    const message = await rejection(runProd(project, { force: true }));
-    expect(message).to.match(new RegExp(`^SECRET_KEY in \\.env/\\.prod, line ${line}, cannot be read back \\(its quote closes on line \\d+ with more text after it, which is no comment: Compose rejects the file`));
+    const { file, before, line, message } = await rerunWithSecretKey("'unclosed-secret-value");
+    expect(message).to.match(
+      new RegExp(
+        `^SECRET_KEY in \\.env/\\.prod, line ${line}, cannot be read back \\(its quote closes on line \\d+ with more text after it, which is no comment: Compose rejects the file`,
+      ),
+    );
     expect(message).to.not.contain('unclosed-secret');
     expect(readFileSync(file, 'utf8')).to.equal(before);
   });

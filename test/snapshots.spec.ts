@@ -9,7 +9,8 @@ type Scenario = () => Promise<string>;
 
 const SCENARIOS: Record<string, Scenario> = {
   'yo django-celery --defaults': async () => (await runApp({ defaults: true })).project,
-  'yo django-celery with custom ports and credentials': async () => (await runApp({ ...CUSTOM_ANSWERS, prod: false })).project,
+  'yo django-celery with custom ports and credentials': async () =>
+    (await runApp({ ...CUSTOM_ANSWERS, prod: false })).project,
   'yo django-celery with a password holding $, #, quotes and spaces': async () =>
     (await runApp({ defaults: true, 'postgres-password': HOSTILE_PASSWORD })).project,
   'yo django-celery --defaults --prod': async () => (await runApp({ defaults: true, prod: true })).project,

@@ -13,7 +13,14 @@ const ANSWERS = {
   projectName: 'shop',
 };
 
-const report = (fields: Partial<WriteReport>): WriteReport => ({ created: [], rewritten: [], overwritten: [], kept: [], unchanged: [], ...fields });
+const report = (fields: Partial<WriteReport>): WriteReport => ({
+  created: [],
+  rewritten: [],
+  overwritten: [],
+  kept: [],
+  unchanged: [],
+  ...fields,
+});
 
 /** The report of the write of a run, which the generator the user started keeps. */
 const writtenBy = (generator: unknown) => Reflect.get(generator as object, '_written') as WriteReport;
@@ -53,7 +60,12 @@ describe('the write report of a re-run in place', () => {
 
 describe('the summary at the end of a run', () => {
   it('of a first run: the files created, the addresses, then cd and docker compose up', () => {
-    const text = summary({ report: report({ created: ['a', 'b'] }), answers: ANSWERS, cd: 'shop', stacks: { local: true, production: false } });
+    const text = summary({
+      report: report({ created: ['a', 'b'] }),
+      answers: ANSWERS,
+      cd: 'shop',
+      stacks: { local: true, production: false },
+    });
     expect(text).to.contain('Created shop: 2 files.');
     expect(text).to.contain('http://localhost:8010/');
     expect(text).to.match(/Next, start the development stack:\n {2}cd shop\n {2}docker compose up -d --build\n$/);
@@ -61,7 +73,12 @@ describe('the summary at the end of a run', () => {
 
   it('of a re-run in place: what was rewritten, which changed files were kept or overwritten, and no cd', () => {
     const text = summary({
-      report: report({ rewritten: ['README.md', 'docker-compose.yml'], overwritten: ['.env/.dev-sample'], kept: ['requirements.txt'], unchanged: ['manage.py'] }),
+      report: report({
+        rewritten: ['README.md', 'docker-compose.yml'],
+        overwritten: ['.env/.dev-sample'],
+        kept: ['requirements.txt'],
+        unchanged: ['manage.py'],
+      }),
       answers: ANSWERS,
       stacks: { local: true, production: false },
     });
@@ -72,14 +89,22 @@ describe('the summary at the end of a run', () => {
     expect(text).to.match(/ {2}docker compose up -d --build\n$/);
   });
 
-  it('of :prod: the build, migrate and up commands, and the site\'s address', () => {
+  it("of :prod: the build, migrate and up commands, and the site's address", () => {
     const text = summary({
-      report: report({ created: ['docker-compose.prod.yml', '.env/.prod'], rewritten: ['requirements.txt'], unchanged: ['manage.py'] }),
+      report: report({
+        created: ['docker-compose.prod.yml', '.env/.prod'],
+        rewritten: ['requirements.txt'],
+        unchanged: ['manage.py'],
+      }),
       answers: { ...ANSWERS, prod: true, nginxPort: 8443, allowedHosts: 'localhost', flowerUser: 'ops' },
       stacks: { local: false, production: true },
     });
-    expect(text.replace(/\n/g, ' ')).to.contain('Updated this project: added docker-compose.prod.yml and .env/.prod; rewrote requirements.txt.');
-    expect(text.replace(/\n/g, ' ')).to.contain('the site at http://localhost:8443/, Flower at http://localhost:8443/flower/ (login ops');
+    expect(text.replace(/\n/g, ' ')).to.contain(
+      'Updated this project: added docker-compose.prod.yml and .env/.prod; rewrote requirements.txt.',
+    );
+    expect(text.replace(/\n/g, ' ')).to.contain(
+      'the site at http://localhost:8443/, Flower at http://localhost:8443/flower/ (login ops',
+    );
     expect(text).to.match(
       /Next, build, migrate and start production:\n {2}docker compose -f docker-compose.prod.yml build\n {2}docker compose -f docker-compose.prod.yml run --rm web \\\n {4}python manage.py migrate --noinput\n {2}docker compose -f docker-compose.prod.yml up -d\n$/,
     );

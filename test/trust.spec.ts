@@ -46,7 +46,13 @@ describe('a journal', () => {
     [journal([{ path: '../../etc/passwd', staged: '0' }]), /leads out of the project/],
     [journal([{ path: 'a', staged: '../x' }]), /staged name of "a" is not one this generator gives/],
     [journal([{ path: 'a', staged: 0 }]), /staged name/],
-    [journal([{ path: 'a', staged: '0' }, { path: 'b', staged: '0' }]), /staged file 0 is listed twice/],
+    [
+      journal([
+        { path: 'a', staged: '0' },
+        { path: 'b', staged: '0' },
+      ]),
+      /staged file 0 is listed twice/,
+    ],
     [journal([{ path: 'a' }, { path: 'a' }]), /"a" is listed twice/],
     [journal([{ path: 'a', recursive: true }]), /unknown field/],
     [journal(['a']), /not an object/],
@@ -58,8 +64,10 @@ describe('a journal', () => {
 
 describe('the names a staging folder may hold', () => {
   it('are the journal, staged files and what each move replaced', () => {
-    for (const name of ['journal.json', 'journal.json.new', '0', '12', 'old-3']) expect(isStagingName(name), name).to.equal(true);
-    for (const name of ['x', '01', '-1', 'old-', 'journal.json.bak', '..', 'old-01']) expect(isStagingName(name), name).to.equal(false);
+    for (const name of ['journal.json', 'journal.json.new', '0', '12', 'old-3'])
+      expect(isStagingName(name), name).to.equal(true);
+    for (const name of ['x', '01', '-1', 'old-', 'journal.json.bak', '..', 'old-01'])
+      expect(isStagingName(name), name).to.equal(false);
   });
 });
 

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { expectRejection, fixedSecrets, read, runApp, runGenerator } from './helpers.js';
 
-const USERS_APP = ['users/__init__.py', 'users/admin.py', 'users/apps.py', 'users/models.py', 'users/tests.py', 'users/migrations/__init__.py', 'users/migrations/0001_initial.py'];
+const USERS_APP = [
+  'users/__init__.py',
+  'users/admin.py',
+  'users/apps.py',
+  'users/models.py',
+  'users/tests.py',
+  'users/migrations/__init__.py',
+  'users/migrations/0001_initial.py',
+];
 const stored = (project: string) => JSON.parse(read(project, '.yo-rc.json'))['generator-django-celery'];
 
 describe('yo django-celery --defaults: the user model', () => {
@@ -16,17 +24,19 @@ describe('yo django-celery --defaults: the user model', () => {
     expect(settings).to.match(/^ {4}"users",\n {4}"polls",\n\]/m);
     expect(read(project, 'users/models.py')).to.match(/^class User\(AbstractUser\):/m);
     expect(read(project, 'users/admin.py')).to.contain('admin.site.register(User, UserAdmin)');
-    expect(read(project, 'users/migrations/0001_initial.py')).to.match(/initial = True[\s\S]*\('auth', '0012_alter_user_first_name_max_length'\)[\s\S]*name='User'/);
+    expect(read(project, 'users/migrations/0001_initial.py')).to.match(
+      /initial = True[\s\S]*\('auth', '0012_alter_user_first_name_max_length'\)[\s\S]*name='User'/,
+    );
     expect(read(project, 'users/tests.py')).to.contain('self.assertIs(get_user_model(), User)');
-    expect(read(project, 'README.md')).to.contain('The project\'s user is `users.User`');
+    expect(read(project, 'README.md')).to.contain("The project's user is `users.User`");
     expect(stored(project).customUser).to.equal(true);
   });
 
-  it('is Django\'s auth.User with --no-custom-user: no users app, no AUTH_USER_MODEL', async () => {
+  it("is Django's auth.User with --no-custom-user: no users app, no AUTH_USER_MODEL", async () => {
     const { project } = await runApp({ defaults: true, 'custom-user': false });
     expect(existsSync(join(project, 'users'))).to.equal(false);
     expect(read(project, 'django_celery_example/settings.py')).not.to.contain('AUTH_USER_MODEL');
-    expect(read(project, 'README.md')).to.contain('To switch deliberately, follow Django\'s');
+    expect(read(project, 'README.md')).to.contain("To switch deliberately, follow Django's");
   });
 });
 
@@ -52,7 +62,10 @@ describe('a project whose stored answers predate the user model, regenerated in 
 
   it('refuses yo django-celery:users while the project keeps auth.User, saying how to switch', async () => {
     const { project } = await runApp({ defaults: true, 'custom-user': false });
-    await expectRejection(runGenerator('users').cd(project), /keeps Django's auth\.User \(its stored answer "customUser" is false\).*"Your user model"/);
+    await expectRejection(
+      runGenerator('users').cd(project),
+      /keeps Django's auth\.User \(its stored answer "customUser" is false\).*"Your user model"/,
+    );
     expect(existsSync(join(project, 'users'))).to.equal(false);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { ANSWERS } from '../src/generators/lib/answers.js';
 import { expectRefusal, promptVerdicts, runApp } from './helpers.js';
+import { APP_QUESTIONS } from './fixtures.js';
 
 /** Option, rejected value, and what the message must say. */
 const REJECTED: [string, string, RegExp][] = [
@@ -14,7 +15,11 @@ const REJECTED: [string, string, RegExp][] = [
   ['project-name', 'celery', /a package the project installs/],
   ['project-name', 'redis', /a package the project installs/],
   ['project-name', 'polls', /a name the project already uses/],
-  ['project-name', 'users', /"users" cannot be the project name: it is a name the project already uses.*for example users_project\./],
+  [
+    'project-name',
+    'users',
+    /"users" cannot be the project name: it is a name the project already uses.*for example users_project\./,
+  ],
   ['project-name', 'test', /a module of the Python standard library/],
   ['project-name', 'json', /a module of the Python standard library/],
   ['project-name', 'class', /a Python keyword/],
@@ -57,7 +62,10 @@ describe('yo django-celery with an invalid option', () => {
     ['flower-user', 'ad:min', /not a usable Flower login/],
   ] as const) {
     it(`with --prod, rejects --${option} ${JSON.stringify(value)} before writing anything`, () =>
-      expectRefusal({ defaults: true, prod: true, [option]: value }, new RegExp(`--${option}: .*${message.source}`, 's')));
+      expectRefusal(
+        { defaults: true, prod: true, [option]: value },
+        new RegExp(`--${option}: .*${message.source}`, 's'),
+      ));
   }
 
   it('accepts a password of any printable text, unicode included', async () => {
@@ -84,9 +92,7 @@ describe('yo django-celery answering prompts', () => {
         prod: false,
       },
     );
-    expect(result.askedQuestions.map(asked => asked.name)).to.deep.equal([
-      'projectName', 'webPort', 'flowerPort', 'mailPort', 'postgresDb', 'postgresUser', 'postgresPassword', 'prod',
-    ]);
+    expect(result.askedQuestions.map(asked => asked.name)).to.deep.equal(APP_QUESTIONS);
     expect(project.endsWith('asked')).to.equal(true);
     result.assertFileContent(join(project, 'docker-compose.yml'), '"127.0.0.1:8100:8000"');
     result.assertFileContent(join(project, 'docker-compose.yml'), '"127.0.0.1:8300:8025"');
@@ -94,18 +100,25 @@ describe('yo django-celery answering prompts', () => {
   });
 
   it('takes the default password when its prompt is left empty', async () => {
-    const { result, project } = await runApp({ interactive: true, defaults: false }, { postgresPassword: '', prod: false });
+    const { result, project } = await runApp(
+      { interactive: true, defaults: false },
+      { postgresPassword: '', prod: false },
+    );
     result.assertFileContent(join(project, '.env/.dev-sample'), /^SQL_PASSWORD=hello_django$/m);
   });
 
   it('re-asks a prompt with the same message as the option when the answer is invalid', async () => {
-    const verdicts = await promptVerdicts('app', {
-      projectName: 'Bad Name',
-      webPort: '70000',
-      postgresDb: 'bad-db',
-      postgresUser: 'pg_user',
-      postgresPassword: 'new\nline',
-    }, APP_PROMPTS);
+    const verdicts = await promptVerdicts(
+      'app',
+      {
+        projectName: 'Bad Name',
+        webPort: '70000',
+        postgresDb: 'bad-db',
+        postgresUser: 'pg_user',
+        postgresPassword: 'new\nline',
+      },
+      APP_PROMPTS,
+    );
     expect(verdicts.projectName).to.match(/"Bad Name" is not a valid project name/);
     expect(verdicts.webPort).to.match(/"70000" is not a port/);
     expect(verdicts.postgresDb).to.match(/not a valid Postgres database name/);
@@ -137,6 +150,7 @@ describe('yo django-celery with an option that clashes with a default', () => {
     [{ 'web-port': '5557' }, /The default of --flower-port: Port 5557 is already the web port/],
     [{ 'web-port': '1337', prod: true }, /The default of --nginx-port: Port 1337 is already the web port/],
   ] as const) {
-    it(`says which default to change (${JSON.stringify(options)}), and writes nothing`, () => expectRefusal({ defaults: true, ...options }, message));
+    it(`says which default to change (${JSON.stringify(options)}), and writes nothing`, () =>
+      expectRefusal({ defaults: true, ...options }, message));
   }
 });

@@ -71,7 +71,8 @@ const median = values => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
-const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
+const percentile = (values, p) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
 const summary = samples => {
   const ms = samples.map(sample => sample.ms);
   return {
@@ -107,7 +108,12 @@ for (let i = 0; i < RUNS; i++) {
 
 const results = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
   generation: {
     yoFull: { command: 'yo django-celery --defaults --prod', ...summary(samples.full) },
     yoEmpty: { command: 'yo bench-empty (an empty generator)', ...summary(samples.empty) },
@@ -124,9 +130,21 @@ const fmt = value => (typeof value === 'number' ? value.toFixed(value < 10 ? 2 :
 const rows = [
   ['measure', 'median', 'min', 'max', 'peak MB', 'target'],
   ...[results.generation.yoFull, results.generation.yoEmpty, results.generation.entryPoint].map(row => [
-    `${row.command} (ms)`, fmt(row.medianMs), fmt(row.minMs), fmt(row.maxMs), fmt(row.peakMb), row.targetMs ? `< ${row.targetMs}` : '',
+    `${row.command} (ms)`,
+    fmt(row.medianMs),
+    fmt(row.minMs),
+    fmt(row.maxMs),
+    fmt(row.peakMb),
+    row.targetMs ? `< ${row.targetMs}` : '',
   ]),
-  ['full / empty, paired (ratio)', fmt(results.generation.ratio.median), fmt(results.generation.ratio.min), fmt(results.generation.ratio.max), '', '<= 1.3'],
+  [
+    'full / empty, paired (ratio)',
+    fmt(results.generation.ratio.median),
+    fmt(results.generation.ratio.min),
+    fmt(results.generation.ratio.max),
+    '',
+    '<= 1.3',
+  ],
   ...(results.stack?.rows ?? []),
 ];
 const widths = rows[0].map((_, column) => Math.max(...rows.map(row => String(row[column]).length)));
@@ -134,7 +152,9 @@ const line = row => `| ${row.map((cell, column) => String(cell).padEnd(widths[co
 console.log(line(rows[0]));
 console.log(`| ${widths.map(width => '-'.repeat(width)).join(' | ')} |`);
 for (const row of rows.slice(1)) console.log(line(row));
-console.log(`\n${results.machine.cpus} x ${results.machine.cpu}, ${results.machine.memoryGb} GB, Node ${results.machine.node}`);
+console.log(
+  `\n${results.machine.cpus} x ${results.machine.cpu}, ${results.machine.memoryGb} GB, Node ${results.machine.node}`,
+);
 
 mkdirSync(join(ROOT, '.bench'), { recursive: true });
 writeFileSync(join(ROOT, '.bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

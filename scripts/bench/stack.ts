@@ -37,7 +37,13 @@ async function developmentStack(median: Stats, percentile: (values: number[], p:
     // Dev server: launch of entrypoint + start (migrations included) to the first 200.
     const webStarted = Date.now();
     app.startService('web');
-    await waitUntil('the dev server to answer 200', async () => (await httpGet(WEB_PORT, '/').catch(() => undefined))?.status === 200, 120_000, () => '', 50);
+    await waitUntil(
+      'the dev server to answer 200',
+      async () => (await httpGet(WEB_PORT, '/').catch(() => undefined))?.status === 200,
+      120_000,
+      () => '',
+      50,
+    );
     const webReadyMs = Date.now() - webStarted;
 
     // Worker: launch to the first answer to a ping, timed by a client polling every 100 ms.
@@ -70,14 +76,23 @@ for _ in range(${TASKS}):
 print(json.dumps(samples))`,
       ),
     ) as number[];
-    return { webReadyMs, pingMs, taskMedianMs: median(latencies), taskP95Ms: percentile(latencies, 95), tasks: latencies.length };
+    return {
+      webReadyMs,
+      pingMs,
+      taskMedianMs: median(latencies),
+      taskP95Ms: percentile(latencies, 95),
+      tasks: latencies.length,
+    };
   } finally {
     await app.stop();
   }
 }
 
 async function productionStack() {
-  const app = new RuntimeProject({ options: { defaults: true, prod: true }, composeFiles: ['docker-compose.prod.yml'] });
+  const app = new RuntimeProject({
+    options: { defaults: true, prod: true },
+    composeFiles: ['docker-compose.prod.yml'],
+  });
   // nginx finds web through Docker's DNS, played here by dnsmasq; gunicorn binds every address.
   const dns = new Dnsmasq();
   try {
@@ -91,10 +106,18 @@ async function productionStack() {
     await dns.start({ web: '127.0.0.1' });
     const { port } = await app.startNginx();
     const headers = { Host: 'localhost' };
-    await waitUntil('nginx to answer 200', async () => (await httpGet(port, '/', headers).catch(() => undefined))?.status === 200, 30_000);
-    const wrk = runOk('wrk', ['-t2', '-c16', `-d${WRK_SECONDS}s`, '-H', 'Host: localhost', `http://127.0.0.1:${port}/`], {
-      timeoutMs: (WRK_SECONDS + 30) * 1000,
-    });
+    await waitUntil(
+      'nginx to answer 200',
+      async () => (await httpGet(port, '/', headers).catch(() => undefined))?.status === 200,
+      30_000,
+    );
+    const wrk = runOk(
+      'wrk',
+      ['-t2', '-c16', `-d${WRK_SECONDS}s`, '-H', 'Host: localhost', `http://127.0.0.1:${port}/`],
+      {
+        timeoutMs: (WRK_SECONDS + 30) * 1000,
+      },
+    );
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(wrk)?.[1]);
     const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(wrk)?.[1] ?? 0);
     const latency = /Latency\s+(\S+)/.exec(wrk)?.[1];
@@ -105,10 +128,19 @@ async function productionStack() {
   }
 }
 
-export async function benchStack({ median, percentile }: { median: Stats; percentile: (values: number[], p: number) => number }) {
+export async function benchStack({
+  median,
+  percentile,
+}: {
+  median: Stats;
+  percentile: (values: number[], p: number) => number;
+}) {
   if (!existsSync(join(TOOLS_BIN, 'in-root'))) {
     console.error('Generated stack: skipped, the tools are not installed (bash scripts/install-tools.sh).');
-    return { skipped: 'tools not installed: bash scripts/install-tools.sh', rows: [['generated stack', 'not measured: run bash scripts/install-tools.sh', '', '', '', '']] };
+    return {
+      skipped: 'tools not installed: bash scripts/install-tools.sh',
+      rows: [['generated stack', 'not measured: run bash scripts/install-tools.sh', '', '', '', '']],
+    };
   }
   installTools();
   await requireFreePort(WEB_PORT, 'the dev server and gunicorn (port 8000, as in their containers)');
@@ -119,8 +151,22 @@ export async function benchStack({ median, percentile }: { median: Stats; percen
     const rows = [
       ['dev server: launch to first 200 (ms)', String(development.webReadyMs), '', '', '', ''],
       ['worker: launch to first ping answer (ms)', String(development.pingMs), '', '', '', ''],
-      [`task round trip, ${development.tasks} tasks (ms)`, development.taskMedianMs.toFixed(2), `p95 ${development.taskP95Ms.toFixed(2)}`, '', '', ''],
-      [`nginx + gunicorn, wrk ${production.seconds} s x ${production.connections} conn (req/s)`, production.rps.toFixed(0), `latency ${production.meanLatency}`, `non-2xx ${production.non2xx}`, '', ''],
+      [
+        `task round trip, ${development.tasks} tasks (ms)`,
+        development.taskMedianMs.toFixed(2),
+        `p95 ${development.taskP95Ms.toFixed(2)}`,
+        '',
+        '',
+        '',
+      ],
+      [
+        `nginx + gunicorn, wrk ${production.seconds} s x ${production.connections} conn (req/s)`,
+        production.rps.toFixed(0),
+        `latency ${production.meanLatency}`,
+        `non-2xx ${production.non2xx}`,
+        '',
+        '',
+      ],
     ];
     return { development, production, rows };
   } finally {

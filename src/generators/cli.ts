@@ -16,7 +16,7 @@ if (args.includes('--version') || args.includes('-v')) {
   console.log(packageVersion());
   process.exit(0);
 }
-const name = args[0] && !args[0].startsWith('-') ? args.shift()! : 'app';
+const name = args[0] && !args[0].startsWith('-') ? (args.shift() as string) : 'app';
 if (!generators.includes(name)) {
   console.error(`Unknown generator "${name}": choose one of ${generators.join(', ')}.`);
   process.exit(2);

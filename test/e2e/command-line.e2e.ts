@@ -61,7 +61,9 @@ describe('--help through each entry point', function () {
       if (!typed.includes('env')) expect(ran.stdout).to.match(/^ {2}--defaults +/m);
       if (!/prod|env/.test(typed)) {
         expect(ran.stdout).to.match(/^ {2}--prod, --no-prod +Add the production variant/m);
-        expect(ran.stdout).to.contain(`Generators, each run as \`${typed.startsWith('yo') ? 'yo django-celery:<name>' : 'create-django-celery <name>'}\` inside a project:`);
+        expect(ran.stdout).to.contain(
+          `Generators, each run as \`${typed.startsWith('yo') ? 'yo django-celery:<name>' : 'create-django-celery <name>'}\` inside a project:`,
+        );
       }
       expect(readdirSync(ran.cwd)).to.deep.equal([]);
     });
@@ -72,8 +74,15 @@ describe('what a run prints to a pipe', function () {
   this.timeout(60_000);
 
   for (const [label, run] of [
-    ['create-django-celery --defaults --prod', () => runEntryPoint(['--defaults', '--prod'], undefined, { FORCE_COLOR: undefined, NO_COLOR: undefined })],
-    ['yo django-celery --defaults --prod', () => runYo(['django-celery', '--defaults', '--prod'], undefined, { FORCE_COLOR: undefined, NO_COLOR: undefined })],
+    [
+      'create-django-celery --defaults --prod',
+      () => runEntryPoint(['--defaults', '--prod'], undefined, { FORCE_COLOR: undefined, NO_COLOR: undefined }),
+    ],
+    [
+      'yo django-celery --defaults --prod',
+      () =>
+        runYo(['django-celery', '--defaults', '--prod'], undefined, { FORCE_COLOR: undefined, NO_COLOR: undefined }),
+    ],
   ] as const) {
     it(`${label}: the files created and the summary, no escape code, no package-manager message, no force`, () => {
       const ran = run();
@@ -82,9 +91,12 @@ describe('what a run prints to a pipe', function () {
       expect(output(ran)).not.to.match(/package\.json|package manager/);
       expect(output(ran)).not.to.match(/^\s*force /m);
       const [files, summary] = ran.stderr.split(/\n\n(?=Created )/);
-      for (const line of files.split('\n').filter(Boolean)) expect(line).to.match(/^ {3}create django_celery_example\/\S+$/);
+      for (const line of files.split('\n').filter(Boolean))
+        expect(line).to.match(/^ {3}create django_celery_example\/\S+$/);
       expect(summary).to.match(/^Created django_celery_example: 51 files\.\n/);
-      expect(ending(ran, 5)).to.equal(['Or build, migrate and start production (in the same folder):', ...PRODUCTION_COMMANDS].join('\n'));
+      expect(ending(ran, 5)).to.equal(
+        ['Or build, migrate and start production (in the same folder):', ...PRODUCTION_COMMANDS].join('\n'),
+      );
     });
   }
 });
@@ -96,7 +108,9 @@ describe('the summary of a run', function () {
     const ran = runEntryPoint(['--defaults', '--project-name', 'shop']);
     expect(ran.status, output(ran)).to.equal(0);
     expect(ran.stderr).to.contain('Created shop: 39 files.');
-    expect(ran.stderr).to.match(/Django will answer at http:\/\/localhost:8010\/ and Flower at\s+http:\/\/localhost:5557\//);
+    expect(ran.stderr).to.match(
+      /Django will answer at http:\/\/localhost:8010\/ and Flower at\s+http:\/\/localhost:5557\//,
+    );
     expect(ending(ran, 3)).to.equal('Next, start the development stack:\n  cd shop\n  docker compose up -d --build');
   });
 
@@ -120,12 +134,14 @@ describe('the summary of a run', function () {
     writeFileSync(join(project, 'docker-compose.yml'), 'mine\n');
     const local = runEntryPoint(['local', '--force'], project);
     expect(local.status, output(local)).to.equal(0);
-    expect(local.stderr.replace(/\n/g, ' ')).to.contain('Updated this project: rewrote docker-compose.yml. 6 files already up to date. Overwrote your changes to docker-compose.yml.');
+    expect(local.stderr.replace(/\n/g, ' ')).to.contain(
+      'Updated this project: rewrote docker-compose.yml. 6 files already up to date. Overwrote your changes to docker-compose.yml.',
+    );
     expect(ending(local, 2)).to.equal('Next, start the development stack:\n  docker compose up -d --build');
     expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('services:');
   });
 
-  it("of :prod in a project whose requirements.txt the user changed: keeps their change, and the production image installs it with gunicorn", () => {
+  it('of :prod in a project whose requirements.txt the user changed: keeps their change, and the production image installs it with gunicorn', () => {
     const first = runEntryPoint(['--defaults']);
     const project = join(first.cwd, 'django_celery_example');
     const requirements = join(project, 'requirements.txt');
@@ -136,7 +152,9 @@ describe('the summary of a run', function () {
     expect(readFileSync(requirements, 'utf8')).to.match(/\nrequests==2\.32\.5\n$/);
     // What the production image's pip installs: the requirements files it copies, -r followed.
     const dockerfile = readFileSync(join(project, 'compose/production/django/Dockerfile'), 'utf8');
-    const installs = [...dockerfile.matchAll(/pip (?:wheel|install) [^\n]*-r \/(\S+) -c \/constraints\.txt/g)].map(match => match[1]);
+    const installs = [...dockerfile.matchAll(/pip (?:wheel|install) [^\n]*-r \/(\S+) -c \/constraints\.txt/g)].map(
+      match => match[1],
+    );
     expect(installs).to.deep.equal(['requirements-prod.txt', 'requirements-prod.txt']);
     expect(dockerfile).to.contain('COPY ./requirements.txt ./requirements-prod.txt ./constraints.txt /\n');
     const lines = (file: string): string[] =>
@@ -144,7 +162,11 @@ describe('the summary of a run', function () {
         .split('\n')
         .filter(line => line && !line.startsWith('#'))
         .flatMap(line => (line.startsWith('-r ') ? lines(line.slice(3)) : [line]));
-    expect(lines('requirements-prod.txt')).to.include.members(['requests==2.32.5', 'gunicorn==26.2.2', 'celery[redis]==5.6.3']);
+    expect(lines('requirements-prod.txt')).to.include.members([
+      'requests==2.32.5',
+      'gunicorn==26.2.2',
+      'celery[redis]==5.6.3',
+    ]);
   });
 
   it('of :prod gives the build, migrate and up commands, and http://localhost/ for port 80', () => {
@@ -152,7 +174,9 @@ describe('the summary of a run', function () {
     const project = join(first.cwd, 'django_celery_example');
     const prod = runEntryPoint(['prod', '--defaults', '--nginx-port', '80'], project);
     expect(prod.status, output(prod)).to.equal(0);
-    expect(prod.stderr).to.match(/the site at http:\/\/localhost\/, Flower at\s+http:\/\/localhost\/flower\/\s\(login admin/);
+    expect(prod.stderr).to.match(
+      /the site at http:\/\/localhost\/, Flower at\s+http:\/\/localhost\/flower\/\s\(login admin/,
+    );
     expect(prod.stderr).to.match(/Updated this project: added 12 files; rewrote README\.md\./);
     expect(ending(prod, 5)).to.equal(['Next, build, migrate and start production:', ...PRODUCTION_COMMANDS].join('\n'));
   });

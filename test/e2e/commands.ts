@@ -1,13 +1,22 @@
 // The e2e tier runs the built package as its users do: the real `yo`, and the package's
 // own entry point (`create-django-celery`), with standard input closed as in a script.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEnvFile } from '../../src/generators/lib/quoting.js';
 import { ROOT } from '../support/root.js';
 import { runSync, type Ran } from '../support/run.js';
 
-export const YO = join(ROOT, 'node_modules', 'yo', 'lib', 'cli.js');
+const YO = join(ROOT, 'node_modules', 'yo', 'lib', 'cli.js');
 export const ENTRY_POINT = join(ROOT, 'generators', 'cli.js');
 
 export interface CommandRun extends Ran {
@@ -58,8 +67,14 @@ export function yoPlace(prepare?: (folder: string) => void): YoPlace {
 }
 
 /** The command and environment that run `yo ARGS` in `place`. */
-export function yoCommand(args: string[], { home, modules }: YoPlace): { command: string[]; env: Record<string, string> } {
-  return { command: [process.execPath, YO, ...args, '--no-insight'], env: { HOME: home, NODE_PATH: modules, NO_UPDATE_NOTIFIER: '1' } };
+export function yoCommand(
+  args: string[],
+  { home, modules }: YoPlace,
+): { command: string[]; env: Record<string, string> } {
+  return {
+    command: [process.execPath, YO, ...args, '--no-insight'],
+    env: { HOME: home, NODE_PATH: modules, NO_UPDATE_NOTIFIER: '1' },
+  };
 }
 
 /** `yo ARGS` in `cwd`, with `home` as HOME and generators found in `modules`. */
@@ -75,7 +90,11 @@ export function yo(args: string[], place: YoPlace, env: Variables = { FORCE_COLO
 }
 
 /** `create-django-celery ARGS` in `cwd` (a new folder when not given). */
-export function runEntryPoint(args: string[], cwd = mkdtempSync(join(tmpdir(), 'cli-')), env: Variables = { FORCE_COLOR: '0' }): CommandRun {
+export function runEntryPoint(
+  args: string[],
+  cwd = mkdtempSync(join(tmpdir(), 'cli-')),
+  env: Variables = { FORCE_COLOR: '0' },
+): CommandRun {
   const run = runSync(process.execPath, [ENTRY_POINT, ...args], { cwd, env: environment(env), timeoutMs: 60_000 });
   recordOutput(run.command, `${run.stdout}\n${run.stderr}`, cwd, args);
   return { ...run, cwd };
@@ -85,7 +104,7 @@ export function runEntryPoint(args: string[], cwd = mkdtempSync(join(tmpdir(), '
 export type Variables = Record<string, string | undefined>;
 
 /** The test's environment with `changes` made. */
-export function environment(changes: Variables): NodeJS.ProcessEnv {
+function environment(changes: Variables): NodeJS.ProcessEnv {
   const env = { ...process.env, ...changes };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   return env;
@@ -119,18 +138,26 @@ function secretsIn(folder: string): string[] {
 /** Notes what a run printed, and the secrets it used: those in the env files it left and a password it was given. */
 export function recordOutput(command: string, output: string, cwd: string, args: readonly string[] = []): void {
   printed.push({ command, output });
-  const given = args.flatMap((arg, index) => (arg === '--postgres-password' ? [args[index + 1] ?? ''] : arg.startsWith('--postgres-password=') ? [arg.slice(20)] : []));
+  const given = args.flatMap((arg, index) =>
+    arg === '--postgres-password'
+      ? [args[index + 1] ?? '']
+      : arg.startsWith('--postgres-password=')
+        ? [arg.slice(20)]
+        : [],
+  );
   // The default development password is public (the README and --help give it): not a secret.
-  for (const secret of [...secretsIn(cwd), ...given]) if (secret.length >= 8 && secret !== 'hello_django') secrets.add(secret);
+  for (const secret of [...secretsIn(cwd), ...given])
+    if (secret.length >= 8 && secret !== 'hello_django') secrets.add(secret);
 }
 
 /** The part of a long secret that counts as printing it. */
 const PART = 12;
 
 /** The secrets of which some output holds a part (a long one) or the whole (a short one), with the command that printed it. */
-export function printedSecrets(): string[] {
+function printedSecrets(): string[] {
   const windows = new Map<string, string>();
-  for (const { command, output } of printed) for (let i = 0; i + PART <= output.length; i += 1) windows.set(output.slice(i, i + PART), command);
+  for (const { command, output } of printed)
+    for (let i = 0; i + PART <= output.length; i += 1) windows.set(output.slice(i, i + PART), command);
   const leaks: string[] = [];
   for (const secret of secrets) {
     if (secret.length < 2 * PART) {
@@ -150,7 +177,7 @@ export function printedSecrets(): string[] {
 }
 
 /** Counts of what the check covered, for its title. */
-export const secretLedger = () => ({ runs: printed.length, secrets: secrets.size });
+const secretLedger = () => ({ runs: printed.length, secrets: secrets.size });
 
 // After every e2e file: the check spans every run of the tier.
 after('no output of any e2e run holds a secret those runs used', function () {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { runEntryPoint } from './commands.js';
 
-describe('create-django-celery (the package\'s own entry point)', function () {
+describe("create-django-celery (the package's own entry point)", function () {
   this.timeout(60_000);
 
   it('writes the project with --defaults, whoever runs it', () => {
@@ -45,7 +45,9 @@ describe('create-django-celery (the package\'s own entry point)', function () {
     writeFileSync(requirements, `${readFileSync(requirements, 'utf8')}my-package==1.0\n`);
     const again = runEntryPoint([], project);
     expect(again.status).to.equal(1);
-    expect(again.stderr).to.contain('You changed requirements.txt since the generator wrote it. Standard input is not a terminal');
+    expect(again.stderr).to.contain(
+      'You changed requirements.txt since the generator wrote it. Standard input is not a terminal',
+    );
     expect(again.stderr).to.contain('pass --force to overwrite');
     expect(readFileSync(requirements, 'utf8')).to.contain('my-package');
     const forced = runEntryPoint(['--force'], project);
@@ -83,7 +85,11 @@ describe('create-django-celery --defaults --prod', function () {
     expect(run.status, run.stderr).to.equal(0);
     const project = join(run.cwd, 'django_celery_example');
     const secrets = [...readFileSync(join(project, '.env/.dev-sample'), 'utf8').matchAll(/^(?:SECRET_KEY)=(.+)$/gm)]
-      .concat([...readFileSync(join(project, '.env/.prod'), 'utf8').matchAll(/^(?:SECRET_KEY|SQL_PASSWORD|CELERY_FLOWER_PASSWORD)=(.+)$/gm)])
+      .concat([
+        ...readFileSync(join(project, '.env/.prod'), 'utf8').matchAll(
+          /^(?:SECRET_KEY|SQL_PASSWORD|CELERY_FLOWER_PASSWORD)=(.+)$/gm,
+        ),
+      ])
       .map(match => match[1]);
     expect(secrets).to.have.length(4);
     for (const secret of secrets) {
@@ -93,4 +99,3 @@ describe('create-django-celery --defaults --prod', function () {
     }
   });
 });
-

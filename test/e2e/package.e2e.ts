@@ -33,7 +33,9 @@ describe('the published package', function () {
       const pack = runSync('npm', ['pack', '--ignore-scripts', '--pack-destination', prefix], { cwd: ROOT });
       expect(pack.status, pack.stderr).to.equal(0);
       const tarball = join(prefix, pack.stdout.trim().split('\n').pop() ?? '');
-      const install = runSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { timeoutMs: 240_000 });
+      const install = runSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', tarball], {
+        timeoutMs: 240_000,
+      });
       expect(install.status, install.stderr).to.equal(0);
       const modules = join(prefix, 'lib', 'node_modules');
       // yo gives up root's rights: what it reads must be readable by anyone.
@@ -47,4 +49,3 @@ describe('the published package', function () {
     }
   });
 });
-

@@ -59,7 +59,14 @@ describe('the command line of both entry points', function () {
     });
   }
 
-  for (const [flag, production] of [['--prod', true], ['--prod=yes', true], ['--prod=true', true], ['--no-prod', false], ['--prod=no', false], ['--prod=false', false]] as const) {
+  for (const [flag, production] of [
+    ['--prod', true],
+    ['--prod=yes', true],
+    ['--prod=true', true],
+    ['--no-prod', false],
+    ['--prod=no', false],
+    ['--prod=false', false],
+  ] as const) {
     it(`gives ${flag} the same meaning through both: production ${production ? 'on' : 'off'}`, () => {
       for (const run of [runYo(['django-celery', '--defaults', flag]), runEntryPoint(['--defaults', flag])]) {
         expect(run.status, output(run)).to.equal(0);
@@ -73,7 +80,11 @@ describe('the command line of both entry points', function () {
 function comparable(folder: string): Map<string, string> {
   const tree = readTree(folder);
   for (const [path, content] of tree) {
-    if (path.startsWith('.env/')) tree.set(path, content.replace(/^(SECRET_KEY|SQL_PASSWORD|POSTGRES_PASSWORD|CELERY_FLOWER_PASSWORD)=.*$/gm, '$1=<secret>'));
+    if (path.startsWith('.env/'))
+      tree.set(
+        path,
+        content.replace(/^(SECRET_KEY|SQL_PASSWORD|POSTGRES_PASSWORD|CELERY_FLOWER_PASSWORD)=.*$/gm, '$1=<secret>'),
+      );
     if (path === '.yo-rc.json') {
       const config = JSON.parse(content) as Record<string, Record<string, string>>;
       for (const key of Object.keys(config['generator-django-celery:files'] ?? {})) {
@@ -87,7 +98,10 @@ function comparable(folder: string): Map<string, string> {
 
 /** A clean generation with the answers `project` stores. */
 function cleanTwin(project: string): Map<string, string> {
-  const stored = JSON.parse(readFileSync(join(project, '.yo-rc.json'), 'utf8'))['generator-django-celery'] as Record<string, unknown>;
+  const stored = JSON.parse(readFileSync(join(project, '.yo-rc.json'), 'utf8'))['generator-django-celery'] as Record<
+    string,
+    unknown
+  >;
   const run = runEntryPoint(['--defaults', `--web-port=${String(stored.webPort)}`, ...(stored.prod ? ['--prod'] : [])]);
   expect(run.status, output(run)).to.equal(0);
   return comparable(join(run.cwd, PROJECT));
@@ -111,14 +125,19 @@ function expectPrivateStage(project: string): void {
   const journal = join(stage, 'journal.json');
   if (!existsSync(journal)) return;
   expect(mode(journal), journal).to.equal('600');
-  for (const entry of (JSON.parse(readFileSync(journal, 'utf8')) as { entries: { path: string; staged?: string }[] }).entries) {
+  for (const entry of (JSON.parse(readFileSync(journal, 'utf8')) as { entries: { path: string; staged?: string }[] })
+    .entries) {
     const staged = entry.staged && join(stage, entry.staged);
-    if (staged && entry.path.startsWith('.env/.prod') && existsSync(staged)) expect(mode(staged), `${staged} (${entry.path})`).to.equal('600');
+    if (staged && entry.path.startsWith('.env/.prod') && existsSync(staged))
+      expect(mode(staged), `${staged} (${entry.path})`).to.equal('600');
   }
 }
 
 function requireRoot(): void {
-  if (process.getuid?.() !== 0) throw new Error('The fault-injection tests need root (chattr +i, mount -t tmpfs): run `npm run test:e2e` as root, as CI does.');
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      'The fault-injection tests need root (chattr +i, mount -t tmpfs): run `npm run test:e2e` as root, as CI does.',
+    );
 }
 
 describe('a write that fails halfway', function () {
@@ -134,7 +153,9 @@ describe('a write that fails halfway', function () {
     try {
       const run = runEntryPoint(['--web-port', '9001'], project);
       expect(run.status).to.equal(1);
-      expect(output(run)).to.match(/Could not replace \S+\/docker-compose\.yml: operation not permitted \(EPERM\)\. Nothing was changed\./);
+      expect(output(run)).to.match(
+        /Could not replace \S+\/docker-compose\.yml: operation not permitted \(EPERM\)\. Nothing was changed\./,
+      );
       expect(output(run)).to.not.match(/\n\s+at /);
     } finally {
       runOk('chattr', ['-i', locked]);
@@ -147,7 +168,9 @@ describe('a write that fails halfway', function () {
     onSmallDisk('48k', disk => {
       const run = runEntryPoint(['--defaults'], disk);
       expect(run.status).to.equal(1);
-      expect(output(run)).to.match(/no space left on device \(ENOSPC\)\. Nothing was changed\. Free some space, then run again\./);
+      expect(output(run)).to.match(
+        /no space left on device \(ENOSPC\)\. Nothing was changed\. Free some space, then run again\./,
+      );
       expect(readdirSync(disk)).to.deep.equal([]);
     });
   });
@@ -181,11 +204,16 @@ describe('a write that fails halfway', function () {
     let killedWhileWriting = 0;
     for (const [index, delay] of delays.entries()) {
       // A re-run that changes most files; killed `delay` ms after it starts staging them.
-      const child = spawn(process.execPath, [ENTRY_POINT, '--web-port', String(9100 + index)], { cwd: project, stdio: 'ignore' });
+      const child = spawn(process.execPath, [ENTRY_POINT, '--web-port', String(9100 + index)], {
+        cwd: project,
+        stdio: 'ignore',
+      });
       const watcher = watch(project, (_event, name) => {
         if (name === '.django-celery-staging') setTimeout(() => child.kill('SIGKILL'), delay);
       });
-      const signal = await new Promise<NodeJS.Signals | null>(resolve => child.on('exit', (_code, received) => resolve(received)));
+      const signal = await new Promise<NodeJS.Signals | null>(resolve =>
+        child.on('exit', (_code, received) => resolve(received)),
+      );
       watcher.close();
       if (signal === 'SIGKILL') killedWhileWriting += 1;
       expectPrivateStage(project);
@@ -232,7 +260,10 @@ describe('two runs at once in one project', function () {
     // A lock names its process and when that process started (/proc/PID/stat, field 22).
     const start = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
     try {
-      writeFileSync(join(project, '.django-celery.lock'), `${JSON.stringify({ pid: sleeper.pid, start: start(sleeper.pid!) })}\n`);
+      writeFileSync(
+        join(project, '.django-celery.lock'),
+        `${JSON.stringify({ pid: sleeper.pid, start: start(sleeper.pid!) })}\n`,
+      );
       const run = runEntryPoint([], project);
       expect(run.status).to.equal(1);
       expect(output(run)).to.contain(`Another run of the generator (process ${sleeper.pid}) holds ${project}.`);

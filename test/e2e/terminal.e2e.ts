@@ -8,10 +8,20 @@ import { expect } from 'chai';
 import { ENTRY_POINT, runEntryPoint, yoCommand, yoPlace } from './commands.js';
 import { Terminal, flat, lastParagraph, requireTmux } from './terminal.js';
 
+/** The questions after Flower's port, in order. */
+const AFTER_FLOWER = [
+  'Host port of the mail catcher',
+  'Postgres database name',
+  'Postgres user',
+  'Postgres password',
+  'Add the production variant',
+];
+
 const CANCELLED = 'Cancelled: nothing was written.';
 
 /** `create-django-celery ARGS` in a terminal in `cwd`. */
-const entryPoint = (cwd: string, args: string[] = [], env: Record<string, string> = {}) => new Terminal([process.execPath, ENTRY_POINT, ...args], { cwd, env });
+const entryPoint = (cwd: string, args: string[] = [], env: Record<string, string> = {}) =>
+  new Terminal([process.execPath, ENTRY_POINT, ...args], { cwd, env });
 
 /** Presses Enter at each of `prompts` in turn, as they appear. */
 async function acceptDefaults(terminal: Terminal, prompts: string[]): Promise<void> {
@@ -36,13 +46,22 @@ describe('create-django-celery in a terminal', function () {
     terminal = new Terminal(['sh', '-c', 'exec "$0" "$1" > out.txt', process.execPath, ENTRY_POINT], { cwd });
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(1);
-    expect(flat(screen)).to.contain('Standard output is not a terminal (a question would not be seen), so nothing can be asked. Pass --project-name,');
+    expect(flat(screen)).to.contain(
+      'Standard output is not a terminal (a question would not be seen), so nothing can be asked. Pass --project-name,',
+    );
     expect(readdirSync(cwd)).to.deep.equal(['out.txt']);
   });
 
   it('refuses a paste with a line break inside at its prompt, and starts the next question empty', async () => {
     terminal = entryPoint(cwd);
-    await acceptDefaults(terminal, ['Project name', 'Host port of the Django', 'Host port of Flower', 'Host port of the mail catcher', 'Postgres database name', 'Postgres user']);
+    await acceptDefaults(terminal, [
+      'Project name',
+      'Host port of the Django',
+      'Host port of Flower',
+      'Host port of the mail catcher',
+      'Postgres database name',
+      'Postgres user',
+    ]);
     await terminal.waitFor('? Postgres password');
     // A paste: the line break and the text after it reach the program at once.
     terminal.type('pasted\rrest-of-the-paste');
@@ -80,7 +99,7 @@ describe('create-django-celery in a terminal', function () {
     terminal.press('C-u');
     terminal.type('5600');
     terminal.press('Enter');
-    await acceptDefaults(terminal, ['Host port of the mail catcher', 'Postgres database name', 'Postgres user', 'Postgres password', 'Add the production variant']);
+    await acceptDefaults(terminal, AFTER_FLOWER);
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
     expect(screen).to.contain('Created my_project: 39 files.');
@@ -89,7 +108,16 @@ describe('create-django-celery in a terminal', function () {
     expect(compose).to.contain('"127.0.0.1:8010:8000"').and.to.contain('"127.0.0.1:5600:5555"');
   });
 
-  const QUESTIONS = ['Project name', 'Host port of the Django development server', 'Host port of Flower', 'Host port of the mail catcher', 'Postgres database name', 'Postgres user', 'Postgres password', 'Add the production variant'];
+  const QUESTIONS = [
+    'Project name',
+    'Host port of the Django development server',
+    'Host port of Flower',
+    'Host port of the mail catcher',
+    'Postgres database name',
+    'Postgres user',
+    'Postgres password',
+    'Add the production variant',
+  ];
   for (const question of ['Project name', 'Postgres password', 'Add the production variant']) {
     it(`on Ctrl-C at "${question}", says in one line that nothing was written and exits 130`, async () => {
       terminal = entryPoint(cwd);
@@ -107,12 +135,28 @@ describe('create-django-celery in a terminal', function () {
   it('refuses a taken folder at the prompt and takes another name', async () => {
     mkdirSync(join(cwd, 'taken'));
     writeFileSync(join(cwd, 'taken', 'notes.txt'), 'mine\n');
-    terminal = entryPoint(cwd, ['--web-port', '8010', '--flower-port', '5557', '--mail-port', '8025', '--postgres-db', 'db', '--postgres-user', 'u', '--postgres-password', 'pw', '--no-prod']);
+    terminal = entryPoint(cwd, [
+      '--web-port',
+      '8010',
+      '--flower-port',
+      '5557',
+      '--mail-port',
+      '8025',
+      '--postgres-db',
+      'db',
+      '--postgres-user',
+      'u',
+      '--postgres-password',
+      'pw',
+      '--no-prod',
+    ]);
     await terminal.waitFor('? Project name');
     terminal.press('C-u');
     terminal.type('taken');
     terminal.press('Enter');
-    await terminal.waitFor(`${join(cwd, 'taken')} already exists and is not a project of this generator: choose another name.`);
+    await terminal.waitFor(
+      `${join(cwd, 'taken')} already exists and is not a project of this generator: choose another name.`,
+    );
     terminal.press('C-u');
     terminal.type('fresh');
     terminal.press('Enter');
@@ -150,9 +194,14 @@ describe('create-django-celery in a terminal', function () {
     terminal.press('C-c');
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(130);
-    expect(lastParagraph(screen)).to.equal('Stopped before writing anything: run `create-django-celery --web-port 8020` again to write the project.');
+    expect(lastParagraph(screen)).to.equal(
+      'Stopped before writing anything: run `create-django-celery --web-port 8020` again to write the project.',
+    );
     // Broken between words for the terminal's 80 columns.
-    expect(terminal.rows().slice(-3, -1)).to.deep.equal(['Stopped before writing anything: run `create-django-celery --web-port 8020`', 'again to write the project.']);
+    expect(terminal.rows().slice(-3, -1)).to.deep.equal([
+      'Stopped before writing anything: run `create-django-celery --web-port 8020`',
+      'again to write the project.',
+    ]);
     // Nothing was written: the file changed is as it was, the others as generated.
     expect(readFileSync(join(project, 'requirements.txt'), 'utf8')).to.equal('mine\n');
     expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:8010:8000"');
@@ -176,45 +225,75 @@ describe('create-django-celery in a terminal', function () {
 describe('two first runs of one new project', function () {
   this.timeout(120_000);
   const terminals: Terminal[] = [];
-  const QUESTIONS = ['Project name', 'Host port of the Django', 'Host port of Flower', 'Host port of the mail catcher', 'Postgres database name', 'Postgres user', 'Postgres password'];
+  const QUESTIONS = [
+    'Project name',
+    'Host port of the Django',
+    'Host port of Flower',
+    'Host port of the mail catcher',
+    'Postgres database name',
+    'Postgres user',
+    'Postgres password',
+  ];
 
   before(requireTmux);
-  afterEach(() => terminals.splice(0).forEach(terminal => terminal.close()));
+  afterEach(() => {
+    for (const terminal of terminals.splice(0)) terminal.close();
+  });
 
   /** A run in a terminal that has answered every question but the last, and waits at it. */
   async function waitingAtLastQuestion(cwd: string, args: string[] = []): Promise<Terminal> {
     const terminal = entryPoint(cwd, args);
     terminals.push(terminal);
-    await acceptDefaults(terminal, args.includes('--web-port') ? QUESTIONS.filter(question => !question.startsWith('Host port of the Django')) : QUESTIONS);
+    await acceptDefaults(
+      terminal,
+      args.includes('--web-port')
+        ? QUESTIONS.filter(question => !question.startsWith('Host port of the Django'))
+        : QUESTIONS,
+    );
     await terminal.waitFor('? Add the production variant');
     return terminal;
   }
 
-  it('a run at a question stops when another creates the project meanwhile; the other\'s answers and secrets stand', async () => {
+  it("a run at a question stops when another creates the project meanwhile; the other's answers and secrets stand", async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tty-'));
     const waiting = await waitingAtLastQuestion(cwd, ['--web-port', '9600']);
     const other = runEntryPoint(['--defaults', '--prod'], cwd);
     expect(other.status, other.stderr).to.equal(0);
     const project = join(cwd, 'django_celery_example');
-    const written = ['.yo-rc.json', '.env/.prod', '.env/.prod.db', 'docker-compose.yml'].map(file => readFileSync(join(project, file), 'utf8'));
+    const written = ['.yo-rc.json', '.env/.prod', '.env/.prod.db', 'docker-compose.yml'].map(file =>
+      readFileSync(join(project, file), 'utf8'),
+    );
     waiting.press('Enter');
     const { status, screen } = await waiting.exit();
     expect(status, screen).to.equal(1);
-    expect(flat(screen)).to.contain(`Another run of the generator holds ${project}, which it created after this run began: this run stopped without writing anything.`);
-    expect(['.yo-rc.json', '.env/.prod', '.env/.prod.db', 'docker-compose.yml'].map(file => readFileSync(join(project, file), 'utf8'))).to.deep.equal(written);
+    expect(flat(screen)).to.contain(
+      `Another run of the generator holds ${project}, which it created after this run began: this run stopped without writing anything.`,
+    );
+    expect(
+      ['.yo-rc.json', '.env/.prod', '.env/.prod.db', 'docker-compose.yml'].map(file =>
+        readFileSync(join(project, file), 'utf8'),
+      ),
+    ).to.deep.equal(written);
   });
 
   it('answered at the same moment: one writes the project, the other stops saying another run holds it', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tty-'));
-    const [first, second] = [await waitingAtLastQuestion(cwd, ['--web-port', '9601']), await waitingAtLastQuestion(cwd, ['--web-port', '9602'])];
+    const [first, second] = [
+      await waitingAtLastQuestion(cwd, ['--web-port', '9601']),
+      await waitingAtLastQuestion(cwd, ['--web-port', '9602']),
+    ];
     first.press('Enter');
     second.press('Enter');
     const ends = [await first.exit(), await second.exit()];
     expect(ends.map(end => end.status).sort(), ends.map(end => end.screen).join('\n----\n')).to.deep.equal([0, 1]);
     const stopped = ends.find(end => end.status === 1)!;
-    expect(flat(stopped.screen)).to.match(/Another run of the generator (holds|\(process \d+\) holds) \S+django_celery_example/);
+    expect(flat(stopped.screen)).to.match(
+      /Another run of the generator (holds|\(process \d+\) holds) \S+django_celery_example/,
+    );
     const port = ends[0].status === 0 ? '9601' : '9602';
-    expect(readFileSync(join(cwd, 'django_celery_example', 'docker-compose.yml'), 'utf8')).to.contain(`"127.0.0.1:${port}:8000"`);
+    expect(readFileSync(join(cwd, 'django_celery_example', 'docker-compose.yml'), 'utf8')).to.contain(
+      `"127.0.0.1:${port}:8000"`,
+    );
   });
 });
 
@@ -240,7 +319,10 @@ describe('yo django-celery in a terminal', function () {
   });
 
   it('prints no colour with NO_COLOR, its status words included, and colours without it', async () => {
-    for (const [noColor, coloured] of [['1', false], [undefined, true]] as const) {
+    for (const [noColor, coloured] of [
+      ['1', false],
+      [undefined, true],
+    ] as const) {
       const place = yoPlace();
       const { command, env } = yoCommand(['django-celery', '--defaults'], place);
       terminal = new Terminal(command, { cwd: place.cwd, env: noColor ? { ...env, NO_COLOR: noColor } : env });
@@ -261,7 +343,7 @@ describe('yo django-celery in a terminal', function () {
     terminal.press('C-u');
     terminal.type('typed');
     terminal.press('Enter');
-    await acceptDefaults(terminal, ['Host port of the Django', 'Host port of Flower', 'Host port of the mail catcher', 'Postgres database name', 'Postgres user', 'Postgres password', 'Add the production variant']);
+    await acceptDefaults(terminal, ['Host port of the Django', 'Host port of Flower', ...AFTER_FLOWER]);
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
     expect(screen).to.contain('Created typed: 39 files.');

@@ -35,7 +35,9 @@ export class Terminal {
     // The pane's shell prints the exit status, then keeps the pane open to be read.
     // A user's terminal: no CI (which turns colours off) and no colour setting unless given.
     const unset = ['CI', 'FORCE_COLOR', 'NO_COLOR'].filter(name => !(name in env)).map(name => `-u ${name}`);
-    const assignments = Object.entries({ ...env, TERM: 'xterm-256color' }).map(([name, value]) => `${name}=${quote(value)}`);
+    const assignments = Object.entries({ ...env, TERM: 'xterm-256color' }).map(
+      ([name, value]) => `${name}=${quote(value)}`,
+    );
     const line = `env ${[...unset, ...assignments].join(' ')} ${command.map(quote).join(' ')}; echo "[exit $?]"; sleep 3600`;
     this.tmux('new-session', '-d', '-s', 'test', '-x', String(columns), '-y', '50', '-c', cwd, line);
   }

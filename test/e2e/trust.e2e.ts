@@ -4,7 +4,17 @@
 // with another user need root (they plant files as user 1000, the user yo runs as):
 // run `npm run test:e2e` as root, as CI does.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -20,7 +30,10 @@ const output = (run: { stdout: string; stderr: string }) => `${run.stdout}\n${ru
 const OTHER = 1000;
 
 function requireRoot(): void {
-  if (process.getuid?.() !== 0) throw new Error(`These tests plant files as another user (uid ${OTHER}) and need root: run \`npm run test:e2e\` as root, as CI does.`);
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      `These tests plant files as another user (uid ${OTHER}) and need root: run \`npm run test:e2e\` as root, as CI does.`,
+    );
 }
 
 /** Runs the shell `script` as the other user. */
@@ -40,7 +53,9 @@ function plantStaging(root: string, journal: unknown, files: Record<string, stri
   const stage = join(root, STAGING);
   mkdirSync(stage, { mode: 0o700 });
   for (const [name, text] of Object.entries(files)) writeFileSync(join(stage, name), text, { mode: 0o600 });
-  writeFileSync(join(stage, 'journal.json'), typeof journal === 'string' ? journal : JSON.stringify(journal), { mode: 0o600 });
+  writeFileSync(join(stage, 'journal.json'), typeof journal === 'string' ? journal : JSON.stringify(journal), {
+    mode: 0o600,
+  });
   return stage;
 }
 
@@ -55,7 +70,9 @@ function expectRefusedStage(root: string, why: RegExp, outside?: string): void {
   const stage = join(root, STAGING);
   expect(output(run)).to.contain(`${stage} was not left by a run of this generator on this project (`);
   expect(output(run)).to.match(why);
-  expect(output(run)).to.contain(`nothing in it was used or removed. Look at what it holds; if you did not expect it, remove it (rm -r '${stage}'), then run again.`);
+  expect(output(run)).to.contain(
+    `nothing in it was used or removed. Look at what it holds; if you did not expect it, remove it (rm -r '${stage}'), then run again.`,
+  );
   expect(output(run)).to.not.match(/\n\s+at /);
   expect(readTree(root)).to.deep.equal(before);
   if (outside) expect(readTree(outside)).to.deep.equal(outsideBefore);
@@ -67,13 +84,17 @@ describe('a planted journal', function () {
 
   const outside = () => {
     const folder = mkdtempSync(join(tmpdir(), 'outside-'));
-    writeFileSync(join(folder, 'victim'), 'not the project\'s\n');
+    writeFileSync(join(folder, 'victim'), "not the project's\n");
     return folder;
   };
 
   it('is not acted on when an entry leads out of the project (..), nor in the bare form of older journals', () => {
     for (const make of [
-      (root: string, victim: string) => journalOf(root, [{ path: `../../${victim.split('/').slice(-2).join('/')}` }, { path: '../planted', staged: '0' }]),
+      (root: string, victim: string) =>
+        journalOf(root, [
+          { path: `../../${victim.split('/').slice(-2).join('/')}` },
+          { path: '../planted', staged: '0' },
+        ]),
       (_root: string, victim: string) => [{ path: victim }, { path: '../planted', staged: '0' }],
     ]) {
       const root = project();
@@ -118,7 +139,9 @@ describe('a planted journal', function () {
     const root = project();
     const away = outside();
     symlinkSync(away, join(root, 'away'));
-    plantStaging(root, journalOf(root, [{ path: 'away/victim' }, { path: 'away/new', staged: '0' }]), { 0: 'planted\n' });
+    plantStaging(root, journalOf(root, [{ path: 'away/victim' }, { path: 'away/new', staged: '0' }]), {
+      0: 'planted\n',
+    });
     expectRefusedStage(root, /away\/victim leads through the symbolic link away/, away);
   });
 
@@ -142,7 +165,10 @@ describe('a planted journal', function () {
     writeFileSync(join(plantStaging(odd, journalOf(odd, [])), 'payload'), 'x');
     expectRefusedStage(odd, /it holds payload, which this generator never stages/);
     const writable = project();
-    chmodSync(plantStaging(writable, journalOf(writable, [{ path: 'README.md', staged: '0' }]), { 0: 'planted\n' }), 0o777);
+    chmodSync(
+      plantStaging(writable, journalOf(writable, [{ path: 'README.md', staged: '0' }]), { 0: 'planted\n' }),
+      0o777,
+    );
     expectRefusedStage(writable, /\(others can write it\)/);
   });
 
@@ -151,7 +177,10 @@ describe('a planted journal', function () {
       const root = project();
       const stage = plantStaging(root, journalOf(root, [{ path: 'README.md', staged: '0' }]), { 0: 'planted\n' });
       runOk('chown', [`${OTHER}:${OTHER}`, owned === 'folder' ? stage : join(stage, 'journal.json')]);
-      expectRefusedStage(root, new RegExp(`it belongs to user ${OTHER}, not to the user running the generator \\(0\\)`));
+      expectRefusedStage(
+        root,
+        new RegExp(`it belongs to user ${OTHER}, not to the user running the generator \\(0\\)`),
+      );
     }
   });
 
@@ -160,7 +189,9 @@ describe('a planted journal', function () {
     plantStaging(root, journalOf(root, [{ path: 'notes.txt', staged: '0' }]), { 0: 'finished\n' });
     const run = runEntryPoint([], root);
     expect(run.status, output(run)).to.equal(0);
-    expect(output(run)).to.contain(`Finished the write an interrupted run of the generator left in ${root} (1 file put in place).\n`);
+    expect(output(run)).to.contain(
+      `Finished the write an interrupted run of the generator left in ${root} (1 file put in place).\n`,
+    );
     expect(readFileSync(join(root, 'notes.txt'), 'utf8')).to.equal('finished\n');
     expect(readdirSync(root)).to.not.include.members([STAGING, LOCK]);
   });
@@ -173,7 +204,7 @@ describe('a staging folder in a folder above the project', function () {
   it('planted by another user in a shared folder, is never recovered by a run below it', () => {
     const shared = sharedFolder('shared-');
     const victim = join(mkdtempSync(join(tmpdir(), 'root-owned-')), 'victim');
-    writeFileSync(victim, 'root\'s\n');
+    writeFileSync(victim, "root's\n");
     const cron = mkdtempSync(join(tmpdir(), 'cron-'));
     chmodSync(cron, 0o755);
     // The other user plants a journal that would delete the root-owned file and place one of theirs.
@@ -185,7 +216,7 @@ describe('a staging folder in a folder above the project', function () {
     mkdirSync(below);
     const run = runEntryPoint(['--defaults'], below);
     expect(run.status, output(run)).to.equal(0);
-    expect(readFileSync(victim, 'utf8')).to.equal('root\'s\n');
+    expect(readFileSync(victim, 'utf8')).to.equal("root's\n");
     expect(readdirSync(cron)).to.deep.equal([]);
     expect(readdirSync(join(shared, STAGING)).sort()).to.deep.equal(['0', 'journal.json']);
     expect(existsSync(join(below, PROJECT, 'docker-compose.yml'))).to.equal(true);
@@ -201,12 +232,14 @@ describe('a planted lock', function () {
     const run = runEntryPoint(['--force', '--web-port', '9500'], root);
     expect(run.status, output(run)).to.equal(1);
     const lock = join(root, LOCK);
-    expect(output(run)).to.contain(`${lock} is not a lock this generator wrote (${why}), so the generator cannot tell whether a run holds the project. If no run of the generator is going on in ${root}, remove it (rm '${lock}'), then run again.`);
+    expect(output(run)).to.contain(
+      `${lock} is not a lock this generator wrote (${why}), so the generator cannot tell whether a run holds the project. If no run of the generator is going on in ${root}, remove it (rm '${lock}'), then run again.`,
+    );
     expect(output(run)).to.not.match(/\n\s+at /);
     expect(readTree(root)).to.deep.equal(before);
   };
 
-  it('that is garbage, another user\'s or a folder is refused, naming it and how to remove it', () => {
+  it("that is garbage, another user's or a folder is refused, naming it and how to remove it", () => {
     const garbage = project();
     writeFileSync(join(garbage, LOCK), 'not a lock\n');
     refused(garbage, 'it does not hold a process and its start time');
@@ -246,7 +279,7 @@ describe('a planted lock', function () {
   });
 });
 
-describe('the project\'s own folder', function () {
+describe("the project's own folder", function () {
   this.timeout(300_000);
   before(requireRoot);
 
@@ -256,7 +289,9 @@ describe('the project\'s own folder', function () {
     symlinkSync(away, join(cwd, PROJECT));
     const run = runEntryPoint(['--defaults'], cwd);
     expect(run.status, output(run)).to.equal(1);
-    expect(output(run)).to.contain(`${join(cwd, PROJECT)} is a symbolic link: the generator does not write through links.`);
+    expect(output(run)).to.contain(
+      `${join(cwd, PROJECT)} is a symbolic link: the generator does not write through links.`,
+    );
     expect(readdirSync(away)).to.deep.equal([]);
   });
 
@@ -269,7 +304,9 @@ describe('the project\'s own folder', function () {
     mkdirSync(below);
     const run = runEntryPoint(['--defaults', '--force'], below);
     expect(run.status, output(run)).to.equal(1);
-    expect(output(run)).to.contain(`${shared} holds a project of this generator, but the folder: others can write it, so the generator stopped`);
+    expect(output(run)).to.contain(
+      `${shared} holds a project of this generator, but the folder: others can write it, so the generator stopped`,
+    );
     expect(readdirSync(below)).to.deep.equal([]);
     expect(readdirSync(shared).sort()).to.deep.equal(['.yo-rc.json', 'mine']);
   });
@@ -280,7 +317,9 @@ describe('the project\'s own folder', function () {
     const before = readTree(root);
     for (const run of [runEntryPoint(['--force'], root), runEntryPoint(['--defaults', '--force'], join(root, '..'))]) {
       expect(run.status, output(run)).to.equal(1);
-      expect(output(run)).to.contain(`${root} holds a project of this generator, but the folder: it belongs to user ${OTHER}, not to the user running the generator (0)`);
+      expect(output(run)).to.contain(
+        `${root} holds a project of this generator, but the folder: it belongs to user ${OTHER}, not to the user running the generator (0)`,
+      );
     }
     expect(readTree(root)).to.deep.equal(before);
   });
@@ -303,7 +342,9 @@ describe('the production env files, once written', function () {
       expect(output(run)).to.not.contain('You changed');
       expect(readFileSync(file, 'utf8'), args.join(' ')).to.equal(own);
     }
-    const record = JSON.parse(readFileSync(join(root, '.yo-rc.json'), 'utf8'))['generator-django-celery:files'] as Record<string, string>;
+    const record = JSON.parse(readFileSync(join(root, '.yo-rc.json'), 'utf8'))[
+      'generator-django-celery:files'
+    ] as Record<string, string>;
     expect(Object.keys(record)).to.include('docker-compose.prod.yml');
     expect(Object.keys(record).filter(path => path.startsWith('.env/.prod'))).to.deep.equal([]);
   });
@@ -317,18 +358,39 @@ describe('a file-system surprise', function () {
     const run = runEntryPoint(args, root);
     expect(run.status, output(run)).to.equal(1);
     expect(output(run)).to.contain(message);
-    expect(output(run).trim().split('\n').filter(line => line.trim() !== '')).to.have.length.below(3);
+    expect(
+      output(run)
+        .trim()
+        .split('\n')
+        .filter(line => line.trim() !== ''),
+    ).to.have.length.below(3);
     expect(output(run)).to.not.match(/\n\s+at |E[A-Z]+: |SyntaxError/);
   };
 
   it('a pipe, a link to /dev/zero or a huge file where the generator reads a file gets one line, never a hang', () => {
     const cases: [string, (path: string) => void, string][] = [
-      ['.yo-rc.json', path => runOk('mkfifo', [path]), 'is a named pipe, where the generator reads and writes a file: move it away, then run again.'],
+      [
+        '.yo-rc.json',
+        path => runOk('mkfifo', [path]),
+        'is a named pipe, where the generator reads and writes a file: move it away, then run again.',
+      ],
       ['README.md', path => runOk('mkfifo', [path]), 'is a named pipe, where the generator reads and writes a file'],
       ['.env/.prod', path => runOk('mkfifo', [path]), 'is a named pipe, where the generator reads and writes a file'],
-      ['README.md', path => symlinkSync('/dev/zero', path), 'is a symbolic link, where the generator reads and writes a file'],
-      ['.env/.prod', path => symlinkSync('/dev/zero', path), 'is a symbolic link, where the generator reads and writes a file'],
-      ['README.md', path => writeFileSync(path, Buffer.alloc(2 * 1024 * 1024, 'a')), 'is larger than 1024 KiB, where the generator reads and writes a file'],
+      [
+        'README.md',
+        path => symlinkSync('/dev/zero', path),
+        'is a symbolic link, where the generator reads and writes a file',
+      ],
+      [
+        '.env/.prod',
+        path => symlinkSync('/dev/zero', path),
+        'is a symbolic link, where the generator reads and writes a file',
+      ],
+      [
+        'README.md',
+        path => writeFileSync(path, Buffer.alloc(2 * 1024 * 1024, 'a')),
+        'is larger than 1024 KiB, where the generator reads and writes a file',
+      ],
     ];
     for (const [file, plant, message] of cases) {
       const root = project(['--defaults', '--prod']);
@@ -342,14 +404,26 @@ describe('a file-system surprise', function () {
     const folder = project();
     runOk('rm', [join(folder, 'docker-compose.yml')]);
     mkdirSync(join(folder, 'docker-compose.yml'));
-    refusedOnce(folder, ['--force'], `${join(folder, 'docker-compose.yml')} is a folder, where the generator reads and writes a file: move it away, then run again.`);
+    refusedOnce(
+      folder,
+      ['--force'],
+      `${join(folder, 'docker-compose.yml')} is a folder, where the generator reads and writes a file: move it away, then run again.`,
+    );
     const file = project();
     runOk('rm', ['-r', join(file, '.env')]);
     writeFileSync(join(file, '.env'), 'SECRET_KEY=x\n');
-    refusedOnce(file, ['--force'], `${join(file, '.env')} is a file, where the generator needs a folder (for ${join(file, '.env/.dev-sample')}): move it away, then run again.`);
+    refusedOnce(
+      file,
+      ['--force'],
+      `${join(file, '.env')} is a file, where the generator needs a folder (for ${join(file, '.env/.dev-sample')}): move it away, then run again.`,
+    );
     const bom = project();
     writeFileSync(join(bom, '.yo-rc.json'), `\uFEFF${readFileSync(join(bom, '.yo-rc.json'), 'utf8')}`);
-    refusedOnce(bom, [], `${join(bom, '.yo-rc.json')} starts with a byte-order mark, which JSON does not allow: save it as UTF-8 without one, then run again.`);
+    refusedOnce(
+      bom,
+      [],
+      `${join(bom, '.yo-rc.json')} starts with a byte-order mark, which JSON does not allow: save it as UTF-8 without one, then run again.`,
+    );
   });
 });
 
@@ -358,13 +432,20 @@ describe('a sub-generator after an interrupted write', function () {
 
   it('first finishes the write, then works from the answers it put in place', () => {
     const root = project();
-    const config = JSON.parse(readFileSync(join(root, '.yo-rc.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const config = JSON.parse(readFileSync(join(root, '.yo-rc.json'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     config['generator-django-celery'].webPort = 9700;
     // The interrupted run had staged its new answers; .yo-rc.json moves last, so it is still staged.
-    plantStaging(root, journalOf(root, [{ path: '.yo-rc.json', staged: '0' }]), { 0: `${JSON.stringify(config, null, 2)}\n` });
+    plantStaging(root, journalOf(root, [{ path: '.yo-rc.json', staged: '0' }]), {
+      0: `${JSON.stringify(config, null, 2)}\n`,
+    });
     const run = runEntryPoint(['local'], root);
     expect(run.status, output(run)).to.equal(0);
-    expect(output(run)).to.contain(`Finished the write an interrupted run of the generator left in ${root} (1 file put in place).`);
+    expect(output(run)).to.contain(
+      `Finished the write an interrupted run of the generator left in ${root} (1 file put in place).`,
+    );
     expect(readFileSync(join(root, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:9700:8000"');
   });
 });
@@ -378,7 +459,11 @@ describe('a development password given as an option', function () {
     expect(first.status, output(first)).to.equal(0);
     const root = join(first.cwd, PROJECT);
     expect(readFileSync(join(root, '.env', '.dev-sample'), 'utf8')).to.contain(`SQL_PASSWORD=${password}`);
-    for (const run of [first, runEntryPoint(['--postgres-password', password, '--force'], root), runEntryPoint(['--help', '--postgres-password', password], root)]) {
+    for (const run of [
+      first,
+      runEntryPoint(['--postgres-password', password, '--force'], root),
+      runEntryPoint(['--help', '--postgres-password', password], root),
+    ]) {
       expect(output(run), run.command).to.not.contain(password.slice(0, 12));
     }
   });

@@ -30,22 +30,40 @@ describe('yo (the real command line)', function () {
     expect(run.status).to.not.equal(0);
     const output = run.stdout + run.stderr;
     expect(output).to.contain('Standard input is not a terminal, so nothing can be asked.');
-    expect(output).to.contain('--project-name, --flower-port, --mail-port, --postgres-db, --postgres-user, --postgres-password, --prod');
+    expect(output).to.contain(
+      '--project-name, --flower-port, --mail-port, --postgres-db, --postgres-user, --postgres-password, --prod',
+    );
     expect(output).not.to.contain('--web-port,');
     expect(readdirSync(run.cwd)).to.deep.equal([]);
   });
 
-  it('exits non-zero on an invalid option, with the validator\'s message, and writes nothing', () => {
+  it("exits non-zero on an invalid option, with the validator's message, and writes nothing", () => {
     const run = runYo(['django-celery', '--defaults', '--flower-port', 'http']);
     expect(run.status).to.not.equal(0);
-    expect(run.stdout + run.stderr).to.contain('--flower-port: "http" is not a port: use a whole number from 1 to 65535.');
+    expect(run.stdout + run.stderr).to.contain(
+      '--flower-port: "http" is not a port: use a whole number from 1 to 65535.',
+    );
     expect(readdirSync(run.cwd)).to.deep.equal([]);
   });
 
   it('completes when every answer is given as an option, without --defaults', () => {
     const run = runYo([
-      'django-celery', '--project-name', 'scripted', '--web-port', '8011', '--flower-port', '5558', '--mail-port', '8026',
-      '--postgres-db', 'db1', '--postgres-user', 'u1', '--postgres-password', 'pw $1', '--no-prod',
+      'django-celery',
+      '--project-name',
+      'scripted',
+      '--web-port',
+      '8011',
+      '--flower-port',
+      '5558',
+      '--mail-port',
+      '8026',
+      '--postgres-db',
+      'db1',
+      '--postgres-user',
+      'u1',
+      '--postgres-password',
+      'pw $1',
+      '--no-prod',
     ]);
     expect(run.status, run.stderr + run.stdout).to.equal(0);
     expect(readFileSync(join(run.cwd, 'scripted', '.env', '.dev-sample'), 'utf8')).to.contain('SQL_PASSWORD="pw $$1"');
@@ -54,7 +72,17 @@ describe('yo (the real command line)', function () {
   it('shows every option in --help', () => {
     const run = runYo(['django-celery', '--help']);
     expect(run.status, run.stderr).to.equal(0);
-    for (const option of ['--defaults', '--project-name', '--web-port', '--flower-port', '--mail-port', '--publish-all', '--postgres-password', '--prod', '--python-version']) {
+    for (const option of [
+      '--defaults',
+      '--project-name',
+      '--web-port',
+      '--flower-port',
+      '--mail-port',
+      '--publish-all',
+      '--postgres-password',
+      '--prod',
+      '--python-version',
+    ]) {
       expect(run.stdout).to.contain(option);
     }
   });
@@ -66,7 +94,9 @@ describe('yo django-celery:prod (the real command line)', function () {
   it('exits non-zero in an empty folder, saying to run `yo django-celery` first, and writes nothing', () => {
     const run = runYo(['django-celery:prod', '--defaults']);
     expect(run.status).to.not.equal(0);
-    expect(run.stdout + run.stderr).to.contain('run `yo django-celery` first to create the project, then run this inside its folder');
+    expect(run.stdout + run.stderr).to.contain(
+      'run `yo django-celery` first to create the project, then run this inside its folder',
+    );
     expect(readdirSync(run.cwd)).to.deep.equal([]);
   });
 

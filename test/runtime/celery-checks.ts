@@ -30,8 +30,12 @@ const BEAT_SCHEDULE = '/tmp/celerybeat-schedule';
  * journal), dbm.gnu (the file), dbm.ndbm (`.db`, or `.dir` and `.pag`), dbm.dumb (`.dat`,
  * `.dir`, `.bak`).
  */
-export function scheduleFiles(folder: string, base = basename(BEAT_SCHEDULE)): string[] {
-  return existsSync(folder) ? readdirSync(folder).filter(name => name === base || name.startsWith(`${base}.`) || name.startsWith(`${base}-`)).map(name => join(folder, name)) : [];
+function scheduleFiles(folder: string, base = basename(BEAT_SCHEDULE)): string[] {
+  return existsSync(folder)
+    ? readdirSync(folder)
+        .filter(name => name === base || name.startsWith(`${base}.`) || name.startsWith(`${base}-`))
+        .map(name => join(folder, name))
+    : [];
 }
 
 /**
@@ -41,7 +45,14 @@ export function scheduleFiles(folder: string, base = basename(BEAT_SCHEDULE)): s
  */
 function plantStaleSchedule(): string[] {
   if (scheduleFiles(dirname(BEAT_SCHEDULE)).length > 0) return [];
-  runOk(HOST_PYTHON, ['-c', `import dbm.dumb; db = dbm.dumb.open(${JSON.stringify(BEAT_SCHEDULE)}, "c"); db[b"entries"] = b"not a pickle"; db.close()`], { env: { PATH: HOST_PATH } });
+  runOk(
+    HOST_PYTHON,
+    [
+      '-c',
+      `import dbm.dumb; db = dbm.dumb.open(${JSON.stringify(BEAT_SCHEDULE)}, "c"); db[b"entries"] = b"not a pickle"; db.close()`,
+    ],
+    { env: { PATH: HOST_PATH } },
+  );
   return scheduleFiles(dirname(BEAT_SCHEDULE));
 }
 
@@ -51,10 +62,16 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
     expect(importableDistributions(app.root), `${app.root.name} root's own distributions`).to.deep.equal([]);
     const built = builtDistributions(app.python);
     expect(built.length, 'distributions built').to.be.greaterThan(10);
-    const ran = built.filter(d => d.ran !== '-').map(d => `${d.name}==${d.ran}`).sort();
+    const ran = built
+      .filter(d => d.ran !== '-')
+      .map(d => `${d.name}==${d.ran}`)
+      .sort();
     expect(importableDistributions(app.root, app.python)).to.deep.equal(ran);
     // A version other than the locked one, or none, only as a reviewed exception that says why.
-    for (const d of built.filter(row => row.ran !== row.locked)) expect(d.source, `${d.name}: locked ${d.locked}, ran ${d.ran}`).to.match(/not run: .{20,}|newer patch release .* is locked/);
+    for (const d of built.filter(row => row.ran !== row.locked))
+      expect(d.source, `${d.name}: locked ${d.locked}, ran ${d.ran}`).to.match(
+        /not run: .{20,}|newer patch release .* is locked/,
+      );
   });
 
   it(`Flower's start script: waits for a worker to answer \`inspect ping\`, then runs \`celery flower\`${flowerLogin}, which fails here (Flower has no Debian package)`, async function () {
@@ -79,7 +96,12 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
     const from = proc.output.length;
     const planted = plantStaleSchedule();
     const stale = scheduleFiles(dirname(BEAT_SCHEDULE)).map(file => [file, readFileSync(file, 'latin1')] as const);
-    expect(stale.map(([file]) => basename(file)), "a stale schedule in the machine's /tmp").to.include.members(planted.length > 0 ? ['celerybeat-schedule.dat', 'celerybeat-schedule.dir', 'celerybeat-schedule.bak'] : []);
+    expect(
+      stale.map(([file]) => basename(file)),
+      "a stale schedule in the machine's /tmp",
+    ).to.include.members(
+      planted.length > 0 ? ['celerybeat-schedule.dat', 'celerybeat-schedule.dir', 'celerybeat-schedule.bak'] : [],
+    );
     expect(stale, "a schedule in the machine's /tmp").to.not.be.empty;
     const beat = app.startService('celery_beat');
     try {
@@ -88,11 +110,19 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
       const meta = app.redis.taskMeta(match[1]);
       expect(meta?.status).to.equal('SUCCESS');
       expect(meta?.result).to.be.a('number');
-      await waitUntil('beat to send the heartbeat three times', () => beat.count(/Sending due task heartbeat/) >= 3, 15_000, () => beat.describe());
-      expect(scheduleFiles(app.containerOf(beat).tmp), `beat's schedule at ${BEAT_SCHEDULE} in its container`).to.not.be.empty;
+      await waitUntil(
+        'beat to send the heartbeat three times',
+        () => beat.count(/Sending due task heartbeat/) >= 3,
+        15_000,
+        () => beat.describe(),
+      );
+      expect(scheduleFiles(app.containerOf(beat).tmp), `beat's schedule at ${BEAT_SCHEDULE} in its container`).to.not.be
+        .empty;
       expect(readdirSync(app.project).filter(name => name.startsWith('celerybeat'))).to.deep.equal([]);
       // The machine's /tmp is not the container's: its schedule is untouched.
-      expect(stale.map(([file]) => [file, readFileSync(file, 'latin1')])).to.deep.equal(stale.map(([file, text]) => [file, text]));
+      expect(stale.map(([file]) => [file, readFileSync(file, 'latin1')])).to.deep.equal(
+        stale.map(([file, text]) => [file, text]),
+      );
     } finally {
       await beat.stop();
       for (const file of [...scheduleFiles(app.containerOf(beat).tmp), ...planted]) rmSync(file, { force: true });

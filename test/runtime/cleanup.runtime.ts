@@ -2,7 +2,18 @@
 // its folders are gone.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { groupMembers, killStrays, processesUsing, removeTrackedDirs, start, startedProcesses, stopAll, tempDir, trackedDirs, waitUntil } from './support.js';
+import {
+  groupMembers,
+  killStrays,
+  processesUsing,
+  removeTrackedDirs,
+  start,
+  startedProcesses,
+  stopAll,
+  tempDir,
+  trackedDirs,
+  waitUntil,
+} from './support.js';
 
 describe('The runtime tier itself', () => {
   it('sees a stray process that left its process group (setsid) but works in one of its temporary folders', async () => {
@@ -32,6 +43,9 @@ describe('The runtime tier itself', () => {
     expect(startedProcesses().length, 'the tier started processes').to.be.greaterThan(1);
     expect(alive, 'process groups still alive after the suites').to.deep.equal([]);
     expect(strays, 'processes using the temporary folders').to.deep.equal([]);
-    expect(dirs.filter(dir => existsSync(dir)), 'temporary folders left').to.deep.equal([]);
+    expect(
+      dirs.filter(dir => existsSync(dir)),
+      'temporary folders left',
+    ).to.deep.equal([]);
   });
 });

@@ -13,7 +13,8 @@ let started = 0;
 function removeStaleEnvironments(): void {
   for (const root of existsSync(ROOTS_DIR) ? readdirSync(ROOTS_DIR) : []) {
     const envs = join(ROOTS_DIR, root, 'opt', 'envs');
-    if (existsSync(envs)) for (const name of readdirSync(envs)) rmSync(join(envs, name), { recursive: true, force: true });
+    if (existsSync(envs))
+      for (const name of readdirSync(envs)) rmSync(join(envs, name), { recursive: true, force: true });
   }
 }
 
@@ -29,8 +30,11 @@ export const mochaHooks = {
     const problems = await stopAll();
     const strays = await killStrays(trackedDirs());
     removeTrackedDirs();
-    console.log(`\n  runtime tier: ${Math.round((Date.now() - started) / 1000)} s in all, the tools' installation included`);
-    if (strays.length > 0) problems.push(`Killed stray processes still using the tier's folders:\n${strays.join('\n')}`);
+    console.log(
+      `\n  runtime tier: ${Math.round((Date.now() - started) / 1000)} s in all, the tools' installation included`,
+    );
+    if (strays.length > 0)
+      problems.push(`Killed stray processes still using the tier's folders:\n${strays.join('\n')}`);
     if (problems.length > 0) throw new Error(`Could not stop every process the tier started:\n${problems.join('\n')}`);
   },
 };

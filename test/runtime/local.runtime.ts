@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { celeryMain, celeryServiceChecks, TASK_SUCCEEDED } from './celery-checks.js';
-import { HOSTILE_PASSWORD } from '../fixtures.js';
+import { HOSTILE_PASSWORD, NEWEST_SHOP } from '../fixtures.js';
 import { DEFAULT_PROJECT, projectHooks, RuntimeProject, type RuntimeScenario, TEST_SETTINGS } from './project.js';
 import { childrenOf, httpGet, type Proc, sleep, waitUntil } from './support.js';
 
@@ -23,7 +23,11 @@ const SCENARIOS: Array<RuntimeScenario & { expected: { password: string } }> = [
   },
   {
     title: `Python 3.14, Django 6.1, Postgres 18, Redis 8.2, custom answers: user shop_user, database shop_db, password ${HOSTILE_PASSWORD}`,
-    options: { defaults: true, 'python-version': '3.14', 'django-version': '6.1', 'postgres-version': '18', 'redis-version': '8.2', 'project-name': 'shop', 'postgres-db': 'shop_db', 'postgres-user': 'shop_user', 'postgres-password': HOSTILE_PASSWORD },
+    options: {
+      defaults: true,
+      ...NEWEST_SHOP,
+      'postgres-password': HOSTILE_PASSWORD,
+    },
     expected: { name: 'shop', db: 'shop_db', user: 'shop_user', password: HOSTILE_PASSWORD },
     lateDatabase: false,
   },
@@ -50,9 +54,12 @@ for (const scenario of SCENARIOS) {
     const app = new RuntimeProject({ options: scenario.options, extraEnv: TEST_SETTINGS });
     let web: Proc | undefined;
 
-    projectHooks(app, scenario, { port: DEV_SERVER_PORT, who: 'the dev server (`runserver 0.0.0.0:8000` in compose/local/django/start)' });
+    projectHooks(app, scenario, {
+      port: DEV_SERVER_PORT,
+      who: 'the dev server (`runserver 0.0.0.0:8000` in compose/local/django/start)',
+    });
 
-    it('gives web, worker, beat and Flower the same env file values, equal to the db service\'s POSTGRES_* and to the answers', () => {
+    it("gives web, worker, beat and Flower the same env file values, equal to the db service's POSTGRES_* and to the answers", () => {
       const { db, user, password } = scenario.expected;
       expect(app.credentials).to.deep.equal({ db, user, password });
       for (const service of ['web', 'celery_worker', 'celery_beat', 'flower']) {
@@ -68,7 +75,12 @@ for (const scenario of SCENARIOS) {
       it('entrypoint: waits while Postgres is down, and goes on once it is up', async function () {
         this.timeout(120_000);
         web = app.startService('web');
-        await waitUntil('the entrypoint to report waiting three times', () => web!.count(/Waiting for PostgreSQL/) >= 3, 30_000, () => web!.describe());
+        await waitUntil(
+          'the entrypoint to report waiting three times',
+          () => web!.count(/Waiting for PostgreSQL/) >= 3,
+          30_000,
+          () => web!.describe(),
+        );
         expect(web.exited, 'the entrypoint gave up while Postgres was down').to.equal(false);
         expect(web.output).not.to.match(/PostgreSQL is available|Applying|Operations to perform/);
         const waitsBefore = web.count(/Waiting for PostgreSQL/);
@@ -94,7 +106,12 @@ for (const scenario of SCENARIOS) {
     });
 
     it('start: the dev server answers on port 8000 with the polls page naming the project, which says no worker answered (none runs yet)', async () => {
-      const page = await waitUntil('the dev server to answer', () => httpGet(DEV_SERVER_PORT, '/', { Host: '127.0.0.1' }).catch(() => undefined), 30_000, () => web!.describe());
+      const page = await waitUntil(
+        'the dev server to answer',
+        () => httpGet(DEV_SERVER_PORT, '/', { Host: '127.0.0.1' }).catch(() => undefined),
+        30_000,
+        () => web!.describe(),
+      );
       expect(page.status, page.body.slice(0, 500)).to.equal(200);
       expect(page.body).to.contain(`<h1>${scenario.expected.name}</h1>`);
       expect(page.body).to.contain('No Celery worker answered');
@@ -113,7 +130,9 @@ for (const scenario of SCENARIOS) {
     it('mail: send_welcome_mail, run by the worker, delivers to a real SMTP server on loopback, which receives its subject and recipient', async () => {
       await app.ensureWorker();
       await app.smtp.start();
-      const out = app.shell('from polls.tasks import send_welcome_mail\nprint(send_welcome_mail.delay("ada@example.com").id)');
+      const out = app.shell(
+        'from polls.tasks import send_welcome_mail\nprint(send_welcome_mail.delay("ada@example.com").id)',
+      );
       const id = out.trim().split('\n').pop()!.trim();
       expect(app.resultOf(id, 30), 'mails sent').to.equal(1);
       const received = await app.smtp.proc!.waitFor(/received mail from=(\S*) to=(\S+) subject=(.*)/, 15_000);
@@ -133,7 +152,10 @@ for (const scenario of SCENARIOS) {
     it("README: the commands that read a task's id and its celery-task-meta-<id> in Redis print its id and SUCCESS with 0.5", async function () {
       this.timeout(90_000);
       await app.ensureWorker();
-      const out = app.runReadme(app.readmeBlock(/celery-task-meta-\$task_id/)).trim().split('\n');
+      const out = app
+        .runReadme(app.readmeBlock(/celery-task-meta-\$task_id/))
+        .trim()
+        .split('\n');
       const id = out[0].trim();
       expect(id).to.match(/^[0-9a-f-]{36}$/);
       expect(JSON.parse(out[out.length - 1])).to.include({ status: 'SUCCESS', result: 0.5, task_id: id });
@@ -166,7 +188,12 @@ for (const scenario of SCENARIOS) {
       for (const pid of pool) process.kill(pid, 'SIGKILL');
       // The worker saw the job's process die (it was running it), and put the task back.
       await proc.waitFor(/WorkerLostError\('Worker exited prematurely: signal 9 \(SIGKILL\)/, 15_000, from);
-      await waitUntil('the task to be received again', () => proc.count(TASK_RECEIVED(id)) >= 2, 30_000, () => proc.describe());
+      await waitUntil(
+        'the task to be received again',
+        () => proc.count(TASK_RECEIVED(id)) >= 2,
+        30_000,
+        () => proc.describe(),
+      );
       expect(app.resultOf(id, 60)).to.equal(0.5);
       expect(app.redis.taskMeta(id)).to.include({ status: 'SUCCESS', result: 0.5 });
     });

@@ -30,18 +30,30 @@ describe("Environments built from a project's lock", function () {
   };
 
   it('builds from the lock as generated (development: requirements-dev.txt)', () => {
-    const env = buildEnv(root(), project, join(project, 'requirements-dev.txt'), join(project, 'constraints.txt'), 'lock-as-generated');
+    const env = buildEnv(
+      root(),
+      project,
+      join(project, 'requirements-dev.txt'),
+      join(project, 'constraints.txt'),
+      'lock-as-generated',
+    );
     expect(env.table).to.match(/^\s+kombu\s+\S+\s+\S+/m);
     expect(env.table).to.match(/^\s+packaging\s+\S+\s+\S+/m);
   });
 
   it("fails, naming it, when the lock lacks a distribution the stack imports (kombu's Redis transport imports packaging)", () => {
-    const lock = lockWith('constraints-without-packaging.txt', text => text.replace(/^packaging==.*\n(\s+#.*\n)*/m, ''));
-    expect(() => buildEnv(root(), project, join(project, 'requirements-dev.txt'), lock, 'lock-without-packaging')).to.throw(/packaging \(needed by [^)]*kombu[^)]*\) is not in the constraints file/);
+    const lock = lockWith('constraints-without-packaging.txt', text =>
+      text.replace(/^packaging==.*\n(\s+#.*\n)*/m, ''),
+    );
+    expect(() =>
+      buildEnv(root(), project, join(project, 'requirements-dev.txt'), lock, 'lock-without-packaging'),
+    ).to.throw(/packaging \(needed by [^)]*kombu[^)]*\) is not in the constraints file/);
   });
 
   it('fails, naming it, when the lock pins a version that no source here has', () => {
     const lock = lockWith('constraints-tzdata-missing.txt', text => text.replace(/^tzdata==.*$/m, 'tzdata==2099.1'));
-    expect(() => buildEnv(root(), project, join(project, 'requirements-dev.txt'), lock, 'lock-tzdata-missing')).to.throw(/tzdata==2099\.1 for Python 3\.13: no source here has a build of it/);
+    expect(() =>
+      buildEnv(root(), project, join(project, 'requirements-dev.txt'), lock, 'lock-tzdata-missing'),
+    ).to.throw(/tzdata==2099\.1 for Python 3\.13: no source here has a build of it/);
   });
 });

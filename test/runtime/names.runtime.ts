@@ -5,7 +5,8 @@ import { ANSWERS } from '../../src/generators/lib/answers.js';
 import { Root } from './roots.js';
 import { freePort, Postgres } from './support.js';
 
-const validate = (name: 'postgresDb' | 'postgresUser', value: string) => ANSWERS.find(spec => spec.name === name)!.validate(value, {});
+const validate = (name: 'postgresDb' | 'postgresUser', value: string) =>
+  ANSWERS.find(spec => spec.name === name)!.validate(value, {});
 
 describe('Postgres names starting with pg_', () => {
   let pg: Postgres;

@@ -12,6 +12,7 @@ import { celeryServiceChecks } from './celery-checks.js';
 import { projectHooks, RuntimeProject, TEST_SETTINGS } from './project.js';
 import { runSync } from '../support/run.js';
 import { Dnsmasq, httpGet, httpRequest, type HttpResponse, type Proc, setCookies, waitUntil } from './support.js';
+import { NEWEST_SHOP } from '../fixtures.js';
 
 /** gunicorn's port: fixed in compose/production/django/start (as in its container). */
 const GUNICORN_PORT = 8000;
@@ -40,17 +41,12 @@ const SCENARIOS: Scenario[] = [
     lifecycle: true,
   },
   {
-    title: 'Python 3.14, Django 6.1, Postgres 18, Redis 8.2, custom answers: user shop_user, database shop_db, hosts example.com www.example.com',
+    title:
+      'Python 3.14, Django 6.1, Postgres 18, Redis 8.2, custom answers: user shop_user, database shop_db, hosts example.com www.example.com',
     options: {
       defaults: true,
       prod: true,
-      'python-version': '3.14',
-      'django-version': '6.1',
-      'postgres-version': '18',
-      'redis-version': '8.2',
-      'project-name': 'shop',
-      'postgres-db': 'shop_db',
-      'postgres-user': 'shop_user',
+      ...NEWEST_SHOP,
       'postgres-password': `p@ss $HOME #1 'q' "d" \\back`,
       'allowed-hosts': 'example.com www.example.com',
       'flower-user': 'ops',
@@ -105,17 +101,24 @@ def read_upload(name):
 for (const scenario of SCENARIOS) {
   describe(`The production variant run natively (${scenario.title})`, function () {
     this.timeout(90_000);
-    const app = new RuntimeProject({ options: scenario.options, composeFiles: ['docker-compose.prod.yml'], extraEnv: TEST_SETTINGS });
+    const app = new RuntimeProject({
+      options: scenario.options,
+      composeFiles: ['docker-compose.prod.yml'],
+      extraEnv: TEST_SETTINGS,
+    });
     const dns = new Dnsmasq();
     let web: Proc | undefined;
     let webAddress: string = WEB_ADDRESSES[0];
     let nginx: Proc | undefined;
     let nginxPort = 0;
     /** A browser's request to nginx: plain HTTP, Host as typed in the address bar. */
-    const get = (path: string, headers: Record<string, string> = {}): Promise<HttpResponse> => httpGet(nginxPort, path, { Host: scenario.host, ...headers });
+    const get = (path: string, headers: Record<string, string> = {}): Promise<HttpResponse> =>
+      httpGet(nginxPort, path, { Host: scenario.host, ...headers });
 
     const startWeb = async (address: string, label = 'web'): Promise<Proc> => {
-      const proc = app.startService('web', label, {}, undefined, { bind: [`0.0.0.0:${GUNICORN_PORT}`, `${address}:${GUNICORN_PORT}`] });
+      const proc = app.startService('web', label, {}, undefined, {
+        bind: [`0.0.0.0:${GUNICORN_PORT}`, `${address}:${GUNICORN_PORT}`],
+      });
       await proc.waitFor(new RegExp(`Listening at: http://${address.replaceAll('.', '\\.')}:${GUNICORN_PORT}`), 60_000);
       await proc.waitFor(/Booting worker with pid/, 30_000);
       webAddress = address;
@@ -128,19 +131,26 @@ for (const scenario of SCENARIOS) {
       expect(test[0], 'web has a healthcheck run without a shell').to.equal('CMD');
       const argv = test.slice(1).map(word => word.replaceAll('$$', '$'));
       const own = argv.map(word => word.replaceAll('127.0.0.1', webAddress));
-      expect(own, 'the healthcheck asks gunicorn on the container\'s own 127.0.0.1').to.not.deep.equal(argv);
-      expect(argv.join(' '), `the healthcheck asks gunicorn's port ${GUNICORN_PORT}`).to.match(new RegExp(`\\b${GUNICORN_PORT}\\b`));
+      expect(own, "the healthcheck asks gunicorn on the container's own 127.0.0.1").to.not.deep.equal(argv);
+      expect(argv.join(' '), `the healthcheck asks gunicorn's port ${GUNICORN_PORT}`).to.match(
+        new RegExp(`\\b${GUNICORN_PORT}\\b`),
+      );
       return app.runInRoot(own, 'web', {}, 30_000);
     };
 
     const ensureWorker = () => app.ensureWorker();
 
-    projectHooks(app, scenario, { port: GUNICORN_PORT, who: 'gunicorn (`--bind 0.0.0.0:8000` in compose/production/django/start)' }, () => {
-      addUserCode(app.project);
-      // What the image holds and the volumes mount: the folders of static files and uploads.
-      mkdirSync(join(app.project, 'staticfiles'), { recursive: true });
-      mkdirSync(join(app.project, 'mediafiles'), { recursive: true });
-    });
+    projectHooks(
+      app,
+      scenario,
+      { port: GUNICORN_PORT, who: 'gunicorn (`--bind 0.0.0.0:8000` in compose/production/django/start)' },
+      () => {
+        addUserCode(app.project);
+        // What the image holds and the volumes mount: the folders of static files and uploads.
+        mkdirSync(join(app.project, 'staticfiles'), { recursive: true });
+        mkdirSync(join(app.project, 'mediafiles'), { recursive: true });
+      },
+    );
 
     // Docker's DNS knows web (not running yet) and no Flower: nginx must start all the same.
     before(() => dns.start({ web: WEB_ADDRESSES[0] }));
@@ -163,7 +173,12 @@ for (const scenario of SCENARIOS) {
       this.timeout(120_000);
       const migrate = app.startService('web', 'web run migrate', {}, ['python', 'manage.py', 'migrate', '--noinput']);
       if (scenario.lateDatabase) {
-        await waitUntil('the entrypoint to report waiting three times', () => migrate.count(/Waiting for PostgreSQL/) >= 3, 30_000, () => migrate.describe());
+        await waitUntil(
+          'the entrypoint to report waiting three times',
+          () => migrate.count(/Waiting for PostgreSQL/) >= 3,
+          30_000,
+          () => migrate.describe(),
+        );
         expect(migrate.output).not.to.match(/PostgreSQL is available|Applying|Cannot connect/);
         await app.startDatabase();
       }
@@ -175,13 +190,26 @@ for (const scenario of SCENARIOS) {
 
     if (scenario.lifecycle) {
       for (const [what, wrong, reason] of [
-        ['a wrong password', { SQL_PASSWORD: 'not-the-password-of-the-volume' }, /Cannot connect to PostgreSQL: .*password authentication failed for user "hello_django"/],
-        ['a database that does not exist', { SQL_DATABASE: 'no_such_database' }, /Cannot connect to PostgreSQL: .*database "no_such_database" does not exist/],
+        [
+          'a wrong password',
+          { SQL_PASSWORD: 'not-the-password-of-the-volume' },
+          /Cannot connect to PostgreSQL: .*password authentication failed for user "hello_django"/,
+        ],
+        [
+          'a database that does not exist',
+          { SQL_DATABASE: 'no_such_database' },
+          /Cannot connect to PostgreSQL: .*database "no_such_database" does not exist/,
+        ],
       ] as const) {
         it(`entrypoint: with ${what}, prints Postgres's reason at each attempt and stops with an error after SQL_WAIT_SECONDS`, async function () {
           this.timeout(60_000);
           const started = Date.now();
-          const migrate = app.startService('web', `web run migrate (${what})`, { ...wrong, SQL_WAIT_SECONDS: '3' }, ['python', 'manage.py', 'migrate', '--noinput']);
+          const migrate = app.startService('web', `web run migrate (${what})`, { ...wrong, SQL_WAIT_SECONDS: '3' }, [
+            'python',
+            'manage.py',
+            'migrate',
+            '--noinput',
+          ]);
           await migrate.waitForExit(40_000);
           const seconds = (Date.now() - started) / 1000;
           expect(migrate.exitCode, migrate.describe()).to.not.equal(0);
@@ -200,7 +228,12 @@ for (const scenario of SCENARIOS) {
       expect(web.output).to.match(/static files? copied to/);
       // GUNICORN_WORKERS from .env/.prod, not a number of CPUs.
       expect(app.env('web').GUNICORN_WORKERS).to.equal('3');
-      await waitUntil('gunicorn to boot GUNICORN_WORKERS workers', () => web!.count(/Booting worker with pid/) === 3, 30_000, () => web!.describe());
+      await waitUntil(
+        'gunicorn to boot GUNICORN_WORKERS workers',
+        () => web!.count(/Booting worker with pid/) === 3,
+        30_000,
+        () => web!.describe(),
+      );
       expect(existsSync(join(app.project, 'staticfiles', 'admin', 'css', 'base.css'))).to.equal(true);
     });
 
@@ -208,7 +241,12 @@ for (const scenario of SCENARIOS) {
       this.timeout(60_000);
       expect(dns.lookup('flower')).to.equal(undefined);
       ({ proc: nginx, port: nginxPort } = await app.startNginx());
-      const page = await waitUntil('nginx to answer', () => get('/').catch(() => undefined), 20_000, () => `${nginx!.describe()}\n${web?.describe() ?? ''}`);
+      const page = await waitUntil(
+        'nginx to answer',
+        () => get('/').catch(() => undefined),
+        20_000,
+        () => `${nginx!.describe()}\n${web?.describe() ?? ''}`,
+      );
       expect(page.status, page.body.slice(0, 500)).to.equal(200);
       expect(page.body).to.contain(`<h1>${scenario.expected.name}</h1>`);
       expect(String(page.headers.server)).to.match(/^nginx/);
@@ -252,12 +290,23 @@ for (const scenario of SCENARIOS) {
       expect(csrf?.attributes, 'csrftoken cookie').to.not.match(/secure/i);
       const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(form.body)?.[1];
       expect(token, 'the form holds a CSRF token').to.be.a('string');
-      const body = new URLSearchParams({ csrfmiddlewaretoken: token!, username: SUPERUSER.name, password: SUPERUSER.password, next: '/admin/' }).toString();
+      const body = new URLSearchParams({
+        csrfmiddlewaretoken: token!,
+        username: SUPERUSER.name,
+        password: SUPERUSER.password,
+        next: '/admin/',
+      }).toString();
       const login = await httpRequest({
         port: nginxPort,
         path: '/admin/login/?next=/admin/',
         method: 'POST',
-        headers: { Host: host, Origin: `http://${host}`, Cookie: `csrftoken=${csrf!.value}`, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(Buffer.byteLength(body)) },
+        headers: {
+          Host: host,
+          Origin: `http://${host}`,
+          Cookie: `csrftoken=${csrf!.value}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'Content-Length': String(Buffer.byteLength(body)),
+        },
         body,
       });
       expect(login.status, login.body.slice(0, 800)).to.equal(302);
@@ -322,7 +371,12 @@ for (const scenario of SCENARIOS) {
       const boom = await get('/boom/');
       expect(boom.status).to.equal(500);
       expect(boom.body).not.to.contain('a view that raises');
-      await waitUntil('the traceback on stderr', () => /Traceback[\s\S]*RuntimeError: a view that raises/.test(web!.stderr.slice(from.stderr)), 10_000, () => web!.describe());
+      await waitUntil(
+        'the traceback on stderr',
+        () => /Traceback[\s\S]*RuntimeError: a view that raises/.test(web!.stderr.slice(from.stderr)),
+        10_000,
+        () => web!.describe(),
+      );
       expect(web!.stdout.slice(from.stdout)).not.to.match(/Traceback/);
     });
 
@@ -331,7 +385,12 @@ for (const scenario of SCENARIOS) {
       const from = web!.stdout.length;
       await get('/no-such-page/?access-log');
       await get('/static/admin/css/base.css');
-      await waitUntil('the access line on stdout', () => /"GET \/no-such-page\/\?access-log HTTP\/1\.1" \d{3}/.test(web!.stdout.slice(from)), 10_000, () => web!.describe());
+      await waitUntil(
+        'the access line on stdout',
+        () => /"GET \/no-such-page\/\?access-log HTTP\/1\.1" \d{3}/.test(web!.stdout.slice(from)),
+        10_000,
+        () => web!.describe(),
+      );
       // nginx serves static files itself: they never reach gunicorn.
       expect(web!.stdout.slice(from)).not.to.contain('/static/');
     });
@@ -339,7 +398,13 @@ for (const scenario of SCENARIOS) {
     if (scenario.lifecycle) {
       it('readiness: /health/ answers 200, then 503 naming Redis while it is stopped (web stays healthy: gunicorn answers), then 200 again', async function () {
         this.timeout(60_000);
-        const health = () => httpRequest({ host: webAddress, port: GUNICORN_PORT, path: '/health/', headers: { Host: `web:${GUNICORN_PORT}` } });
+        const health = () =>
+          httpRequest({
+            host: webAddress,
+            port: GUNICORN_PORT,
+            path: '/health/',
+            headers: { Host: `web:${GUNICORN_PORT}` },
+          });
         const up = await health();
         expect(up.status, up.body).to.equal(200);
         expect(JSON.parse(up.body)).to.deep.equal({ status: 'ok', database: 'ok', redis: 'ok' });
@@ -368,7 +433,13 @@ for (const scenario of SCENARIOS) {
         web = await startWeb(WEB_ADDRESSES[1], 'web (redeployed)');
         await dns.set({ web: WEB_ADDRESSES[1] });
         expect(dns.lookup('web')).to.equal(WEB_ADDRESSES[1]);
-        const page = await waitUntil('nginx to reach the new web', async () => ((await get('/')).status === 200 ? true : undefined), 30_000, () => `${nginx!.describe()}\n${web!.describe()}`, 500);
+        const page = await waitUntil(
+          'nginx to reach the new web',
+          async () => ((await get('/')).status === 200 ? true : undefined),
+          30_000,
+          () => `${nginx!.describe()}\n${web!.describe()}`,
+          500,
+        );
         expect(page).to.equal(true);
         expect(nginx!.exited, 'nginx kept running').to.equal(false);
         expect(nginx!.pid).to.equal(nginxPid);
@@ -385,7 +456,7 @@ for (const scenario of SCENARIOS) {
     celeryServiceChecks(app, ' with its login');
 
     if (scenario.lifecycle) {
-      it("the worker runs CELERY_WORKER_CONCURRENCY processes, and its healthcheck pings its own node: healthy as itself, not as another host", async function () {
+      it('the worker runs CELERY_WORKER_CONCURRENCY processes, and its healthcheck pings its own node: healthy as itself, not as another host', async function () {
         this.timeout(60_000);
         await ensureWorker();
         // CELERY_WORKER_CONCURRENCY from .env/.prod, not a number of CPUs.
@@ -396,17 +467,27 @@ for (const scenario of SCENARIOS) {
         const command = test[1].replaceAll('$$', '$');
         const own = app.runInRoot(['bash', '-c', command], 'celery_worker', { HOSTNAME: hostname() }, 40_000);
         expect(own.status, own.stdout + own.stderr).to.equal(0);
-        const other = app.runInRoot(['bash', '-c', command], 'celery_worker', { HOSTNAME: 'another-container' }, 40_000);
+        const other = app.runInRoot(
+          ['bash', '-c', command],
+          'celery_worker',
+          { HOSTNAME: 'another-container' },
+          40_000,
+        );
         expect(other.status, 'no node celery@another-container answers').to.not.equal(0);
       });
 
       it('worker processes are replaced after CELERY_WORKER_MAX_TASKS_PER_CHILD tasks (1 here: each task in a new process)', async function () {
         this.timeout(120_000);
         await app.stopWorker();
-        const recycling = app.startService('celery_worker', 'celery_worker (one task per process)', { CELERY_WORKER_MAX_TASKS_PER_CHILD: '1', CELERY_WORKER_CONCURRENCY: '1' });
+        const recycling = app.startService('celery_worker', 'celery_worker (one task per process)', {
+          CELERY_WORKER_MAX_TASKS_PER_CHILD: '1',
+          CELERY_WORKER_CONCURRENCY: '1',
+        });
         try {
           await recycling.waitFor(/celery@\S+ ready\./, 60_000);
-          const out = app.shell('from polls.tasks import process_id\nprint([process_id.delay().get(timeout=30) for _ in range(3)])');
+          const out = app.shell(
+            'from polls.tasks import process_id\nprint([process_id.delay().get(timeout=30) for _ in range(3)])',
+          );
           const pids = JSON.parse(out.trim().split('\n').pop()!) as number[];
           expect(new Set(pids).size, `process ids ${pids.join(', ')}`).to.equal(3);
         } finally {
@@ -418,8 +499,19 @@ for (const scenario of SCENARIOS) {
         this.timeout(120_000);
         const proc = await ensureWorker();
         const from = proc.output.length;
-        const id = app.shell('from polls.tasks import kill_own_process\nprint(kill_own_process.delay().id)').trim().split('\n').pop()!.trim();
-        const meta = await waitUntil('the task to be recorded as failed', () => (app.redis.taskMeta(id)?.status === 'FAILURE' ? app.redis.taskMeta(id) : undefined), 90_000, () => proc.describe(60), 500);
+        const id = app
+          .shell('from polls.tasks import kill_own_process\nprint(kill_own_process.delay().id)')
+          .trim()
+          .split('\n')
+          .pop()!
+          .trim();
+        const meta = await waitUntil(
+          'the task to be recorded as failed',
+          () => (app.redis.taskMeta(id)?.status === 'FAILURE' ? app.redis.taskMeta(id) : undefined),
+          90_000,
+          () => proc.describe(60),
+          500,
+        );
         expect(meta.result).to.deep.include({ exc_type: 'DeliveryLimitExceeded' });
         const killed = proc.output.slice(from).match(/exited with 'signal 9 \(SIGKILL\)'/g) ?? [];
         expect(killed, proc.describe(60)).to.have.length(3);
@@ -429,13 +521,18 @@ for (const scenario of SCENARIOS) {
 
       it('the worker reads an upload that web saved (both mount the media volume at MEDIA_ROOT)', async function () {
         this.timeout(60_000);
-        const media = (service: string) => app.config.services[service].volumes?.find(volume => volume.source === 'media_volume')?.target;
+        const media = (service: string) =>
+          app.config.services[service].volumes?.find(volume => volume.source === 'media_volume')?.target;
         expect(media('web')).to.equal('/app/mediafiles');
         expect(media('celery_worker'), 'celery_worker mounts media_volume where web does').to.equal(media('web'));
         await ensureWorker();
-        const saved = app.shell('from django.core.files.base import ContentFile\nfrom django.core.files.storage import default_storage\nprint(default_storage.save("uploads/note.txt", ContentFile(b"an upload for a task")))');
+        const saved = app.shell(
+          'from django.core.files.base import ContentFile\nfrom django.core.files.storage import default_storage\nprint(default_storage.save("uploads/note.txt", ContentFile(b"an upload for a task")))',
+        );
         const name = saved.trim().split('\n').pop()!.trim();
-        const read = app.shell(`from polls.tasks import read_upload\nprint(read_upload.delay(${JSON.stringify(name)}).get(timeout=30))`);
+        const read = app.shell(
+          `from polls.tasks import read_upload\nprint(read_upload.delay(${JSON.stringify(name)}).get(timeout=30))`,
+        );
         expect(read.trim().split('\n').pop()).to.equal('an upload for a task');
       });
 

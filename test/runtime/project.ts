@@ -10,8 +10,31 @@ import { composeConfig, serviceEnvironment, type ComposeConfig, type ComposeServ
 import { buildFromContext, readDockerfile, words, type Build, type Dockerfile } from '../support/dockerfile.js';
 import { nginxMainConf } from '../support/nginx.js';
 import { describeRun, type Ran } from '../support/run.js';
-import { buildEnv, container, type Container, envVariables, nginxRoot, type PythonEnv, Root, ROOT_PYTHON } from './roots.js';
-import { freePort, Postgres, type PostgresCredentials, type Proc, Redis, requireFreePort, scriptEnvironment, SmtpServer, start, stopAll, tempDir, trackDir, waitUntil } from './support.js';
+import {
+  buildEnv,
+  container,
+  type Container,
+  envVariables,
+  nginxRoot,
+  type PythonEnv,
+  Root,
+  ROOT_PYTHON,
+} from './roots.js';
+import {
+  freePort,
+  Postgres,
+  type PostgresCredentials,
+  type Proc,
+  Redis,
+  requireFreePort,
+  scriptEnvironment,
+  SmtpServer,
+  start,
+  stopAll,
+  tempDir,
+  trackDir,
+  waitUntil,
+} from './support.js';
 
 /** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
 export const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
@@ -48,7 +71,10 @@ export interface ProjectOptions {
 function nativeSiteConf(conf: string, replacements: [RegExp, string][]): string {
   let out = conf;
   for (const [pattern, value] of replacements) {
-    if (!pattern.test(out)) throw new Error(`The generated nginx.conf has no line matching ${pattern}; this test (and probably the Compose setup) needs updating.`);
+    if (!pattern.test(out))
+      throw new Error(
+        `The generated nginx.conf has no line matching ${pattern}; this test (and probably the Compose setup) needs updating.`,
+      );
     out = out.replace(pattern, value);
   }
   return out;
@@ -84,7 +110,8 @@ function pipInstall(dockerfile: Dockerfile, target?: string): { requirements: st
     if (word === '-r' || word === '--requirement') found.requirements.push(argv[index + 1]);
     if (word === '-c' || word === '--constraint') found.constraints.push(argv[index + 1]);
   });
-  if (found.requirements.length !== 1) throw new Error(`${dockerfile.path}:${run.line}: expected one -r in "${run.args}"`);
+  if (found.requirements.length !== 1)
+    throw new Error(`${dockerfile.path}:${run.line}: expected one -r in "${run.args}"`);
   return found;
 }
 
@@ -128,7 +155,10 @@ export class RuntimeProject {
     const parsed = readDockerfile(dockerfile);
     const image = baseImage(parsed, svc.build!.target);
     const python = /^python:(\d+\.\d+)-/.exec(image)?.[1];
-    if (!python) throw new Error(`${relative(this.project, dockerfile)}: the image starts from ${image}, not a python:<version>-... image`);
+    if (!python)
+      throw new Error(
+        `${relative(this.project, dockerfile)}: the image starts from ${image}, not a python:<version>-... image`,
+      );
     this.root = Root.forPython(python);
     this.pg = new Postgres(await freePort(), this.root);
     this.redis = new Redis(await freePort(), this.root, redisOptions(this.config));
@@ -145,15 +175,29 @@ export class RuntimeProject {
       if (!file) throw new Error(`${dockerfile.path}: pip installs ${path}, which the image does not copy`);
       return join(svc.build!.context, file.source);
     };
-    if (install.constraints.length !== 1) throw new Error(`${dockerfile.path}: pip install -r ${install.requirements[0]} is not constrained by a lock (-c constraints.txt): nothing keeps its versions from floating`);
-    return buildEnv(this.root, this.project, source(install.requirements[0]), source(install.constraints[0]), `${this.name}-${relative(this.project, source(install.requirements[0]))}`);
+    if (install.constraints.length !== 1)
+      throw new Error(
+        `${dockerfile.path}: pip install -r ${install.requirements[0]} is not constrained by a lock (-c constraints.txt): nothing keeps its versions from floating`,
+      );
+    return buildEnv(
+      this.root,
+      this.project,
+      source(install.requirements[0]),
+      source(install.constraints[0]),
+      `${this.name}-${relative(this.project, source(install.requirements[0]))}`,
+    );
   }
 
   /** One line: the Python the stack runs (by path) and the versions of its services, with the images they stand for. */
   describeStack(): string {
     const versions = this.root.versions();
-    const images = (pattern: RegExp) => Object.values(this.config.services).map(svc => svc.image ?? '').find(image => pattern.test(image)) ?? 'none';
-    const nginx = this.config.services.nginx ? `, nginx ${nginxRoot().versions().nginx} (forky root; image ${this.imageName('nginx')})` : '';
+    const images = (pattern: RegExp) =>
+      Object.values(this.config.services)
+        .map(svc => svc.image ?? '')
+        .find(image => pattern.test(image)) ?? 'none';
+    const nginx = this.config.services.nginx
+      ? `, nginx ${nginxRoot().versions().nginx} (forky root; image ${this.imageName('nginx')})`
+      : '';
     // The image's version (its tag) against the one that ran: the same line, or said so.
     const ran = (version: string, image: string, parts: number) => {
       const tag = /:(\d+(?:\.\d+)*)/.exec(image)?.[1] ?? '?';
@@ -178,20 +222,16 @@ export class RuntimeProject {
 
   /** The environment of `service` as Compose gives it, hosts pointed at loopback. */
   env(service: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return scriptEnvironment(
-      envVariables(this.python),
-      serviceEnvironment(this.config, service),
-      {
-        SQL_HOST: '127.0.0.1',
-        SQL_PORT: String(this.pg.port),
-        CELERY_BROKER: this.redis.url,
-        CELERY_BACKEND: this.redis.url,
-        EMAIL_HOST: '127.0.0.1',
-        EMAIL_PORT: String(this.smtp.port),
-        ...this.settings.extraEnv,
-        ...extra,
-      },
-    );
+    return scriptEnvironment(envVariables(this.python), serviceEnvironment(this.config, service), {
+      SQL_HOST: '127.0.0.1',
+      SQL_PORT: String(this.pg.port),
+      CELERY_BROKER: this.redis.url,
+      CELERY_BACKEND: this.redis.url,
+      EMAIL_HOST: '127.0.0.1',
+      EMAIL_PORT: String(this.smtp.port),
+      ...this.settings.extraEnv,
+      ...extra,
+    });
   }
 
   /** What the image of `service` holds from the project (its Dockerfile read for its target stage). */
@@ -199,7 +239,11 @@ export class RuntimeProject {
     const svc = this.config.services[service];
     if (!svc?.build) throw new Error(`Service ${service} is not built from a Dockerfile`);
     const dockerfile = join(svc.build.context, svc.build.dockerfile ?? 'Dockerfile');
-    return { build: buildFromContext(readDockerfile(dockerfile), svc.build.context, svc.build.target), dockerfile, svc };
+    return {
+      build: buildFromContext(readDockerfile(dockerfile), svc.build.context, svc.build.target),
+      dockerfile,
+      svc,
+    };
   }
 
   /**
@@ -219,7 +263,9 @@ export class RuntimeProject {
       if (!copied || copied.fromFolder) {
         if (index < entry.length || command === undefined) {
           const scripts = [...build.files].filter(([, file]) => !file.fromFolder).map(([path]) => path);
-          throw new Error(`${service}: "${arg}" (from ${JSON.stringify([...entry, ...cmd])}) is not a script that ${relative(this.project, dockerfile)} copies (copies: ${scripts.join(', ')})`);
+          throw new Error(
+            `${service}: "${arg}" (from ${JSON.stringify([...entry, ...cmd])}) is not a script that ${relative(this.project, dockerfile)} copies (copies: ${scripts.join(', ')})`,
+          );
         }
         argv.push(arg);
         continue;
@@ -263,19 +309,47 @@ export class RuntimeProject {
    * root (the project folder and any script copy mounted at the same paths), in a
    * container of its own: a fresh /tmp and HOME.
    */
-  startService(service: string, label = service, extra: Record<string, string> = {}, command?: string[], placement: Placement = {}): Proc {
+  startService(
+    service: string,
+    label = service,
+    extra: Record<string, string> = {},
+    command?: string[],
+    placement: Placement = {},
+  ): Proc {
     const { argv, notes } = this.serviceArgv(service, command, placement);
     if (placement.bind && !notes.some(note => note.includes(placement.bind![1]))) {
-      throw new Error(`${service}: no script of it binds ${placement.bind[0]}; this test (and probably the container setup) needs updating.`);
+      throw new Error(
+        `${service}: no script of it binds ${placement.bind[0]}; this test (and probably the container setup) needs updating.`,
+      );
     }
-    const shown = argv.map(arg => (arg.startsWith(this.project) || !isAbsolute(arg) ? arg : `<tmp>/${arg.split('/').pop()}`)).join(' ');
-    return this.startInRoot(`${label} in the ${this.root.name} root (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`, argv, this.env(service, extra));
+    const shown = argv
+      .map(arg => (arg.startsWith(this.project) || !isAbsolute(arg) ? arg : `<tmp>/${arg.split('/').pop()}`))
+      .join(' ');
+    return this.startInRoot(
+      `${label} in the ${this.root.name} root (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`,
+      argv,
+      this.env(service, extra),
+    );
   }
 
   /** Starts `argv` inside the root in a new container, in the project folder. */
-  startInRoot(label: string, argv: string[], env: NodeJS.ProcessEnv, root: Root = this.root, binds: string[] = []): Proc {
+  startInRoot(
+    label: string,
+    argv: string[],
+    env: NodeJS.ProcessEnv,
+    root: Root = this.root,
+    binds: string[] = [],
+  ): Proc {
     const box = container(label.split(' ')[0]);
-    const outside = argv.filter(arg => isAbsolute(arg) && !arg.startsWith(`${this.project}/`) && !arg.startsWith('/usr/') && !arg.startsWith('/opt/envs/')).map(arg => dirname(arg));
+    const outside = argv
+      .filter(
+        arg =>
+          isAbsolute(arg) &&
+          !arg.startsWith(`${this.project}/`) &&
+          !arg.startsWith('/usr/') &&
+          !arg.startsWith('/opt/envs/'),
+      )
+      .map(arg => dirname(arg));
     const [program, args] = root.argv({ cwd: this.project, container: box, binds: [...outside, ...binds] }, argv);
     const proc = start(label, program, args, { cwd: this.project, env });
     this.procs.push(proc);
@@ -284,14 +358,21 @@ export class RuntimeProject {
   }
 
   /** Runs `argv` to its end inside the root, in a new container, in `service`'s environment. */
-  runInRoot(argv: string[], service = 'web', extra: Record<string, string> = {}, timeoutMs = 120_000, binds: string[] = []): Ran {
+  runInRoot(
+    argv: string[],
+    service = 'web',
+    extra: Record<string, string> = {},
+    timeoutMs = 120_000,
+    binds: string[] = [],
+  ): Ran {
     return this.root.run(argv, this.env(service, extra), { cwd: this.project, binds, timeoutMs });
   }
 
   /** Starts a Celery worker and waits until it is ready. */
   async startWorker(label = 'celery_worker'): Promise<Proc> {
     // Without Postgres the entrypoint would wait for ever: say why instead.
-    if (!this.pg.proc?.alive()) throw new Error('Postgres is not running (an earlier step failed): the worker cannot start.');
+    if (!this.pg.proc?.alive())
+      throw new Error('Postgres is not running (an earlier step failed): the worker cannot start.');
     this.worker = this.startService('celery_worker', label);
     await this.worker.waitFor(/celery@\S+ ready\./, 60_000);
     return this.worker;
@@ -320,8 +401,14 @@ export class RuntimeProject {
    */
   async flowerUpToCeleryFlower(startWorker: () => Promise<unknown>): Promise<Proc> {
     const flower = this.startService('flower');
-    await waitUntil('Flower to wait for a worker twice', () => flower.count(/Waiting for a Celery worker/) >= 2, 60_000, () => flower.describe());
-    if (flower.output.includes('A Celery worker is available')) throw new Error(`Flower went on without a worker:\n${flower.describe()}`);
+    await waitUntil(
+      'Flower to wait for a worker twice',
+      () => flower.count(/Waiting for a Celery worker/) >= 2,
+      60_000,
+      () => flower.describe(),
+    );
+    if (flower.output.includes('A Celery worker is available'))
+      throw new Error(`Flower went on without a worker:\n${flower.describe()}`);
     await startWorker();
     await flower.waitFor(/A Celery worker is available/, 60_000);
     await flower.waitForExit(30_000);
@@ -342,7 +429,9 @@ export class RuntimeProject {
 
   /** The fenced `sh` block of the project's README.md that matches `pattern`. */
   readmeBlock(pattern: RegExp): string {
-    const blocks = [...readFileSync(join(this.project, 'README.md'), 'utf8').matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map(match => match[1]);
+    const blocks = [...readFileSync(join(this.project, 'README.md'), 'utf8').matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map(
+      match => match[1],
+    );
     const block = blocks.find(text => pattern.test(text));
     if (block === undefined) throw new Error(`README.md has no sh block matching ${pattern}`);
     return block;
@@ -375,7 +464,13 @@ export class RuntimeProject {
       ].join('\n'),
     );
     chmodSync(join(bin, 'docker'), 0o755);
-    const ran = this.runInRoot(['bash', '-euo', 'pipefail', '-c', block], 'web', { PATH: `${bin}:${this.env('web').PATH}`, TEST_REDIS_PORT: String(this.redis.port) }, 90_000, [bin]);
+    const ran = this.runInRoot(
+      ['bash', '-euo', 'pipefail', '-c', block],
+      'web',
+      { PATH: `${bin}:${this.env('web').PATH}`, TEST_REDIS_PORT: String(this.redis.port) },
+      90_000,
+      [bin],
+    );
     if (ran.status !== 0) throw new Error(describeRun(ran));
     return ran.stdout;
   }
@@ -417,8 +512,20 @@ export class RuntimeProject {
     writeFileSync(join(dir, 'nginx.conf'), nginxMainConf(dir, join(dir, 'default.conf'), 'stderr'));
     const root = nginxRoot();
     const box = container('nginx');
-    const [program, args] = root.argv({ cwd: dir, container: box, binds: [this.project] }, ['/usr/sbin/nginx', '-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', 'stderr']);
-    const proc = start(`nginx (${root.name} root)`, program, args, { cwd: dir, env: { PATH: '/usr/sbin:/usr/bin:/bin' }, stopSignal: 'SIGQUIT' });
+    const [program, args] = root.argv({ cwd: dir, container: box, binds: [this.project] }, [
+      '/usr/sbin/nginx',
+      '-p',
+      `${dir}/`,
+      '-c',
+      join(dir, 'nginx.conf'),
+      '-e',
+      'stderr',
+    ]);
+    const proc = start(`nginx (${root.name} root)`, program, args, {
+      cwd: dir,
+      env: { PATH: '/usr/sbin:/usr/bin:/bin' },
+      stopSignal: 'SIGQUIT',
+    });
     this.procs.push(proc);
     this.containers.set(proc, box);
     return { proc, port };
@@ -439,7 +546,12 @@ export class RuntimeProject {
  * The hooks of a scenario's suite: generate the project, start Redis (and Postgres,
  * unless it is to come late) before its tests; stop everything after them.
  */
-export function projectHooks(app: RuntimeProject, scenario: RuntimeScenario, fixedPort: { port: number; who: string }, prepare = () => {}): void {
+export function projectHooks(
+  app: RuntimeProject,
+  scenario: RuntimeScenario,
+  fixedPort: { port: number; who: string },
+  prepare = () => {},
+): void {
   before(async function () {
     this.timeout(600_000);
     await requireFreePort(fixedPort.port, fixedPort.who);

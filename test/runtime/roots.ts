@@ -9,8 +9,8 @@ import { INSTALL_COMMAND, TOOLS_BIN, TOOLS_DIR } from '../support/tools.js';
 import { tempDir, trackDir } from './support.js';
 
 export const ROOTS_DIR = join(TOOLS_DIR, 'roots');
-export const IN_ROOT = join(TOOLS_BIN, 'in-root');
-export const PYSTACK = join(ROOT, 'scripts', 'stack', 'pystack.py');
+const IN_ROOT = join(TOOLS_BIN, 'in-root');
+const PYSTACK = join(ROOT, 'scripts', 'stack', 'pystack.py');
 /** The Python every root runs, and the host's Python that builds environments: named by path, never the first `python3` on PATH. */
 export const ROOT_PYTHON = '/usr/bin/python3';
 export const HOST_PYTHON = '/usr/bin/python3';
@@ -58,13 +58,19 @@ export class Root {
 
   constructor(readonly name: RootName) {
     this.dir = join(ROOTS_DIR, name);
-    if (!existsSync(join(this.dir, '.complete'))) throw new Error(`No Debian ${name} root in ${this.dir}: run \`${INSTALL_COMMAND}\` (as root).`);
+    if (!existsSync(join(this.dir, '.complete')))
+      throw new Error(`No Debian ${name} root in ${this.dir}: run \`${INSTALL_COMMAND}\` (as root).`);
   }
 
   /** The root whose python3 is `version` (the images' `python:<version>-slim-trixie`). */
   static forPython(version: string): Root {
     const name = ROOT_OF_PYTHON[version];
-    if (!name) throw new Error(`No Debian root here has Python ${version} (roots: ${Object.entries(ROOT_OF_PYTHON).map(([v, n]) => `${n} ${v}`).join(', ')}): the runtime tier cannot run that image's Python.`);
+    if (!name)
+      throw new Error(
+        `No Debian root here has Python ${version} (roots: ${Object.entries(ROOT_OF_PYTHON)
+          .map(([v, n]) => `${n} ${v}`)
+          .join(', ')}): the runtime tier cannot run that image's Python.`,
+      );
     return new Root(name);
   }
 
@@ -74,19 +80,31 @@ export class Root {
 
   /** Postgres's programs inside the root (/usr/lib/postgresql/<major>/bin). */
   get pgBin(): string {
-    const majors = readdirSync(join(this.dir, 'usr/lib/postgresql')).filter(name => existsSync(join(this.dir, 'usr/lib/postgresql', name, 'bin/postgres')));
-    if (majors.length !== 1) throw new Error(`The ${this.name} root has Postgres ${majors.join(', ') || 'nowhere'} in /usr/lib/postgresql: expected one major version`);
+    const majors = readdirSync(join(this.dir, 'usr/lib/postgresql')).filter(name =>
+      existsSync(join(this.dir, 'usr/lib/postgresql', name, 'bin/postgres')),
+    );
+    if (majors.length !== 1)
+      throw new Error(
+        `The ${this.name} root has Postgres ${majors.join(', ') || 'nowhere'} in /usr/lib/postgresql: expected one major version`,
+      );
     return `/usr/lib/postgresql/${majors[0]}/bin`;
   }
 
   /** The program and arguments that run `command` inside the root as `inside` says. */
   argv(inside: Inside, command: string[]): [string, string[]] {
     const binds = [...new Set(inside.binds ?? [])].filter(dir => dir !== inside.cwd).flatMap(dir => ['--bind', dir]);
-    return [IN_ROOT, ['--tmp', inside.container.tmp, '--home', inside.container.home, ...binds, this.dir, inside.cwd, ...command]];
+    return [
+      IN_ROOT,
+      ['--tmp', inside.container.tmp, '--home', inside.container.home, ...binds, this.dir, inside.cwd, ...command],
+    ];
   }
 
   /** Runs `command` to its end inside the root, in a container of its own (removed after), with the environment given. */
-  run(command: string[], env: NodeJS.ProcessEnv, { cwd, binds = [], timeoutMs = 60_000 }: { cwd?: string; binds?: string[]; timeoutMs?: number } = {}): Ran {
+  run(
+    command: string[],
+    env: NodeJS.ProcessEnv,
+    { cwd, binds = [], timeoutMs = 60_000 }: { cwd?: string; binds?: string[]; timeoutMs?: number } = {},
+  ): Ran {
     const box = container('run');
     const [program, args] = this.argv({ cwd: cwd ?? box.dir, container: box, binds }, command);
     try {
@@ -110,7 +128,9 @@ export class Root {
         '/bin/sh',
         '-c',
         `${ROOT_PYTHON} -c 'import sys; print(sys.version.split()[0])'; ${this.pgBin}/postgres --version | awk '{ print $3 }'; redis-server --version | sed 's/.* v=\\([^ ]*\\).*/\\1/'; if [ -x /usr/sbin/nginx ]; then /usr/sbin/nginx -v 2>&1 | sed 's/.*nginx\\///'; fi`,
-      ]).trim().split('\n');
+      ])
+        .trim()
+        .split('\n');
       return { python: out[0], postgres: out[1], redis: out[2], nginx: out[3] };
     })();
     return this.versionsCache;
@@ -136,19 +156,48 @@ let envCount = 0;
  * with scripts/stack/pystack.py, from the lock alone, inside `root`; fails with the
  * builder's reason (the distribution it names) when it cannot.
  */
-export function buildEnv(root: Root, project: string, requirements: string, constraints: string, label: string): PythonEnv {
+export function buildEnv(
+  root: Root,
+  project: string,
+  requirements: string,
+  constraints: string,
+  label: string,
+): PythonEnv {
   const name = `${label.replace(/[^\w.-]+/g, '_')}-${process.pid}-${++envCount}`;
   const path = `/opt/envs/${name}`;
   const dest = join(root.dir, path);
   trackDir(dest);
-  const ran = runSync(HOST_PYTHON, [PYSTACK, 'build', '--python', root.python, '--dest', dest, '-r', relative(project, requirements), '-c', relative(project, constraints)], {
-    cwd: project,
-    // HOME: the tier's own, where pip's configuration names the local index.
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' },
-    timeoutMs: 600_000,
-  });
+  const ran = runSync(
+    HOST_PYTHON,
+    [
+      PYSTACK,
+      'build',
+      '--python',
+      root.python,
+      '--dest',
+      dest,
+      '-r',
+      relative(project, requirements),
+      '-c',
+      relative(project, constraints),
+    ],
+    {
+      cwd: project,
+      // HOME: the tier's own, where pip's configuration names the local index.
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' },
+      timeoutMs: 600_000,
+    },
+  );
   if (ran.status !== 0) {
-    throw new Error(`The Python ${root.python} environment of ${label} cannot be built from its lock (${relative(project, requirements)} -c ${relative(project, constraints)}):\n${(ran.stderr.trim().split('\n').filter(line => !line.startsWith('==> ') && !/^(Get|Fetched|Reading)/.test(line)).join('\n') || ran.stdout).trim()}`);
+    throw new Error(
+      `The Python ${root.python} environment of ${label} cannot be built from its lock (${relative(project, requirements)} -c ${relative(project, constraints)}):\n${(
+        ran.stderr
+          .trim()
+          .split('\n')
+          .filter(line => !line.startsWith('==> ') && !/^(Get|Fetched|Reading)/.test(line))
+          .join('\n') || ran.stdout
+      ).trim()}`,
+    );
   }
   // The images' `python` is their Python (the generated scripts run `python manage.py`).
   symlinkSync(ROOT_PYTHON, join(dest, 'bin', 'python'));
@@ -156,13 +205,16 @@ export function buildEnv(root: Root, project: string, requirements: string, cons
 }
 
 /** The distributions the builder installed (`ran` is `-` for one it could not, with the reason in `source`). */
-export function builtDistributions(env: PythonEnv): Array<{ name: string; locked: string; ran: string; source: string }> {
+export function builtDistributions(
+  env: PythonEnv,
+): Array<{ name: string; locked: string; ran: string; source: string }> {
   return JSON.parse(readFileSync(join(env.root.dir, env.path, 'distributions.json'), 'utf8'));
 }
 
 /** Every distribution importable inside the root with `env` on PYTHONPATH (none: the root's own), as `name==version`, sorted. */
 export function importableDistributions(root: Root, env?: PythonEnv): string[] {
-  const code = 'import importlib.metadata as m, re; print("\\n".join(sorted(set(re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower() + "==" + d.version for d in m.distributions()))))';
+  const code =
+    'import importlib.metadata as m, re; print("\\n".join(sorted(set(re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower() + "==" + d.version for d in m.distributions()))))';
   const out = root.runOk([ROOT_PYTHON, '-c', code], env ? { PYTHONPATH: `${env.path}/site` } : {});
   return out.split('\n').filter(Boolean);
 }

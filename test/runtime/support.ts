@@ -2,7 +2,17 @@
 // in their own process groups (and always stopped by process group), a real Postgres
 // and Redis, the environment Compose would give a service, and small HTTP/Redis probes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +20,7 @@ import { join } from 'node:path';
 import { runOk, runSync } from '../support/run.js';
 import { container, type Container, HOST_PYTHON, type Root } from './roots.js';
 
-export function tail(text: string, lines = 30): string {
+function tail(text: string, lines = 30): string {
   return text.split('\n').slice(-lines).join('\n');
 }
 
@@ -20,7 +30,13 @@ export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, 
 const raceTimer = (ms: number) => new Promise(resolve => setTimeout(resolve, ms).unref());
 
 /** Polls `check` until it returns a truthy value; fails with `what` and `detail()` after `timeoutMs`. */
-export async function waitUntil<T>(what: string, check: () => T | Promise<T>, timeoutMs: number, detail: () => string = () => '', intervalMs = 200): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs: number,
+  detail: () => string = () => '',
+  intervalMs = 200,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -46,7 +62,7 @@ const tempDirs = new Set<string>();
 let runtimeRoot: string | undefined;
 
 /** The tier's own temporary root (created on first use). */
-export function runtimeDir(): string {
+function runtimeDir(): string {
   if (!runtimeRoot) {
     runtimeRoot = mkdtempSync(join(tmpdir(), 'dc-runtime-'));
     // Postgres runs as nobody, which must reach its folder below this one.
@@ -98,7 +114,7 @@ function procInfo(pid: number): ProcInfo | undefined {
   }
 }
 
-export function allProcesses(): ProcInfo[] {
+function allProcesses(): ProcInfo[] {
   return readdirSync('/proc')
     .filter(name => /^\d+$/.test(name))
     .map(name => procInfo(Number(name)))
@@ -233,7 +249,11 @@ export class Proc {
   }
 
   count(pattern: RegExp): number {
-    return [...this.output.matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))].length;
+    return [
+      ...this.output.matchAll(
+        new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
+      ),
+    ].length;
   }
 
   /** Waits until the output (from `from` on) matches; fails early when the process ends without it. */
@@ -243,10 +263,14 @@ export class Proc {
       const match = this.output.slice(from).match(pattern);
       if (match) return match;
       if (this.exited) {
-        throw new Error(`${this.name} ended before its output matched ${pattern}.\n${this.describe()}${others.map(o => `\n${o.describe()}`).join('')}`);
+        throw new Error(
+          `${this.name} ended before its output matched ${pattern}.\n${this.describe()}${others.map(o => `\n${o.describe()}`).join('')}`,
+        );
       }
       if (Date.now() > deadline) {
-        throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${this.name} to print ${pattern}.\n${this.describe()}${others.map(o => `\n${o.describe()}`).join('')}`);
+        throw new Error(
+          `Timed out after ${timeoutMs / 1000} s waiting for ${this.name} to print ${pattern}.\n${this.describe()}${others.map(o => `\n${o.describe()}`).join('')}`,
+        );
       }
       await sleep(100);
     }
@@ -257,7 +281,8 @@ export class Proc {
     await Promise.race([
       this.exitPromise,
       raceTimer(timeoutMs).then(() => {
-        if (!this.exited) throw new Error(`${this.name} is still running after ${timeoutMs / 1000} s.\n${this.describe()}`);
+        if (!this.exited)
+          throw new Error(`${this.name} is still running after ${timeoutMs / 1000} s.\n${this.describe()}`);
       }),
     ]);
   }
@@ -284,7 +309,9 @@ export class Proc {
       while (this.alive() && Date.now() < deadline) await sleep(100);
     }
     if (this.alive()) {
-      throw new Error(`${this.name}: process group ${this.pgid} still has ${groupMembers(this.pgid).join(', ')} after SIGKILL`);
+      throw new Error(
+        `${this.name}: process group ${this.pgid} still has ${groupMembers(this.pgid).join(', ')} after SIGKILL`,
+      );
     }
     if (!this.exited) await Promise.race([this.exitPromise, raceTimer(2_000)]);
     this.saveLog();
@@ -330,7 +357,9 @@ export function start(name: string, command: string, args: string[], options: St
 }
 
 /** Stops every process group still alive (or server), newest first; collects failures instead of giving up early. */
-export async function stopAll(procs: ReadonlyArray<{ stop(): Promise<void> } | undefined> = started): Promise<string[]> {
+export async function stopAll(
+  procs: ReadonlyArray<{ stop(): Promise<void> } | undefined> = started,
+): Promise<string[]> {
   const problems: string[] = [];
   for (const proc of [...procs].reverse()) {
     try {
@@ -379,7 +408,7 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Whether a port can be bound at `host` (0.0.0.0 covers every IPv4 address). */
-export function portIsFree(port: number, host = '0.0.0.0'): Promise<boolean> {
+function portIsFree(port: number, host = '0.0.0.0'): Promise<boolean> {
   return new Promise(resolve => {
     const server = createServer();
     server.unref();
@@ -407,7 +436,12 @@ export interface HttpResponse {
 }
 
 /** One GET on 127.0.0.1 with the given headers (Host included), no redirects followed. */
-export function httpGet(port: number, path: string, headers: Record<string, string> = {}, timeoutMs = 5_000): Promise<HttpResponse> {
+export function httpGet(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 5_000,
+): Promise<HttpResponse> {
   return httpRequest({ port, path, headers, timeoutMs });
 }
 
@@ -423,12 +457,22 @@ export interface HttpRequest {
 }
 
 /** One HTTP request, no redirects followed. */
-export function httpRequest({ port, path, host = '127.0.0.1', method = 'GET', headers = {}, body, timeoutMs = 5_000 }: HttpRequest): Promise<HttpResponse> {
+export function httpRequest({
+  port,
+  path,
+  host = '127.0.0.1',
+  method = 'GET',
+  headers = {},
+  body,
+  timeoutMs = 5_000,
+}: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const req = request({ host, port, path, method, headers, timeout: timeoutMs }, res => {
       const chunks: Buffer[] = [];
       res.on('data', chunk => chunks.push(chunk as Buffer));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${path} on ${host}:${port} timed out`)));
@@ -461,7 +505,11 @@ export const HOST_PATH = '/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin';
  * project's lock), HOME (the container's own), what the Dockerfile sets, then the
  * service's environment, then the test's overrides (loopback hosts and ports).
  */
-export function scriptEnvironment(python: { PATH: string; PYTHONPATH: string }, service: Record<string, string>, overrides: Record<string, string>): NodeJS.ProcessEnv {
+export function scriptEnvironment(
+  python: { PATH: string; PYTHONPATH: string },
+  service: Record<string, string>,
+  overrides: Record<string, string>,
+): NodeJS.ProcessEnv {
   return {
     ...python,
     HOME: '/root',
@@ -522,7 +570,17 @@ export class Postgres extends LoopbackServer {
 
   /** `program args` inside the root as nobody (setpriv), in this server's folder. */
   private argv(program: string, args: string[]): [string, string[]] {
-    return this.root.argv({ cwd: this.dir, container: this.box }, ['setpriv', '--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--', `${this.root.pgBin}/${program}`, ...args]);
+    return this.root.argv({ cwd: this.dir, container: this.box }, [
+      'setpriv',
+      '--reuid',
+      String(NOBODY),
+      '--regid',
+      String(NOBODY),
+      '--clear-groups',
+      '--',
+      `${this.root.pgBin}/${program}`,
+      ...args,
+    ]);
   }
 
   private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -541,28 +599,103 @@ export class Postgres extends LoopbackServer {
    */
   async start(credentials: PostgresCredentials): Promise<void> {
     const data = join(this.dir, 'data');
-    this.asNobody('initdb', ['--pgdata', data, '--username', 'runtime_bootstrap', '--auth-local', 'trust', '--auth-host', 'scram-sha-256', '--encoding', 'UTF8', '--locale', 'C', '--no-sync']);
-    const [program, argv] = this.argv('postgres', ['-D', data, '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${this.dir}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
-    this.proc = start(`postgres (${this.root.name} root)`, program, argv, { cwd: this.dir, env: this.env(), stopSignal: 'SIGINT' });
+    this.asNobody('initdb', [
+      '--pgdata',
+      data,
+      '--username',
+      'runtime_bootstrap',
+      '--auth-local',
+      'trust',
+      '--auth-host',
+      'scram-sha-256',
+      '--encoding',
+      'UTF8',
+      '--locale',
+      'C',
+      '--no-sync',
+    ]);
+    const [program, argv] = this.argv('postgres', [
+      '-D',
+      data,
+      '-p',
+      String(this.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${this.dir}`,
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+    ]);
+    this.proc = start(`postgres (${this.root.name} root)`, program, argv, {
+      cwd: this.dir,
+      env: this.env(),
+      stopSignal: 'SIGINT',
+    });
     const [ready, readyArgs] = this.argv('pg_isready', ['-h', this.dir, '-p', String(this.port)]);
-    await waitUntil('Postgres to accept connections on its socket', () => runSync(ready, readyArgs, { env: this.env() }).status === 0, 30_000, () => this.proc!.describe());
+    await waitUntil(
+      'Postgres to accept connections on its socket',
+      () => runSync(ready, readyArgs, { env: this.env() }).status === 0,
+      30_000,
+      () => this.proc!.describe(),
+    );
     const sql = [
       'CREATE ROLE :"user" WITH LOGIN SUPERUSER PASSWORD :\'password\';',
-      'SELECT :\'db\' <> \'postgres\' AS create_db \\gset',
+      "SELECT :'db' <> 'postgres' AS create_db \\gset",
       '\\if :create_db',
       'CREATE DATABASE :"db" OWNER :"user";',
       '\\endif',
     ].join('\n');
     this.asNobody(
       'psql',
-      ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', this.dir, '-p', String(this.port), '-U', 'runtime_bootstrap', '-d', 'postgres', '-v', `user=${credentials.user}`, '-v', `password=${credentials.password}`, '-v', `db=${credentials.db}`, '-f', '-'],
+      [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-h',
+        this.dir,
+        '-p',
+        String(this.port),
+        '-U',
+        'runtime_bootstrap',
+        '-d',
+        'postgres',
+        '-v',
+        `user=${credentials.user}`,
+        '-v',
+        `password=${credentials.password}`,
+        '-v',
+        `db=${credentials.db}`,
+        '-f',
+        '-',
+      ],
       sql,
     );
   }
 
   /** Runs SQL over TCP as the project's role, with its password (as the app connects). */
   query(credentials: PostgresCredentials, sql: string): string {
-    const [program, argv] = this.argv('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(this.port), '-U', credentials.user, '-d', credentials.db, '-c', sql]);
+    const [program, argv] = this.argv('psql', [
+      '-X',
+      '-A',
+      '-t',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(this.port),
+      '-U',
+      credentials.user,
+      '-d',
+      credentials.db,
+      '-c',
+      sql,
+    ]);
     return runOk(program, argv, { env: this.env({ PGPASSWORD: credentials.password, PGCONNECT_TIMEOUT: '5' }) }).trim();
   }
 }
@@ -593,10 +726,32 @@ export class Redis extends LoopbackServer {
    * no persistence unless the service's options ask for it, and waits for PONG.
    */
   async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no', ...this.options];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.dir,
+      '--daemonize',
+      'no',
+      ...this.options,
+    ];
     const [program, argv] = this.root.argv({ cwd: this.dir, container: this.box }, ['redis-server', ...args]);
-    this.proc = start(`redis-server (${this.root.name} root)`, program, argv, { cwd: this.dir, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' } });
-    await waitUntil('Redis to answer PING', () => this.cli('PING') === 'PONG', 15_000, () => this.proc!.describe());
+    this.proc = start(`redis-server (${this.root.name} root)`, program, argv, {
+      cwd: this.dir,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' },
+    });
+    await waitUntil(
+      'Redis to answer PING',
+      () => this.cli('PING') === 'PONG',
+      15_000,
+      () => this.proc!.describe(),
+    );
   }
 
   async restart(): Promise<void> {
@@ -606,7 +761,10 @@ export class Redis extends LoopbackServer {
 
   /** One redis-cli command; its raw reply. */
   cli(...args: string[]): string {
-    return runOk('redis-cli', ['-h', '127.0.0.1', '-p', String(this.port), '--raw', ...args], { env: { PATH: HOST_PATH, HOME: this.dir }, timeoutMs: 10_000 }).replace(/\n$/, '');
+    return runOk('redis-cli', ['-h', '127.0.0.1', '-p', String(this.port), '--raw', ...args], {
+      env: { PATH: HOST_PATH, HOME: this.dir },
+      timeoutMs: 10_000,
+    }).replace(/\n$/, '');
   }
 
   /** Celery's stored result of a task (celery-task-meta-<id>), parsed; undefined while absent. */
@@ -644,7 +802,10 @@ export class SmtpServer extends LoopbackServer {
   }
 
   async start(): Promise<void> {
-    this.proc = start(`smtp (aiosmtpd, ${HOST_PYTHON})`, HOST_PYTHON, ['-c', SMTP_SERVER, String(this.port)], { cwd: this.dir, env: { PATH: HOST_PATH, LANG: 'C.UTF-8' } });
+    this.proc = start(`smtp (aiosmtpd, ${HOST_PYTHON})`, HOST_PYTHON, ['-c', SMTP_SERVER, String(this.port)], {
+      cwd: this.dir,
+      env: { PATH: HOST_PATH, LANG: 'C.UTF-8' },
+    });
     await this.proc.waitFor(/SMTP server listening/, 15_000);
   }
 }
@@ -653,7 +814,7 @@ export class SmtpServer extends LoopbackServer {
 // Docker's embedded DNS, played by dnsmasq
 
 /** The address Docker's embedded DNS answers on inside every container. */
-export const DOCKER_DNS = '127.0.0.11';
+const DOCKER_DNS = '127.0.0.11';
 
 /**
  * A DNS server on 127.0.0.11:53 answering service names as Docker's embedded DNS would:
@@ -676,11 +837,28 @@ export class Dnsmasq extends LoopbackServer {
     this.proc = start(
       'dnsmasq',
       '/usr/sbin/dnsmasq',
-      ['--keep-in-foreground', '--log-facility=-', `--listen-address=${DOCKER_DNS}`, '--bind-interfaces', '--port=53', '--no-resolv', '--no-hosts', `--addn-hosts=${this.hostsFile}`, '--address=/#/', '--local-ttl=1', `--pid-file=${join(this.dir, 'dnsmasq.pid')}`],
+      [
+        '--keep-in-foreground',
+        '--log-facility=-',
+        `--listen-address=${DOCKER_DNS}`,
+        '--bind-interfaces',
+        '--port=53',
+        '--no-resolv',
+        '--no-hosts',
+        `--addn-hosts=${this.hostsFile}`,
+        '--address=/#/',
+        '--local-ttl=1',
+        `--pid-file=${join(this.dir, 'dnsmasq.pid')}`,
+      ],
       { cwd: this.dir, env: { PATH: HOST_PATH } },
     );
     const first = Object.keys(names)[0];
-    await waitUntil('dnsmasq to answer', () => (first ? this.lookup(first) !== undefined : /started/.test(this.proc!.output)), 10_000, () => this.proc!.describe());
+    await waitUntil(
+      'dnsmasq to answer',
+      () => (first ? this.lookup(first) !== undefined : /started/.test(this.proc!.output)),
+      10_000,
+      () => this.proc!.describe(),
+    );
   }
 
   /** Gives these answers from now on (dnsmasq re-reads its hosts file on SIGHUP). */
@@ -688,17 +866,30 @@ export class Dnsmasq extends LoopbackServer {
     this.write(names);
     const before = this.proc!.count(/read .*hosts/);
     this.proc!.child.kill('SIGHUP');
-    await waitUntil('dnsmasq to re-read its hosts file', () => this.proc!.count(/read .*hosts/) > before, 5_000, () => this.proc!.describe());
+    await waitUntil(
+      'dnsmasq to re-read its hosts file',
+      () => this.proc!.count(/read .*hosts/) > before,
+      5_000,
+      () => this.proc!.describe(),
+    );
   }
 
   /** The address dnsmasq gives for `name`, as a resolver asks it (undefined: no answer). */
   lookup(name: string): string | undefined {
-    const result = runSync(HOST_PYTHON, ['-c', LOOKUP, DOCKER_DNS, name], { env: { PATH: HOST_PATH }, timeoutMs: 5_000 });
+    const result = runSync(HOST_PYTHON, ['-c', LOOKUP, DOCKER_DNS, name], {
+      env: { PATH: HOST_PATH },
+      timeoutMs: 5_000,
+    });
     return result.status === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
   }
 
   private write(names: Record<string, string>): void {
-    writeFileSync(this.hostsFile, Object.entries(names).map(([name, address]) => `${address} ${name}\n`).join(''));
+    writeFileSync(
+      this.hostsFile,
+      Object.entries(names)
+        .map(([name, address]) => `${address} ${name}\n`)
+        .join(''),
+    );
   }
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runOk } from './run.js';
 import { TOOLS_BIN } from './tools.js';
 
-export interface ComposePort {
+interface ComposePort {
   target: number;
   published?: string;
   protocol?: string;
@@ -38,14 +38,19 @@ export const unescapeDollars = (value: string) => value.replace(/\$\$/g, '$');
 /** A service's environment as its container receives it (a variable without a value is not set). */
 export function environmentOf(service: ComposeService): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(service.environment ?? {}).flatMap(([name, value]) => (value === null ? [] : [[name, unescapeDollars(value)]])),
+    Object.entries(service.environment ?? {}).flatMap(([name, value]) =>
+      value === null ? [] : [[name, unescapeDollars(value)]],
+    ),
   );
 }
 
 /** The environment of the service `name`, which must exist. */
 export function serviceEnvironment(config: ComposeConfig, name: string): Record<string, string> {
   const service = config.services[name];
-  if (!service) throw new Error(`No service "${name}" in the Compose config (services: ${Object.keys(config.services).join(', ')})`);
+  if (!service)
+    throw new Error(
+      `No service "${name}" in the Compose config (services: ${Object.keys(config.services).join(', ')})`,
+    );
   return environmentOf(service);
 }
 
@@ -57,7 +62,10 @@ export function configArgs(files: readonly string[], json: boolean): string[] {
 
 /** Compose's resolved config of the project in `folder`, with nothing of the test's environment interpolated. */
 export function composeConfig(folder: string, files: readonly string[] = ['docker-compose.yml']): ComposeConfig {
-  const out = runOk(join(TOOLS_BIN, 'docker-compose'), configArgs(files, true), { cwd: folder, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: folder } });
+  const out = runOk(join(TOOLS_BIN, 'docker-compose'), configArgs(files, true), {
+    cwd: folder,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: folder },
+  });
   return JSON.parse(out) as ComposeConfig;
 }
 
@@ -85,7 +93,11 @@ export function localEnvironment(config: ComposeConfig, service: string): Record
   return Object.fromEntries(
     Object.entries(environmentOf(config.services[service])).map(([key, value]) => [
       key,
-      names.includes(value) ? 'localhost' : value.replace(/(:\/\/(?:[^@/]*@)?)([A-Za-z0-9_.-]+)(?=[:/]|$)/, (whole, prefix: string, host: string) => (names.includes(host) ? `${prefix}localhost` : whole)),
+      names.includes(value)
+        ? 'localhost'
+        : value.replace(/(:\/\/(?:[^@/]*@)?)([A-Za-z0-9_.-]+)(?=[:/]|$)/, (whole, prefix: string, host: string) =>
+            names.includes(host) ? `${prefix}localhost` : whole,
+          ),
     ]),
   );
 }

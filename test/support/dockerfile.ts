@@ -7,9 +7,25 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { DockerIgnore } from './dockerignore.js';
 
-export const INSTRUCTIONS = [
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
-  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+const INSTRUCTIONS = [
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
 ] as const;
 
 const COPY_FLAGS: Record<string, readonly string[]> = {
@@ -17,11 +33,11 @@ const COPY_FLAGS: Record<string, readonly string[]> = {
   ADD: ['chown', 'chmod', 'link', 'checksum', 'keep-git-dir', 'exclude', 'unpack'],
 };
 
-export class DockerfileError extends Error {
+class DockerfileError extends Error {
   override name = 'DockerfileError';
 }
 
-export interface Instruction {
+interface Instruction {
   keyword: string;
   /** The text after the keyword, continuation lines joined. */
   args: string;
@@ -29,7 +45,7 @@ export interface Instruction {
   line: number;
 }
 
-export interface Stage {
+interface Stage {
   /** Its `AS` name, lower-cased, if it has one. */
   name?: string;
   /** The image or earlier stage it starts from. */
@@ -46,7 +62,7 @@ export interface Dockerfile {
 }
 
 /** Splits on blanks, honouring '...' and "..." and the escape character, as ENV and FROM read words. */
-export function words(text: string, escape = '\\'): string[] {
+export function words(text: string, escapeChar = '\\'): string[] {
   const result: string[] = [];
   let word = '';
   let started = false;
@@ -55,12 +71,12 @@ export function words(text: string, escape = '\\'): string[] {
     const ch = text[i];
     if (quote) {
       if (ch === quote) quote = '';
-      else if (ch === escape && quote === '"' && i + 1 < text.length) word += text[++i];
+      else if (ch === escapeChar && quote === '"' && i + 1 < text.length) word += text[++i];
       else word += ch;
     } else if (ch === "'" || ch === '"') {
       quote = ch;
       started = true;
-    } else if (ch === escape && i + 1 < text.length) {
+    } else if (ch === escapeChar && i + 1 < text.length) {
       word += text[++i];
       started = true;
     } else if (/\s/.test(ch)) {
@@ -78,7 +94,7 @@ export function words(text: string, escape = '\\'): string[] {
 }
 
 /** The exec form `["a", "b"]` as its strings, or undefined for the shell form. */
-export function execForm(args: string): string[] | undefined {
+function execForm(args: string): string[] | undefined {
   if (!args.trim().startsWith('[')) return undefined;
   try {
     const parsed: unknown = JSON.parse(args);
@@ -96,18 +112,18 @@ export function parseDockerfile(text: string, path: string): Dockerfile {
   };
 
   // Parser directives (`# escape=`` `) may only open the file.
-  let escape = '\\';
+  let escapeChar = '\\';
   let index = 0;
   for (; index < lines.length; index++) {
     const directive = /^#\s*([A-Za-z]+)\s*=\s*(\S*)\s*$/.exec(lines[index]);
     if (!directive) break;
     if (directive[1].toLowerCase() === 'escape') {
       if (directive[2] !== '\\' && directive[2] !== '`') fail(index + 1, `invalid escape directive "${directive[2]}"`);
-      escape = directive[2];
+      escapeChar = directive[2];
     }
   }
 
-  const continued = new RegExp(`${escape === '\\' ? '\\\\' : '`'}[ \\t]*$`);
+  const continued = new RegExp(`${escapeChar === '\\' ? '\\\\' : '`'}[ \\t]*$`);
   const instructions: Instruction[] = [];
   while (index < lines.length) {
     const start = index;
@@ -148,19 +164,26 @@ export function parseDockerfile(text: string, path: string): Dockerfile {
         fail(instruction.line, `FROM takes "image [AS name]", not "${instruction.args}"`);
       }
       const name = from[2]?.toLowerCase();
-      if (name !== undefined && !/^[a-z][a-z0-9_.-]*$/.test(name)) fail(instruction.line, `"${from[2]}" is not a valid stage name`);
-      if (name !== undefined && stages.some(stage => stage.name === name)) fail(instruction.line, `the stage name "${name}" is used twice`);
+      if (name !== undefined && !/^[a-z][a-z0-9_.-]*$/.test(name))
+        fail(instruction.line, `"${from[2]}" is not a valid stage name`);
+      if (name !== undefined && stages.some(stage => stage.name === name))
+        fail(instruction.line, `the stage name "${name}" is used twice`);
       stages.push({ name, base: substitute(from[0], argDefaults(globalArgs)), instructions: [instruction] });
     } else if (stages.length === 0) {
-      if (instruction.keyword !== 'ARG') fail(instruction.line, `${instruction.keyword} before the first FROM (only ARG may come before it)`);
+      if (instruction.keyword !== 'ARG')
+        fail(instruction.line, `${instruction.keyword} before the first FROM (only ARG may come before it)`);
       globalArgs.push(instruction);
     } else {
       stages.at(-1)!.instructions.push(instruction);
       // A bare name in COPY --from= or RUN --mount=from= must be an earlier stage: Docker
       // would take a misspelt stage name for an image to pull.
       const froms = [
-        ...(instruction.keyword === 'COPY' || instruction.keyword === 'ADD' ? [copySpec(instruction, path).flags.get('from')] : []),
-        ...(instruction.keyword === 'RUN' ? [...instruction.args.matchAll(/--mount=\S*\bfrom=([^,\s]+)/g)].map(match => match[1]) : []),
+        ...(instruction.keyword === 'COPY' || instruction.keyword === 'ADD'
+          ? [copySpec(instruction, path).flags.get('from')]
+          : []),
+        ...(instruction.keyword === 'RUN'
+          ? [...instruction.args.matchAll(/--mount=\S*\bfrom=([^,\s]+)/g)].map(match => match[1])
+          : []),
       ];
       for (const from of froms) {
         if (typeof from !== 'string' || /^\d+$/.test(from) || /[:/]/.test(from)) continue;
@@ -174,26 +197,32 @@ export function parseDockerfile(text: string, path: string): Dockerfile {
   return { path, instructions, globalArgs, stages };
 }
 
-function checkKeyword(keyword: string, args: string, line: number, fail: (line: number, message: string) => never): void {
+function checkKeyword(
+  keyword: string,
+  args: string,
+  line: number,
+  fail: (line: number, message: string) => never,
+): void {
   if (!(INSTRUCTIONS as readonly string[]).includes(keyword)) {
     fail(line, `unknown instruction ${keyword}`);
   }
   if (args === '') fail(line, `${keyword} needs arguments`);
   if (keyword === 'ONBUILD') {
     const inner = /^([A-Za-z]+)\s*(.*)$/.exec(args);
-    if (!inner || ['ONBUILD', 'FROM', 'MAINTAINER'].includes(inner[1].toUpperCase())) fail(line, `ONBUILD cannot run "${args}"`);
+    if (!inner || ['ONBUILD', 'FROM', 'MAINTAINER'].includes(inner[1].toUpperCase()))
+      fail(line, `ONBUILD cannot run "${args}"`);
     checkKeyword(inner![1].toUpperCase(), inner![2], line, fail);
   }
 }
 
-export interface CopySpec {
+interface CopySpec {
   flags: Map<string, string | true>;
   sources: string[];
   destination: string;
 }
 
 /** The flags, sources and destination of a COPY or ADD. */
-export function copySpec(instruction: Instruction, path = 'Dockerfile'): CopySpec {
+function copySpec(instruction: Instruction, path = 'Dockerfile'): CopySpec {
   const flags = new Map<string, string | true>();
   let rest = instruction.args;
   for (let flag = /^--([a-z-]+)(=(\S*))?\s+/.exec(rest); flag; flag = /^--([a-z-]+)(=(\S*))?\s+/.exec(rest)) {
@@ -212,15 +241,18 @@ export function copySpec(instruction: Instruction, path = 'Dockerfile'): CopySpe
 }
 
 /** Replaces $NAME, ${NAME}, ${NAME:-default} and ${NAME:+alternative} as Docker does. */
-export function substitute(text: string, variables: ReadonlyMap<string, string>): string {
-  return text.replace(/\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced, op, word, bare) => {
-    if (whole === '\\$') return '$';
-    const name = braced ?? bare;
-    const value = variables.get(name);
-    if (op === '-') return value ? value : word;
-    if (op === '+') return value ? word : '';
-    return value ?? '';
-  });
+function substitute(text: string, variables: ReadonlyMap<string, string>): string {
+  return text.replace(
+    /\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (whole, braced, op, word, bare) => {
+      if (whole === '\\$') return '$';
+      const name = braced ?? bare;
+      const value = variables.get(name);
+      if (op === '-') return value ? value : word;
+      if (op === '+') return value ? word : '';
+      return value ?? '';
+    },
+  );
 }
 
 function argDefaults(args: readonly Instruction[]): Map<string, string> {
@@ -235,7 +267,7 @@ function argDefaults(args: readonly Instruction[]): Map<string, string> {
 }
 
 /** A file that a build puts into the image, and where it comes from. */
-export interface ImageFile {
+interface ImageFile {
   /** Its path in the build context. */
   source: string;
   /** The instruction that copies it. */
@@ -277,7 +309,9 @@ function programOf(args: string): string[] {
 export function buildFromContext(dockerfile: Dockerfile, context: string, target?: string): Build {
   const ignore = DockerIgnore.forBuild(context, dockerfile.path);
   const chain: Stage[] = [];
-  let stage: Stage | undefined = target ? dockerfile.stages.find(s => s.name === target.toLowerCase()) : dockerfile.stages.at(-1);
+  let stage: Stage | undefined = target
+    ? dockerfile.stages.find(s => s.name === target.toLowerCase())
+    : dockerfile.stages.at(-1);
   if (!stage) throw new DockerfileError(`${dockerfile.path}: no stage named ${target}`);
   while (stage) {
     chain.unshift(stage);
@@ -322,7 +356,11 @@ export function buildFromContext(dockerfile: Dockerfile, context: string, target
         // `chmod +x /start` or `chmod 755 /start`, alone or among other commands.
         for (const command of args.split(/&&|\|\||;/)) {
           const tokens = command.trim().split(/\s+/);
-          if (tokens[0] !== 'chmod' || !tokens.slice(1).some(token => /^([ugoa]*\+[rw]*x|[0-7]?[1357][0-7]{2})$/.test(token))) continue;
+          if (
+            tokens[0] !== 'chmod' ||
+            !tokens.slice(1).some(token => /^([ugoa]*\+[rw]*x|[0-7]?[1357][0-7]{2})$/.test(token))
+          )
+            continue;
           for (const token of tokens.slice(1)) {
             const file = build.files.get(posix.resolve(workdir, substitute(token, variables)));
             if (file) file.executable = true;
@@ -337,7 +375,11 @@ export function buildFromContext(dockerfile: Dockerfile, context: string, target
         const chmodX = typeof chmod === 'string' && /[1357]/.test(chmod);
         for (const raw of spec.sources) {
           if (raw.startsWith('<<') || /^(https?|git):\/\//.test(raw)) continue;
-          const source = posix.normalize(substitute(raw, variables)).replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '') || '.';
+          const source =
+            posix
+              .normalize(substitute(raw, variables))
+              .replace(/^(\.\/|\/)+/, '')
+              .replace(/\/+$/, '') || '.';
           if (source.startsWith('..')) {
             build.problems.push(`${dockerfile.path}:${instruction.line}: ${raw} is outside the build context`);
             continue;
@@ -346,15 +388,21 @@ export function buildFromContext(dockerfile: Dockerfile, context: string, target
           const glob = /[*?[]/.test(source);
           const matched = glob ? contextFiles.filter(file => new DockerIgnore(source).excludes(file)) : [];
           if (!glob && !existsSync(absolute)) {
-            build.problems.push(`${dockerfile.path}:${instruction.line}: ${raw} does not exist in the build context ${context}`);
+            build.problems.push(
+              `${dockerfile.path}:${instruction.line}: ${raw} does not exist in the build context ${context}`,
+            );
             continue;
           }
           if (glob && matched.length === 0) {
-            build.problems.push(`${dockerfile.path}:${instruction.line}: ${raw} matches no file of the build context that .dockerignore keeps`);
+            build.problems.push(
+              `${dockerfile.path}:${instruction.line}: ${raw} matches no file of the build context that .dockerignore keeps`,
+            );
             continue;
           }
           if (!glob && ignore.excludes(source)) {
-            build.problems.push(`${dockerfile.path}:${instruction.line}: ${raw} is left out of the build context by .dockerignore`);
+            build.problems.push(
+              `${dockerfile.path}:${instruction.line}: ${raw} is left out of the build context by .dockerignore`,
+            );
             continue;
           }
           const add = (file: string, imagePath: string, fromFolder: boolean) => {

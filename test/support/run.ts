@@ -27,7 +27,7 @@ export interface Ran {
   stderr: string;
 }
 
-export class MissingToolError extends Error {
+class MissingToolError extends Error {
   override name = 'MissingToolError';
 }
 
@@ -37,7 +37,9 @@ const commandOf = (program: string, args: readonly string[], options: RunOptions
   `${options.cwd ? `cd ${quote(options.cwd)} && ` : ''}${[program, ...args].map(quote).join(' ')}`;
 
 const missing = (program: string) =>
-  new MissingToolError(`${program} is not installed (not found in ${TOOLS_DIR}/bin nor on the PATH): run \`${INSTALL_COMMAND}\`.`);
+  new MissingToolError(
+    `${program} is not installed (not found in ${TOOLS_DIR}/bin nor on the PATH): run \`${INSTALL_COMMAND}\`.`,
+  );
 
 const spawnOptions = (options: RunOptions) => ({
   cwd: options.cwd,
@@ -57,7 +59,13 @@ export function runSync(program: string, args: readonly string[], options: RunOp
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw missing(program);
-  return { command: commandOf(program, args, options), status: result.status, signal: result.signal, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+  return {
+    command: commandOf(program, args, options),
+    status: result.status,
+    signal: result.signal,
+    stdout: result.stdout ?? '',
+    stderr: result.stderr ?? '',
+  };
 }
 
 /** Like `runSync`, but fails with what the program printed unless it exits with 0; its stdout. */
@@ -88,25 +96,37 @@ export function run(program: string, args: readonly string[], options: RunOption
   return slot(
     () =>
       new Promise<Ran>((resolve, reject) => {
-        const child = spawn(program, args, { ...spawnOptions(options), stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+        const child = spawn(program, args, {
+          ...spawnOptions(options),
+          stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        });
         let stdout = '';
         let stderr = '';
         child.stdout!.setEncoding('utf8').on('data', chunk => (stdout += chunk));
         child.stderr!.setEncoding('utf8').on('data', chunk => (stderr += chunk));
         child.stdin?.end(options.input);
-        child.on('error', error => reject((error as NodeJS.ErrnoException).code === 'ENOENT' ? missing(program) : error));
-        child.on('close', (status, signal) => resolve({ command: commandOf(program, args, options), status, signal, stdout, stderr }));
+        child.on('error', error =>
+          reject((error as NodeJS.ErrnoException).code === 'ENOENT' ? missing(program) : error),
+        );
+        child.on('close', (status, signal) =>
+          resolve({ command: commandOf(program, args, options), status, signal, stdout, stderr }),
+        );
       }),
   );
 }
 
 /** The run, its exit status and what it printed: the message of a failed check. */
 export function describeRun(run: Ran): string {
-  const output = [run.stdout.trimEnd() && `stdout:\n${run.stdout.trimEnd()}`, run.stderr.trimEnd() && `stderr:\n${run.stderr.trimEnd()}`]
+  const output = [
+    run.stdout.trimEnd() && `stdout:\n${run.stdout.trimEnd()}`,
+    run.stderr.trimEnd() && `stderr:\n${run.stderr.trimEnd()}`,
+  ]
     .filter(Boolean)
     .join('\n');
   // A Python stack without Django or Celery is a missing tool too.
-  const hint = /No module named '(django|celery|psycopg|kombu|redis)'/.test(run.stderr) ? `\nInstall the Python stack with \`${INSTALL_COMMAND}\`.` : '';
+  const hint = /No module named '(django|celery|psycopg|kombu|redis)'/.test(run.stderr)
+    ? `\nInstall the Python stack with \`${INSTALL_COMMAND}\`.`
+    : '';
   const ended = run.signal ? `was killed by ${run.signal}` : `exited ${run.status}`;
   return `\`${run.command}\` ${ended}${output ? `\n${output}` : ' and printed nothing'}${hint}`;
 }

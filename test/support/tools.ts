@@ -14,12 +14,20 @@ export const TOOLS_BIN = join(TOOLS_DIR, 'bin');
 export function installTools(): void {
   const run = runSync('bash', [join(ROOT, 'scripts', 'install-tools.sh')], { cwd: ROOT, timeoutMs: 540_000 });
   if (run.status !== 0) {
-    throw new Error(`scripts/install-tools.sh failed (status ${run.status}):\n${(run.stdout + run.stderr).split('\n').slice(-40).join('\n')}`);
+    throw new Error(
+      `scripts/install-tools.sh failed (status ${run.status}):\n${(run.stdout + run.stderr).split('\n').slice(-40).join('\n')}`,
+    );
   }
 }
 
 /** The PATH of every tool run: what install-tools.sh unpacked, then the system's (nginx lives in sbin). */
-const TOOL_PATH = [TOOLS_BIN, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', '/usr/local/sbin', '/usr/sbin', '/sbin'].join(':');
+const TOOL_PATH = [
+  TOOLS_BIN,
+  process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+  '/usr/local/sbin',
+  '/usr/sbin',
+  '/sbin',
+].join(':');
 
 let home: string | undefined;
 
@@ -34,6 +42,13 @@ function toolHome(): string {
 }
 
 /** Runs a real tool in `cwd` with a clean environment (PATH, HOME, LANG) and `env` added. */
-export function runTool(program: string, args: readonly string[], { cwd, env = {} }: { cwd: string; env?: Record<string, string> }): Promise<Ran> {
-  return run(program, args, { cwd, env: { PATH: TOOL_PATH, HOME: toolHome(), LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1', ...env } });
+export function runTool(
+  program: string,
+  args: readonly string[],
+  { cwd, env = {} }: { cwd: string; env?: Record<string, string> },
+): Promise<Ran> {
+  return run(program, args, {
+    cwd,
+    env: { PATH: TOOL_PATH, HOME: toolHome(), LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1', ...env },
+  });
 }

@@ -13,13 +13,19 @@ let packages: Set<string> | undefined;
 /** The name of every package of trixie's main archive (its Packages index). */
 export function trixiePackages(): Set<string> {
   if (packages) return packages;
-  const index = existsSync(LISTS) ? readdirSync(LISTS).filter(name => /_dists_trixie_main_binary-[a-z0-9]+_Packages$/.test(name)) : [];
-  if (index.length === 0) throw new Error(`No package index of Debian trixie in ${LISTS}: build the trixie root with \`${INSTALL_COMMAND}\` (as root).`);
+  const index = existsSync(LISTS)
+    ? readdirSync(LISTS).filter(name => /_dists_trixie_main_binary-[a-z0-9]+_Packages$/.test(name))
+    : [];
+  if (index.length === 0)
+    throw new Error(
+      `No package index of Debian trixie in ${LISTS}: build the trixie root with \`${INSTALL_COMMAND}\` (as root).`,
+    );
   const found = new Set<string>();
   for (const name of index) {
     for (const match of readFileSync(join(LISTS, name), 'utf8').matchAll(/^Package: (\S+)$/gm)) found.add(match[1]);
   }
-  if (found.size < 10_000) throw new Error(`${LISTS}: only ${found.size} packages in trixie's index; it looks truncated`);
+  if (found.size < 10_000)
+    throw new Error(`${LISTS}: only ${found.size} packages in trixie's index; it looks truncated`);
   packages = found;
   return found;
 }

@@ -16,22 +16,26 @@ const SEED = Number(process.env.FC_SEED ?? 20261125);
 const COUNT = 300;
 
 const FRAGMENTS = ['$', '$$', '${X}', '$HOME', "'", '"', '\\', '\\n', '\\t', '\\$', '#', ' #', '=', ' ', 'é', '😀'];
-const text = fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 4 })), { maxLength: 8 }).map(parts => parts.join('').replace(/[\r\n]/g, ''));
+const text = fc
+  .array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 4 })), { maxLength: 8 })
+  .map(parts => parts.join('').replace(/[\r\n]/g, ''));
 
 /** One line of an env file, in one of the ways a person writes one. */
-const line = fc.record({
-  exported: fc.boolean(),
-  spaced: fc.boolean(),
-  style: fc.constantFrom('bare', 'single', 'double'),
-  comment: fc.boolean(),
-  value: text,
-}).filter(({ style, value }) => {
-  // An unclosed ${ is an error for Compose, not a value.
-  if (style !== 'single' && value.replaceAll('${X}', '').includes('${')) return false;
-  if (style === 'single') return !value.includes("'") && !value.endsWith('\\');
-  if (style === 'double') return !/(^|[^\\])(\\\\)*"/.test(value) && !value.endsWith('\\');
-  return !/^['"]/.test(value.trimStart()) && value.trim() === value;
-});
+const line = fc
+  .record({
+    exported: fc.boolean(),
+    spaced: fc.boolean(),
+    style: fc.constantFrom('bare', 'single', 'double'),
+    comment: fc.boolean(),
+    value: text,
+  })
+  .filter(({ style, value }) => {
+    // An unclosed ${ is an error for Compose, not a value.
+    if (style !== 'single' && value.replaceAll('${X}', '').includes('${')) return false;
+    if (style === 'single') return !value.includes("'") && !value.endsWith('\\');
+    if (style === 'double') return !/(^|[^\\])(\\\\)*"/.test(value) && !value.endsWith('\\');
+    return !/^['"]/.test(value.trimStart()) && value.trim() === value;
+  });
 
 describe('reading env files as Compose does', function () {
   this.timeout(120_000);
@@ -49,8 +53,14 @@ describe('reading env files as Compose does', function () {
     folder = mkdtempSync(join(tmpdir(), 'env-files-'));
     mkdirSync(join(folder, '.env'));
     writeFileSync(join(folder, '.env', '.values'), file);
-    writeFileSync(join(folder, 'docker-compose.yml'), 'services:\n  probe:\n    image: busybox\n    env_file:\n      - ./.env/.values\n');
-    const result = await runTool('docker-compose', ['config', '--format', 'json'], { cwd: folder, env: { X: 'from-the-shell', HOME: '/home/someone' } });
+    writeFileSync(
+      join(folder, 'docker-compose.yml'),
+      'services:\n  probe:\n    image: busybox\n    env_file:\n      - ./.env/.values\n',
+    );
+    const result = await runTool('docker-compose', ['config', '--format', 'json'], {
+      cwd: folder,
+      env: { X: 'from-the-shell', HOME: '/home/someone' },
+    });
     expect(result.status, `${describeRun(result)}\n${file}`).to.equal(0);
     environment = environmentOf((JSON.parse(result.stdout) as ComposeConfig).services.probe);
   });

@@ -6,18 +6,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { readLock } from '../../src/generators/lib/locks.js';
-import { DJANGO_VERSIONS, PYTHON_VERSIONS, RETIRED_PYTHON_VERSIONS, type PythonVersion } from '../../src/generators/lib/versions.js';
+import {
+  DJANGO_VERSIONS,
+  PYTHON_VERSIONS,
+  RETIRED_PYTHON_VERSIONS,
+  type PythonVersion,
+} from '../../src/generators/lib/versions.js';
 import { fixedSecrets, runApp, runGenerator } from '../helpers.js';
 import { ROOT } from '../support/root.js';
 import { describeRun, run } from '../support/run.js';
 
 const PYSTACK = join(ROOT, 'scripts', 'stack', 'pystack.py');
-const pystack = (args: string[], cwd: string) => run('/usr/bin/python3', [PYSTACK, ...args], { cwd, timeoutMs: 600_000 });
+const pystack = (args: string[], cwd: string) =>
+  run('/usr/bin/python3', [PYSTACK, ...args], { cwd, timeoutMs: 600_000 });
 
 /** A project with production for `python` and `django`; a retired Python stored by hand, as an older project would. */
 async function projectFor(python: PythonVersion, django: string): Promise<string> {
   const retired = Object.hasOwn(RETIRED_PYTHON_VERSIONS, python);
-  const { project } = await runApp({ defaults: true, prod: true, 'django-version': django, ...(retired ? {} : { 'python-version': python }) });
+  const { project } = await runApp({
+    defaults: true,
+    prod: true,
+    'django-version': django,
+    ...(retired ? {} : { 'python-version': python }),
+  });
   if (retired) {
     const file = join(project, '.yo-rc.json');
     const config = JSON.parse(readFileSync(file, 'utf8'));
@@ -36,18 +47,28 @@ describe('the locks, made again from the sources the tiers run', function () {
       it(`of Python ${python} and Django ${django} are what pystack.py locks today`, async () => {
         const project = await projectFor(python, django);
         const flags = Object.hasOwn(RETIRED_PYTHON_VERSIONS, python) ? ['--metadata-only'] : [];
-        const locked = await pystack(['lock', '--python', python, ...flags, '-r', 'requirements-dev.txt', '-r', 'requirements-prod.txt'], project);
+        const locked = await pystack(
+          ['lock', '--python', python, ...flags, '-r', 'requirements-dev.txt', '-r', 'requirements-prod.txt'],
+          project,
+        );
         expect(locked.status, describeRun(locked)).to.equal(0);
-        expect(locked.stdout, `src/generators/lib/locks/python${python}-django${django}.txt is stale: run \`npm run lock\` and review the change`).to.equal(readLock(python, django).text);
+        expect(
+          locked.stdout,
+          `src/generators/lib/locks/python${python}-django${django}.txt is stale: run \`npm run lock\` and review the change`,
+        ).to.equal(readLock(python, django).text);
       });
     }
   }
+
+  /** pystack building the 3.13 production environment of `project` from `constraints` into `dest`. */
+  const buildProd = (project: string, constraints: string, dest = join(tmpdir(), `env-${process.pid}`)) =>
+    pystack(['build', '--python', '3.13', '-r', 'requirements-prod.txt', '-c', constraints, '--dest', dest], project);
 
   it('refuses to build from a lock that lacks a distribution the requirements need, naming it', async () => {
     const project = await projectFor('3.13', '5.2');
     const lacking = join(mkdtempSync(join(tmpdir(), 'lock-')), 'constraints.txt');
     writeFileSync(lacking, readFileSync(join(project, 'constraints.txt'), 'utf8').replace(/^packaging==.*\n/m, ''));
-    const built = await pystack(['build', '--python', '3.13', '-r', 'requirements-prod.txt', '-c', lacking, '--dest', join(tmpdir(), `env-${process.pid}`)], project);
+    const built = await buildProd(project, lacking);
     expect(built.status).to.equal(1);
     expect(built.stderr).to.match(/packaging \(needed by kombu\) is not in the constraints file: the lock lacks it/);
   });
@@ -56,7 +77,7 @@ describe('the locks, made again from the sources the tiers run', function () {
     const project = await projectFor('3.13', '5.2');
     const folder = mkdtempSync(join(tmpdir(), 'not-an-env-'));
     writeFileSync(join(folder, 'keep-me'), 'mine\n');
-    const built = await pystack(['build', '--python', '3.13', '-r', 'requirements-prod.txt', '-c', 'constraints.txt', '--dest', folder], project);
+    const built = await buildProd(project, 'constraints.txt', folder);
     expect(built.status).to.equal(1);
     expect(built.stderr).to.contain(`${folder} is not empty and is no environment this tool built`);
     expect(readFileSync(join(folder, 'keep-me'), 'utf8')).to.equal('mine\n');
@@ -67,8 +88,10 @@ describe('the locks, made again from the sources the tiers run', function () {
     const wrong = join(mkdtempSync(join(tmpdir(), 'lock-')), 'constraints.txt');
     copyFileSync(join(project, 'constraints.txt'), wrong);
     writeFileSync(wrong, readFileSync(wrong, 'utf8').replace(/^redis==.*$/m, 'redis==7.0.0'));
-    const built = await pystack(['build', '--python', '3.13', '-r', 'requirements-prod.txt', '-c', wrong, '--dest', join(tmpdir(), `env-${process.pid}`)], project);
+    const built = await buildProd(project, wrong);
     expect(built.status).to.equal(1);
-    expect(built.stderr).to.match(/redis==7\.0\.0 in the constraints file does not satisfy .*<6\.5.* \(needed by kombu\)/);
+    expect(built.stderr).to.match(
+      /redis==7\.0\.0 in the constraints file does not satisfy .*<6\.5.* \(needed by kombu\)/,
+    );
   });
 });

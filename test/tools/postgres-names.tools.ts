@@ -19,8 +19,12 @@ const user = answerSpecs('app').find(spec => spec.name === 'postgresUser')!;
 const db = answerSpecs('app').find(spec => spec.name === 'postgresDb')!;
 
 const PG_BIN = (() => {
-  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
-  const found = versions.map(version => `/usr/lib/postgresql/${version}/bin`).find(bin => existsSync(join(bin, 'initdb')));
+  const versions = existsSync('/usr/lib/postgresql')
+    ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))
+    : [];
+  const found = versions
+    .map(version => `/usr/lib/postgresql/${version}/bin`)
+    .find(bin => existsSync(join(bin, 'initdb')));
   if (!found) throw new Error(`Postgres is not installed: run \`${INSTALL_COMMAND}\`.`);
   return found;
 })();
@@ -65,18 +69,93 @@ describe('Postgres names the generator accepts, in a real Postgres set up as the
       writeFileSync(join(dir, 'pw'), `${password}\n`);
       if (AS.uid !== undefined) chownSync(join(dir, 'pw'), AS.uid, AS.gid!);
       const port = await freePort();
-      runOk(join(PG_BIN, 'initdb'), ['-D', join(dir, 'data'), '--username', name, '--pwfile', join(dir, 'pw'), '--auth-local', 'trust', '--auth-host', 'scram-sha-256', '--no-sync'], { cwd: dir, env, ...AS });
-      const server = spawn(join(PG_BIN, 'postgres'), ['-D', join(dir, 'data'), '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`, '-c', 'fsync=off'], { cwd: dir, env, stdio: 'ignore', ...AS });
+      runOk(
+        join(PG_BIN, 'initdb'),
+        [
+          '-D',
+          join(dir, 'data'),
+          '--username',
+          name,
+          '--pwfile',
+          join(dir, 'pw'),
+          '--auth-local',
+          'trust',
+          '--auth-host',
+          'scram-sha-256',
+          '--no-sync',
+        ],
+        { cwd: dir, env, ...AS },
+      );
+      const server = spawn(
+        join(PG_BIN, 'postgres'),
+        [
+          '-D',
+          join(dir, 'data'),
+          '-p',
+          String(port),
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          `unix_socket_directories=${dir}`,
+          '-c',
+          'fsync=off',
+        ],
+        { cwd: dir, env, stdio: 'ignore', ...AS },
+      );
       try {
-        for (let tries = 0; runSync(join(PG_BIN, 'pg_isready'), ['-h', dir, '-p', String(port)]).status !== 0; tries += 1) {
+        for (
+          let tries = 0;
+          runSync(join(PG_BIN, 'pg_isready'), ['-h', dir, '-p', String(port)]).status !== 0;
+          tries += 1
+        ) {
           expect(tries, 'Postgres to start').to.be.below(100);
           await new Promise(resolve => setTimeout(resolve, 100));
         }
-        const sql = "SELECT :'db' <> 'postgres' AS create_db \\gset\n\\if :create_db\nCREATE DATABASE :\"db\";\n\\endif\n";
-        runOk(join(PG_BIN, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', dir, '-p', String(port), '-U', name, '-d', 'postgres', '-v', `db=${database}`, '-f', '-'], { cwd: dir, env, input: sql, ...AS });
-        const who = runOk(join(PG_BIN, 'psql'), ['-X', '-A', '-t', '-h', '127.0.0.1', '-p', String(port), '-U', name, '-d', database, '-c', 'SELECT current_user || \' \' || current_database()'], {
-          env: { ...env, PGPASSWORD: password },
-        });
+        const sql =
+          "SELECT :'db' <> 'postgres' AS create_db \\gset\n\\if :create_db\nCREATE DATABASE :\"db\";\n\\endif\n";
+        runOk(
+          join(PG_BIN, 'psql'),
+          [
+            '-X',
+            '-q',
+            '-v',
+            'ON_ERROR_STOP=1',
+            '-h',
+            dir,
+            '-p',
+            String(port),
+            '-U',
+            name,
+            '-d',
+            'postgres',
+            '-v',
+            `db=${database}`,
+            '-f',
+            '-',
+          ],
+          { cwd: dir, env, input: sql, ...AS },
+        );
+        const who = runOk(
+          join(PG_BIN, 'psql'),
+          [
+            '-X',
+            '-A',
+            '-t',
+            '-h',
+            '127.0.0.1',
+            '-p',
+            String(port),
+            '-U',
+            name,
+            '-d',
+            database,
+            '-c',
+            "SELECT current_user || ' ' || current_database()",
+          ],
+          {
+            env: { ...env, PGPASSWORD: password },
+          },
+        );
         expect(who.trim()).to.equal(`${name} ${database}`);
       } finally {
         server.kill('SIGINT');

@@ -1,6 +1,15 @@
 // The projects this tier checks (the matrix), and each project's tool runs: started all
 // at once right after the project is generated, awaited by the checks that need them.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { ANSWERS, VERSIONS, type AnswerName } from '../../src/generators/lib/answers.js';
@@ -17,7 +26,6 @@ export interface MatrixEntry {
   title: string;
   options: Record<string, string | boolean>;
 }
-
 
 const VERSION_OPTIONS = {
   python: 'python-version',
@@ -129,7 +137,9 @@ export class ProjectUnderTest {
 
   /** `docker-compose config` as a user runs it in the project (`-f` for the production file). */
   composeConfigText(file: ComposeFile): Promise<Ran> {
-    return this.runs.once(`config ${file}`, () => runTool('docker-compose', configArgs([file], false), { cwd: this.folder }));
+    return this.runs.once(`config ${file}`, () =>
+      runTool('docker-compose', configArgs([file], false), { cwd: this.folder }),
+    );
   }
 
   /** The resolved configuration, or an error that shows the failed run; `env`: variables of the shell Compose runs in. */
@@ -149,7 +159,12 @@ export class ProjectUnderTest {
       if (!service.build) continue;
       const dockerfile = join(service.build.context, service.build.dockerfile ?? 'Dockerfile');
       const key = `${dockerfile} ${service.build.context} ${service.build.target ?? ''}`;
-      const build = builds.get(key) ?? { services: [], dockerfile, context: service.build.context, target: service.build.target };
+      const build = builds.get(key) ?? {
+        services: [],
+        dockerfile,
+        context: service.build.context,
+        target: service.build.target,
+      };
       build.services.push(name);
       builds.set(key, build);
     }
@@ -180,7 +195,9 @@ export class ProjectUnderTest {
   }
 
   shellcheck(): Promise<Ran> {
-    return this.runs.once('shellcheck', () => runTool('shellcheck', ['--format=gcc', ...this.scripts()], { cwd: this.folder }));
+    return this.runs.once('shellcheck', () =>
+      runTool('shellcheck', ['--format=gcc', ...this.scripts()], { cwd: this.folder }),
+    );
   }
 
   /**
@@ -194,7 +211,8 @@ export class ProjectUnderTest {
       if (!nginx) throw new Error(`${PROD_COMPOSE} builds no nginx service`);
       const { build } = this.image(nginx);
       const copied = [...build.files].filter(([imagePath]) => imagePath.startsWith('/etc/nginx/'));
-      if (copied.length === 0) throw new Error(`${this.relative(nginx.dockerfile)} copies no configuration into /etc/nginx`);
+      if (copied.length === 0)
+        throw new Error(`${this.relative(nginx.dockerfile)} copies no configuration into /etc/nginx`);
       const prefix = join(this.scratch, 'nginx');
       mkdirSync(join(prefix, 'conf.d'), { recursive: true });
       const services = Object.keys(config.services);
@@ -204,15 +222,20 @@ export class ProjectUnderTest {
         // `server web:8000;` in an upstream block, or `proxy_pass http://web:8000`; not
         // `proxy_pass http://django`, which names an upstream block.
         const upstreams = [...original.matchAll(/\bupstream\s+([^\s{]+)\s*\{/g)].map(match => match[1]);
-        const text = original.replace(/(\bserver\s+|:\/\/)([A-Za-z0-9_.-]+)(?=[:;/\s])/g, (whole, before: string, host: string) =>
-          services.includes(host) && !(before === '://' && upstreams.includes(host)) ? `${before}127.0.0.1` : whole,
+        const text = original.replace(
+          /(\bserver\s+|:\/\/)([A-Za-z0-9_.-]+)(?=[:;/\s])/g,
+          (whole, before: string, host: string) =>
+            services.includes(host) && !(before === '://' && upstreams.includes(host)) ? `${before}127.0.0.1` : whole,
         );
         if (imagePath === '/etc/nginx/nginx.conf') main = text;
-        else if (imagePath.startsWith('/etc/nginx/conf.d/')) writeFileSync(join(prefix, 'conf.d', basename(imagePath)), text);
+        else if (imagePath.startsWith('/etc/nginx/conf.d/'))
+          writeFileSync(join(prefix, 'conf.d', basename(imagePath)), text);
         else throw new Error(`${imagePath}: this check knows only /etc/nginx/nginx.conf and /etc/nginx/conf.d/`);
       }
       writeFileSync(join(prefix, 'nginx.conf'), main ?? nginxMainConf(prefix, `${prefix}/conf.d/*.conf`));
-      return runTool('nginx', ['-t', '-p', `${prefix}/`, '-e', `${prefix}/error.log`, '-c', `${prefix}/nginx.conf`], { cwd: this.folder });
+      return runTool('nginx', ['-t', '-p', `${prefix}/`, '-e', `${prefix}/error.log`, '-c', `${prefix}/nginx.conf`], {
+        cwd: this.folder,
+      });
     });
   }
 
@@ -235,21 +258,30 @@ export class ProjectUnderTest {
   }
 
   compileAll(): Promise<Ran> {
-    return this.python('compileall', ['-m', 'compileall', '-q', '-f', '.'], async () => ({ PYTHONPYCACHEPREFIX: join(this.scratch, 'pycache') }));
+    return this.python('compileall', ['-m', 'compileall', '-q', '-f', '.'], async () => ({
+      PYTHONPYCACHEPREFIX: join(this.scratch, 'pycache'),
+    }));
   }
 
   check(): Promise<Ran> {
-    return this.python('check', ['manage.py', 'check', '--fail-level', 'WARNING'], () => this.environment('docker-compose.yml'));
+    return this.python('check', ['manage.py', 'check', '--fail-level', 'WARNING'], () =>
+      this.environment('docker-compose.yml'),
+    );
   }
 
   /** `check --deploy` with the settings of docker-compose.prod.yml, and `extra` on top (`DJANGO_SECURE_PROXY=1`). */
   checkDeploy(extra: Record<string, string> = {}): Promise<Ran> {
     const key = ['check --deploy', ...Object.entries(extra).map(([name, value]) => `${name}=${value}`)].join(' ');
-    return this.python(key, ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'], async () => ({ ...(await this.environment(PROD_COMPOSE)), ...extra }));
+    return this.python(key, ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'], async () => ({
+      ...(await this.environment(PROD_COMPOSE)),
+      ...extra,
+    }));
   }
 
   makemigrations(): Promise<Ran> {
-    return this.python('makemigrations', ['manage.py', 'makemigrations', '--check', '--dry-run'], () => this.sqliteEnvironment());
+    return this.python('makemigrations', ['manage.py', 'makemigrations', '--check', '--dry-run'], () =>
+      this.sqliteEnvironment(),
+    );
   }
 
   tests(): Promise<Ran> {
@@ -267,7 +299,14 @@ export class ProjectUnderTest {
       void this.composeConfigText(file);
       void this.composeConfig(file).catch(() => undefined);
     }
-    const started: Array<Promise<unknown>> = [this.shellcheck(), this.compileAll(), this.check(), this.makemigrations(), this.tests(), this.testsWithoutEnvironment()];
+    const started: Array<Promise<unknown>> = [
+      this.shellcheck(),
+      this.compileAll(),
+      this.check(),
+      this.makemigrations(),
+      this.tests(),
+      this.testsWithoutEnvironment(),
+    ];
     if (this.prod) started.push(this.nginxTest(), this.checkDeploy(), this.checkDeploy(SECURE_PROXY_ON));
     for (const promise of started) promise.catch(() => undefined);
   }

@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { ANSWERS, VERSIONS } from '../../src/generators/lib/answers.js';
 import { environmentOf, publishedPorts, serviceRunning, type ComposeConfig } from '../support/compose.js';
-import { COMPOSE_FILES, generateMatrix, MATRIX, SECURE_PROXY_ON, typed, type ComposeFile, type MatrixEntry, type ProjectUnderTest } from './project.js';
+import {
+  COMPOSE_FILES,
+  generateMatrix,
+  MATRIX,
+  SECURE_PROXY_ON,
+  typed,
+  type ComposeFile,
+  type MatrixEntry,
+  type ProjectUnderTest,
+} from './project.js';
 import { describeRun, type Ran } from '../support/run.js';
 import { aptInstalls, trixiePackages } from './debian.js';
 import { INSTALL_COMMAND, runTool } from '../support/tools.js';
@@ -24,7 +33,8 @@ const DJANGO_SERVICES = ['web', 'celery_worker', 'celery_beat', 'flower'];
 /** Ports a service run from a published image (not built here) listens on, by image. */
 const IMAGE_PORTS: Record<string, number[]> = { 'axllent/mailpit': [1025, 8025] };
 /** The development worker and beat restart on Python files only, not on these paths. */
-const RELOAD = /^exec watchfiles --filter python --ignore-paths ([\w/,.-]+) --target-type command (['"])(celery -A \w+ (worker|beat) [^'"]*)\2$/m;
+const RELOAD =
+  /^exec watchfiles --filter python --ignore-paths ([\w/,.-]+) --target-type command (['"])(celery -A \w+ (worker|beat) [^'"]*)\2$/m;
 const CREDENTIALS = [
   ['POSTGRES_DB', 'SQL_DATABASE', 'postgresDb'],
   ['POSTGRES_USER', 'SQL_USER', 'postgresUser'],
@@ -123,16 +133,26 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       .map(([service, port]) => `${service} on ${port}`)
       .join(' and ');
     it(`publishes ${portsTitle}, and no other port`, async () => {
-      expect(publishedPorts(await config())).to.deep.equal(Object.fromEntries(Object.entries(ports).map(([service, port]) => [service, [port]])));
+      expect(publishedPorts(await config())).to.deep.equal(
+        Object.fromEntries(Object.entries(ports).map(([service, port]) => [service, [port]])),
+      );
     });
 
     if (local) {
       const publishAll = entry.options['publish-all'] === true;
-      it(publishAll ? 'publishes every port on every interface (--publish-all)' : 'publishes every port on 127.0.0.1 only', async () => {
-        const bindings = Object.entries((await config()).services).flatMap(([name, service]) => (service.ports ?? []).map(port => `${name}: ${port.host_ip ?? 'every interface'}`));
-        expect(bindings).to.have.length(3);
-        for (const binding of bindings) expect(binding).to.match(publishAll ? /: every interface$/ : /: 127\.0\.0\.1$/);
-      });
+      it(
+        publishAll
+          ? 'publishes every port on every interface (--publish-all)'
+          : 'publishes every port on 127.0.0.1 only',
+        async () => {
+          const bindings = Object.entries((await config()).services).flatMap(([name, service]) =>
+            (service.ports ?? []).map(port => `${name}: ${port.host_ip ?? 'every interface'}`),
+          );
+          expect(bindings).to.have.length(3);
+          for (const binding of bindings)
+            expect(binding).to.match(publishAll ? /: every interface$/ : /: 127\.0\.0\.1$/);
+        },
+      );
 
       it('runs a Mailpit mail catcher, which the Django services send their mail to (EMAIL_HOST, port 1025)', async () => {
         const resolved = await config();
@@ -157,10 +177,16 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
           const reload = RELOAD.exec(readFileSync(join(build.context, script!.source), 'utf8'));
           expect(reload, `${script!.source} execs watchfiles`).to.not.equal(null);
           expect(reload![1].split(',')).to.include.members(['polls/migrations', 'mediafiles']);
-          expect(image.files.get('/requirements-dev.txt'), 'the image holds requirements-dev.txt').to.not.equal(undefined);
+          expect(image.files.get('/requirements-dev.txt'), 'the image holds requirements-dev.txt').to.not.equal(
+            undefined,
+          );
         }
-        expect(project().read('requirements-dev.txt')).to.match(/^-r requirements\.txt$/m).and.to.match(/^watchfiles==\d+\.\d+\.\d+$/m);
-        expect(project().read('compose/local/django/Dockerfile')).to.match(/pip install [^\n]*-r \/requirements-dev\.txt/);
+        expect(project().read('requirements-dev.txt'))
+          .to.match(/^-r requirements\.txt$/m)
+          .and.to.match(/^watchfiles==\d+\.\d+\.\d+$/m);
+        expect(project().read('compose/local/django/Dockerfile')).to.match(
+          /pip install [^\n]*-r \/requirements-dev\.txt/,
+        );
         expect(project().read('requirements.txt')).not.to.contain('watchfiles');
       });
 
@@ -180,15 +206,23 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       for (const [name, service] of Object.entries(resolved.services)) {
         const imagePorts = IMAGE_PORTS[service.image?.split(':')[0] ?? ''];
         if (!service.build && imagePorts) {
-          for (const port of service.ports ?? []) expect(imagePorts, `${name} publishes ${port.target}`).to.include(port.target);
+          for (const port of service.ports ?? [])
+            expect(imagePorts, `${name} publishes ${port.target}`).to.include(port.target);
           continue;
         }
         for (const port of service.ports ?? []) {
           const build = builds.find(candidate => candidate.services.includes(name));
-          expect(build, `${name} publishes ${port.target} but is not built here, so nothing says what listens`).to.not.equal(undefined);
+          expect(
+            build,
+            `${name} publishes ${port.target} but is not built here, so nothing says what listens`,
+          ).to.not.equal(undefined);
           const { build: image } = project().image(build!);
           const ownFiles = [...image.files.values()].filter(copied => !copied.fromFolder);
-          const listening = ownFiles.filter(copied => new RegExp(`(?<![\\d.])${port.target}(?!\\d)`).test(readFileSync(join(build!.context, copied.source), 'utf8')));
+          const listening = ownFiles.filter(copied =>
+            new RegExp(`(?<![\\d.])${port.target}(?!\\d)`).test(
+              readFileSync(join(build!.context, copied.source), 'utf8'),
+            ),
+          );
           expect(
             listening.map(copied => copied.source),
             `${name} publishes container port ${port.target}, but no script or configuration its image holds names it (${ownFiles.map(copied => copied.source).join(', ')})`,
@@ -206,7 +240,8 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       expect(db, 'a service runs the postgres image').to.be.a('string');
       const environment = environmentOf(resolved.services[db!]);
       for (const [postgres, , answer] of CREDENTIALS) {
-        if (local || answer !== 'postgresPassword') expect(environment[postgres], postgres).to.equal(typed(entry, answer));
+        if (local || answer !== 'postgresPassword')
+          expect(environment[postgres], postgres).to.equal(typed(entry, answer));
         else expect(environment[postgres], postgres).to.match(/^\S{32,}$/);
       }
     });
@@ -219,7 +254,9 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
         expect(resolved.services, `${file} has a ${name} service`).to.have.property(name);
         const django = environmentOf(resolved.services[name]);
         for (const [postgresKey, sqlKey] of CREDENTIALS) {
-          expect(django[sqlKey], `${name}: ${sqlKey} must equal the db's ${postgresKey}`).to.equal(postgres[postgresKey]);
+          expect(django[sqlKey], `${name}: ${sqlKey} must equal the db's ${postgresKey}`).to.equal(
+            postgres[postgresKey],
+          );
         }
         expect(django.SQL_HOST, `${name}: SQL_HOST`).to.equal(db);
         expect(django.SQL_PORT, `${name}: SQL_PORT`).to.equal('5432');
@@ -242,7 +279,10 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
           ...(values.some(value => new RegExp(`^rediss?://([^@/]*@)?${redis}[:/]`).test(value)) ? [redis!] : []),
         ];
         for (const dependency of uses) {
-          expect(service.depends_on?.[dependency]?.condition, `${name} uses ${dependency}: it must depend on it being healthy`).to.equal('service_healthy');
+          expect(
+            service.depends_on?.[dependency]?.condition,
+            `${name} uses ${dependency}: it must depend on it being healthy`,
+          ).to.equal('service_healthy');
         }
       }
     });
@@ -253,15 +293,23 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       for (const name of scaling) {
         expect(resolved.services, `${file} has a ${name} service`).to.have.property(name);
         expect(resolved.services[name].container_name, `${name}: container_name`).to.equal(undefined);
-        expect((resolved.services[name].ports ?? []).filter(port => port.published), `${name}: published ports`).to.be.empty;
+        expect(
+          (resolved.services[name].ports ?? []).filter(port => port.published),
+          `${name}: published ports`,
+        ).to.be.empty;
       }
     });
 
     if (!local) {
       it('runs WEB_REPLICAS web and CELERY_WORKER_REPLICAS worker containers from the deploying shell, 1 of each without them', async () => {
-        const replicas = (resolved: ComposeConfig) => ({ web: resolved.services.web.deploy?.replicas, celery_worker: resolved.services.celery_worker.deploy?.replicas });
+        const replicas = (resolved: ComposeConfig) => ({
+          web: resolved.services.web.deploy?.replicas,
+          celery_worker: resolved.services.celery_worker.deploy?.replicas,
+        });
         expect(replicas(await config())).to.deep.equal({ web: 1, celery_worker: 1 });
-        expect(replicas(await project().composeConfig(file, { WEB_REPLICAS: '3', CELERY_WORKER_REPLICAS: '4' }))).to.deep.equal({ web: 3, celery_worker: 4 });
+        expect(
+          replicas(await project().composeConfig(file, { WEB_REPLICAS: '3', CELERY_WORKER_REPLICAS: '4' })),
+        ).to.deep.equal({ web: 3, celery_worker: 4 });
       });
     }
 
@@ -273,7 +321,9 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       const resolved: ComposeConfig = await config();
       const db = resolved.services[serviceRunning(resolved, 'postgres')!];
       expect(db.image).to.match(new RegExp(`^postgres:${postgresVersion}[-.]`));
-      expect((db.volumes ?? []).filter(volume => volume.type === 'volume').map(volume => volume.target)).to.deep.equal([dataPath]);
+      expect((db.volumes ?? []).filter(volume => volume.type === 'volume').map(volume => volume.target)).to.deep.equal([
+        dataPath,
+      ]);
     });
   });
 }
@@ -300,11 +350,18 @@ function describeDockerfiles(file: ComposeFile, project: () => ProjectUnderTest)
         installs += packages.length;
         const where = (line: number) => `${project().relative(build.dockerfile)}:${line}`;
         if (packages.length > 0) {
-          for (const stage of dockerfile.stages.filter(s => !dockerfile.stages.some(other => other.name === s.base.toLowerCase()))) {
-            if (!/-slim-trixie$/.test(stage.base)) problems.push(`${project().relative(build.dockerfile)}: a stage starts from ${stage.base}, not a -slim-trixie image`);
+          for (const stage of dockerfile.stages.filter(
+            s => !dockerfile.stages.some(other => other.name === s.base.toLowerCase()),
+          )) {
+            if (!/-slim-trixie$/.test(stage.base))
+              problems.push(
+                `${project().relative(build.dockerfile)}: a stage starts from ${stage.base}, not a -slim-trixie image`,
+              );
           }
         }
-        for (const { line, name } of packages) if (!trixiePackages().has(name)) problems.push(`${where(line)} installs ${name}, but Debian trixie has no package of that name`);
+        for (const { line, name } of packages)
+          if (!trixiePackages().has(name))
+            problems.push(`${where(line)} installs ${name}, but Debian trixie has no package of that name`);
       }
       expect(installs, 'packages installed with apt-get').to.be.greaterThan(0);
       expect(problems).to.deep.equal([]);
@@ -321,11 +378,18 @@ function describeDockerfiles(file: ComposeFile, project: () => ProjectUnderTest)
             [`${name}: command`, resolved.services[name].command?.[0]],
             [`${name}: entrypoint`, resolved.services[name].entrypoint?.[0]],
           ]),
-        ].filter((pair): pair is [string, string] => typeof pair[1] === 'string' && pair[1].startsWith('/') && !pair[1].startsWith('/bin/'));
+        ].filter(
+          (pair): pair is [string, string] =>
+            typeof pair[1] === 'string' && pair[1].startsWith('/') && !pair[1].startsWith('/bin/'),
+        );
         for (const [who, program] of programs) {
           const copied = image.files.get(program);
-          if (!copied) missing.push(`${who} runs ${program}, which ${project().relative(build.dockerfile)} does not copy into the image`);
-          else if (!copied.executable) missing.push(`${who} runs ${program} (${copied.source}), which is not made executable`);
+          if (!copied)
+            missing.push(
+              `${who} runs ${program}, which ${project().relative(build.dockerfile)} does not copy into the image`,
+            );
+          else if (!copied.executable)
+            missing.push(`${who} runs ${program} (${copied.source}), which is not made executable`);
         }
       }
       expect(missing).to.deep.equal([]);
@@ -371,7 +435,9 @@ function describeNginx(project: () => ProjectUnderTest): void {
       const conf = project().read('compose/production/nginx/nginx.conf');
       const resolved = await project().composeConfig('docker-compose.prod.yml');
       const builds = await project().builds('docker-compose.prod.yml');
-      const targets = [...conf.matchAll(/(?:\bserver\s+|\bproxy_pass\s+https?:\/\/|\bset\s+\$\w+\s+)([A-Za-z0-9_.-]+):(\d+)/g)].map(match => [match[1], match[2]] as const);
+      const targets = [
+        ...conf.matchAll(/(?:\bserver\s+|\bproxy_pass\s+https?:\/\/|\bset\s+\$\w+\s+)([A-Za-z0-9_.-]+):(\d+)/g),
+      ].map(match => [match[1], match[2]] as const);
       expect(targets, 'upstream servers in nginx.conf').to.not.be.empty;
       for (const [host, port] of targets) {
         expect(Object.keys(resolved.services), `nginx.conf proxies to ${host}:${port}`).to.include(host);
@@ -379,7 +445,10 @@ function describeNginx(project: () => ProjectUnderTest): void {
         const { build: image } = project().image(build);
         const script = image.files.get(resolved.services[host].command?.[0] ?? '');
         expect(script, `${host} runs no script of its image`).to.not.equal(undefined);
-        expect(readFileSync(join(build.context, script!.source), 'utf8'), `${script!.source} must listen on ${port}`).to.match(new RegExp(`(?<![\\d.])${port}(?!\\d)`));
+        expect(
+          readFileSync(join(build.context, script!.source), 'utf8'),
+          `${script!.source} must listen on ${port}`,
+        ).to.match(new RegExp(`(?<![\\d.])${port}(?!\\d)`));
       }
     });
   });
@@ -411,7 +480,9 @@ function describePython(entry: MatrixEntry, project: () => ProjectUnderTest): vo
         if (silenced > 0) {
           // A silenced check must be explained where it is silenced.
           const settings = project().read(`${typed(entry, 'projectName')}/settings.py`);
-          expect(settings, 'a comment above SILENCED_SYSTEM_CHECKS says why').to.match(/#[^\n]*\n\s*SILENCED_SYSTEM_CHECKS\s*=/);
+          expect(settings, 'a comment above SILENCED_SYSTEM_CHECKS says why').to.match(
+            /#[^\n]*\n\s*SILENCED_SYSTEM_CHECKS\s*=/,
+          );
         }
       });
     }
@@ -421,7 +492,10 @@ function describePython(entry: MatrixEntry, project: () => ProjectUnderTest): vo
         const result = await project().checkDeploy();
         const warned = [...new Set((result.stdout + result.stderr).match(/security\.W\d+/g) ?? [])].sort();
         const readme = project().read('README.md');
-        const https = readme.slice(readme.indexOf('### HTTPS'), readme.indexOf('\n### ', readme.indexOf('### HTTPS') + 1));
+        const https = readme.slice(
+          readme.indexOf('### HTTPS'),
+          readme.indexOf('\n### ', readme.indexOf('### HTTPS') + 1),
+        );
         const listed = [...new Set(https.match(/security\.W\d+/g) ?? [])].sort();
         expect(warned, describeRun(result)).to.not.be.empty;
         expect(warned, describeRun(result)).to.deep.equal(listed);

@@ -16,12 +16,39 @@ const SEED = Number(process.env.FC_SEED ?? 20261124);
 const COUNT = 300;
 const password = ANSWERS.find(answer => answer.name === 'postgresPassword')!;
 
-const FRAGMENTS = ['$', '$$', '${', '}', '$HOME', '${USER}', '${X:-d}', "'", '"', '\\', '\\n', '#', ' #', '=', ':', '@', '/', '`', '!', '%', 'é', '密', '😀'];
+const FRAGMENTS = [
+  '$',
+  '$$',
+  '${',
+  '}',
+  '$HOME',
+  '${USER}',
+  '${X:-d}',
+  "'",
+  '"',
+  '\\',
+  '\\n',
+  '#',
+  ' #',
+  '=',
+  ':',
+  '@',
+  '/',
+  '`',
+  '!',
+  '%',
+  'é',
+  '密',
+  '😀',
+];
 const candidate = fc
-  .array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 5 }), fc.string({ unit: 'grapheme', maxLength: 3 })), {
-    minLength: 1,
-    maxLength: 12,
-  })
+  .array(
+    fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 5 }), fc.string({ unit: 'grapheme', maxLength: 3 })),
+    {
+      minLength: 1,
+      maxLength: 12,
+    },
+  )
   .map(parts => parts.join(''))
   .filter(value => password.validate(value, {}) === true);
 
@@ -50,11 +77,11 @@ describe('docker-compose config on values written as the generator writes them',
 
   it(`reads ${COUNT} accepted passwords back exactly from the env file`, () => {
     const environment = environmentOf(config.services.probe);
-    values.forEach((value, i) => expect(environment[`V${i}`], JSON.stringify(value)).to.equal(value));
+    for (const [i, value] of values.entries()) expect(environment[`V${i}`], JSON.stringify(value)).to.equal(value);
   });
 
   it(`reads the same ${COUNT} passwords back exactly from the Compose file`, () => {
     const environment = environmentOf(config.services.probe);
-    values.forEach((value, i) => expect(environment[`Y${i}`], JSON.stringify(value)).to.equal(value));
+    for (const [i, value] of values.entries()) expect(environment[`Y${i}`], JSON.stringify(value)).to.equal(value);
   });
 });

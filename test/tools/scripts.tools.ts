@@ -25,16 +25,30 @@ describe('scripts/in-root.sh', () => {
   });
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
-  const inRoot = (args: string[]) => runSync(IN_ROOT, args, { env: { PATH: '/usr/bin:/bin', HOME: '/root' }, timeoutMs: 30_000 });
+  const inRoot = (args: string[]) =>
+    runSync(IN_ROOT, args, { env: { PATH: '/usr/bin:/bin', HOME: '/root' }, timeoutMs: 30_000 });
 
-  for (const [root, python] of [['trixie', '3.13'], ['forky', '3.14']] as const) {
+  for (const [root, python] of [
+    ['trixie', '3.13'],
+    ['forky', '3.14'],
+  ] as const) {
     it(`runs a command in the ${root} root (Python ${python}, the standard library only) with a /tmp and HOME of its own: the machine's /tmp is not seen, and what it writes there lands in its --tmp folder`, () => {
       const box = mkdtempSync(join(scratch, `${root}-`));
       const [tmp, home] = ['tmp', 'home'].map(name => mkdtempSync(join(box, `${name}-`)));
       const marker = join(tmpdir(), `in-root-marker-${process.pid}`);
-      writeFileSync(marker, 'the machine\'s /tmp');
+      writeFileSync(marker, "the machine's /tmp");
       try {
-        const ran = inRoot(['--tmp', tmp, '--home', home, root, box, '/bin/sh', '-c', `test ! -e ${marker} && echo inside > /tmp/written && echo "$HOME" > "$HOME/home" && /usr/bin/python3 -c 'import sys, importlib.metadata as m; print(sys.version_info[:2], list(m.distributions()))' && pwd`]);
+        const ran = inRoot([
+          '--tmp',
+          tmp,
+          '--home',
+          home,
+          root,
+          box,
+          '/bin/sh',
+          '-c',
+          `test ! -e ${marker} && echo inside > /tmp/written && echo "$HOME" > "$HOME/home" && /usr/bin/python3 -c 'import sys, importlib.metadata as m; print(sys.version_info[:2], list(m.distributions()))' && pwd`,
+        ]);
         expect(ran.status, describeRun(ran)).to.equal(0);
         expect(ran.stdout.trim().split('\n')).to.deep.equal([`(${python.replace('.', ', ')}) []`, box]);
         expect(readFileSync(join(tmp, 'written'), 'utf8')).to.equal('inside\n');

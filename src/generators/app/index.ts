@@ -7,7 +7,15 @@ import { commandOf, plain } from '../lib/command.js';
 import { assertUnlocked, LOCK, onlyLeftovers, recoverInterruptedWrite, STAGING, systemError } from '../lib/commit.js';
 import { readUsage, type Help } from '../lib/help.js';
 import { declareOptions } from '../lib/options.js';
-import { findProjectRoot, hasAll, notAdoptable, projectOf, refuseAdoption, storedAnswers, type Project } from '../lib/project.js';
+import {
+  findProjectRoot,
+  hasAll,
+  notAdoptable,
+  projectOf,
+  refuseAdoption,
+  storedAnswers,
+  type Project,
+} from '../lib/project.js';
 import { confirm } from '../lib/prompts.js';
 import { cannotAsk, unanswered } from '../lib/resolve.js';
 import { summary } from '../lib/summary.js';
@@ -35,7 +43,8 @@ export default class AppGenerator extends BaseGenerator {
 
   async initializing(): Promise<void> {
     // A greeting for a person at a terminal; a script's log gets only what concerns the project.
-    if (process.stdout.isTTY) this.log(plain(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.')));
+    if (process.stdout.isTTY)
+      this.log(plain(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.')));
     const [nameSpec, ...rest] = answerSpecs('app');
     const here = this.destinationRoot();
     const root = findProjectRoot(here, line => this.log(line));
@@ -93,19 +102,28 @@ export default class AppGenerator extends BaseGenerator {
     /** At the prompt: true when the folder of `name` can hold the project, or why not. */
     const free = (name: string) => {
       const folder = join(here, name);
-      if (lstatOrNone(folder)?.isSymbolicLink()) return `${folder} is a symbolic link: the generator does not write through links. Choose another name.`;
+      if (lstatOrNone(folder)?.isSymbolicLink())
+        return `${folder} is a symbolic link: the generator does not write through links. Choose another name.`;
       if (!existsSync(folder)) return true;
       if (!statSync(folder).isDirectory()) return `${folder} is a file, not a folder: choose another name.`;
-      return onlyLeftovers(folder) || storedAnswers(folder) !== undefined || `${folder} already exists and is not a project of this generator: choose another name.`;
+      return (
+        onlyLeftovers(folder) ||
+        storedAnswers(folder) !== undefined ||
+        `${folder} already exists and is not a project of this generator: choose another name.`
+      );
     };
     for (;;) {
       const known = await this._resolve([nameSpec], {}, {}, free);
       this.target = join(here, String(known.projectName));
       if (lstatOrNone(this.target)?.isSymbolicLink()) {
-        throw new AnswerError(`${this.target} is a symbolic link: the generator does not write through links. Choose another --project-name, or replace the link with a real folder.`);
+        throw new AnswerError(
+          `${this.target} is a symbolic link: the generator does not write through links. Choose another --project-name, or replace the link with a real folder.`,
+        );
       }
       if (existsSync(this.target) && !statSync(this.target).isDirectory()) {
-        throw new AnswerError(`${this.target} is a file, not a folder: choose another --project-name, or move that file away.`);
+        throw new AnswerError(
+          `${this.target} is a file, not a folder: choose another --project-name, or move that file away.`,
+        );
       }
       if (existsSync(this.target)) {
         const marks = ['.yo-rc.json', STAGING, LOCK].filter(name => lstatOrNone(join(this.target, name)));
@@ -125,7 +143,16 @@ export default class AppGenerator extends BaseGenerator {
           `${this.target} already exists and is not a project of this generator: choose another --project-name, or move that folder away.`,
         );
       }
-      if (!typed || !this._canAsk() || (await confirm(this.env.adapter, 'update', `${known.projectName} is a project of this generator already. Update it?`, true))) {
+      if (
+        !typed ||
+        !this._canAsk() ||
+        (await confirm(
+          this.env.adapter,
+          'update',
+          `${known.projectName} is a project of this generator already. Update it?`,
+          true,
+        ))
+      ) {
         this.stored = existing;
         return known;
       }
@@ -155,7 +182,8 @@ export default class AppGenerator extends BaseGenerator {
     try {
       mkdirSync(this.target);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw systemError(error, 'create the folder', this.target, 'Nothing was written.');
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw systemError(error, 'create the folder', this.target, 'Nothing was written.');
       throw new AnswerError(
         `Another run of the generator holds ${this.target}, which it created after this run began: this run stopped without writing anything. When that run ends, run again in ${this.target} to update the project.`,
       );
@@ -179,7 +207,9 @@ export default class AppGenerator extends BaseGenerator {
     if (!this._written) return;
     const { answers } = this.project;
     const cd = relative(this.env.cwd, this.target) || undefined;
-    this.log(summary({ report: this._written, answers, cd, stacks: { local: true, production: Boolean(answers.prod) } }));
+    this.log(
+      summary({ report: this._written, answers, cd, stacks: { local: true, production: Boolean(answers.prod) } }),
+    );
   }
 
   protected override _helpGenerators(): Help['generators'] {

@@ -2,12 +2,18 @@
 // validator and its parser. The answers' types, the options, the prompts, the stored
 // answers and every sub-generator derive from it.
 import { RESERVED_PACKAGE_NAMES } from './python-names.js';
-import { DJANGO_VERSIONS, POSTGRES_VERSIONS, PYTHON_VERSIONS, REDIS_VERSIONS, RETIRED_PYTHON_VERSIONS } from './versions.js';
+import {
+  DJANGO_VERSIONS,
+  POSTGRES_VERSIONS,
+  PYTHON_VERSIONS,
+  REDIS_VERSIONS,
+  RETIRED_PYTHON_VERSIONS,
+} from './versions.js';
 
 export type AnswerValue = string | number | boolean;
 
 /** The answers settled so far, by name: what a validator may compare a value with. */
-export type Known = Readonly<Record<string, AnswerValue | undefined>>;
+type Known = Readonly<Record<string, AnswerValue | undefined>>;
 
 /** A validator returns true, or a sentence saying what is wrong and what would be right. */
 export type Validator = (raw: string, known: Known) => true | string;
@@ -50,7 +56,8 @@ function answer<const N extends string, const S extends Scope, T extends AnswerV
 const PROJECT_NAME = /^[a-z_][a-z0-9_]*$/;
 const POSTGRES_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u;
-const HOST_NAME = /^(\*|\.?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
+const HOST_NAME =
+  /^(\*|\.?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
 const FLOWER_USER = /^[A-Za-z0-9_.-]+$/;
 
 /** The versions each version option accepts. */
@@ -73,7 +80,8 @@ function didYouMean(value: string, guess: string, validate: (value: string) => t
 
 function validateProjectName(value: string): true | string {
   if (!PROJECT_NAME.test(value)) {
-    const hint = didYouMean(value, asIdentifier(value, true), validateProjectName) || ' For example django_celery_example.';
+    const hint =
+      didYouMean(value, asIdentifier(value, true), validateProjectName) || ' For example django_celery_example.';
     return `"${value}" is not a valid project name: use lowercase letters, digits and underscores, starting with a letter or underscore.${hint}`;
   }
   if (value.length > 50) {
@@ -107,7 +115,9 @@ function validatePort(value: string, answers: Known, self: PortAnswer): true | s
 
 function validatePostgresName(value: string, what: 'database name' | 'user name'): true | string {
   if (!POSTGRES_IDENTIFIER.test(value)) {
-    const hint = didYouMean(value, asIdentifier(value, false), guess => validatePostgresName(guess, what)) || ' For example hello_django.';
+    const hint =
+      didYouMean(value, asIdentifier(value, false), guess => validatePostgresName(guess, what)) ||
+      ' For example hello_django.';
     return `"${value}" is not a valid Postgres ${what}: use letters, digits and underscores, starting with a letter or underscore.${hint}`;
   }
   if (Buffer.byteLength(value) > 63) {
@@ -118,7 +128,8 @@ function validatePostgresName(value: string, what: 'database name' | 'user name'
     return `"${value}" cannot be a Postgres ${what}: Postgres reserves role names starting with pg_ for its own roles.`;
   }
   const reserved = RESERVED_POSTGRES_NAMES[what]?.[value.toLowerCase()];
-  if (reserved) return `"${value}" cannot be a Postgres ${what}: ${reserved}. Choose another, for example hello_django.`;
+  if (reserved)
+    return `"${value}" cannot be a Postgres ${what}: ${reserved}. Choose another, for example hello_django.`;
   return true;
 }
 
@@ -172,7 +183,11 @@ function validateHosts(value: string): true | string {
  * The validator and parser of a version option. A retired value (with why) is refused as
  * a choice, but a project that stores it is still read (lib/resolve warns about it).
  */
-function oneOf<const V extends string, const R extends string = never>(values: readonly V[], what: string, retired: Readonly<Record<R, string>> = {} as Record<R, string>) {
+function oneOf<const V extends string, const R extends string = never>(
+  values: readonly V[],
+  what: string,
+  retired: Readonly<Record<R, string>> = {} as Record<R, string>,
+) {
   const find = (raw: string) => values.find(value => value === raw);
   const why = (raw: string): string | undefined => (Object.hasOwn(retired, raw) ? retired[raw as R] : undefined);
   return {
@@ -181,7 +196,8 @@ function oneOf<const V extends string, const R extends string = never>(values: r
     validate: (raw: string) => {
       if (find(raw) !== undefined) return true;
       const reason = why(raw);
-      if (reason !== undefined) return `${what} ${raw} is no longer offered to new projects: ${reason}. Choose one of ${values.join(', ')}.`;
+      if (reason !== undefined)
+        return `${what} ${raw} is no longer offered to new projects: ${reason}. Choose one of ${values.join(', ')}.`;
       return `"${raw}" is not a ${what} this generator supports: choose one of ${values.join(', ')}.`;
     },
     parse: (raw: string): V | R => {
@@ -197,7 +213,8 @@ const text = (value: string) => value;
 /** The validator and parser of a yes-or-no option: true or false, as the command line gives them. */
 function yesOrNo(option: string) {
   return {
-    validate: (raw: string) => raw === 'true' || raw === 'false' || `"${raw}" is not yes or no: use --${option} or --no-${option}.`,
+    validate: (raw: string) =>
+      raw === 'true' || raw === 'false' || `"${raw}" is not yes or no: use --${option} or --no-${option}.`,
     parse: (raw: string) => raw === 'true',
   };
 }
@@ -208,7 +225,8 @@ export const ANSWERS = [
     name: 'projectName',
     option: 'project-name',
     placeholder: '<name>',
-    accepts: 'lowercase letters, digits and _, not starting with a digit, at most 50 characters; not a Python keyword, a standard-library module or a name the project uses',
+    accepts:
+      'lowercase letters, digits and _, not starting with a digit, at most 50 characters; not a Python keyword, a standard-library module or a name the project uses',
     scope: 'app',
     kind: 'input',
     message: 'Project name (the folder and the Django package)',
@@ -403,7 +421,9 @@ export type AnswerName = AnswerSpec['name'];
 
 /** The value of each answer, as its parser gives it. */
 export type Answers = { [S in AnswerSpec as S['name']]: ReturnType<S['parse']> };
-type ScopeAnswers<Sc extends Scope> = { [S in Extract<AnswerSpec, { scope: Sc }> as S['name']]: ReturnType<S['parse']> };
+type ScopeAnswers<Sc extends Scope> = {
+  [S in Extract<AnswerSpec, { scope: Sc }> as S['name']]: ReturnType<S['parse']>;
+};
 export type AppAnswers = ScopeAnswers<'app'>;
 export type ProdAnswers = ScopeAnswers<'prod'>;
 

@@ -20,7 +20,6 @@ import { summary } from './summary.js';
 import { writeProject, type WriteReport } from './write.js';
 
 export { AnswerError } from './errors.js';
-export { CONFIG_KEY } from './write.js';
 
 interface CommonOptions {
   /** `yo django-celery --version` (the entry point answers it before loading any generator). */
@@ -111,17 +110,27 @@ export abstract class BaseGenerator extends Generator {
   /** Writes the run's files; Ctrl-C at the question whether to overwrite a changed file stops it, saying what to run again. */
   private async _write(): Promise<void> {
     try {
-      this._written = await writeProject(this, { root: this.destinationRoot(), createdRoot: this.createdRoot, canAsk: this._canAsk(), force: Boolean(this.options.force) });
+      this._written = await writeProject(this, {
+        root: this.destinationRoot(),
+        createdRoot: this.createdRoot,
+        canAsk: this._canAsk(),
+        force: Boolean(this.options.force),
+      });
     } catch (error) {
       // lib/commit replaces the files all at once, after every question: nothing was written yet.
-      if (isPromptCancel(error)) stop(`Stopped before writing anything: run \`${commandLine(this._name())}\` again to write the project.`);
+      if (isPromptCancel(error))
+        stop(`Stopped before writing anything: run \`${commandLine(this._name())}\` again to write the project.`);
       throw error;
     }
   }
 
   /** This generator's name: `app`, `prod`, ... */
   protected _name(): string {
-    return String(this.options.namespace ?? 'django-celery:app').split(':').pop() ?? 'app';
+    return (
+      String(this.options.namespace ?? 'django-celery:app')
+        .split(':')
+        .pop() ?? 'app'
+    );
   }
 
   override async queueTasks(): Promise<void> {
@@ -134,7 +143,8 @@ export abstract class BaseGenerator extends Generator {
   override help(): string {
     const name = this._name();
     const usage = readUsage(join(this.sourceRoot(), '..', 'USAGE'));
-    const typed = (line: string) => line.replace(/^yo django-celery(?::(\w+))?/, (_, sub: string | undefined) => commandOf(sub ?? 'app'));
+    const typed = (line: string) =>
+      line.replace(/^yo django-celery(?::(\w+))?/, (_, sub: string | undefined) => commandOf(sub ?? 'app'));
     return renderHelp({
       command: commandOf(name),
       usage: { ...usage, examples: usage.examples.map(typed) },
@@ -171,7 +181,9 @@ export abstract class BaseGenerator extends Generator {
     known: Partial<Answers> = {},
     check?: Validator,
   ): Promise<Partial<Answers>> {
-    const prompt = this._canAsk() ? (spec: AnswerSpec, so: Partial<Answers>) => ask(this.env.adapter, spec, so, check) : undefined;
+    const prompt = this._canAsk()
+      ? (spec: AnswerSpec, so: Partial<Answers>) => ask(this.env.adapter, spec, so, check)
+      : undefined;
     return resolveAnswers(specs, this._sources(stored), prompt, known, message => this.log(message));
   }
 
@@ -200,7 +212,9 @@ export abstract class BaseGenerator extends Generator {
   protected async _composeSibling(name: string, project: Project): Promise<void> {
     // `.ts` when run from the sources (the unit tier), `.js` once built.
     const extension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
-    const handed = Object.fromEntries(['force', 'secretSource'].filter(key => this.options[key] !== undefined).map(key => [key, this.options[key]]));
+    const handed = Object.fromEntries(
+      ['force', 'secretSource'].filter(key => this.options[key] !== undefined).map(key => [key, this.options[key]]),
+    );
     await this.composeWith<BaseGenerator>(fileURLToPath(new URL(`../${name}/index${extension}`, import.meta.url)), {
       generatorOptions: { ...handed, project },
     });
@@ -208,7 +222,12 @@ export abstract class BaseGenerator extends Generator {
 
   /** Renders this generator's templates (and, for a stack, the templates both stacks share). */
   protected _render(project: Project, extra: object = {}, stack?: 'local' | 'production'): void {
-    const context = { ...project.context, partials: PARTIALS, ...(stack ? { stack: project.context.stacks[stack] } : {}), ...extra };
+    const context = {
+      ...project.context,
+      partials: PARTIALS,
+      ...(stack ? { stack: project.context.stacks[stack] } : {}),
+      ...extra,
+    };
     const names = { project: project.answers.projectName, stack };
     renderTree(this, this.templatePath(), context, names);
     if (stack) renderTree(this, STACK_TEMPLATES, context, names);

@@ -9,7 +9,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { wrap } from './help.js';
 
 /** The package's own entry point. */
-export const ENTRY_POINT = 'create-django-celery';
+const ENTRY_POINT = 'create-django-celery';
 
 let entryPoint = false;
 /** The arguments typed after the generator's name. */
@@ -50,7 +50,7 @@ export function packageVersion(): string {
 }
 
 /** Whether colours may be printed to `stream`: a terminal, and NO_COLOR not set. */
-export function colorsAllowed(stream: NodeJS.WriteStream = process.stdout): boolean {
+function colorsAllowed(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY) && !process.env.NO_COLOR;
 }
 
@@ -62,7 +62,8 @@ export function colorsAllowed(stream: NodeJS.WriteStream = process.stdout): bool
 export function plainLogger(log: { write: (...parts: unknown[]) => unknown }): void {
   if (colorsAllowed(process.stderr)) return;
   const write = log.write.bind(log);
-  log.write = (...parts: unknown[]) => write(...parts.map(part => (typeof part === 'string' ? stripVTControlCharacters(part) : part)));
+  log.write = (...parts: unknown[]) =>
+    write(...parts.map(part => (typeof part === 'string' ? stripVTControlCharacters(part) : part)));
 }
 
 /** `text` without escape codes unless colours are allowed. */

@@ -6,7 +6,24 @@
 // failure while moving (a file that cannot be replaced) puts back what was moved. A
 // run killed while moving leaves the journal, and the next run finishes the moves
 // before it reads anything. One run at a time writes a project: a lock file names it.
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { AnswerError } from './errors.js';
 import {
@@ -26,7 +43,6 @@ import {
 
 export { LOCK, STAGING } from './trust.js';
 
-
 /** One change of a run: a file to write (contents and mode), or one to delete. */
 export interface Change {
   /** Path relative to the project, with `/`. */
@@ -34,7 +50,6 @@ export interface Change {
   contents?: Buffer;
   mode?: number;
 }
-
 
 const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
@@ -61,7 +76,9 @@ const ADVICE: Record<string, string> = {
 };
 
 function codeOf(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
 }
 
 /**
@@ -71,13 +88,17 @@ function codeOf(error: unknown): string | undefined {
 export function systemError(error: unknown, action: string, path: string, state: string): Error {
   const code = codeOf(error);
   if (!code) return error instanceof Error ? error : new Error(String(error));
-  const reason = REASONS[code] ?? (error instanceof Error ? error.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '') : code);
+  const reason =
+    REASONS[code] ??
+    (error instanceof Error ? error.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '') : code);
   const advice = ADVICE[code] ?? 'fix the cause';
-  return new AnswerError(`Could not ${action} ${path}: ${reason} (${code}). ${state} ${advice[0].toUpperCase()}${advice.slice(1)}, then run again.`);
+  return new AnswerError(
+    `Could not ${action} ${path}: ${reason} (${code}). ${state} ${advice[0].toUpperCase()}${advice.slice(1)}, then run again.`,
+  );
 }
 
 /** The start time of the process `pid` (in clock ticks since boot, from /proc), or undefined when it does not run. */
-export function processStart(pid: number): string | undefined {
+function processStart(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name, in parentheses, may hold spaces: the fields after it are plain.
@@ -96,16 +117,12 @@ interface LockOwner {
 const quoted = (path: string) => `'${path.replace(/'/g, `'\\''`)}'`;
 
 /**
- * The run holding the project's lock, when a running process holds it. A lock names
- * the process and its start time: a process that runs under the same pid but started
- * at another time does not hold it (the lock is stale). A lock this generator did not
- * write (not a regular file, another user's, not of its form) stops the run, saying so.
+ * The lock of `root` as read once: its text, and the running process holding it. A lock
+ * names the process and its start time: a process that runs under the same pid but
+ * started at another time does not hold it (the lock is stale). A lock this generator
+ * did not write (not a regular file, another user's, not of its form) stops the run,
+ * saying so.
  */
-export function lockHolder(root: string): number | undefined {
-  return readLock(root).holder;
-}
-
-/** The lock of `root` as read once: its text, and the running process holding it (see lockHolder). */
 function readLock(root: string): { text?: string; holder?: number } {
   const file = join(root, LOCK);
   const stat = lstatOrNone(file);
@@ -123,13 +140,20 @@ function readLock(root: string): { text?: string; holder?: number } {
   } catch (error) {
     throw error instanceof AnswerError ? error : refuse('it does not hold a process and its start time');
   }
-  if (typeof owner !== 'object' || owner === null || !Number.isInteger(owner.pid) || (owner.pid ?? 0) <= 0 || typeof owner.start !== 'string') {
+  if (
+    typeof owner !== 'object' ||
+    owner === null ||
+    !Number.isInteger(owner.pid) ||
+    (owner.pid ?? 0) <= 0 ||
+    typeof owner.start !== 'string'
+  ) {
     throw refuse('it does not hold a process and its start time');
   }
   const pid = owner.pid as number;
   if (pid === process.pid && owner.start === (processStart(pid) ?? '')) return { text };
   // Without /proc (not Linux), no start time is known: a running process of that pid holds it.
-  const live = owner.start === '' && processStart(process.pid) === undefined ? alive(pid) : processStart(pid) === owner.start;
+  const live =
+    owner.start === '' && processStart(process.pid) === undefined ? alive(pid) : processStart(pid) === owner.start;
   return { text, holder: live ? pid : undefined };
 }
 
@@ -195,7 +219,10 @@ function lock(root: string): () => void {
         release();
       };
     } catch (error) {
-      if (codeOf(error) !== 'EEXIST' || attempt > 2) throw error instanceof AnswerError ? error : systemError(error, 'create the lock file', file, 'Nothing was changed.');
+      if (codeOf(error) !== 'EEXIST' || attempt > 2)
+        throw error instanceof AnswerError
+          ? error
+          : systemError(error, 'create the lock file', file, 'Nothing was changed.');
       takeOverStale(file, unlockedText(root));
     }
   }
@@ -239,7 +266,7 @@ function symlinkOnPath(root: string, path: string): string | undefined {
   let current = root;
   for (const part of path.split('/')) {
     current = join(current, part);
-    let stat;
+    let stat: ReturnType<typeof lstatSync>;
     try {
       stat = lstatSync(current);
     } catch {
@@ -254,7 +281,10 @@ function symlinkOnPath(root: string, path: string): string | undefined {
 function apply(root: string, stage: string, entry: JournalEntry, backup: string | undefined): void {
   const target = join(root, entry.path);
   const link = symlinkOnPath(root, entry.path);
-  if (link) throw new AnswerError(`${join(root, link)} is a symbolic link: the generator does not write through links. Replace it with a real file or folder, then run again.`);
+  if (link)
+    throw new AnswerError(
+      `${join(root, link)} is a symbolic link: the generator does not write through links. Replace it with a real file or folder, then run again.`,
+    );
   if (backup && existsSync(target)) renameSync(target, backup);
   else if (!entry.staged) rmSync(target, { force: true });
   if (entry.staged) {
@@ -314,7 +344,8 @@ function checkStage(root: string, stage: string, stat: Stats): Leftover {
     if (entry.staged && names.includes(entry.staged)) {
       for (let folder = dirname(entry.path); folder !== '.'; folder = dirname(folder)) {
         const above = lstatOrNone(join(root, folder));
-        if (above && !above.isDirectory()) throw untrustedStage(stage, `${folder} is ${kindOf(above)}, where ${entry.path} needs a folder`);
+        if (above && !above.isDirectory())
+          throw untrustedStage(stage, `${folder} is ${kindOf(above)}, where ${entry.path} needs a folder`);
       }
     }
   }
@@ -372,9 +403,16 @@ export function onlyLeftovers(folder: string): boolean {
  * its place in `changes`. Creates `root` when missing (and removes it again when the
  * write fails before anything is in place).
  */
-export function commitChanges(root: string, changes: readonly Change[], say: (line: string) => void, createdRoot = !existsSync(root)): void {
+export function commitChanges(
+  root: string,
+  changes: readonly Change[],
+  say: (line: string) => void,
+  createdRoot = !existsSync(root),
+): void {
   if (lstatOrNone(root)?.isSymbolicLink()) {
-    throw new AnswerError(`${root} is a symbolic link: the generator does not write through links, so nothing was written. Replace it with a real folder, then run again.`);
+    throw new AnswerError(
+      `${root} is a symbolic link: the generator does not write through links, so nothing was written. Replace it with a real folder, then run again.`,
+    );
   }
   try {
     mkdirSync(root, { recursive: true });
@@ -382,7 +420,10 @@ export function commitChanges(root: string, changes: readonly Change[], say: (li
     throw systemError(error, 'create the folder', root, 'Nothing was written.');
   }
   const foreign = notOwnProject(root);
-  if (foreign) throw new AnswerError(`${root} cannot hold a project of yours: ${foreign}. Nothing was written. Run the generator in a folder of your own.`);
+  if (foreign)
+    throw new AnswerError(
+      `${root} cannot hold a project of yours: ${foreign}. Nothing was written. Run the generator in a folder of your own.`,
+    );
   recoverInterruptedWrite(root, say);
   const release = holdLock(root);
   const stage = join(root, STAGING);
@@ -436,7 +477,9 @@ export function commitChanges(root: string, changes: readonly Change[], say: (li
         try {
           apply(root, stage, entry, backup);
         } catch (error) {
-          throw error instanceof AnswerError ? error : systemError(error, 'replace', join(root, entry.path), 'Nothing was changed.');
+          throw error instanceof AnswerError
+            ? error
+            : systemError(error, 'replace', join(root, entry.path), 'Nothing was changed.');
         }
         done.push({ entry, backup, created });
       });
@@ -461,7 +504,11 @@ export function commitChanges(root: string, changes: readonly Change[], say: (li
 /** The folders that moving `path` into place would create, deepest last. */
 function missingFolders(root: string, path: string): string[] {
   const folders: string[] = [];
-  for (let folder = dirname(join(root, path)); folder.startsWith(root) && folder !== root && !existsSync(folder); folder = dirname(folder)) {
+  for (
+    let folder = dirname(join(root, path));
+    folder.startsWith(root) && folder !== root && !existsSync(folder);
+    folder = dirname(folder)
+  ) {
     folders.unshift(folder);
   }
   return folders;

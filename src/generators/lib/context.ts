@@ -3,7 +3,14 @@
 import { splitHosts, type AppAnswers, type ProdAnswers } from './answers.js';
 import { composeYamlValue, envValue } from './quoting.js';
 import { readLock } from './locks.js';
-import { DJANGO_PINS, MAILPIT_IMAGE, NGINX_IMAGE, PACKAGE_PINS, postgresDataPath, WATCHFILES_PINS } from './versions.js';
+import {
+  DJANGO_PINS,
+  MAILPIT_IMAGE,
+  NGINX_IMAGE,
+  PACKAGE_PINS,
+  postgresDataPath,
+  WATCHFILES_PINS,
+} from './versions.js';
 
 /** The answers a project is written from: production's are there when it is on. */
 export type ProjectAnswers = AppAnswers & Partial<ProdAnswers>;
@@ -73,7 +80,9 @@ function stack(name: 'local' | 'production') {
     flowerOptions: production ? '--port=5555 --url_prefix=flower' : '--port=5555',
     envFile: production ? '.env/.prod' : '.env/.dev-sample',
     /** Development restarts the Celery worker and beat when a Python file of the project changes. */
-    reload: production ? undefined : `watchfiles --filter python --ignore-paths ${RELOAD_IGNORED.join(',')} --target-type command`,
+    reload: production
+      ? undefined
+      : `watchfiles --filter python --ignore-paths ${RELOAD_IGNORED.join(',')} --target-type command`,
     beatSchedule: BEAT_SCHEDULE,
   };
 }
@@ -82,7 +91,9 @@ function stack(name: 'local' | 'production') {
 function productionContext(answers: ProjectAnswers) {
   const { nginxPort, allowedHosts, flowerUser } = answers;
   if (nginxPort === undefined || allowedHosts === undefined || flowerUser === undefined) {
-    throw new Error('.yo-rc.json says prod but holds no production answers: run `yo django-celery:prod` in this folder.');
+    throw new Error(
+      '.yo-rc.json says prod but holds no production answers: run `yo django-celery:prod` in this folder.',
+    );
   }
   const hosts = splitHosts(allowedHosts);
   const name = dockerName(answers.projectName);
@@ -141,7 +152,11 @@ export function templateContext(answers: ProjectAnswers) {
       nginx: NGINX_IMAGE,
       mailpit: MAILPIT_IMAGE,
     },
-    pins: { django: DJANGO_PINS[answers.djangoVersion], ...PACKAGE_PINS, watchfiles: WATCHFILES_PINS[answers.pythonVersion] },
+    pins: {
+      django: DJANGO_PINS[answers.djangoVersion],
+      ...PACKAGE_PINS,
+      watchfiles: WATCHFILES_PINS[answers.pythonVersion],
+    },
     /** constraints.txt's pins: the lock of the project's Python and Django line. */
     lock: readLock(answers.pythonVersion, answers.djangoVersion).text.trimEnd(),
     djangoVersion: answers.djangoVersion,

@@ -16,7 +16,7 @@ export interface DeclaredOption {
 const ENVIRONMENT_FLAGS = ['insight', 'color', 'bail', 'ignore-whitespace', 'skip-yo-resolve', 'skip-local-cache'];
 
 /** How a boolean option may be written after `=`, and what each means. */
-export const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
+const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
   ['true', true],
   ['yes', true],
   ['false', false],
@@ -37,8 +37,11 @@ function distance(a: string, b: string): number {
 }
 
 /** The declared option closest to `name`, when one is close enough to be a typo. */
-export function closestOption(name: string, declared: readonly DeclaredOption[]): string | undefined {
-  const normal = name.replace(/_/g, '-').replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`).toLowerCase();
+function closestOption(name: string, declared: readonly DeclaredOption[]): string | undefined {
+  const normal = name
+    .replace(/_/g, '-')
+    .replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`)
+    .toLowerCase();
   let best: { name: string; score: number } | undefined;
   for (const option of declared) {
     const score = distance(normal, option.name);
@@ -52,18 +55,27 @@ export function closestOption(name: string, declared: readonly DeclaredOption[])
  * returns the value of every option written in it, booleans as booleans. Throws an
  * AnswerError naming the first problem and its fix.
  */
-export function readCommandLine(tokens: readonly string[], declared: readonly DeclaredOption[]): Record<string, string | boolean> {
-  const byName = new Map(declared.flatMap(option => [[option.name, option], ...(option.alias ? [[option.alias, option] as const] : [])]));
+export function readCommandLine(
+  tokens: readonly string[],
+  declared: readonly DeclaredOption[],
+): Record<string, string | boolean> {
+  const byName = new Map(
+    declared.flatMap(option => [[option.name, option], ...(option.alias ? [[option.alias, option] as const] : [])]),
+  );
   const values: Record<string, string | boolean> = {};
   const unknown = (written: string, name: string) => {
     const close = closestOption(name, declared);
-    return new AnswerError(`Unknown option ${written}${close ? `: did you mean --${close}?` : '.'} Run with --help to see the options.`);
+    return new AnswerError(
+      `Unknown option ${written}${close ? `: did you mean --${close}?` : '.'} Run with --help to see the options.`,
+    );
   };
   for (let index = 0; index < tokens.length; index += 1) {
     const token = tokens[index];
     if (token === '--') throw new AnswerError('Unexpected "--": this generator takes options only.');
     if (!token.startsWith('-') || token === '-') {
-      throw new AnswerError(`Unexpected argument "${token}": this generator takes options only, such as --project-name ${token}. Run with --help to see them.`);
+      throw new AnswerError(
+        `Unexpected argument "${token}": this generator takes options only, such as --project-name ${token}. Run with --help to see them.`,
+      );
     }
     const long = token.startsWith('--');
     const [head, ...rest] = token.slice(long ? 2 : 1).split('=');
@@ -74,11 +86,14 @@ export function readCommandLine(tokens: readonly string[], declared: readonly De
     const option = byName.get(name);
     if (!option) throw unknown(`${long ? '--' : '-'}${head}`, name);
     if (option.type === 'boolean') {
-      if (negated && inline !== undefined) throw new AnswerError(`--no-${name} takes no value: write --no-${name}, or --${name}=no.`);
+      if (negated && inline !== undefined)
+        throw new AnswerError(`--no-${name} takes no value: write --no-${name}, or --${name}=no.`);
       // A map, not an object: `constructor` or `__proto__` is no word of it.
       const word = inline === undefined ? true : BOOLEAN_WORDS.get(inline);
       if (word === undefined) {
-        throw new AnswerError(`--${option.name}=${inline}: write --${option.name} or --no-${option.name} (or --${option.name}=yes, --${option.name}=no).`);
+        throw new AnswerError(
+          `--${option.name}=${inline}: write --${option.name} or --no-${option.name} (or --${option.name}=yes, --${option.name}=no).`,
+        );
       }
       values[option.name] = negated ? false : word;
       continue;
@@ -90,7 +105,9 @@ export function readCommandLine(tokens: readonly string[], declared: readonly De
     }
     const next = tokens[index + 1];
     if (next === undefined || next.startsWith('-')) {
-      throw new AnswerError(`--${option.name} needs a value: --${option.name} VALUE (write --${option.name}=VALUE for a value starting with "-").`);
+      throw new AnswerError(
+        `--${option.name} needs a value: --${option.name} VALUE (write --${option.name}=VALUE for a value starting with "-").`,
+      );
     }
     values[option.name] = next;
     index += 1;

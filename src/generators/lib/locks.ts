@@ -7,12 +7,15 @@ import { fileURLToPath } from 'node:url';
 import type { DjangoVersion, PythonVersion } from './versions.js';
 
 /** The file of a lock, as `npm run lock` writes it. */
-export function lockFile(python: PythonVersion, django: DjangoVersion): string {
+function lockFile(python: PythonVersion, django: DjangoVersion): string {
   return fileURLToPath(new URL(`./locks/python${python}-django${django}.txt`, import.meta.url));
 }
 
 /** A lock's text, and its pins by distribution name (lowercase, as pip-compile writes them). */
-export function readLock(python: PythonVersion, django: DjangoVersion): { text: string; pins: ReadonlyMap<string, string> } {
+export function readLock(
+  python: PythonVersion,
+  django: DjangoVersion,
+): { text: string; pins: ReadonlyMap<string, string> } {
   const text = readFileSync(lockFile(python, django), 'utf8');
   const pins = new Map<string, string>();
   for (const line of text.split('\n')) {

@@ -31,7 +31,10 @@ export function declareOptions(generator: Generator, scope: Scope): void {
 function answerRow(spec: AnswerSpec): HelpOption {
   const what = spec.message.replace(/\?$/, '');
   if (typeof spec.default === 'boolean') {
-    return { flags: `--${spec.option}, --no-${spec.option}`, description: `${what}. Default: ${spec.default ? 'yes' : 'no'}.` };
+    return {
+      flags: `--${spec.option}, --no-${spec.option}`,
+      description: `${what}. Default: ${spec.default ? 'yes' : 'no'}.`,
+    };
   }
   const accepts = 'choices' in spec && spec.choices ? `one of ${spec.choices.join(', ')}` : spec.accepts;
   const fallback = String(spec.default);
@@ -47,7 +50,11 @@ export function helpOptions(generator: Generator): HelpOption[] {
   const asking: HelpOption[] = scopes.length
     ? [
         { flags: '--defaults', description: 'Take the default of every answer not given as an option; ask nothing.' },
-        { flags: '--interactive', description: 'Ask for missing answers even when standard output is not a terminal (standard input must be one).' },
+        {
+          flags: '--interactive',
+          description:
+            'Ask for missing answers even when standard output is not a terminal (standard input must be one).',
+        },
       ]
     : [];
   return [

@@ -20,7 +20,10 @@ export function projectOf(answers: ProjectAnswers): Project {
 }
 
 /** Whether `answers` holds every answer of `specs`. */
-export function hasAll<N extends AnswerName>(answers: Partial<Answers>, specs: readonly { name: N }[]): answers is Partial<Answers> & Pick<Answers, N> {
+export function hasAll<N extends AnswerName>(
+  answers: Partial<Answers>,
+  specs: readonly { name: N }[],
+): answers is Partial<Answers> & Pick<Answers, N> {
   return specs.every(spec => answers[spec.name] !== undefined);
 }
 
@@ -29,7 +32,11 @@ export function hasAll<N extends AnswerName>(answers: Partial<Answers>, specs: r
  * if typed; production's answers are there when stored. Fails, saying to run the app
  * first, when the project's own answers are missing.
  */
-export async function loadProject(stored: Readonly<Record<string, unknown>>, configFile: string, warn?: (message: string) => void): Promise<Project> {
+export async function loadProject(
+  stored: Readonly<Record<string, unknown>>,
+  configFile: string,
+  warn?: (message: string) => void,
+): Promise<Project> {
   const sources: AnswerSources = { options: {}, stored, defaults: false };
   const missing = unanswered(answerSpecs('app'), sources);
   if (missing.length > 0) {
@@ -46,7 +53,8 @@ export async function loadProject(stored: Readonly<Record<string, unknown>>, con
     undefined,
     app,
   );
-  if (!hasAll(answers, answerSpecs('app'))) throw new AnswerError(`${configFile} is incomplete: run \`yo django-celery\` in this folder.`);
+  if (!hasAll(answers, answerSpecs('app')))
+    throw new AnswerError(`${configFile} is incomplete: run \`yo django-celery\` in this folder.`);
   return projectOf(answers);
 }
 
@@ -58,7 +66,10 @@ export function storedAnswers(folder: string): Record<string, unknown> | undefin
   const file = join(folder, '.yo-rc.json');
   const text = readRegularFile(file);
   if (text === undefined) return undefined;
-  if (text.startsWith('\uFEFF')) throw new AnswerError(`${file} starts with a byte-order mark, which JSON does not allow: save it as UTF-8 without one, then run again.`);
+  if (text.startsWith('\uFEFF'))
+    throw new AnswerError(
+      `${file} starts with a byte-order mark, which JSON does not allow: save it as UTF-8 without one, then run again.`,
+    );
   let config: unknown;
   try {
     config = JSON.parse(text);
@@ -66,12 +77,16 @@ export function storedAnswers(folder: string): Record<string, unknown> | undefin
     throw new AnswerError(`${file} is not valid JSON: fix or remove it, then run again.`);
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new AnswerError(`${file} must hold a JSON object (it holds ${JSON.stringify(config)}): fix or remove it, then run again.`);
+    throw new AnswerError(
+      `${file} must hold a JSON object (it holds ${JSON.stringify(config)}): fix or remove it, then run again.`,
+    );
   }
   const stored: unknown = Object.entries(config).find(([key]) => key === CONFIG_KEY)?.[1];
   if (stored === undefined) return undefined;
   if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) {
-    throw new AnswerError(`${file}: "${CONFIG_KEY}" must be an object of answers (it is ${JSON.stringify(stored)}): fix or remove it, then run again.`);
+    throw new AnswerError(
+      `${file}: "${CONFIG_KEY}" must be an object of answers (it is ${JSON.stringify(stored)}): fix or remove it, then run again.`,
+    );
   }
   return 'projectName' in stored ? { ...stored } : undefined;
 }

@@ -6,7 +6,10 @@ import { fitTerminal, isPromptCancel, stop } from './command.js';
 type Adapter = Generator['env']['adapter'];
 
 /** Asks through Yeoman's adapter; Ctrl-C ends the run, saying nothing was written (questions come before any write). */
-export async function prompt<T extends Record<string, unknown>>(adapter: Adapter, questions: Parameters<Adapter['prompt']>[0]): Promise<T> {
+async function prompt<T extends Record<string, unknown>>(
+  adapter: Adapter,
+  questions: Parameters<Adapter['prompt']>[0],
+): Promise<T> {
   try {
     return (await adapter.prompt(questions)) as T;
   } catch (error) {
@@ -20,7 +23,12 @@ export async function prompt<T extends Record<string, unknown>>(adapter: Adapter
  * empty reply (the default erased) takes the default. `check`, when given, judges a
  * valid reply further (whether its folder is free, for the project's name).
  */
-export async function ask(adapter: Adapter, spec: AnswerSpec, known: Partial<Answers>, check?: Validator): Promise<string> {
+export async function ask(
+  adapter: Adapter,
+  spec: AnswerSpec,
+  known: Partial<Answers>,
+  check?: Validator,
+): Promise<string> {
   const paste = watchPastes();
   try {
     return await askOnce(adapter, spec, known, check, paste);
@@ -58,17 +66,26 @@ function watchPastes(): PasteWatch {
 }
 
 /** The refusal of an answer pasted with a line break inside: the rest of the paste is dropped, not taken for the next question. */
-export const PASTED_LINE_BREAK = 'The text pasted holds a line break, so only its first line would be taken (and the rest would answer the next question): paste it on one line.';
+const PASTED_LINE_BREAK =
+  'The text pasted holds a line break, so only its first line would be taken (and the rest would answer the next question): paste it on one line.';
 
-async function askOnce(adapter: Adapter, spec: AnswerSpec, known: Partial<Answers>, check: Validator | undefined, paste: PasteWatch): Promise<string> {
+async function askOnce(
+  adapter: Adapter,
+  spec: AnswerSpec,
+  known: Partial<Answers>,
+  check: Validator | undefined,
+  paste: PasteWatch,
+): Promise<string> {
   const fallback = String(spec.default);
   if (spec.kind === 'confirm') {
-    const reply = await prompt(adapter, [{ type: 'confirm', name: spec.name, message: spec.message, default: spec.default === true }]);
+    const reply = await prompt(adapter, [
+      { type: 'confirm', name: spec.name, message: spec.message, default: spec.default === true },
+    ]);
     return String(Boolean(reply[spec.name]));
   }
   // A password prompt shows no default, so an empty reply stands for it.
   const secret = spec.kind === 'password';
-  const valueOf = (input: unknown) => (input === undefined || input === '' ? fallback : String(input));
+  const answerOf = (input: unknown) => (input === undefined || input === '' ? fallback : String(input));
   const reply = await prompt(adapter, [
     {
       type: secret ? 'password' : 'input',
@@ -78,13 +95,13 @@ async function askOnce(adapter: Adapter, spec: AnswerSpec, known: Partial<Answer
       mask: secret ? '*' : undefined,
       validate: (input: unknown) => {
         if (paste.taken()) return fitTerminal(PASTED_LINE_BREAK);
-        const verdict = spec.validate(valueOf(input), known);
-        const judged = verdict === true && check ? check(valueOf(input), known) : verdict;
+        const verdict = spec.validate(answerOf(input), known);
+        const judged = verdict === true && check ? check(answerOf(input), known) : verdict;
         return judged === true || fitTerminal(judged);
       },
     },
   ]);
-  return valueOf(reply[spec.name]);
+  return answerOf(reply[spec.name]);
 }
 
 /** Asks a yes-or-no question. */

@@ -16,7 +16,18 @@ export function envValue(value: string): string {
 /** A value of an env file as Compose reads it, or why it cannot be known without the shell's environment. */
 export type EnvEntry = { value: string } | { unreadable: string; line: number };
 
-const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', $: '$' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  '"': '"',
+  '\\': '\\',
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  $: '$',
+};
 
 /** `$$` is a dollar sign; `$NAME` and `${...}` take a value from the shell, which a re-run cannot know. */
 function dollars(text: string): string | { unreadable: string } {
@@ -46,7 +57,10 @@ function afterQuote(text: string, close: number, line: number): { unreadable: st
   const rest = text.slice(close + 1, end < 0 ? undefined : end);
   if (/^[ \t]*(#.*)?\r?$/.test(rest)) return undefined;
   const closedOn = text.slice(0, close).split('\n').length;
-  return { unreadable: `its quote closes on line ${closedOn} with more text after it, which is no comment: Compose rejects the file (an unclosed quote, or a quote inside the value)`, line };
+  return {
+    unreadable: `its quote closes on line ${closedOn} with more text after it, which is no comment: Compose rejects the file (an unclosed quote, or a quote inside the value)`,
+    line,
+  };
 }
 
 /**
@@ -59,7 +73,7 @@ export function readEnvFile(text: string): Map<string, EnvEntry> {
   const entries = new Map<string, EnvEntry>();
   const line = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*/gm;
   let match: RegExpExecArray | null;
-  while ((match = line.exec(text))) {
+  for (match = line.exec(text); match; match = line.exec(text)) {
     const start = line.lastIndex;
     const at = text.slice(0, match.index).split('\n').length;
     const quote = text[start];
@@ -71,7 +85,12 @@ export function readEnvFile(text: string): Map<string, EnvEntry> {
         if (text[i] === '\\' && text[i + 1] === "'") i += 1;
         value += text[i];
       }
-      entries.set(match[1], i >= text.length ? { unreadable: 'its single quote is not closed', line: at } : (afterQuote(text, i, at) ?? { value }));
+      entries.set(
+        match[1],
+        i >= text.length
+          ? { unreadable: 'its single quote is not closed', line: at }
+          : (afterQuote(text, i, at) ?? { value }),
+      );
       line.lastIndex = Math.min(i + 1, text.length);
       continue;
     }
@@ -97,7 +116,11 @@ export function readEnvFile(text: string): Map<string, EnvEntry> {
       continue;
     }
     const end = text.indexOf('\n', start);
-    const raw = text.slice(start, end < 0 ? undefined : end).replace(/\r$/, '').replace(/[ \t]+#.*$/, '').trim();
+    const raw = text
+      .slice(start, end < 0 ? undefined : end)
+      .replace(/\r$/, '')
+      .replace(/[ \t]+#.*$/, '')
+      .trim();
     const read = dollars(raw);
     entries.set(match[1], typeof read === 'string' ? { value: read } : { ...read, line: at });
   }
@@ -111,7 +134,6 @@ export function readEnvFile(text: string): Map<string, EnvEntry> {
 export function composeYamlValue(value: string): string {
   return `'${value.replace(/'/g, "''").replace(/\$/g, '$$$$')}'`;
 }
-
 
 /**
  * The env file `own` (a person's, once it exists) with the settings of `rendered` that it

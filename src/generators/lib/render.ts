@@ -28,7 +28,13 @@ export function renderTree(generator: Generator, root: string, context: object, 
   for (const file of listFiles(root)) {
     const target = relative(root, file)
       .split(sep)
-      .map(part => (part === '__project__' ? names.project : part === '__stack__' && names.stack ? names.stack : part.replace(/^_(?!_)/, '.')))
+      .map(part =>
+        part === '__project__'
+          ? names.project
+          : part === '__stack__' && names.stack
+            ? names.stack
+            : part.replace(/^_(?!_)/, '.'),
+      )
       .join('/')
       .replace(/\.ejs$/, '');
     generator.fs.copyTpl(file, generator.destinationPath(target), context);

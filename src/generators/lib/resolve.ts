@@ -15,7 +15,10 @@ export interface AnswerSources {
 }
 
 /** The text an answer takes from its sources, and where it came from (for messages); undefined when it must be asked. */
-export function sourceOf(spec: AnswerSpec, sources: AnswerSources): { raw: string; from: string; stored?: true } | undefined {
+export function sourceOf(
+  spec: AnswerSpec,
+  sources: AnswerSources,
+): { raw: string; from: string; stored?: true } | undefined {
   const given = sources.options[spec.option];
   if (given !== undefined) return { raw: String(given), from: `--${spec.option}` };
   const stored = sources.stored[spec.name];
@@ -23,7 +26,9 @@ export function sourceOf(spec: AnswerSpec, sources: AnswerSources): { raw: strin
     const from = `The stored answer "${spec.name}" in .yo-rc.json`;
     // .yo-rc.json keeps each answer as the value its parser gives: a number for a port, true or false for a yes-or-no.
     if (typeof stored !== typeof spec.default) {
-      throw new AnswerError(`${from}: ${JSON.stringify(stored)} is not a ${typeof spec.default} (for example ${JSON.stringify(spec.default)}). Fix it, or remove it to be asked again.`);
+      throw new AnswerError(
+        `${from}: ${JSON.stringify(stored)} is not a ${typeof spec.default} (for example ${JSON.stringify(spec.default)}). Fix it, or remove it to be asked again.`,
+      );
     }
     return { raw: String(stored), from, stored: true };
   }
@@ -32,7 +37,8 @@ export function sourceOf(spec: AnswerSpec, sources: AnswerSources): { raw: strin
   if (predating !== undefined && sources.stored.projectName !== undefined) {
     return { raw: String(predating), from: `A project stored before --${spec.option} existed` };
   }
-  if (sources.defaults || spec.kind === 'option') return { raw: String(spec.default), from: `The default of --${spec.option}` };
+  if (sources.defaults || spec.kind === 'option')
+    return { raw: String(spec.default), from: `The default of --${spec.option}` };
   return undefined;
 }
 
@@ -52,12 +58,16 @@ export type Ask = (spec: AnswerSpec, known: Partial<Answers>) => Promise<string>
 /** The message of a run that would have to ask, but cannot. */
 /** Why nobody can answer a question: no terminal to type into, or none to show it. */
 export function noTerminal(): string {
-  return process.stdin.isTTY ? 'Standard output is not a terminal (a question would not be seen)' : 'Standard input is not a terminal';
+  return process.stdin.isTTY
+    ? 'Standard output is not a terminal (a question would not be seen)'
+    : 'Standard input is not a terminal';
 }
 
 export function cannotAsk(missing: readonly AnswerSpec[]): AnswerError {
   const flags = missing.map(spec => `--${spec.option}`).join(', ');
-  return new AnswerError(`${noTerminal()}, so nothing can be asked. Pass ${flags}, or --defaults to take the default of every answer not given.`);
+  return new AnswerError(
+    `${noTerminal()}, so nothing can be asked. Pass ${flags}, or --defaults to take the default of every answer not given.`,
+  );
 }
 
 /**
@@ -77,7 +87,9 @@ export async function resolveAnswers(
     const retiredValues = 'retired' in spec ? spec.retired : undefined;
     const retired = stored && retiredValues && Object.hasOwn(retiredValues, raw) ? retiredValues[raw] : undefined;
     if (retired !== undefined) {
-      warn?.(`Warning: ${from} is ${raw}, which new projects can no longer choose: ${retired}. It is kept; pass --${spec.option} to move on.`);
+      warn?.(
+        `Warning: ${from} is ${raw}, which new projects can no longer choose: ${retired}. It is kept; pass --${spec.option} to move on.`,
+      );
       set(answers, spec.name, spec.parse(raw));
       return;
     }

@@ -17,18 +17,23 @@ function list(items: readonly string[]): string {
 const files = (count: number) => `${count} file${count === 1 ? '' : 's'}`;
 
 /** Lines saying what the run did to the files of `where` (the project's folder as the user sees it). */
-export function filesReport(report: WriteReport, where: string): string[] {
+function filesReport(report: WriteReport, where: string): string[] {
   const existing = report.rewritten.length + report.overwritten.length + report.kept.length + report.unchanged.length;
   if (existing === 0 && report.created.length) return [`Created ${where}: ${files(report.created.length)}.`];
   const rewritten = [...report.rewritten, ...report.overwritten];
   const done = [
-    ...(report.created.length ? [`added ${report.created.length > 3 ? files(report.created.length) : list(report.created)}`] : []),
+    ...(report.created.length
+      ? [`added ${report.created.length > 3 ? files(report.created.length) : list(report.created)}`]
+      : []),
     ...(rewritten.length ? [`rewrote ${list(rewritten)}`] : []),
   ];
-  const sentences = [done.length ? `Updated ${where}: ${done.join('; ')}.` : `Nothing to write in ${where}: every file is up to date.`];
+  const sentences = [
+    done.length ? `Updated ${where}: ${done.join('; ')}.` : `Nothing to write in ${where}: every file is up to date.`,
+  ];
   if (report.unchanged.length && done.length) sentences.push(`${files(report.unchanged.length)} already up to date.`);
   if (report.overwritten.length) sentences.push(`Overwrote your changes to ${list(report.overwritten)}.`);
-  if (report.kept.length) sentences.push(`Kept your changes to ${list(report.kept)} (run again with --force to overwrite them).`);
+  if (report.kept.length)
+    sentences.push(`Kept your changes to ${list(report.kept)} (run again with --force to overwrite them).`);
   return wrap(sentences.join(' '), 80);
 }
 
@@ -52,7 +57,13 @@ function productionSteps(answers: ProjectAnswers, cd: string | undefined): { abo
       `Production: the site at ${localUrl(port)}, Flower at ${localUrl(port, '/flower/')} (login ${answers.flowerUser ?? 'admin'}, its password in .env/.prod). It speaks plain HTTP; once a TLS proxy in front of it is the only way in, set DJANGO_SECURE_PROXY=1 in .env/.prod (README.md, "HTTPS").`,
       80,
     ),
-    commands: [...(cd ? [`cd ${cd}`] : []), `${compose} build`, `${compose} run --rm web \\`, '  python manage.py migrate --noinput', `${compose} up -d`],
+    commands: [
+      ...(cd ? [`cd ${cd}`] : []),
+      `${compose} build`,
+      `${compose} run --rm web \\`,
+      '  python manage.py migrate --noinput',
+      `${compose} up -d`,
+    ],
   };
 }
 
@@ -71,7 +82,9 @@ export function summary({ report, answers, cd, stacks }: Summary): string {
   const steps = [];
   if (stacks.local) steps.push({ title: 'Next, start the development stack:', ...localSteps(answers, cd) });
   if (stacks.production) {
-    const title = stacks.local ? `Or build, migrate and start production${cd ? ' (in the same folder)' : ''}:` : 'Next, build, migrate and start production:';
+    const title = stacks.local
+      ? `Or build, migrate and start production${cd ? ' (in the same folder)' : ''}:`
+      : 'Next, build, migrate and start production:';
     steps.push({ title, ...productionSteps(answers, stacks.local ? undefined : cd) });
   }
   for (const step of steps) out.push('', ...step.about);

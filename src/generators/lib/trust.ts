@@ -31,7 +31,7 @@ export interface Journal {
 }
 
 /** The names a staging folder may hold: the journal (and its draft), staged files, and what each move replaced. */
-export const STAGED_NAME = /^(0|[1-9][0-9]{0,5})$/;
+const STAGED_NAME = /^(0|[1-9][0-9]{0,5})$/;
 const STAGING_NAME = /^(journal\.json(\.new)?|(old-)?(0|[1-9][0-9]{0,5}))$/;
 
 /** Whether `name` is one a staging folder of this generator may hold. */
@@ -52,7 +52,8 @@ export function badEntryPath(path: unknown): string | undefined {
   if (path.includes('\\')) return `"${path}" holds a backslash`;
   const parts = path.split('/');
   if (parts.some(part => part === '..')) return `"${path}" leads out of the project (..)`;
-  if (parts.some(part => part === '' || part === '.') || posix.normalize(path) !== path) return `"${path}" is not a normalised path`;
+  if (parts.some(part => part === '' || part === '.') || posix.normalize(path) !== path)
+    return `"${path}" is not a normalised path`;
   if (parts[0] === STAGING) return `"${path}" is inside the staging folder`;
   if (path === LOCK) return `"${path}" is the lock`;
   return undefined;
@@ -60,10 +61,12 @@ export function badEntryPath(path: unknown): string | undefined {
 
 /** The journal `parsed` (JSON.parse of the file) as written for `root`, or why it is not one. */
 export function readJournalText(parsed: unknown, root: string): Journal | string {
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'the journal is not an object this generator writes';
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return 'the journal is not an object this generator writes';
   const journal = parsed as Record<string, unknown>;
   if (journal.writer !== WRITER) return 'the journal was not written by this generator';
-  if (journal.root !== root) return `the journal was written for another folder (${typeof journal.root === 'string' ? journal.root : 'none'})`;
+  if (journal.root !== root)
+    return `the journal was written for another folder (${typeof journal.root === 'string' ? journal.root : 'none'})`;
   if (!Array.isArray(journal.entries) || journal.entries.length > 100_000) return 'the journal lists no entries';
   const paths = new Set<string>();
   const staged = new Set<string>();
@@ -78,7 +81,8 @@ export function readJournalText(parsed: unknown, root: string): Journal | string
     if (paths.has(path as string)) return `"${String(path)}" is listed twice`;
     paths.add(path as string);
     if (name !== undefined) {
-      if (typeof name !== 'string' || !STAGED_NAME.test(name)) return `the staged name of "${String(path)}" is not one this generator gives`;
+      if (typeof name !== 'string' || !STAGED_NAME.test(name))
+        return `the staged name of "${String(path)}" is not one this generator gives`;
       if (staged.has(name)) return `the staged file ${name} is listed twice`;
       staged.add(name);
       entries.push({ path: path as string, staged: name });
@@ -90,7 +94,7 @@ export function readJournalText(parsed: unknown, root: string): Journal | string
 }
 
 /** The user running the generator. */
-export const currentUser = (): number | undefined => process.getuid?.();
+const currentUser = (): number | undefined => process.getuid?.();
 
 /**
  * Why the file or folder `stat` describes is not the running user's own, or undefined:
@@ -101,7 +105,8 @@ export function notOwn(stat: Stats, kind: 'file' | 'folder', group: boolean): st
   if (kind === 'folder' && !stat.isDirectory()) return 'it is not a folder';
   if (kind === 'file' && !stat.isFile()) return 'it is not a regular file';
   const user = currentUser();
-  if (user !== undefined && stat.uid !== user) return `it belongs to user ${stat.uid}, not to the user running the generator (${user})`;
+  if (user !== undefined && stat.uid !== user)
+    return `it belongs to user ${stat.uid}, not to the user running the generator (${user})`;
   if (stat.mode & 0o002) return 'others can write it';
   if (group && stat.mode & 0o020) return 'its group can write it';
   return undefined;
@@ -112,7 +117,8 @@ export function lstatOrNone(path: string): Stats | undefined {
   try {
     return lstatSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
     throw error;
   }
 }
@@ -128,7 +134,7 @@ export function kindOf(stat: Stats): string {
 }
 
 /** The largest file the generator reads. */
-export const READ_LIMIT = 1024 * 1024;
+const READ_LIMIT = 1024 * 1024;
 
 /**
  * The text of the regular file `path`, or undefined when it is absent. Anything else (a
@@ -141,7 +147,8 @@ export function readRegularFile(path: string, limit = READ_LIMIT): string | unde
 
 /** Like readRegularFile, as bytes. */
 export function readRegular(path: string, limit = READ_LIMIT): Buffer | undefined {
-  const refuse = (what: string) => new AnswerError(`${path} is ${what}, where the generator reads and writes a file: move it away, then run again.`);
+  const refuse = (what: string) =>
+    new AnswerError(`${path} is ${what}, where the generator reads and writes a file: move it away, then run again.`);
   let stat: Stats;
   try {
     stat = lstatSync(path);
@@ -150,7 +157,9 @@ export function readRegular(path: string, limit = READ_LIMIT): Buffer | undefine
       let file = dirname(path);
       // The nearest part that exists is the file in the way.
       while (!lstatOrNone(file) && dirname(file) !== file) file = dirname(file);
-      throw new AnswerError(`${file} is a file, where the generator needs a folder (for ${path}): move it away, then run again.`);
+      throw new AnswerError(
+        `${file} is a file, where the generator needs a folder (for ${path}): move it away, then run again.`,
+      );
     }
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

@@ -10,7 +10,8 @@ export const PYTHON_VERSIONS = ['3.13', '3.14'] as const;
  * Debian suite has them, so no tier runs the project on them. Each with why.
  */
 export const RETIRED_PYTHON_VERSIONS = {
-  '3.12': 'no tier can run the project on Python 3.12 (no Debian suite has it), so its lock is made from metadata alone',
+  '3.12':
+    'no tier can run the project on Python 3.12 (no Debian suite has it), so its lock is made from metadata alone',
 } as const;
 
 /** Django release lines (5.2 is the LTS one). */

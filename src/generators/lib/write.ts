@@ -9,7 +9,13 @@ import { statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { createConflicterTransform, createYoResolveTransform } from '@yeoman/conflicter';
 import type { MemFsEditorFile } from 'mem-fs-editor';
-import { clearFileState, isFileNew, isFilePending, isFileStateDeleted, setModifiedFileState } from 'mem-fs-editor/state';
+import {
+  clearFileState,
+  isFileNew,
+  isFilePending,
+  isFileStateDeleted,
+  setModifiedFileState,
+} from 'mem-fs-editor/state';
 import type Generator from 'yeoman-generator';
 import { commitChanges, type Change } from './commit.js';
 import { AnswerError } from './errors.js';
@@ -63,7 +69,9 @@ export interface WriteReport {
 function recordedDigests(config: Record<string, unknown>): Record<string, string> {
   const record = config[FILES_KEY];
   if (typeof record !== 'object' || record === null) return {};
-  return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(record).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }
 
 /** Writes the pending files of `generator`'s environment, as the header says; reports what it did to each. */
@@ -111,7 +119,8 @@ export async function writeProject(generator: Generator, settings: WriteSettings
         found.set(path, 'equal');
         // Same text, another mode (a secret file written readable by all): only the mode changes.
         const mode = file.stat?.mode;
-        if (mode !== undefined && mode !== null && (statSync(file.path).mode & 0o777) !== (mode & 0o777)) file.conflicter = 'force';
+        if (mode !== undefined && mode !== null && (statSync(file.path).mode & 0o777) !== (mode & 0o777))
+          file.conflicter = 'force';
         // Else said as such even under --force, with which the conflicter compares nothing.
         else file.conflicter = 'identical';
       } else if (recorded[path] === digest(disk)) {
@@ -135,13 +144,22 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     for await (const file of files) {
       const path = pathOf(file);
       if (privateFiles.has(file.path)) secretPaths.add(path);
-      else if (file.contents && inProject(path) && (isFilePending(file) || readRegular(file.path)?.equals(file.contents))) {
+      else if (
+        file.contents &&
+        inProject(path) &&
+        (isFilePending(file) || readRegular(file.path)?.equals(file.contents))
+      ) {
         written[path] = digest(file.contents);
       }
       const before = found.get(path);
       if (before) {
         const pending = isFilePending(file);
-        const outcome = { absent: 'created', equal: 'unchanged', untouched: 'rewritten', edited: pending ? 'overwritten' : 'kept' } as const;
+        const outcome = {
+          absent: 'created',
+          equal: 'unchanged',
+          untouched: 'rewritten',
+          edited: pending ? 'overwritten' : 'kept',
+        } as const;
         report[outcome[before]].push(path);
       }
       yield file;
@@ -149,7 +167,9 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     const config = configFile?.contents ? JSON.parse(configFile.contents.toString()) : diskConfig();
     // Rewritten whole, in path order, so the record does not depend on the order of runs.
     // No digest of a file with secrets: anyone with the repository could test guesses against it.
-    const record = Object.fromEntries(Object.entries({ ...recorded, ...written }).filter(([path]) => !secretPaths.has(path)));
+    const record = Object.fromEntries(
+      Object.entries({ ...recorded, ...written }).filter(([path]) => !secretPaths.has(path)),
+    );
     config[FILES_KEY] = Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
     const file: File = configFile ?? env.sharedFs.get(configPath);
     file.contents = Buffer.from(`${JSON.stringify(config, null, 2)}\n`);
@@ -164,7 +184,10 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     for await (const file of source) {
       files.push(file);
       const path = relative(settings.root, file.path).split(sep).join('/');
-      if (path.startsWith('..')) throw new AnswerError(`The generator tried to write ${file.path}, outside the project ${settings.root}: nothing was written.`);
+      if (path.startsWith('..'))
+        throw new AnswerError(
+          `The generator tried to write ${file.path}, outside the project ${settings.root}: nothing was written.`,
+        );
       if (isFilePending(file) && file.contents && !isFileStateDeleted(file)) {
         const mode = file.stat?.mode !== undefined && file.stat.mode !== null ? file.stat.mode & 0o7777 : undefined;
         changes.push({ path, contents: file.contents, mode });

@@ -32,7 +32,8 @@ export default class ProdGenerator extends ProjectGenerator {
     // Outside a generated project this fails before anything is asked or written.
     const { answers: known } = await this._project();
     const answers = await this._resolve(answerSpecs('prod'), this._storedAnswers(), { ...known, prod: true });
-    if (!hasAll(answers, answerSpecs('app'))) throw new AnswerError('The project\'s answers are incomplete: run `yo django-celery` in this folder.');
+    if (!hasAll(answers, answerSpecs('app')))
+      throw new AnswerError("The project's answers are incomplete: run `yo django-celery` in this folder.");
     this.project = projectOf(answers);
   }
 
@@ -74,6 +75,8 @@ export default class ProdGenerator extends ProjectGenerator {
   override async end(): Promise<void> {
     // Composed by the app, whose summary tells about production too.
     if (!this._written) return;
-    this.log(summary({ report: this._written, answers: this.project.answers, stacks: { local: false, production: true } }));
+    this.log(
+      summary({ report: this._written, answers: this.project.answers, stacks: { local: false, production: true } }),
+    );
   }
 }
