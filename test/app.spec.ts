@@ -191,6 +191,7 @@ describe('yo django-celery --defaults', () => {
       djangoVersion: '5.2',
       postgresVersion: '17',
       redisVersion: '7.4',
+      beatScheduler: 'file',
     });
     expect(read(project, '.yo-rc.json')).not.to.contain(fixedSecrets('SECRET_KEY'));
   });

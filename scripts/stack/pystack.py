@@ -257,7 +257,8 @@ def fetch_deb(package, version):
 
 
 # Distribution names whose Debian package is not python3-<name>.
-DEBIAN_NAMES = {'python-dateutil': 'python3-dateutil', 'pytz': 'python3-tz', 'pyyaml': 'python3-yaml'}
+DEBIAN_NAMES = {'python-dateutil': 'python3-dateutil', 'pytz': 'python3-tz', 'pyyaml': 'python3-yaml',
+               'python-crontab': 'python3-crontab'}
 
 
 # ---------------------------------------------------------------------------

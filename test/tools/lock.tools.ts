@@ -5,13 +5,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { readLock } from '../../src/generators/lib/locks.js';
-import {
-  DJANGO_VERSIONS,
-  PYTHON_VERSIONS,
-  RETIRED_PYTHON_VERSIONS,
-  type PythonVersion,
-} from '../../src/generators/lib/versions.js';
+import { lockKeys, readLock } from '../../src/generators/lib/locks.js';
+import { RETIRED_PYTHON_VERSIONS, type PythonVersion } from '../../src/generators/lib/versions.js';
 import { fixedSecrets, runApp, runGenerator } from '../helpers.js';
 import { ROOT } from '../support/root.js';
 import { describeRun, run } from '../support/run.js';
@@ -21,12 +16,13 @@ const pystack = (args: string[], cwd: string) =>
   run('/usr/bin/python3', [PYSTACK, ...args], { cwd, timeoutMs: 600_000 });
 
 /** A project with production for `python` and `django`; a retired Python stored by hand, as an older project would. */
-async function projectFor(python: PythonVersion, django: string): Promise<string> {
+async function projectFor(python: PythonVersion, django: string, beat = 'file'): Promise<string> {
   const retired = Object.hasOwn(RETIRED_PYTHON_VERSIONS, python);
   const { project } = await runApp({
     defaults: true,
     prod: true,
     'django-version': django,
+    'beat-scheduler': beat,
     ...(retired ? {} : { 'python-version': python }),
   });
   if (retired) {
@@ -41,23 +37,21 @@ async function projectFor(python: PythonVersion, django: string): Promise<string
 
 describe('the locks, made again from the sources the tiers run', function () {
   this.timeout(900_000);
-  const pythons = [...PYTHON_VERSIONS, ...(Object.keys(RETIRED_PYTHON_VERSIONS) as PythonVersion[])];
-  for (const python of pythons) {
-    for (const django of DJANGO_VERSIONS) {
-      it(`of Python ${python} and Django ${django} are what pystack.py locks today`, async () => {
-        const project = await projectFor(python, django);
-        const flags = Object.hasOwn(RETIRED_PYTHON_VERSIONS, python) ? ['--metadata-only'] : [];
-        const locked = await pystack(
-          ['lock', '--python', python, ...flags, '-r', 'requirements-dev.txt', '-r', 'requirements-prod.txt'],
-          project,
-        );
-        expect(locked.status, describeRun(locked)).to.equal(0);
-        expect(
-          locked.stdout,
-          `src/generators/lib/locks/python${python}-django${django}.txt is stale: run \`npm run lock\` and review the change`,
-        ).to.equal(readLock(python, django).text);
-      });
-    }
+  for (const { python, django, beat } of lockKeys()) {
+    const file = `python${python}-django${django}${beat === 'database' ? '-database-beat' : ''}.txt`;
+    it(`of Python ${python}, Django ${django} and the ${beat} scheduler are what pystack.py locks today`, async () => {
+      const project = await projectFor(python, django, beat);
+      const flags = Object.hasOwn(RETIRED_PYTHON_VERSIONS, python) ? ['--metadata-only'] : [];
+      const locked = await pystack(
+        ['lock', '--python', python, ...flags, '-r', 'requirements-dev.txt', '-r', 'requirements-prod.txt'],
+        project,
+      );
+      expect(locked.status, describeRun(locked)).to.equal(0);
+      expect(
+        locked.stdout,
+        `src/generators/lib/locks/${file} is stale: run \`npm run lock\` and review the change`,
+      ).to.equal(readLock(python, django, beat).text);
+    });
   }
 
   /** pystack building the 3.13 production environment of `project` from `constraints` into `dest`. */

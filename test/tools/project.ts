@@ -68,6 +68,7 @@ export const MATRIX: MatrixEntry[] = [
     },
   },
   { title: 'production on', options: { prod: true } },
+  { title: "beat's database scheduler and production", options: { 'beat-scheduler': 'database', prod: true } },
   ...Object.entries(VERSIONS).flatMap(([tool, values]) => {
     const option = VERSION_OPTIONS[tool as keyof typeof VERSIONS];
     return values
@@ -282,6 +283,11 @@ export class ProjectUnderTest {
     return this.python('makemigrations', ['manage.py', 'makemigrations', '--check', '--dry-run'], () =>
       this.sqliteEnvironment(),
     );
+  }
+
+  /** `manage.py shell -c code` with the settings of docker-compose.yml, on SQLite. */
+  shell(key: string, code: string): Promise<Ran> {
+    return this.python(`shell: ${key}`, ['manage.py', 'shell', '-c', code], () => this.sqliteEnvironment());
   }
 
   tests(): Promise<Ran> {

@@ -502,6 +502,23 @@ function describePython(entry: MatrixEntry, project: () => ProjectUnderTest): vo
       });
     }
 
+    if (entry.options['beat-scheduler'] === 'database') {
+      it("keeps beat's schedules in the database, edited in the admin: django-celery-beat's models registered, their tables made by migrate", async () => {
+        const result = await project().shell(
+          'database beat',
+          [
+            'from django.core.management import call_command',
+            'call_command("migrate", verbosity=0)',
+            'from django.contrib import admin',
+            'from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask',
+            'print(all(admin.site.is_registered(model) for model in (PeriodicTask, IntervalSchedule, CrontabSchedule)), PeriodicTask.objects.count())',
+          ].join('\n'),
+        );
+        expectSuccess(result);
+        expect(result.stdout, describeRun(result)).to.equal('True 0\n');
+      });
+    }
+
     it('needs no new migration (makemigrations --check --dry-run)', async () => {
       const result = await project().makemigrations();
       expectQuietSuccess(result);

@@ -3,6 +3,8 @@
 // answers and every sub-generator derive from it.
 import { RESERVED_PACKAGE_NAMES } from './python-names.js';
 import {
+  BEAT_SCHEDULERS,
+  DATABASE_BEAT_UNSUPPORTED,
   DJANGO_VERSIONS,
   POSTGRES_VERSIONS,
   PYTHON_VERSIONS,
@@ -220,6 +222,25 @@ function yesOrNo(option: string) {
 }
 const port = (value: string) => Number(value);
 
+/** `--beat-scheduler`: one of the schedulers, and the database one only on a Django line django-celery-beat supports. */
+function beatScheduler() {
+  const { validate, ...rest } = oneOf(BEAT_SCHEDULERS, 'beat scheduler');
+  return {
+    ...rest,
+    validate: (raw: string, known: Known) => {
+      const verdict = validate(raw);
+      if (verdict !== true || raw !== 'database') return verdict;
+      const django = known.djangoVersion;
+      const why = Object.hasOwn(DATABASE_BEAT_UNSUPPORTED, String(django))
+        ? DATABASE_BEAT_UNSUPPORTED[django as keyof typeof DATABASE_BEAT_UNSUPPORTED]
+        : undefined;
+      return why === undefined
+        ? true
+        : `the database scheduler needs django-celery-beat, and ${why}: choose --django-version 5.2, or the file scheduler (--beat-scheduler file), until a release supports Django ${String(django)}.`;
+    },
+  };
+}
+
 export const ANSWERS = [
   answer({
     name: 'projectName',
@@ -374,6 +395,17 @@ export const ANSWERS = [
     message: 'Redis version',
     default: '7.4',
     ...oneOf(VERSIONS.redis, 'Redis version'),
+  }),
+  answer({
+    name: 'beatScheduler',
+    option: 'beat-scheduler',
+    placeholder: '<scheduler>',
+    scope: 'app',
+    kind: 'option',
+    message:
+      "Where beat keeps its schedule: a file (Celery's own), or the database (django-celery-beat, Django 5.2 only; periodic tasks edited in the admin)",
+    default: 'file',
+    ...beatScheduler(),
   }),
   answer({
     name: 'nginxPort',

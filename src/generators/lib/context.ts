@@ -4,6 +4,7 @@ import { splitHosts, type AppAnswers, type ProdAnswers } from './answers.js';
 import { composeYamlValue, envValue } from './quoting.js';
 import { readLock } from './locks.js';
 import {
+  type BeatScheduler,
   DJANGO_PINS,
   MAILPIT_IMAGE,
   NGINX_IMAGE,
@@ -83,7 +84,6 @@ function stack(name: 'local' | 'production') {
     reload: production
       ? undefined
       : `watchfiles --filter python --ignore-paths ${RELOAD_IGNORED.join(',')} --target-type command`,
-    beatSchedule: BEAT_SCHEDULE,
   };
 }
 
@@ -126,12 +126,23 @@ function publish(host: number, container: number, publishAll: boolean): string {
   return publishAll ? `${host}:${container}` : `127.0.0.1:${host}:${container}`;
 }
 
+/** Beat's scheduler: where it keeps its schedule, as beat's command line says it. */
+function beat(scheduler: BeatScheduler) {
+  const database = scheduler === 'database';
+  return {
+    /** django-celery-beat: its app in INSTALLED_APPS, its tables made by migrate, its schedules in the admin. */
+    database,
+    options: database ? '--scheduler=django_celery_beat.schedulers:DatabaseScheduler' : `--schedule=${BEAT_SCHEDULE}`,
+  };
+}
+
 export function templateContext(answers: ProjectAnswers) {
   const { postgresDb, postgresUser, postgresPassword, publishAll } = answers;
   return {
     projectName: answers.projectName,
     /** The users app and AUTH_USER_MODEL = users.User. */
     customUser: answers.customUser,
+    beat: beat(answers.beatScheduler),
     /** Image of the development Django containers. */
     localImage: `${dockerName(answers.projectName)}_local_django`,
     webPort: answers.webPort,
@@ -158,7 +169,7 @@ export function templateContext(answers: ProjectAnswers) {
       watchfiles: WATCHFILES_PINS[answers.pythonVersion],
     },
     /** constraints.txt's pins: the lock of the project's Python and Django line. */
-    lock: readLock(answers.pythonVersion, answers.djangoVersion).text.trimEnd(),
+    lock: readLock(answers.pythonVersion, answers.djangoVersion, answers.beatScheduler).text.trimEnd(),
     djangoVersion: answers.djangoVersion,
     pythonVersion: answers.pythonVersion,
     postgresVersion: answers.postgresVersion,

@@ -22,8 +22,8 @@ zipfile zipimport zlib zoneinfo`;
 
 // Packages the generated project installs, and their own imports.
 const DEPENDENCIES = `amqp anyio asgiref billiard celery click click_didyoumean click_plugins click_repl
-dateutil django flower gunicorn humanize idna kombu packaging prometheus_client prompt_toolkit psycopg
-psycopg2 psycopg_binary pytz redis six sqlparse tornado typing_extensions tzdata tzlocal vine wcwidth
+cron_descriptor cronlog crontab crontabs dateutil django django_celery_beat flower gunicorn humanize idna kombu packaging prometheus_client prompt_toolkit psycopg
+psycopg2 psycopg_binary pytz redis six sqlparse tornado typing_extensions timezone_field tzdata tzlocal vine wcwidth
 watchfiles whitenoise`;
 
 // Modules Python imports by itself at start-up, and the packaging tools of the image:

@@ -47,7 +47,18 @@ export const PACKAGE_PINS = {
   psycopg: '3.3.6',
   // Production only (requirements-prod.txt).
   gunicorn: '26.2.2',
+  // With the database scheduler only (--beat-scheduler database).
+  djangoCeleryBeat: '2.9.0',
 } as const;
+
+/** Where beat keeps its schedule: a file (Celery's own), or django-celery-beat's tables, edited in the admin. */
+export const BEAT_SCHEDULERS = ['file', 'database'] as const;
+export type BeatScheduler = (typeof BEAT_SCHEDULERS)[number];
+
+/** The Django lines django-celery-beat's pinned release does not support, each with why. */
+export const DATABASE_BEAT_UNSUPPORTED: Readonly<Partial<Record<DjangoVersion, string>>> = {
+  '6.1': 'django-celery-beat 2.9.0, its newest release, requires Django < 6.1',
+};
 
 /** Development only (requirements-dev.txt): restarts Celery when code changes; the newest build for each Python. */
 export const WATCHFILES_PINS = {
