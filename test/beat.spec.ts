@@ -43,6 +43,13 @@ describe('yo django-celery --beat-scheduler database', () => {
     });
   }
 
+  it('says in the README where the schedules are edited, and that beat waits for migrate', () => {
+    const readme = read(project, 'README.md');
+    expect(readme).to.contain('"Periodic tasks"');
+    expect(readme).to.contain('it never runs migrations itself');
+    expect(readme).to.not.contain("Beat keeps its schedule file in the container's `/tmp`");
+  });
+
   it('stores the answer', () => {
     expect(JSON.parse(read(project, '.yo-rc.json'))['generator-django-celery'].beatScheduler).to.equal('database');
   });
