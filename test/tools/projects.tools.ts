@@ -19,6 +19,7 @@ import {
 import { describeRun, type Ran } from '../support/run.js';
 import { aptInstalls, trixiePackages } from './debian.js';
 import { INSTALL_COMMAND, runTool } from '../support/tools.js';
+import { describeWorkflow } from './github.js';
 
 function expectSuccess(result: Ran): void {
   expect(result.status, describeRun(result)).to.equal(0);
@@ -115,6 +116,7 @@ MATRIX.forEach((entry, index) => {
     describeShell(() => project!);
     if (prod) describeNginx(() => project!);
     describePython(entry, () => project!);
+    describeWorkflow(prod, () => project!);
   });
 });
 
