@@ -351,6 +351,10 @@ ${step.run}`,
       void this.composeConfigText(file);
       void this.composeConfig(file).catch(() => undefined);
     }
+    // Resolved with the deploying shell's variables too, queued now rather than behind
+    // every other project's runs when their checks come.
+    void this.composeConfig('docker-compose.yml', HOST_USER_SET).catch(() => undefined);
+    if (this.prod) void this.composeConfig(PROD_COMPOSE, REPLICAS_SET).catch(() => undefined);
     const started: Array<Promise<unknown>> = [
       this.shellcheck(),
       this.compileAll(),
@@ -365,6 +369,10 @@ ${step.run}`,
     for (const promise of started) promise.catch(() => undefined);
   }
 }
+
+/** The deploying shell's variables that the checks of the host user and of the replicas resolve Compose with. */
+export const HOST_USER_SET = { HOST_UID: '1234', HOST_GID: '5678' };
+export const REPLICAS_SET = { WEB_REPLICAS: '3', CELERY_WORKER_REPLICAS: '4' };
 
 /** What .env/.prod says once a TLS proxy is in front of nginx. */
 export const SECURE_PROXY_ON = { DJANGO_SECURE_PROXY: '1' };
