@@ -34,6 +34,8 @@ const UPDATE_KEYS = [
   'versioning-strategy',
 ];
 const SCHEDULE_KEYS = ['interval', 'day', 'time', 'timezone', 'cronjob'];
+const IGNORE_KEYS = ['dependency-name', 'versions', 'update-types'];
+const UPDATE_TYPES = ['version-update:semver-major', 'version-update:semver-minor', 'version-update:semver-patch'];
 const INTERVALS = ['daily', 'weekly', 'monthly', 'quarterly', 'semiannually', 'yearly', 'cron'];
 /** The `package-ecosystem` values of Dependabot's reference. */
 const ECOSYSTEMS = [
@@ -69,6 +71,7 @@ interface Update {
   directory?: string;
   directories?: string[];
   schedule: { interval: string };
+  ignore?: Array<{ 'dependency-name': string; 'update-types'?: string[] }>;
 }
 
 /** Every key and value of the file that Dependabot's reference does not have, one line each. */
@@ -96,6 +99,12 @@ function unknownSettings(config: Record<string, unknown>): string[] {
     unknown(`${where}.schedule`, update.schedule, SCHEDULE_KEYS);
     if (!INTERVALS.includes(update.schedule?.interval))
       problems.push(`${where}.schedule: unknown interval ${update.schedule?.interval}`);
+    for (const [rule, ignored] of (update.ignore ?? []).entries()) {
+      unknown(`${where}.ignore[${rule}]`, ignored, IGNORE_KEYS);
+      if (typeof ignored['dependency-name'] !== 'string') problems.push(`${where}.ignore[${rule}]: no dependency-name`);
+      for (const type of ignored['update-types'] ?? [])
+        if (!UPDATE_TYPES.includes(type)) problems.push(`${where}.ignore[${rule}]: unknown update type ${type}`);
+    }
   });
   return problems;
 }
@@ -155,6 +164,14 @@ for (const [title, options] of [
       expect(compose).to.have.length('prod' in options ? 2 : 1);
       for (const file of compose) expect(file, 'a file name Dependabot reads').to.match(COMPOSE_FILE);
       expect(folders('docker-compose')).to.deep.equal(foldersOf(files, COMPOSE_FILE));
+    });
+
+    it("leaves to the user the updates that need more than a rebuild: another Python line (a lock of its own), Postgres's next major version (the data volume's format)", () => {
+      const ignored = (ecosystem: string) =>
+        updates.find(update => update['package-ecosystem'] === ecosystem)?.ignore?.map(rule => rule['dependency-name']);
+      expect(ignored('docker')).to.deep.equal(['python']);
+      expect(ignored('docker-compose')).to.deep.equal(['postgres']);
+      for (const ecosystem of ['pip', 'github-actions']) expect(ignored(ecosystem), ecosystem).to.equal(undefined);
     });
 
     it('updates the requirements and the lock (pip, at the root) and the actions of .github/workflows', () => {
