@@ -178,7 +178,7 @@ describe('the summary of a run', function () {
       /the site at http:\/\/localhost\/, Flower at\s+http:\/\/localhost\/flower\/\s\(login admin/,
     );
     expect(prod.stderr).to.match(
-      /Updated this project: added 13 files; rewrote README\.md, \.github\/dependabot\.yml and \.github\/workflows\/ci\.yml\./,
+      /Updated this project: added 13 files; rewrote README\.md, \.github\/dependabot\.yml\sand\s\.github\/workflows\/ci\.yml\./,
     );
     expect(ending(prod, 5)).to.equal(['Next, build, migrate and start production:', ...PRODUCTION_COMMANDS].join('\n'));
   });
