@@ -2,6 +2,7 @@
 
 /** What production adds to a project. */
 export const PROD_FILES = [
+  '.github/ci/production-env',
   '.env/.prod',
   '.env/.prod.db',
   'compose/production/django/Dockerfile',

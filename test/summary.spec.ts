@@ -35,7 +35,7 @@ describe('the write report of a re-run in place', () => {
       .withAnswers({ action: 'skip' })
       .cd(first.project);
     const written = writtenBy(second.generator);
-    expect(written.rewritten.sort()).to.deep.equal(['README.md', 'docker-compose.yml']);
+    expect(written.rewritten.sort()).to.deep.equal(['.github/workflows/ci.yml', 'README.md', 'docker-compose.yml']);
     expect(written.kept).to.deep.equal(['requirements.txt']);
     expect(written.overwritten).to.deep.equal([]);
     expect(written.created).to.deep.equal([]);

@@ -20,6 +20,8 @@ import { buildFromContext, readDockerfile, type Build, type Dockerfile } from '.
 import { nginxMainConf } from '../support/nginx.js';
 import type { Ran } from '../support/run.js';
 import { runTool } from '../support/tools.js';
+import { readWorkflow, type ParsedWorkflow } from '../support/workflow.js';
+import { WORKFLOW } from './github.js';
 
 export interface MatrixEntry {
   /** Completes "project with ...". */
@@ -201,6 +203,56 @@ export class ProjectUnderTest {
     );
   }
 
+  /** .github/workflows/ci.yml as GitHub's own parser reads it. */
+  workflow(): Promise<ParsedWorkflow> {
+    return this.runs.once('workflow', () => readWorkflow(WORKFLOW, this.read(WORKFLOW)));
+  }
+
+  /** The scripts of .github/ci (production's CI settings). */
+  ciScripts(): string[] {
+    const folder = join(this.folder, '.github', 'ci');
+    return existsSync(folder) ? readdirSync(folder).map(name => `.github/ci/${name}`) : [];
+  }
+
+  /**
+   * `bash .github/ci/production-env` run twice in an empty folder with `.env/`, as in
+   * CI's checkout: the folder it wrote in, and both runs.
+   */
+  ciEnvFiles(): Promise<Array<Ran & { folder: string }>> {
+    return this.runs.once('production-env', async () => {
+      const folder = join(this.scratch, 'ci-checkout');
+      mkdirSync(join(folder, '.env'), { recursive: true });
+      const script = join(this.folder, '.github', 'ci', 'production-env');
+      const first = await runTool('bash', [script], { cwd: folder });
+      const second = await runTool('bash', [script], { cwd: folder });
+      return [first, second].map(ran => ({ ...ran, folder }));
+    });
+  }
+
+  /**
+   * shellcheck on each `run` of ci.yml, written out as the bash script GitHub runs
+   * (`bash -e` with pipefail: the workflow's default shell), and on .github/ci.
+   */
+  workflowShellcheck(): Promise<Ran> {
+    return this.runs.once('workflow shellcheck', async () => {
+      const folder = join(this.scratch, 'workflow-steps');
+      mkdirSync(folder, { recursive: true });
+      const steps = (await this.workflow()).steps.filter(step => step.run !== undefined);
+      const files = steps.map((step, index) => {
+        const file = join(folder, `${step.job}-${index + 1}.sh`);
+        writeFileSync(
+          file,
+          `#!/bin/bash
+# ${step.job}: ${step.name}
+set -eo pipefail
+${step.run}`,
+        );
+        return file;
+      });
+      return runTool('shellcheck', ['--format=gcc', ...files, ...this.ciScripts()], { cwd: this.folder });
+    });
+  }
+
   /**
    * `nginx -t` on the generated configuration laid out as the nginx image lays it out,
    * with the upstream hosts (services of the stack) pointed at 127.0.0.1.
@@ -305,6 +357,10 @@ export class ProjectUnderTest {
       void this.composeConfigText(file);
       void this.composeConfig(file).catch(() => undefined);
     }
+    // Resolved with the deploying shell's variables too, queued now rather than behind
+    // every other project's runs when their checks come.
+    void this.composeConfig('docker-compose.yml', HOST_USER_SET).catch(() => undefined);
+    if (this.prod) void this.composeConfig(PROD_COMPOSE, REPLICAS_SET).catch(() => undefined);
     const started: Array<Promise<unknown>> = [
       this.shellcheck(),
       this.compileAll(),
@@ -312,11 +368,17 @@ export class ProjectUnderTest {
       this.makemigrations(),
       this.tests(),
       this.testsWithoutEnvironment(),
+      this.workflowShellcheck(),
     ];
-    if (this.prod) started.push(this.nginxTest(), this.checkDeploy(), this.checkDeploy(SECURE_PROXY_ON));
+    if (this.prod)
+      started.push(this.nginxTest(), this.checkDeploy(), this.checkDeploy(SECURE_PROXY_ON), this.ciEnvFiles());
     for (const promise of started) promise.catch(() => undefined);
   }
 }
+
+/** The deploying shell's variables that the checks of the host user and of the replicas resolve Compose with. */
+export const HOST_USER_SET = { HOST_UID: '1234', HOST_GID: '5678' };
+export const REPLICAS_SET = { WEB_REPLICAS: '3', CELERY_WORKER_REPLICAS: '4' };
 
 /** What .env/.prod says once a TLS proxy is in front of nginx. */
 export const SECURE_PROXY_ON = { DJANGO_SECURE_PROXY: '1' };

@@ -9,7 +9,9 @@ import { environmentOf, publishedPorts, serviceRunning, type ComposeConfig } fro
 import {
   COMPOSE_FILES,
   generateMatrix,
+  HOST_USER_SET,
   MATRIX,
+  REPLICAS_SET,
   SECURE_PROXY_ON,
   typed,
   type ComposeFile,
@@ -19,6 +21,7 @@ import {
 import { describeRun, type Ran } from '../support/run.js';
 import { aptInstalls, trixiePackages } from './debian.js';
 import { INSTALL_COMMAND, runTool } from '../support/tools.js';
+import { describeWorkflow } from './github.js';
 
 function expectSuccess(result: Ran): void {
   expect(result.status, describeRun(result)).to.equal(0);
@@ -115,6 +118,7 @@ MATRIX.forEach((entry, index) => {
     describeShell(() => project!);
     if (prod) describeNginx(() => project!);
     describePython(entry, () => project!);
+    describeWorkflow(prod, () => project!);
   });
 });
 
@@ -192,7 +196,7 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
 
       it("runs web, worker, beat and Flower as the host user (HOST_UID and HOST_GID, 1000 by default), so nothing they write into the project is root's", async () => {
         const byDefault = await config();
-        const exported = await project().composeConfig(file, { HOST_UID: '1234', HOST_GID: '5678' });
+        const exported = await project().composeConfig(file, HOST_USER_SET);
         for (const name of DJANGO_SERVICES) {
           expect(byDefault.services[name].user, name).to.equal('1000:1000');
           expect(exported.services[name].user, name).to.equal('1234:5678');
@@ -307,9 +311,7 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
           celery_worker: resolved.services.celery_worker.deploy?.replicas,
         });
         expect(replicas(await config())).to.deep.equal({ web: 1, celery_worker: 1 });
-        expect(
-          replicas(await project().composeConfig(file, { WEB_REPLICAS: '3', CELERY_WORKER_REPLICAS: '4' })),
-        ).to.deep.equal({ web: 3, celery_worker: 4 });
+        expect(replicas(await project().composeConfig(file, REPLICAS_SET))).to.deep.equal({ web: 3, celery_worker: 4 });
       });
     }
 

@@ -182,6 +182,11 @@ export function templateContext(answers: ProjectAnswers) {
       POSTGRES_PASSWORD: composeYamlValue(postgresPassword),
     },
     stacks: { local: stack('local'), production: stack('production') },
+    /** The folders holding a Dockerfile, for Dependabot's base-image updates. */
+    dockerfileFolders: [
+      'compose/local/django',
+      ...(answers.prod ? ['compose/production/django', 'compose/production/nginx'] : []),
+    ],
     limits: LIMITS,
     /** The production variant's values, when it is on. */
     production: answers.prod ? productionContext(answers) : undefined,

@@ -11,6 +11,13 @@ import { markPrivate } from '../lib/write.js';
 export const PROD_ENV_FILE = '.env/.prod';
 export const PROD_DB_ENV_FILE = '.env/.prod.db';
 
+/** Where .github/ci/production-env puts each secret it makes on the runner. */
+const CI_SECRET_MARKS = {
+  SECRET_KEY: '@SECRET_KEY@',
+  DATABASE_PASSWORD: '@DATABASE_PASSWORD@',
+  CELERY_FLOWER_PASSWORD: '@CELERY_FLOWER_PASSWORD@',
+};
+
 /**
  * `yo django-celery:prod`: adds the production variant (gunicorn behind nginx) to a
  * project, asking only what production needs. `app` composes it when asked to, with
@@ -59,6 +66,9 @@ export default class ProdGenerator extends ProjectGenerator {
           DATABASE_PASSWORD: envValue(databasePassword),
           CELERY_FLOWER_PASSWORD: envValue(kept('CELERY_FLOWER_PASSWORD')),
         },
+        // CI's throwaway copies of the env files (.github/ci/production-env) get their
+        // secrets on the runner: the template holds only these marks.
+        ciSecrets: CI_SECRET_MARKS,
       },
       'production',
     );
