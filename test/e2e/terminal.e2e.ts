@@ -209,6 +209,41 @@ describe('create-django-celery in a terminal', function () {
     expect(existsSync(join(project, '.yo-rc.json'))).to.equal(true);
   });
 
+  it("at the question whether to overwrite a changed file, shows a diff, but never a secret file's content", async () => {
+    const password = 'dev-password-given-0815';
+    expect(runEntryPoint(['--defaults', '--postgres-password', password], cwd).status).to.equal(0);
+    const project = join(cwd, 'django_celery_example');
+    const devEnv = join(project, '.env', '.dev-sample');
+    const secretKey = /^SECRET_KEY=(.*)$/m.exec(readFileSync(devEnv, 'utf8'))![1];
+    writeFileSync(devEnv, `${readFileSync(devEnv, 'utf8')}# my own note\n`);
+    writeFileSync(join(project, 'requirements.txt'), 'mine\n');
+    terminal = entryPoint(project, ['--web-port', '8020']);
+    // A file without secrets: its diff is shown.
+    await terminal.waitFor('Overwrite requirements.txt?');
+    terminal.type('d');
+    terminal.press('Enter');
+    await terminal.waitFor(/^-mine$/m);
+    terminal.type('n');
+    terminal.press('Enter');
+    // The development settings hold the password given and a SECRET_KEY: neither diff nor editor shows them.
+    await terminal.waitFor('Overwrite .env/.dev-sample?');
+    const withheld = '.env/.dev-sample holds secrets: the generator does not show its content, in a diff or an editor.';
+    for (const key of ['d', 'e']) {
+      const shown = flat(terminal.screen()).split(withheld).length;
+      terminal.type(key);
+      terminal.press('Enter');
+      await terminal.waitFor(screen => flat(screen).split(withheld).length > shown);
+    }
+    terminal.type('n');
+    terminal.press('Enter');
+    const { status, screen } = await terminal.exit();
+    expect(status, screen).to.equal(0);
+    expect(screen).not.to.contain(password);
+    expect(screen).not.to.contain(secretKey.slice(0, 12));
+    expect(screen).not.to.contain('my own note');
+    expect(readFileSync(devEnv, 'utf8')).to.contain('# my own note\n');
+  });
+
   it('prints no colour with NO_COLOR, and colours without it', async () => {
     terminal = entryPoint(cwd, ['--defaults'], { NO_COLOR: '1' });
     expect((await terminal.exit()).status).to.equal(0);
