@@ -216,6 +216,7 @@ describe('create-django-celery in a terminal', function () {
     const devEnv = join(project, '.env', '.dev-sample');
     const secretKey = /^SECRET_KEY=(.*)$/m.exec(readFileSync(devEnv, 'utf8'))![1];
     writeFileSync(devEnv, `${readFileSync(devEnv, 'utf8')}# my own note\n`);
+    const requirements = readFileSync(join(project, 'requirements.txt'), 'utf8');
     writeFileSync(join(project, 'requirements.txt'), 'mine\n');
     terminal = entryPoint(project, ['--web-port', '8020']);
     // A file without secrets: its diff is shown.
@@ -242,6 +243,15 @@ describe('create-django-celery in a terminal', function () {
     expect(screen).not.to.contain(secretKey.slice(0, 12));
     expect(screen).not.to.contain('my own note');
     expect(readFileSync(devEnv, 'utf8')).to.contain('# my own note\n');
+    // --bail prints the diff of the first changed file and stops: here, the one line instead.
+    writeFileSync(join(project, 'requirements.txt'), requirements);
+    terminal.close();
+    terminal = entryPoint(project, ['--web-port', '8030', '--bail']);
+    const bailed = await terminal.exit();
+    expect(bailed.status, bailed.screen).to.equal(1);
+    expect(flat(bailed.screen)).to.contain(withheld);
+    for (const secret of [password, secretKey.slice(0, 12), 'my own note'])
+      expect(bailed.screen).not.to.contain(secret);
   });
 
   it('prints no colour with NO_COLOR, and colours without it', async () => {
