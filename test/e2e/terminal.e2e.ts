@@ -52,7 +52,7 @@ describe('create-django-celery in a terminal', function () {
     expect(readdirSync(cwd)).to.deep.equal(['out.txt']);
   });
 
-  it('refuses a paste with a line break inside at its prompt, and starts the next question empty', async () => {
+  it('refuses a paste with a line break inside at its prompt, starts the next question empty, and takes only yes-or-no words', async () => {
     terminal = entryPoint(cwd);
     await acceptDefaults(terminal, [
       'Project name',
@@ -71,6 +71,11 @@ describe('create-django-celery in a terminal', function () {
     terminal.press('Enter');
     await terminal.waitFor('? Add the production variant');
     expect(terminal.rows().at(-1)).to.match(/^\? Add the production variant.*\(y\/N\) ?$/);
+    // Only yes-or-no words: a name of JavaScript's object machinery is refused at the prompt.
+    terminal.type('constructor');
+    terminal.press('Enter');
+    await terminal.waitFor('You must answer with "Yes" or "No"');
+    terminal.press('C-u');
     terminal.press('Enter');
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { readTree } from '../helpers.js';
+import { DockerIgnore } from '../support/dockerignore.js';
 import { runOk, runSync } from '../support/run.js';
 import { ENTRY_POINT, INTERCEPT, recordOutput, runEntryPoint, sharedFolder } from './commands.js';
 
@@ -109,6 +110,9 @@ describe('a planted journal', function () {
       [root => [{ path: join(root, '..', 'x'), staged: '0' }], /is an absolute path/],
       [() => [{ path: `${STAGING}/journal.json`, staged: '0' }], /is inside the staging folder/],
       [() => [{ path: LOCK, staged: '0' }], /is the lock/],
+      [() => [{ path: 'README.md\0x', staged: '0' }], /a path holds a NUL character/],
+      [() => [{ path: 'compose//x', staged: '0' }], /"compose\/\/x" is not a normalised path/],
+      [() => [{ path: './README.md', staged: '0' }], /"\.\/README\.md" is not a normalised path/],
       [() => [{ path: 'README.md', staged: '../0' }], /staged name of "README.md" is not one this generator gives/],
     ];
     for (const [entries, why] of cases) {
@@ -169,6 +173,9 @@ describe('a planted journal', function () {
       0o777,
     );
     expectRefusedStage(writable, /\(others can write it\)/);
+    const journal = project();
+    chmodSync(join(plantStaging(journal, journalOf(journal, [{ path: 'README.md' }])), 'journal.json'), 0o620);
+    expectRefusedStage(journal, /\(journal\.json: its group can write it\)/);
   });
 
   it('is not acted on when another user owns the staging folder or its journal', () => {
@@ -310,8 +317,26 @@ describe("the project's own folder", function () {
     expect(readdirSync(shared).sort()).to.deep.equal(['.yo-rc.json', 'mine']);
   });
 
+  it("of a new project, holding another user's lock or staging folder, is refused before anything is recovered", () => {
+    const shared = sharedFolder('shared-');
+    asOther(
+      `mkdir -m 755 ${PROJECT} && mkdir -m 700 ${PROJECT}/${STAGING} && printf '{}' > ${PROJECT}/${LOCK}`,
+      shared,
+    );
+    const before = readTree(shared);
+    const run = runEntryPoint(['--defaults'], shared);
+    expect(run.status, output(run)).to.equal(1);
+    expect(output(run)).to.contain(
+      `${join(shared, PROJECT)} holds a project of this generator, but the folder: it belongs to user ${OTHER}, not to the user running the generator (0), so the generator stopped`,
+    );
+    expect(readTree(shared)).to.deep.equal(before);
+    expect(readdirSync(join(shared, PROJECT)).sort()).to.deep.equal([STAGING, LOCK]);
+  });
+
   it('is not adopted when another user owns it, even when nobody else can write it', () => {
     const root = project();
+    // A staging folder the owner could have planted: never recovered by another user's run.
+    plantStaging(root, journalOf(root, [{ path: 'README.md', staged: '0' }]), { 0: 'planted\n' });
     runOk('chown', ['-R', `${OTHER}:${OTHER}`, root]);
     const before = readTree(root);
     for (const run of [runEntryPoint(['--force'], root), runEntryPoint(['--defaults', '--force'], join(root, '..'))]) {
@@ -321,6 +346,7 @@ describe("the project's own folder", function () {
       );
     }
     expect(readTree(root)).to.deep.equal(before);
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).to.not.equal('planted\n');
   });
 });
 
@@ -496,6 +522,77 @@ describe('a journal or lock of an older version', function () {
   });
 });
 
+describe('a secret set by hand that a re-run cannot read back', function () {
+  this.timeout(300_000);
+
+  it("stops the run naming the key, the file and the line, never the value, with Compose's reason; the file stays as it is", () => {
+    const cases: [string, RegExp][] = [
+      ['SECRET_KEY=set-by-hand-$ecretvalue-4711', /cannot be read back \(a \$ followed by/],
+      ["SECRET_KEY='set-by-hand-unclosed-4711", /Compose rejects the file/],
+    ];
+    for (const [line, reason] of cases) {
+      const root = project(['--defaults', '--prod']);
+      const file = join(root, '.env', '.prod');
+      const own = readFileSync(file, 'utf8').replace(/^SECRET_KEY=.*$/m, line);
+      writeFileSync(file, own);
+      const at = own.split('\n').indexOf(line) + 1;
+      const run = runEntryPoint(['--force'], root);
+      expect(run.status, output(run)).to.equal(1);
+      expect(output(run)).to.contain(`SECRET_KEY in .env/.prod, line ${at}, cannot be read back (`);
+      expect(output(run)).to.match(reason);
+      expect(output(run)).to.not.contain('set-by-hand');
+      expect(readFileSync(file, 'utf8')).to.equal(own);
+    }
+  });
+});
+
+describe("a stored answer named after JavaScript's object machinery", function () {
+  this.timeout(300_000);
+
+  it('is refused as a typed one would be, printing no program text', () => {
+    for (const [key, value] of [
+      ['prod', 'constructor'],
+      ['prod', '__proto__'],
+      ['publishAll', 'toString'],
+    ]) {
+      const root = project();
+      const file = join(root, '.yo-rc.json');
+      const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+      config['generator-django-celery'][key] = value;
+      writeFileSync(file, JSON.stringify(config, null, 2));
+      const before = readTree(root);
+      const run = runEntryPoint([], root);
+      expect(run.status, output(run)).to.equal(1);
+      expect(output(run)).to.contain(
+        `The stored answer "${key}" in .yo-rc.json: "${value}" is not a boolean (for example false). Fix it, or remove it to be asked again.`,
+      );
+      expect(output(run)).to.not.match(/\[native code\]|function |=>/);
+      expect(readTree(root)).to.deep.equal(before);
+    }
+  });
+});
+
+describe('what a killed run leaves', function () {
+  this.timeout(300_000);
+
+  it('the staging folder and the lock, is taken neither by git nor into a Docker build context', () => {
+    const root = project(['--defaults', '--prod']);
+    plantStaging(root, journalOf(root, [{ path: '.env/.prod', staged: '0' }]), { 0: 'SECRET_KEY=staged\n' });
+    writeFileSync(join(root, LOCK), `${JSON.stringify({ pid: 1, start: '1' })}\n`);
+    runOk('git', ['init', '-q'], { cwd: root });
+    runOk('git', ['add', '-A'], { cwd: root });
+    const tracked = runOk('git', ['ls-files'], { cwd: root }).split('\n');
+    expect(tracked).to.include('docker-compose.yml');
+    expect(tracked.filter(path => path.startsWith('.django-celery') || path.startsWith('.env/.prod'))).to.deep.equal(
+      [],
+    );
+    const ignore = new DockerIgnore(readFileSync(join(root, '.dockerignore'), 'utf8'));
+    for (const path of [`${STAGING}/0`, `${STAGING}/journal.json`, LOCK])
+      expect(ignore.excludes(path), path).to.equal(true);
+    expect(ignore.excludes('manage.py')).to.equal(false);
+  });
+});
+
 describe('a file-system surprise', function () {
   this.timeout(600_000);
 
@@ -544,6 +641,18 @@ describe('a file-system surprise', function () {
       plant(join(root, file));
       refusedOnce(root, ['--force'], `${join(root, file)} ${message}`);
     }
+  });
+
+  it('a device where the generator reads a file gets one line', () => {
+    requireRoot();
+    const root = project();
+    runOk('rm', [join(root, 'README.md')]);
+    runOk('mknod', [join(root, 'README.md'), 'c', '1', '5']);
+    refusedOnce(
+      root,
+      ['--force'],
+      `${join(root, 'README.md')} is a device, where the generator reads and writes a file: move it away, then run again.`,
+    );
   });
 
   it('a folder where a file belongs, a file where a folder belongs, a .yo-rc.json with a byte-order mark each get one line', () => {
