@@ -75,6 +75,13 @@ function expectRefusedStage(root: string, why: RegExp, outside?: string): void {
     `nothing in it was used or removed. Look at what it holds; if you did not expect it, remove it (rm -r '${stage}'), then run again.`,
   );
   expect(output(run)).to.not.match(/\n\s+at /);
+  // That one line is all the run prints.
+  expect(
+    output(run)
+      .split('\n')
+      .filter(line => line.trim() !== '').length,
+    output(run),
+  ).to.equal(1);
   expect(readTree(root)).to.deep.equal(before);
   if (outside) expect(readTree(outside)).to.deep.equal(outsideBefore);
 }
