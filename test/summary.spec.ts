@@ -111,6 +111,26 @@ describe('the summary at the end of a run', () => {
     for (const line of text.split('\n')) expect(line.length, line).to.be.at.most(80);
   });
 
+  it('of a re-run whose values the files of the user did not take: one sentence right after the files, naming each setting and its file', () => {
+    const text = summary({
+      report: report({ rewritten: ['README.md'] }),
+      answers: ANSWERS,
+      stacks: { local: true, production: false },
+      unapplied: new Map([
+        ['.env/.prod', ['SQL_DATABASE=shop', 'CELERY_FLOWER_USER=ops']],
+        ['.env/.prod.db', ['POSTGRES_DB=shop']],
+      ]),
+    });
+    const paragraphs = text.split('\n\n').map(paragraph => paragraph.trim().replace(/\n/g, ' '));
+    expect(paragraphs[0]).to.equal(
+      "Updated this project: rewrote README.md. Kept .env/.prod and .env/.prod.db as they are (yours once written), without this run's new values: to apply them, set SQL_DATABASE=shop and CELERY_FLOWER_USER=ops in .env/.prod, and POSTGRES_DB=shop in .env/.prod.db by hand.",
+    );
+    for (const line of text.split('\n')) expect(line.length, line).to.be.at.most(80);
+    expect(
+      summary({ report: report({}), answers: ANSWERS, stacks: { local: true, production: false } }),
+    ).not.to.contain('Kept .env');
+  });
+
   it('writes port 80 as http://localhost/', () => {
     expect(localUrl(80)).to.equal('http://localhost/');
     expect(localUrl(80, '/flower/')).to.equal('http://localhost/flower/');

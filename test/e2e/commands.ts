@@ -12,9 +12,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readEnvFile } from '../../src/generators/lib/quoting.js';
 import { ROOT } from '../support/root.js';
-import { runSync, type Ran } from '../support/run.js';
+import { describeRun, run, runSync, type Ran } from '../support/run.js';
 
 const YO = join(ROOT, 'node_modules', 'yo', 'lib', 'cli.js');
 export const ENTRY_POINT = join(ROOT, 'generators', 'cli.js');
@@ -98,6 +99,39 @@ export function runEntryPoint(
   const run = runSync(process.execPath, [ENTRY_POINT, ...args], { cwd, env: environment(env), timeoutMs: 60_000 });
   recordOutput(run.command, `${run.stdout}\n${run.stderr}`, cwd, args);
   return { ...run, cwd };
+}
+
+/** The module that lets a test watch or pin a moment of a run's write (see its header). */
+export const INTERCEPT = join(ROOT, 'test', 'e2e', 'intercept.mjs');
+
+/** A run of the entry point held just before a moment of its write, until released. */
+export interface HeldRun {
+  /** The run's process, once it waits at the moment. */
+  pid: Promise<number>;
+  /** Lets it go on. */
+  release: () => Promise<void>;
+  ended: Promise<Ran>;
+}
+
+/** Starts `create-django-celery ARGS` in `cwd`, to be held just before `moment` (see intercept.mjs). */
+export function heldEntryPoint(args: string[], cwd: string, moment: 'takeover' | 'journal'): HeldRun {
+  const folder = mkdtempSync(join(tmpdir(), 'held-'));
+  const env = environment({ FORCE_COLOR: '0', INTERCEPT_HOLD: moment, INTERCEPT_DIR: folder });
+  let done: Ran | undefined;
+  const ended = run(process.execPath, ['--import', INTERCEPT, ENTRY_POINT, ...args], { cwd, env }).then(ran => {
+    recordOutput(ran.command, `${ran.stdout}\n${ran.stderr}`, cwd, args);
+    done = ran;
+    return ran;
+  });
+  const pid = (async () => {
+    for (;;) {
+      const held = readdirSync(folder).find(name => name.endsWith('.held'));
+      if (held) return Number(held.slice(0, -'.held'.length));
+      if (done) throw new Error(`It ended before the ${moment}: ${describeRun(done)}`);
+      await sleep(50);
+    }
+  })();
+  return { pid, ended, release: async () => mkdirSync(join(folder, `${await pid}.go`)) };
 }
 
 /** Variables to set, or to remove (undefined), in the test's environment. */

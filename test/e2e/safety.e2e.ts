@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { readTree } from '../helpers.js';
 import { runOk, runSync } from '../support/run.js';
-import { ENTRY_POINT, runEntryPoint, runYo } from './commands.js';
+import { ENTRY_POINT, heldEntryPoint, runEntryPoint, runYo } from './commands.js';
 import { requireTmux, Terminal } from './terminal.js';
 
 const PROJECT = 'django_celery_example';
@@ -275,6 +275,38 @@ describe('two runs at once in one project', function () {
     const run = runEntryPoint([], project);
     expect(run.status, output(run)).to.equal(0);
     expect(existsSync(join(project, '.django-celery.lock'))).to.equal(false);
+  });
+});
+
+describe('two runs that meet one stale lock', function () {
+  this.timeout(300_000);
+
+  it('one takes it over; the other, which judged it stale first, stops saying the first holds the project', async () => {
+    const first = runEntryPoint(['--defaults']);
+    const project = join(first.cwd, PROJECT);
+    const lock = join(project, '.django-celery.lock');
+    // Left by a killed run: PID 1 runs, but did not start when the lock says.
+    writeFileSync(lock, `${JSON.stringify({ pid: 1, start: '1' })}\n`);
+    const holder = (): number => (JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid;
+    // The late run judges the lock stale and is held just before it takes it over.
+    const late = heldEntryPoint(['--web-port', '9811'], project, 'takeover');
+    await late.pid;
+    // The early run judges it stale too, takes it over, and is held while it writes.
+    const early = heldEntryPoint(['--web-port', '9810'], project, 'journal');
+    const earlyPid = await early.pid;
+    expect(holder()).to.equal(earlyPid);
+    await late.release();
+    const stopped = await late.ended;
+    expect(stopped.status, output(stopped)).to.equal(1);
+    expect(output(stopped)).to.contain(
+      `Another run of the generator (process ${earlyPid}) holds ${project}. Wait for it to end, then run again;`,
+    );
+    expect(holder(), 'the lock the late run moved aside is back').to.equal(earlyPid);
+    await early.release();
+    const wrote = await early.ended;
+    expect(wrote.status, output(wrote)).to.equal(0);
+    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:9810:8000"');
+    expect(readdirSync(project).filter(name => name.startsWith('.django-celery'))).to.deep.equal([]);
   });
 });
 

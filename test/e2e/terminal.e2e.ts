@@ -52,7 +52,7 @@ describe('create-django-celery in a terminal', function () {
     expect(readdirSync(cwd)).to.deep.equal(['out.txt']);
   });
 
-  it('refuses a paste with a line break inside at its prompt, and starts the next question empty', async () => {
+  it('refuses a paste with a line break inside at its prompt, starts the next question empty, and takes only yes-or-no words', async () => {
     terminal = entryPoint(cwd);
     await acceptDefaults(terminal, [
       'Project name',
@@ -71,6 +71,11 @@ describe('create-django-celery in a terminal', function () {
     terminal.press('Enter');
     await terminal.waitFor('? Add the production variant');
     expect(terminal.rows().at(-1)).to.match(/^\? Add the production variant.*\(y\/N\) ?$/);
+    // Only yes-or-no words: a name of JavaScript's object machinery is refused at the prompt.
+    terminal.type('constructor');
+    terminal.press('Enter');
+    await terminal.waitFor('You must answer with "Yes" or "No"');
+    terminal.press('C-u');
     terminal.press('Enter');
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
@@ -207,6 +212,51 @@ describe('create-django-celery in a terminal', function () {
     expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:8010:8000"');
     expect(screen).not.to.match(/Error|error occured|at .*\.js:\d+/);
     expect(existsSync(join(project, '.yo-rc.json'))).to.equal(true);
+  });
+
+  it("at the question whether to overwrite a changed file, shows a diff, but never a secret file's content", async () => {
+    const password = 'dev-password-given-0815';
+    expect(runEntryPoint(['--defaults', '--postgres-password', password], cwd).status).to.equal(0);
+    const project = join(cwd, 'django_celery_example');
+    const devEnv = join(project, '.env', '.dev-sample');
+    const secretKey = /^SECRET_KEY=(.*)$/m.exec(readFileSync(devEnv, 'utf8'))![1];
+    writeFileSync(devEnv, `${readFileSync(devEnv, 'utf8')}# my own note\n`);
+    const requirements = readFileSync(join(project, 'requirements.txt'), 'utf8');
+    writeFileSync(join(project, 'requirements.txt'), 'mine\n');
+    terminal = entryPoint(project, ['--web-port', '8020']);
+    // A file without secrets: its diff is shown.
+    await terminal.waitFor('Overwrite requirements.txt?');
+    terminal.type('d');
+    terminal.press('Enter');
+    await terminal.waitFor(/^-mine$/m);
+    terminal.type('n');
+    terminal.press('Enter');
+    // The development settings hold the password given and a SECRET_KEY: neither diff nor editor shows them.
+    await terminal.waitFor('Overwrite .env/.dev-sample?');
+    const withheld = '.env/.dev-sample holds secrets: the generator does not show its content, in a diff or an editor.';
+    for (const key of ['d', 'e']) {
+      const shown = flat(terminal.screen()).split(withheld).length;
+      terminal.type(key);
+      terminal.press('Enter');
+      await terminal.waitFor(screen => flat(screen).split(withheld).length > shown);
+    }
+    terminal.type('n');
+    terminal.press('Enter');
+    const { status, screen } = await terminal.exit();
+    expect(status, screen).to.equal(0);
+    expect(screen).not.to.contain(password);
+    expect(screen).not.to.contain(secretKey.slice(0, 12));
+    expect(screen).not.to.contain('my own note');
+    expect(readFileSync(devEnv, 'utf8')).to.contain('# my own note\n');
+    // --bail prints the diff of the first changed file and stops: here, the one line instead.
+    writeFileSync(join(project, 'requirements.txt'), requirements);
+    terminal.close();
+    terminal = entryPoint(project, ['--web-port', '8030', '--bail']);
+    const bailed = await terminal.exit();
+    expect(bailed.status, bailed.screen).to.equal(1);
+    expect(flat(bailed.screen)).to.contain(withheld);
+    for (const secret of [password, secretKey.slice(0, 12), 'my own note'])
+      expect(bailed.screen).not.to.contain(secret);
   });
 
   it('prints no colour with NO_COLOR, and colours without it', async () => {

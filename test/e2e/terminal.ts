@@ -63,12 +63,18 @@ export class Terminal {
     return this.tmux('capture-pane', '-p', '-e', '-S', '-', '-t', 'test');
   }
 
-  /** Waits until the screen shows `what` (text, wherever lines break in it; or a pattern); fails with the screen after `timeoutMs`. */
-  async waitFor(what: string | RegExp, timeoutMs = 20_000): Promise<string> {
+  /** Waits until the screen shows `what` (text, wherever lines break in it; a pattern; or what a test of the screen accepts); fails with the screen after `timeoutMs`. */
+  async waitFor(what: string | RegExp | ((screen: string) => boolean), timeoutMs = 20_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.screen();
-      if (typeof what === 'string' ? flat(screen).includes(flat(what)) : what.test(screen)) return screen;
+      const shown =
+        typeof what === 'string'
+          ? flat(screen).includes(flat(what))
+          : typeof what === 'function'
+            ? what(screen)
+            : what.test(screen);
+      if (shown) return screen;
       if (Date.now() > deadline) throw new Error(`The terminal never showed ${String(what)}. It shows:\n${screen}`);
       await sleep(100);
     }

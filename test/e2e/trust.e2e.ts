@@ -19,8 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { readTree } from '../helpers.js';
-import { runOk } from '../support/run.js';
-import { runEntryPoint, sharedFolder } from './commands.js';
+import { DockerIgnore } from '../support/dockerignore.js';
+import { runOk, runSync } from '../support/run.js';
+import { ENTRY_POINT, INTERCEPT, recordOutput, runEntryPoint, sharedFolder } from './commands.js';
 
 const PROJECT = 'django_celery_example';
 const STAGING = '.django-celery-staging';
@@ -74,6 +75,13 @@ function expectRefusedStage(root: string, why: RegExp, outside?: string): void {
     `nothing in it was used or removed. Look at what it holds; if you did not expect it, remove it (rm -r '${stage}'), then run again.`,
   );
   expect(output(run)).to.not.match(/\n\s+at /);
+  // That one line is all the run prints.
+  expect(
+    output(run)
+      .split('\n')
+      .filter(line => line.trim() !== '').length,
+    output(run),
+  ).to.equal(1);
   expect(readTree(root)).to.deep.equal(before);
   if (outside) expect(readTree(outside)).to.deep.equal(outsideBefore);
 }
@@ -88,21 +96,20 @@ describe('a planted journal', function () {
     return folder;
   };
 
-  it('is not acted on when an entry leads out of the project (..), nor in the bare form of older journals', () => {
-    for (const make of [
-      (root: string, victim: string) =>
-        journalOf(root, [
-          { path: `../../${victim.split('/').slice(-2).join('/')}` },
-          { path: '../planted', staged: '0' },
-        ]),
-      (_root: string, victim: string) => [{ path: victim }, { path: '../planted', staged: '0' }],
-    ]) {
-      const root = project();
-      const away = outside();
-      plantStaging(root, make(root, join(away, 'victim')), { 0: 'planted\n' });
-      expectRefusedStage(root, /leads out of the project \(\.\.\)|not an object this generator writes/, away);
-      expect(existsSync(join(root, '..', 'planted'))).to.equal(false);
-    }
+  it('is not acted on when an entry leads out of the project (..)', () => {
+    const root = project();
+    const away = outside();
+    const victim = join(away, 'victim');
+    plantStaging(
+      root,
+      journalOf(root, [
+        { path: `../../${victim.split('/').slice(-2).join('/')}` },
+        { path: '../planted', staged: '0' },
+      ]),
+      { 0: 'planted\n' },
+    );
+    expectRefusedStage(root, /leads out of the project \(\.\.\)/, away);
+    expect(existsSync(join(root, '..', 'planted'))).to.equal(false);
   });
 
   it('is not acted on when an entry is absolute, names the staging folder or the lock, or has an odd staged name', () => {
@@ -110,6 +117,9 @@ describe('a planted journal', function () {
       [root => [{ path: join(root, '..', 'x'), staged: '0' }], /is an absolute path/],
       [() => [{ path: `${STAGING}/journal.json`, staged: '0' }], /is inside the staging folder/],
       [() => [{ path: LOCK, staged: '0' }], /is the lock/],
+      [() => [{ path: 'README.md\0x', staged: '0' }], /a path holds a NUL character/],
+      [() => [{ path: 'compose//x', staged: '0' }], /"compose\/\/x" is not a normalised path/],
+      [() => [{ path: './README.md', staged: '0' }], /"\.\/README\.md" is not a normalised path/],
       [() => [{ path: 'README.md', staged: '../0' }], /staged name of "README.md" is not one this generator gives/],
     ];
     for (const [entries, why] of cases) {
@@ -170,6 +180,9 @@ describe('a planted journal', function () {
       0o777,
     );
     expectRefusedStage(writable, /\(others can write it\)/);
+    const journal = project();
+    chmodSync(join(plantStaging(journal, journalOf(journal, [{ path: 'README.md' }])), 'journal.json'), 0o620);
+    expectRefusedStage(journal, /\(journal\.json: its group can write it\)/);
   });
 
   it('is not acted on when another user owns the staging folder or its journal', () => {
@@ -243,9 +256,9 @@ describe('a planted lock', function () {
     const garbage = project();
     writeFileSync(join(garbage, LOCK), 'not a lock\n');
     refused(garbage, 'it does not hold a process and its start time');
-    const pidOnly = project();
-    writeFileSync(join(pidOnly, LOCK), '1\n');
-    refused(pidOnly, 'it does not hold a process and its start time');
+    const notOwner = project();
+    writeFileSync(join(notOwner, LOCK), '{"pid":1}\n');
+    refused(notOwner, 'it does not hold a process and its start time');
     const other = project();
     writeFileSync(join(other, LOCK), `${JSON.stringify({ pid: 1, start: '1' })}\n`);
     runOk('chown', [`${OTHER}:${OTHER}`, join(other, LOCK)]);
@@ -311,8 +324,26 @@ describe("the project's own folder", function () {
     expect(readdirSync(shared).sort()).to.deep.equal(['.yo-rc.json', 'mine']);
   });
 
+  it("of a new project, holding another user's lock or staging folder, is refused before anything is recovered", () => {
+    const shared = sharedFolder('shared-');
+    asOther(
+      `mkdir -m 755 ${PROJECT} && mkdir -m 700 ${PROJECT}/${STAGING} && printf '{}' > ${PROJECT}/${LOCK}`,
+      shared,
+    );
+    const before = readTree(shared);
+    const run = runEntryPoint(['--defaults'], shared);
+    expect(run.status, output(run)).to.equal(1);
+    expect(output(run)).to.contain(
+      `${join(shared, PROJECT)} holds a project of this generator, but the folder: it belongs to user ${OTHER}, not to the user running the generator (0), so the generator stopped`,
+    );
+    expect(readTree(shared)).to.deep.equal(before);
+    expect(readdirSync(join(shared, PROJECT)).sort()).to.deep.equal([STAGING, LOCK]);
+  });
+
   it('is not adopted when another user owns it, even when nobody else can write it', () => {
     const root = project();
+    // A staging folder the owner could have planted: never recovered by another user's run.
+    plantStaging(root, journalOf(root, [{ path: 'README.md', staged: '0' }]), { 0: 'planted\n' });
     runOk('chown', ['-R', `${OTHER}:${OTHER}`, root]);
     const before = readTree(root);
     for (const run of [runEntryPoint(['--force'], root), runEntryPoint(['--defaults', '--force'], join(root, '..'))]) {
@@ -322,6 +353,7 @@ describe("the project's own folder", function () {
       );
     }
     expect(readTree(root)).to.deep.equal(before);
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).to.not.equal('planted\n');
   });
 });
 
@@ -347,6 +379,224 @@ describe('the production env files, once written', function () {
     ] as Record<string, string>;
     expect(Object.keys(record)).to.include('docker-compose.prod.yml');
     expect(Object.keys(record).filter(path => path.startsWith('.env/.prod'))).to.deep.equal([]);
+  });
+});
+
+describe('a staged secret file', function () {
+  this.timeout(300_000);
+  before(requireRoot);
+
+  /** Runs `create-django-celery ARGS` in `cwd` as the other user, under umask 002 (files 664 unless the code says otherwise), noting each file it stages; the modes and owners the staged production env files had as created. */
+  const stagedSecrets = (args: string[], cwd: string): Record<string, { mode: string; uid: number }[]> => {
+    const log = join(cwd, '..', `staged-${Date.now()}.log`);
+    const ran = runSync(
+      'sh',
+      ['-c', 'umask 002 && exec "$0" "$@"', process.execPath, '--import', INTERCEPT, ENTRY_POINT, ...args],
+      {
+        cwd,
+        uid: OTHER,
+        gid: OTHER,
+        env: { ...process.env, HOME: join(cwd, '..'), FORCE_COLOR: '0', INTERCEPT_LOG: log },
+      },
+    );
+    recordOutput(ran.command, output(ran), cwd, args);
+    expect(ran.status, output(ran)).to.equal(0);
+    const events = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        line =>
+          JSON.parse(line) as { event: string; path?: string; from?: string; to?: string; mode?: number; uid?: number },
+      );
+    const found: Record<string, { mode: string; uid: number }[]> = {};
+    for (const move of events.filter(
+      event => event.event === 'move' && /\/\.env\/\.prod(\.db)?$/.test(event.to ?? ''),
+    )) {
+      found[(move.to ?? '').split('/').slice(-2).join('/')] = events
+        .filter(event => event.event === 'create' && event.path === move.from)
+        .map(event => ({ mode: (event.mode ?? 0).toString(8), uid: event.uid ?? -1 }));
+    }
+    return found;
+  };
+  const privateFromCreation = [{ mode: '600', uid: OTHER }];
+
+  it('is created readable by its owner only (600) by the call that creates it, under umask 002, for a new project and a re-run', () => {
+    const home = mkdtempSync(join(tmpdir(), 'umask-'));
+    const cwd = join(home, 'work');
+    mkdirSync(cwd);
+    runOk('chown', ['-R', `${OTHER}:${OTHER}`, home]);
+    chmodSync(home, 0o700);
+    const first = stagedSecrets(['--defaults', '--prod'], cwd);
+    expect(Object.keys(first).sort()).to.deep.equal(['.env/.prod', '.env/.prod.db']);
+    // Each creating call is noted (writeFileSync opens through openSync): all of them saw 600 and the run's user.
+    for (const [file, modes] of Object.entries(first)) {
+      expect(modes.length, file).to.be.above(0);
+      expect(
+        [...new Set(modes.map(mode => JSON.stringify(mode)))].map(mode => JSON.parse(mode)),
+        file,
+      ).to.deep.equal(privateFromCreation);
+    }
+    // Made readable by all by hand: a re-run writes them again, privately from the start.
+    const root = join(cwd, PROJECT);
+    for (const file of ['.env/.prod', '.env/.prod.db']) chmodSync(join(root, file), 0o644);
+    const again = stagedSecrets(['--force'], root);
+    expect(Object.keys(again).sort()).to.deep.equal(['.env/.prod', '.env/.prod.db']);
+    for (const [file, modes] of Object.entries(again)) expect(modes[0], file).to.deep.equal(privateFromCreation[0]);
+    for (const file of ['.env/.prod', '.env/.prod.db'])
+      expect((lstatSync(join(root, file)).mode & 0o777).toString(8), file).to.equal('600');
+  });
+});
+
+describe('a re-run giving production values anew', function () {
+  this.timeout(300_000);
+
+  /** The summary's sentence about the env files that did not take this run's values, as one line; undefined when it has none. */
+  const unappliedLine = (run: { stderr: string }) =>
+    /^Kept \.env\/[^\n]*(\n[^\n]+)*/m.exec(run.stderr)?.[0].replace(/\n/g, ' ');
+
+  it('keeps the files the user owns, and says in one sentence which settings to set there by hand, never a secret', () => {
+    const root = project(['--defaults', '--prod']);
+    const prod = join(root, '.env', '.prod');
+    const own = readFileSync(prod, 'utf8');
+    const plain = runEntryPoint([], root);
+    expect(plain.status, output(plain)).to.equal(0);
+    expect(unappliedLine(plain), 'a plain re-run gives nothing anew').to.equal(undefined);
+    const given = runEntryPoint(['--allowed-hosts', 'shop.example.com', '--flower-user', 'ops'], root);
+    expect(given.status, output(given)).to.equal(0);
+    expect(readFileSync(prod, 'utf8')).to.equal(own);
+    expect(unappliedLine(given)).to.equal(
+      "Kept .env/.prod as it is (yours once written), without this run's new values: to apply them, set DJANGO_ALLOWED_HOSTS=shop.example.com, DJANGO_CSRF_TRUSTED_ORIGINS=https://shop.example.com and CELERY_FLOWER_USER=ops in .env/.prod by hand.",
+    );
+    // Set by hand as the line says: the next run has nothing more to say.
+    writeFileSync(
+      prod,
+      own
+        .replace(/^DJANGO_ALLOWED_HOSTS=.*$/m, 'DJANGO_ALLOWED_HOSTS=shop.example.com')
+        .replace(/^DJANGO_CSRF_TRUSTED_ORIGINS=.*$/m, 'DJANGO_CSRF_TRUSTED_ORIGINS=https://shop.example.com')
+        .replace(/^CELERY_FLOWER_USER=.*$/m, 'CELERY_FLOWER_USER=ops'),
+    );
+    const both = runEntryPoint(['--postgres-db', 'shop', '--allowed-hosts', 'shop.example.com'], root);
+    expect(both.status, output(both)).to.equal(0);
+    expect(unappliedLine(both)).to.equal(
+      "Kept .env/.prod and .env/.prod.db as they are (yours once written), without this run's new values: to apply them, set SQL_DATABASE=shop in .env/.prod, and POSTGRES_DB=shop in .env/.prod.db by hand.",
+    );
+    const prodOnly = runEntryPoint(['prod', '--flower-user', 'ops2'], root);
+    expect(prodOnly.status, output(prodOnly)).to.equal(0);
+    expect(unappliedLine(prodOnly)).to.contain('set CELERY_FLOWER_USER=ops2 in .env/.prod by hand.');
+    for (const run of [plain, given, both, prodOnly]) expect(output(run)).to.not.match(/SECRET_KEY=|PASSWORD=/);
+  });
+});
+
+describe('a journal or lock of an older version', function () {
+  this.timeout(300_000);
+
+  /** The run stops with `message` as the one line it prints, having changed nothing. */
+  const refusedInOneLine = (root: string, message: string) => {
+    const before = readTree(root);
+    const run = runEntryPoint(['--force'], root);
+    expect(run.status, output(run)).to.equal(1);
+    expect(
+      output(run)
+        .split('\n')
+        .filter(line => line.trim() !== ''),
+    ).to.deep.equal([message]);
+    expect(readTree(root)).to.deep.equal(before);
+  };
+
+  it('a journal that is a bare list, as an older version wrote it, is not acted on: one line says what to do', () => {
+    const root = project();
+    const away = mkdtempSync(join(tmpdir(), 'outside-'));
+    writeFileSync(join(away, 'victim'), "not the project's\n");
+    const stage = plantStaging(root, [{ path: join(away, 'victim') }, { path: '../planted', staged: '0' }], {
+      0: 'old\n',
+    });
+    refusedInOneLine(
+      root,
+      `${stage} holds a journal in the form an older version of this generator wrote (a bare list of files, naming no project), which this version does not act on: nothing in it was used or removed. Look at what it holds; if you did not expect it, remove it (rm -r '${stage}'), then run again: the run writes the project anew.`,
+    );
+    expect(readFileSync(join(away, 'victim'), 'utf8')).to.equal("not the project's\n");
+    expect(existsSync(join(root, '..', 'planted'))).to.equal(false);
+  });
+
+  it('a lock holding a process number alone, as an older version wrote it, is refused in one line saying what to do', () => {
+    const root = project();
+    const lock = join(root, LOCK);
+    writeFileSync(lock, `${process.pid}\n`);
+    refusedInOneLine(
+      root,
+      `${lock} is a lock in the form an older version of this generator wrote (a process number alone), which cannot tell whether that process still is the run that took it. If no run of the generator is going on in ${root}, remove it (rm '${lock}'), then run again.`,
+    );
+  });
+});
+
+describe('a secret set by hand that a re-run cannot read back', function () {
+  this.timeout(300_000);
+
+  it("stops the run naming the key, the file and the line, never the value, with Compose's reason; the file stays as it is", () => {
+    const cases: [string, RegExp][] = [
+      ['SECRET_KEY=set-by-hand-$ecretvalue-4711', /cannot be read back \(a \$ followed by/],
+      ["SECRET_KEY='set-by-hand-unclosed-4711", /Compose rejects the file/],
+    ];
+    for (const [line, reason] of cases) {
+      const root = project(['--defaults', '--prod']);
+      const file = join(root, '.env', '.prod');
+      const own = readFileSync(file, 'utf8').replace(/^SECRET_KEY=.*$/m, line);
+      writeFileSync(file, own);
+      const at = own.split('\n').indexOf(line) + 1;
+      const run = runEntryPoint(['--force'], root);
+      expect(run.status, output(run)).to.equal(1);
+      expect(output(run)).to.contain(`SECRET_KEY in .env/.prod, line ${at}, cannot be read back (`);
+      expect(output(run)).to.match(reason);
+      expect(output(run)).to.not.contain('set-by-hand');
+      expect(readFileSync(file, 'utf8')).to.equal(own);
+    }
+  });
+});
+
+describe("a stored answer named after JavaScript's object machinery", function () {
+  this.timeout(300_000);
+
+  it('is refused as a typed one would be, printing no program text', () => {
+    for (const [key, value] of [
+      ['prod', 'constructor'],
+      ['prod', '__proto__'],
+      ['publishAll', 'toString'],
+    ]) {
+      const root = project();
+      const file = join(root, '.yo-rc.json');
+      const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+      config['generator-django-celery'][key] = value;
+      writeFileSync(file, JSON.stringify(config, null, 2));
+      const before = readTree(root);
+      const run = runEntryPoint([], root);
+      expect(run.status, output(run)).to.equal(1);
+      expect(output(run)).to.contain(
+        `The stored answer "${key}" in .yo-rc.json: "${value}" is not a boolean (for example false). Fix it, or remove it to be asked again.`,
+      );
+      expect(output(run)).to.not.match(/\[native code\]|function |=>/);
+      expect(readTree(root)).to.deep.equal(before);
+    }
+  });
+});
+
+describe('what a killed run leaves', function () {
+  this.timeout(300_000);
+
+  it('the staging folder and the lock, is taken neither by git nor into a Docker build context', () => {
+    const root = project(['--defaults', '--prod']);
+    plantStaging(root, journalOf(root, [{ path: '.env/.prod', staged: '0' }]), { 0: 'SECRET_KEY=staged\n' });
+    writeFileSync(join(root, LOCK), `${JSON.stringify({ pid: 1, start: '1' })}\n`);
+    runOk('git', ['init', '-q'], { cwd: root });
+    runOk('git', ['add', '-A'], { cwd: root });
+    const tracked = runOk('git', ['ls-files'], { cwd: root }).split('\n');
+    expect(tracked).to.include('docker-compose.yml');
+    expect(tracked.filter(path => path.startsWith('.django-celery') || path.startsWith('.env/.prod'))).to.deep.equal(
+      [],
+    );
+    const ignore = new DockerIgnore(readFileSync(join(root, '.dockerignore'), 'utf8'));
+    for (const path of [`${STAGING}/0`, `${STAGING}/journal.json`, LOCK])
+      expect(ignore.excludes(path), path).to.equal(true);
+    expect(ignore.excludes('manage.py')).to.equal(false);
   });
 });
 
@@ -398,6 +648,18 @@ describe('a file-system surprise', function () {
       plant(join(root, file));
       refusedOnce(root, ['--force'], `${join(root, file)} ${message}`);
     }
+  });
+
+  it('a device where the generator reads a file gets one line', () => {
+    requireRoot();
+    const root = project();
+    runOk('rm', [join(root, 'README.md')]);
+    runOk('mknod', [join(root, 'README.md'), 'c', '1', '5']);
+    refusedOnce(
+      root,
+      ['--force'],
+      `${join(root, 'README.md')} is a device, where the generator reads and writes a file: move it away, then run again.`,
+    );
   });
 
   it('a folder where a file belongs, a file where a folder belongs, a .yo-rc.json with a byte-order mark each get one line', () => {

@@ -18,7 +18,6 @@ import {
 } from '../lib/project.js';
 import { confirm } from '../lib/prompts.js';
 import { cannotAsk, unanswered } from '../lib/resolve.js';
-import { summary } from '../lib/summary.js';
 import { lstatOrNone } from '../lib/trust.js';
 
 const SUB_GENERATORS = ['django', 'requirements', 'env', 'local', 'project'] as const;
@@ -207,9 +206,12 @@ export default class AppGenerator extends BaseGenerator {
     if (!this._written) return;
     const { answers } = this.project;
     const cd = relative(this.env.cwd, this.target) || undefined;
-    this.log(
-      summary({ report: this._written, answers, cd, stacks: { local: true, production: Boolean(answers.prod) } }),
-    );
+    this._logSummary({
+      report: this._written,
+      answers,
+      cd,
+      stacks: { local: true, production: Boolean(answers.prod) },
+    });
   }
 
   protected override _helpGenerators(): Help['generators'] {

@@ -1,6 +1,7 @@
 import { ProjectGenerator } from '../lib/base.js';
 import { envValue } from '../lib/quoting.js';
 import { keptSecret } from '../lib/secrets.js';
+import { markSecret } from '../lib/write.js';
 
 export const DEV_ENV_FILE = '.env/.dev-sample';
 
@@ -17,5 +18,7 @@ export default class EnvGenerator extends ProjectGenerator {
         SQL_PASSWORD: envValue(answers.postgresPassword),
       },
     });
+    // It holds the development password given and a SECRET_KEY: its content is never shown.
+    markSecret(this.destinationPath(DEV_ENV_FILE));
   }
 }

@@ -16,7 +16,7 @@ import { ask } from './prompts.js';
 import { PARTIALS, STACK_TEMPLATES, renderTree } from './render.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
 import type { SecretSource } from './secrets.js';
-import { summary } from './summary.js';
+import { summary, type Summary } from './summary.js';
 import { writeProject, type WriteReport } from './write.js';
 
 export { AnswerError } from './errors.js';
@@ -35,6 +35,9 @@ interface CommonOptions {
 
 /** The generator the user started, for each environment: the one that writes the run's files. */
 const starters = new WeakMap<object, Generator>();
+
+/** The settings each environment's run gave that a file of the user's did not take, by file. */
+const unappliedSettings = new WeakMap<object, Map<string, string[]>>();
 
 export abstract class BaseGenerator extends Generator {
   declare options: Generator['options'] & CommonOptions & Record<string, unknown>;
@@ -122,6 +125,18 @@ export abstract class BaseGenerator extends Generator {
         stop(`Stopped before writing anything: run \`${commandLine(this._name())}\` again to write the project.`);
       throw error;
     }
+  }
+
+  /** Notes that `file`, the user's once written, did not take `settings` (`KEY=value`) of this run: the summary says so. */
+  protected _noteUnapplied(file: string, settings: string[]): void {
+    if (settings.length === 0) return;
+    const noted = unappliedSettings.get(this.env) ?? new Map<string, string[]>();
+    unappliedSettings.set(this.env, noted.set(file, settings));
+  }
+
+  /** Prints the summary of the run, with what `_noteUnapplied` noted. */
+  protected _logSummary(parts: Omit<Summary, 'unapplied'>): void {
+    this.log(summary({ ...parts, unapplied: unappliedSettings.get(this.env) }));
   }
 
   /** This generator's name: `app`, `prod`, ... */
@@ -252,6 +267,6 @@ export abstract class ProjectGenerator extends BaseGenerator {
   async end(): Promise<void> {
     if (!this._written) return;
     const { answers } = await this._project();
-    this.log(summary({ report: this._written, answers, stacks: { local: true, production: false } }));
+    this._logSummary({ report: this._written, answers, stacks: { local: true, production: false } });
   }
 }

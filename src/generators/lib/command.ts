@@ -55,11 +55,19 @@ function colorsAllowed(stream: NodeJS.WriteStream = process.stdout): boolean {
 }
 
 /**
- * Makes Yeoman's logger (its status words: create, force, identical, ...) print no
- * escape codes where colours are not allowed. Under `yo`, that logger and its colours
+ * Makes Yeoman's logger print no line naming a failing task (the error says what is
+ * wrong), and its status words (create, force, identical, ...) no escape codes where
+ * colours are not allowed. Under `yo`, that logger and its colours
  * were set up by yo itself, before this package was loaded, without regard to NO_COLOR.
  */
-export function plainLogger(log: { write: (...parts: unknown[]) => unknown }): void {
+export function plainLogger(log: {
+  write: (...parts: unknown[]) => unknown;
+  error: (...parts: unknown[]) => unknown;
+}): void {
+  // Yeoman names the failing task before the error itself is printed: a refusal stays one line.
+  const error = log.error.bind(log);
+  log.error = (...parts: unknown[]) =>
+    typeof parts[0] === 'string' && parts[0].startsWith('An error occured while running ') ? log : error(...parts);
   if (colorsAllowed(process.stderr)) return;
   const write = log.write.bind(log);
   log.write = (...parts: unknown[]) =>

@@ -135,6 +135,12 @@ function readLock(root: string): { text?: string; holder?: number } {
   if (foreign) throw refuse(foreign);
   let owner: Partial<LockOwner>;
   const text = readRegularFile(file, 4096) ?? '';
+  // An older version wrote the process number alone: whether that process still is the run cannot be told.
+  if (/^[1-9][0-9]*\n?$/.test(text)) {
+    throw new AnswerError(
+      `${file} is a lock in the form an older version of this generator wrote (a process number alone), which cannot tell whether that process still is the run that took it. If no run of the generator is going on in ${root}, remove it (rm ${quoted(file)}), then run again.`,
+    );
+  }
   try {
     owner = JSON.parse(text);
   } catch (error) {
@@ -333,6 +339,12 @@ function checkStage(root: string, stage: string, stat: Stats): Leftover {
     parsed = JSON.parse(readRegularFile(join(stage, JOURNAL)) ?? '');
   } catch (error) {
     throw error instanceof AnswerError ? error : untrustedStage(stage, `${JOURNAL} is not valid JSON`);
+  }
+  // An older version wrote a bare list of entries, naming no project: nothing tells it was written for this one.
+  if (Array.isArray(parsed)) {
+    throw new AnswerError(
+      `${stage} holds a journal in the form an older version of this generator wrote (a bare list of files, naming no project), which this version does not act on: nothing in it was used or removed. Look at what it holds; if you did not expect it, remove it (rm -r ${quoted(stage)}), then run again: the run writes the project anew.`,
+    );
   }
   const journal = readJournalText(parsed, root);
   if (typeof journal === 'string') throw untrustedStage(stage, journal);

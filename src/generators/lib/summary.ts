@@ -37,6 +37,21 @@ function filesReport(report: WriteReport, where: string): string[] {
   return wrap(sentences.join(' '), 80);
 }
 
+/**
+ * The sentence saying which of this run's values the env files that are the user's once
+ * written (`.env/.prod`, `.env/.prod.db`) did not take, as the settings to type there: the
+ * settings that answers give, never a secret.
+ */
+function unappliedReport(unapplied: ReadonlyMap<string, readonly string[]>): string[] {
+  if (unapplied.size === 0) return [];
+  const files = [...unapplied.keys()];
+  const settings = [...unapplied].map(([file, lines]) => `${list(lines)} in ${file}`);
+  return wrap(
+    `Kept ${list(files)} as ${files.length > 1 ? 'they are' : 'it is'} (yours once written), without this run's new values: to apply them, set ${settings.join(', and ')} by hand.`,
+    80,
+  );
+}
+
 /** The lines of the development stack: its addresses, then the commands that start it. */
 function localSteps(answers: ProjectAnswers, cd: string | undefined): { about: string[]; commands: string[] } {
   return {
@@ -74,11 +89,13 @@ export interface Summary {
   cd?: string;
   /** Which stacks to tell about: the development one, production, or both. */
   stacks: { local: boolean; production: boolean };
+  /** The settings this run gave that a file of the user's did not take, by file (see unappliedReport). */
+  unapplied?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The summary printed at the end of a run, ending with the next commands to type. */
-export function summary({ report, answers, cd, stacks }: Summary): string {
-  const out = ['', ...filesReport(report, cd ?? 'this project')];
+export function summary({ report, answers, cd, stacks, unapplied = new Map() }: Summary): string {
+  const out = ['', ...filesReport(report, cd ?? 'this project'), ...unappliedReport(unapplied)];
   const steps = [];
   if (stacks.local) steps.push({ title: 'Next, start the development stack:', ...localSteps(answers, cd) });
   if (stacks.production) {

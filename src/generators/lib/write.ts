@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { createConflicterTransform, createYoResolveTransform } from '@yeoman/conflicter';
+import { Conflicter, createYoResolveTransform, type ConflicterOptions } from '@yeoman/conflicter';
 import type { MemFsEditorFile } from 'mem-fs-editor';
 import {
   clearFileState,
@@ -30,12 +30,56 @@ const FILES_KEY = `${CONFIG_KEY}:files`;
 
 type File = MemFsEditorFile & { conflicter?: string };
 
-/** Files that hold secrets, by absolute path: written readable by their owner only. */
+/** Files that hold production secrets, by absolute path: written readable by their owner only. */
 const privateFiles = new Set<string>();
 
-/** Marks the file at `path` as one holding secrets (mode 0600). */
+/** Files whose content is never shown (no diff, no editor): they hold a secret. */
+const secretFiles = new Set<string>();
+
+/** Marks the file at `path` as one holding secrets (mode 0600), whose content is never shown. */
 export function markPrivate(path: string): void {
   privateFiles.add(path);
+  secretFiles.add(path);
+}
+
+/** Marks the file at `path` as one whose content is never shown: it holds a secret (the development password). */
+export function markSecret(path: string): void {
+  secretFiles.add(path);
+}
+
+/** The line shown instead of a secret file's content. */
+const withheld = (path: string) =>
+  `${path} holds secrets: the generator does not show its content, in a diff or an editor.`;
+
+/**
+ * Yeoman's conflicter, which never shows a secret file's content: its diff (the
+ * question's `d`, or --bail) and its editor (`e`) print one line instead.
+ */
+function secretKeepingConflicter(adapter: Generator['env']['adapter'], options: ConflicterOptions): Conflicter {
+  const conflicter = new Conflicter(adapter, {
+    ...options,
+    customizeActions: actions =>
+      actions.map(action =>
+        typeof action === 'object' && 'value' in action && action.value === 'edit'
+          ? {
+              ...action,
+              value: ({ file, relativeFilePath, adapter: shown }) => {
+                if (!secretFiles.has(file.path)) return 'edit';
+                shown.log.writeln(withheld(relativeFilePath));
+                return 'ask';
+              },
+            }
+          : action,
+      ),
+  });
+  // The diff is a private method of the conflicter: wrapped, as no option reaches it.
+  type Shown = { file: File & { relativePath?: string }; adapter?: typeof adapter };
+  const printDiff = Reflect.get(conflicter, '_printDiff') as (what: Shown) => Promise<void>;
+  Reflect.set(conflicter, '_printDiff', async (what: Shown) => {
+    if (!secretFiles.has(what.file.path)) return printDiff.call(conflicter, what);
+    (what.adapter ?? adapter).log.writeln(withheld(what.file.relativePath ?? what.file.path));
+  });
+  return conflicter;
 }
 
 const digest = (contents: Buffer) => createHash('sha256').update(contents).digest('hex').slice(0, 16);
@@ -205,7 +249,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     createYoResolveTransform(),
     guardEdits,
     // The environment's conflicter settings (--force, --bail, ...), which its type does not show.
-    createConflicterTransform(env.adapter, Reflect.get(env, 'conflicterOptions')),
+    secretKeepingConflicter(env.adapter, Reflect.get(env, 'conflicterOptions')).createTransform(),
     recordDigests,
     collect,
   );

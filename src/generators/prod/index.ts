@@ -1,10 +1,10 @@
 import { answerSpecs } from '../lib/answers.js';
 import { AnswerError, ProjectGenerator } from '../lib/base.js';
 import { declareOptions } from '../lib/options.js';
-import { hasAll, projectOf, type Project } from '../lib/project.js';
-import { addMissingSettings, envValue } from '../lib/quoting.js';
+import type { TemplateContext } from '../lib/context.js';
+import { hasAll, loadProject, projectOf, storedAnswers, type Project } from '../lib/project.js';
+import { addMissingSettings, envValue, readEnvFile } from '../lib/quoting.js';
 import { envFileValue, keptSecret } from '../lib/secrets.js';
-import { summary } from '../lib/summary.js';
 import { readRegularFile } from '../lib/trust.js';
 import { markPrivate } from '../lib/write.js';
 
@@ -16,6 +16,23 @@ const CI_SECRET_MARKS = {
   SECRET_KEY: '@SECRET_KEY@',
   DATABASE_PASSWORD: '@DATABASE_PASSWORD@',
   CELERY_FLOWER_PASSWORD: '@CELERY_FLOWER_PASSWORD@',
+};
+
+type ProductionEnv = NonNullable<TemplateContext['production']>['env'];
+
+/**
+ * The settings of each production env file that answers give (the others are secrets,
+ * or fixed), by the value of the production context that each holds.
+ */
+const ANSWERED: Record<string, Record<string, keyof ProductionEnv>> = {
+  [PROD_ENV_FILE]: {
+    DJANGO_ALLOWED_HOSTS: 'DJANGO_ALLOWED_HOSTS',
+    DJANGO_CSRF_TRUSTED_ORIGINS: 'DJANGO_CSRF_TRUSTED_ORIGINS',
+    SQL_DATABASE: 'SQL_DATABASE',
+    SQL_USER: 'SQL_USER',
+    CELERY_FLOWER_USER: 'CELERY_FLOWER_USER',
+  },
+  [PROD_DB_ENV_FILE]: { POSTGRES_DB: 'SQL_DATABASE', POSTGRES_USER: 'SQL_USER' },
 };
 
 /**
@@ -76,17 +93,58 @@ export default class ProdGenerator extends ProjectGenerator {
       const path = this.destinationPath(file);
       // Once written, the file is the user's: a re-run keeps every line and only adds new settings.
       const own = readRegularFile(path);
-      if (own !== undefined) this.fs.write(path, addMissingSettings(own, this.fs.read(path) ?? ''));
+      if (own !== undefined) {
+        this._noteUnapplied(file, await this._unapplied(file, own));
+        this.fs.write(path, addMissingSettings(own, this.fs.read(path) ?? ''));
+      }
       // It holds secrets: readable by its owner only, and never compared, shown or digested.
       markPrivate(path);
     }
   }
 
+  /**
+   * The settings (`KEY=value`) that this run's answers give `file` anew, which the user's
+   * own `file` (`own`) does not hold: the answers stored before this run gave another value.
+   */
+  private async _unapplied(file: string, own: string): Promise<string[]> {
+    const given = this.project.context.production?.env;
+    const before = await this._answeredBefore();
+    const held = readEnvFile(own);
+    return Object.entries(ANSWERED[file]).flatMap(([key, from]) => {
+      if (!given || before?.[from] === given[from]) return [];
+      const setting = `${key}=${given[from]}`;
+      const mine = held.get(key);
+      const wanted = readEnvFile(setting).get(key);
+      // A key the file lacks is added with the new value.
+      if (!mine || ('value' in mine && wanted && 'value' in wanted && mine.value === wanted.value)) return [];
+      return [setting];
+    });
+  }
+
+  /** The production env values of the answers .yo-rc.json held before this run (none for a project without production). */
+  private _answeredBefore(): Promise<ProductionEnv | undefined> {
+    this.before ??= (async () => {
+      const stored = storedAnswers(this.destinationRoot());
+      if (!stored) return undefined;
+      try {
+        return (await loadProject(stored, this.destinationPath('.yo-rc.json'))).context.production?.env;
+      } catch {
+        // Stored answers that no longer resolve: every value of this run is new.
+        return undefined;
+      }
+    })();
+    return this.before;
+  }
+
+  private before?: Promise<ProductionEnv | undefined>;
+
   override async end(): Promise<void> {
     // Composed by the app, whose summary tells about production too.
     if (!this._written) return;
-    this.log(
-      summary({ report: this._written, answers: this.project.answers, stacks: { local: false, production: true } }),
-    );
+    this._logSummary({
+      report: this._written,
+      answers: this.project.answers,
+      stacks: { local: false, production: true },
+    });
   }
 }
