@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ENTRY_POINT, runEntryPoint, yoCommand, yoPlace } from './commands.js';
+import { ENTRY_POINT, runEntryPoint, yo, yoCommand, yoPlace } from './commands.js';
 import { Terminal, flat, lastParagraph, requireTmux } from './terminal.js';
 
 /** The questions after Flower's port, in order. */
@@ -29,6 +29,26 @@ async function acceptDefaults(terminal: Terminal, prompts: string[]): Promise<vo
     await terminal.waitFor(`? ${prompt}`);
     terminal.press('Enter');
   }
+}
+
+/**
+ * Presses Ctrl-C at the question whether to overwrite requirements.txt (changed to
+ * `mine`): the run ends with status 130 and the sentence saying to run `typed` again,
+ * and has written nothing.
+ */
+async function cancelAtOverwrite(terminal: Terminal, project: string, typed: string): Promise<void> {
+  await terminal.waitFor('Overwrite requirements.txt?');
+  terminal.press('C-c');
+  const { status, screen } = await terminal.exit();
+  expect(status, screen).to.equal(130);
+  expect(lastParagraph(screen)).to.equal(
+    `Stopped before writing anything: run \`${typed}\` again to write the project.`,
+  );
+  expect(screen).not.to.match(/Error|error occured|force closed|at .*\.js:\d+/);
+  // Nothing was written: the file changed is as it was, the others as generated.
+  expect(readFileSync(join(project, 'requirements.txt'), 'utf8')).to.equal('mine\n');
+  expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:8010:8000"');
+  expect(existsSync(join(project, '.yo-rc.json'))).to.equal(true);
 }
 
 describe('create-django-celery in a terminal', function () {
@@ -190,23 +210,12 @@ describe('create-django-celery in a terminal', function () {
     const project = join(cwd, 'django_celery_example');
     writeFileSync(join(project, 'requirements.txt'), 'mine\n');
     terminal = entryPoint(project, ['--web-port', '8020']);
-    await terminal.waitFor('Overwrite requirements.txt?');
-    terminal.press('C-c');
-    const { status, screen } = await terminal.exit();
-    expect(status, screen).to.equal(130);
-    expect(lastParagraph(screen)).to.equal(
-      'Stopped before writing anything: run `create-django-celery --web-port 8020` again to write the project.',
-    );
+    await cancelAtOverwrite(terminal, project, 'create-django-celery --web-port 8020');
     // Broken between words for the terminal's 80 columns.
     expect(terminal.rows().slice(-3, -1)).to.deep.equal([
       'Stopped before writing anything: run `create-django-celery --web-port 8020`',
       'again to write the project.',
     ]);
-    // Nothing was written: the file changed is as it was, the others as generated.
-    expect(readFileSync(join(project, 'requirements.txt'), 'utf8')).to.equal('mine\n');
-    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:8010:8000"');
-    expect(screen).not.to.match(/Error|error occured|at .*\.js:\d+/);
-    expect(existsSync(join(project, '.yo-rc.json'))).to.equal(true);
   });
 
   it('prints no colour with NO_COLOR, and colours without it', async () => {
@@ -316,6 +325,16 @@ describe('yo django-celery in a terminal', function () {
     expect(lastParagraph(screen)).to.equal(CANCELLED);
     expect(screen).not.to.match(/Error|error occured/);
     expect(readdirSync(place.cwd)).to.deep.equal([]);
+  });
+
+  it('on Ctrl-C at the question whether to overwrite a changed file, writes nothing, says what to run again and exits 130', async () => {
+    const place = yoPlace();
+    expect(yo(['django-celery', '--defaults'], place).status).to.equal(0);
+    const project = join(place.cwd, 'django_celery_example');
+    writeFileSync(join(project, 'requirements.txt'), 'mine\n');
+    const { command, env } = yoCommand(['django-celery', '--web-port', '8020'], place);
+    terminal = new Terminal(command, { cwd: project, env });
+    await cancelAtOverwrite(terminal, project, 'yo django-celery --web-port 8020 --no-insight');
   });
 
   it('prints no colour with NO_COLOR, its status words included, and colours without it', async () => {
