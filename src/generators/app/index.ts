@@ -99,9 +99,12 @@ export default class AppGenerator extends BaseGenerator {
   private async _chooseProject(here: string): Promise<Partial<Answers>> {
     const [nameSpec] = answerSpecs('app');
     const typed = this.options[nameSpec.option] === undefined && !this.options.defaults;
+    /** Projects the user chose not to update: asked again, the name is another one. */
+    const declined = new Set<string>();
     /** At the prompt: true when the folder of `name` can hold the project, or why not. */
     const free = (name: string) => {
       const folder = join(here, name);
+      if (declined.has(name)) return `You chose not to update ${name}: choose another name.`;
       if (lstatOrNone(folder)?.isSymbolicLink())
         return `${folder} is a symbolic link: the generator does not write through links. Choose another name.`;
       if (!existsSync(folder)) return true;
@@ -156,6 +159,7 @@ export default class AppGenerator extends BaseGenerator {
         this.stored = existing;
         return known;
       }
+      declined.add(String(known.projectName));
     }
   }
 
