@@ -9,6 +9,8 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,6 +18,7 @@ import { expect } from 'chai';
 import { ROOT } from '../support/root.js';
 import { type Ran, runOk, runSync } from '../support/run.js';
 import { shareTree, yo } from './commands.js';
+import { FIRST_RUN_QUESTIONS, Terminal, acceptDefaults, requireTmux } from './terminal.js';
 
 /** The normal user of these machines (the one yo runs as). */
 const USER = { uid: 1000, gid: 1000 };
@@ -154,5 +157,48 @@ describe('the install routes of the README', function () {
     });
     expect(exec.status, output(exec)).to.equal(0);
     expect(readdirSync(folder)).to.deep.equal([PROJECT]);
+  });
+
+  it("the README's quick start, typed as it stands in a terminal, generates in ~/projects, then starts and tests the project", async () => {
+    requireTmux();
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /^## Quick start\n[\s\S]*?^```sh\n([\s\S]*?)^```/m.exec(readme)?.[1];
+    expect(block, 'a sh block under "## Quick start"').to.be.a('string');
+    // The user's HOME holds the clone (as `git clone <its URL> generator-django-celery` leaves it) and ~/projects.
+    const clone = freshClone();
+    const home = dirname(clone);
+    mkdirSync(join(home, 'projects'));
+    // No Docker engine runs here: a stand-in `docker` notes where it ran and with what.
+    const standIn = join(home, 'stand-in');
+    mkdirSync(standIn);
+    writeFileSync(join(standIn, 'docker'), '#!/bin/sh\necho "$PWD: docker $*" >> "$HOME/docker.log"\n', {
+      mode: 0o755,
+    });
+    writeFileSync(join(home, 'quick-start.sh'), block as string);
+    const prefix = mkdtempSync(join(tmpdir(), 'prefix-'));
+    const env = npmEnv(prefix, home);
+    const terminal = new Terminal(['bash', '-e', join(home, 'quick-start.sh')], {
+      cwd: home,
+      env: {
+        HOME: home,
+        npm_config_prefix: prefix,
+        npm_config_cache: join(home, '.npm'),
+        NO_UPDATE_NOTIFIER: '1',
+        PATH: `${standIn}:${env.PATH}`,
+      },
+    });
+    try {
+      // The first question comes once npm has installed and built the clone.
+      await acceptDefaults(terminal, FIRST_RUN_QUESTIONS, 400_000);
+      const { status, screen } = await terminal.exit(120_000);
+      expect(status, screen).to.equal(0);
+      const project = join(home, 'projects', PROJECT);
+      expect(existsSync(join(project, PROJECT, 'settings.py'))).to.equal(true);
+      expect(readFileSync(join(home, 'docker.log'), 'utf8')).to.equal(
+        `${project}: docker compose up -d --build\n${project}: docker compose exec web python manage.py test\n`,
+      );
+    } finally {
+      terminal.close();
+    }
   });
 });
