@@ -125,10 +125,12 @@ export async function resolveAnswers(
   }
   // Defaults come after every answer given, so that a default never takes a port given to another answer.
   for (const spec of defaulted) settle(spec, defaultOf(spec, answers), `The default of --${spec.option}`);
-  if (missing.length === 0) return answers;
-  if (!ask) throw cannotAsk(missing);
+  if (missing.length > 0 && !ask) throw cannotAsk(missing);
   for (const spec of missing) {
-    settle(spec, await ask(spec, answers), `The answer to "${spec.message}"`);
+    settle(spec, await (ask as Ask)(spec, answers), `The answer to "${spec.message}"`);
   }
-  return answers;
+  // In the table's order, whatever order they were settled in (.yo-rc.json keeps it).
+  const ordered: Partial<Answers> = { ...known };
+  for (const spec of specs) if (spec.name in answers) set(ordered, spec.name, answers[spec.name] as never);
+  return ordered;
 }
