@@ -1,9 +1,10 @@
 // create-django-celery, the package's own entry point, run with standard input closed.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { runEntryPoint } from './commands.js';
+import { runOk, runSync } from '../support/run.js';
+import { ENTRY_POINT, runEntryPoint } from './commands.js';
 
 describe("create-django-celery (the package's own entry point)", function () {
   this.timeout(60_000);
@@ -12,6 +13,24 @@ describe("create-django-celery (the package's own entry point)", function () {
     const run = runEntryPoint(['--defaults', '--project-name', 'via_cli']);
     expect(run.status, run.stderr).to.equal(0);
     expect(existsSync(join(run.cwd, 'via_cli', 'via_cli', 'settings.py'))).to.equal(true);
+  });
+
+  it('gives the development containers the uid and gid of the user who ran it; a run as root keeps 1000', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'uid-'));
+    runOk('chown', ['1002:1003', folder]);
+    const run = runSync(process.execPath, [ENTRY_POINT, '--defaults'], {
+      cwd: folder,
+      env: { ...process.env, HOME: folder },
+      uid: 1002,
+      gid: 1003,
+    });
+    expect(run.status, run.stderr).to.equal(0);
+    const user = (project: string) =>
+      /^ {2}user: (.*)$/m.exec(readFileSync(join(project, 'docker-compose.yml'), 'utf8'))?.[1];
+    expect(user(join(folder, 'django_celery_example'))).to.equal('"${HOST_UID:-1002}:${HOST_GID:-1003}"');
+    const asRoot = runEntryPoint(['--defaults']);
+    expect(asRoot.status, asRoot.stderr).to.equal(0);
+    expect(user(join(asRoot.cwd, 'django_celery_example'))).to.equal('"${HOST_UID:-1000}:${HOST_GID:-1000}"');
   });
 
   it('never prints a secret it generates', () => {

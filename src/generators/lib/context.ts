@@ -138,6 +138,7 @@ export function templateContext(answers: ProjectAnswers) {
     flowerPort: answers.flowerPort,
     mailPort: answers.mailPort,
     publishAll,
+    hostUser: { uid: answers.hostUid, gid: answers.hostGid },
     /** The development stack's published ports, as docker-compose.yml lists them. */
     published: {
       web: publish(answers.webPort, 8000, publishAll),
