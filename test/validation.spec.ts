@@ -71,6 +71,8 @@ describe('yo django-celery with an invalid option', () => {
 
   for (const [option, value, message] of [
     ['allowed-hosts', 'example.com/path', /"example.com\/path" is not a host name Django can match/],
+    // A URL pasted whole gets its host name as the suggestion.
+    ['allowed-hosts', 'https://Shop.example.com:8443/admin', /can match: .* Did you mean shop\.example\.com\?/],
     ['flower-user', 'ad:min', /not a usable Flower login/],
   ] as const) {
     it(`with --prod, rejects --${option} ${JSON.stringify(value)} before writing anything`, () =>

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { runOk, runSync } from '../support/run.js';
-import { ENTRY_POINT, runEntryPoint } from './commands.js';
+import { ENTRY_POINT, expectRefusal, runEntryPoint } from './commands.js';
 
 describe("create-django-celery (the package's own entry point)", function () {
   this.timeout(60_000);
@@ -49,11 +49,34 @@ describe("create-django-celery (the package's own entry point)", function () {
     expect(readdirSync(run.cwd)).to.deep.equal([]);
   });
 
-  it('runs a sub-generator only inside a project, and says so elsewhere', () => {
+  it('runs a sub-generator only inside a project, and says so elsewhere, naming its own command', () => {
     const run = runEntryPoint(['env']);
     expect(run.status).to.equal(1);
-    expect(run.stderr).to.contain('run `yo django-celery` first');
+    expectRefusal(
+      run,
+      /^\S+ is not in a project of this generator \(no \.yo-rc\.json here or in a folder above\): run `create-django-celery` first/,
+    );
     expect(readdirSync(run.cwd)).to.deep.equal([]);
+  });
+
+  it('names its own commands in its messages', () => {
+    const run = runEntryPoint(['--defaults', '--nginx-port', '80']);
+    expect(run.status).to.equal(1);
+    expectRefusal(run, /add --prod \(or, in a generated project, run `create-django-celery prod`\)\.$/);
+  });
+
+  it('run in a folder of a project, ends with the cd its next commands need', () => {
+    const first = runEntryPoint(['--defaults']);
+    expect(first.status, first.stderr).to.equal(0);
+    const polls = join(first.cwd, 'django_celery_example', 'polls');
+    for (const [generator, next] of [
+      [['prod', '--defaults'], '  cd ..\n  docker compose -f docker-compose.prod.yml build'],
+      [['local'], '  cd ..\n  docker compose up -d --build'],
+    ] as const) {
+      const run = runEntryPoint([...generator], polls);
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stderr, generator[0]).to.contain(next);
+    }
   });
 
   it('without a terminal, stops at a file the user changed instead of overwriting it; --force overwrites', () => {

@@ -84,7 +84,7 @@ export default class AppGenerator extends BaseGenerator {
     const production = answerSpecs('prod').filter(spec => this.options[spec.option] !== undefined);
     if (!answers.prod && production.length > 0) {
       throw new AnswerError(
-        `${production.map(spec => `--${spec.option}`).join(', ')} ${production.length > 1 ? 'apply' : 'applies'} to production, which is off: add --prod (or, in a generated project, run \`yo django-celery:prod\`).`,
+        `${production.map(spec => `--${spec.option}`).join(', ')} ${production.length > 1 ? 'apply' : 'applies'} to production, which is off: add --prod (or, in a generated project, run \`${commandOf('prod')}\`).`,
       );
     }
     if (!hasAll(answers, answerSpecs('app'))) throw new AnswerError('Some answers of the project were not settled.');

@@ -173,7 +173,10 @@ function validateHosts(value: string): true | string {
   }
   const bad = hosts.find(host => !HOST_NAME.test(host));
   if (bad) {
-    return `"${bad}" is not a host name Django can match: use names like example.com, .example.com (with subdomains), 127.0.0.1 or [::1], separated by spaces or commas.`;
+    // A URL pasted whole (https://example.com:8443/path): its host name is what is meant.
+    const url = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^/:?#]+)/i.exec(bad);
+    const hint = url ? didYouMean(bad, url[1].toLowerCase(), validateHosts) : '';
+    return `"${bad}" is not a host name Django can match: use names like example.com, .example.com (with subdomains), 127.0.0.1 or [::1], separated by spaces or commas.${hint}`;
   }
   return true;
 }

@@ -1,7 +1,7 @@
 // What every generator of this package shares: its options, resolving answers through
 // lib/resolve, the project it writes (settled once by the app, or loaded from
 // .yo-rc.json), composing its siblings, and writing through lib/write.
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers, Validator } from './answers.js';
@@ -178,6 +178,11 @@ export abstract class BaseGenerator extends Generator {
     }
   }
 
+  /** The project's folder as typed from where the user ran the command (`..` from `polls/`), or undefined when it is that one. */
+  protected _cd(): string | undefined {
+    return relative(this.env.cwd, this.destinationRoot()) || undefined;
+  }
+
   /** This generator's name: `app`, `prod`, ... */
   protected _name(): string {
     return (
@@ -306,6 +311,6 @@ export abstract class ProjectGenerator extends BaseGenerator {
   async end(): Promise<void> {
     if (!this._written) return;
     const { answers } = await this._project();
-    this.log(summary({ report: this._written, answers, stacks: { local: true, production: false } }));
+    this.log(summary({ report: this._written, answers, cd: this._cd(), stacks: { local: true, production: false } }));
   }
 }

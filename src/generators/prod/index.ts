@@ -1,5 +1,6 @@
 import { answerSpecs } from '../lib/answers.js';
 import { AnswerError, ProjectGenerator } from '../lib/base.js';
+import { commandOf } from '../lib/command.js';
 import { declareOptions } from '../lib/options.js';
 import { hasAll, projectOf, type Project } from '../lib/project.js';
 import { addMissingSettings, envValue } from '../lib/quoting.js';
@@ -33,7 +34,7 @@ export default class ProdGenerator extends ProjectGenerator {
     const { answers: known } = await this._project();
     const answers = await this._resolve(answerSpecs('prod'), this._storedAnswers(), { ...known, prod: true });
     if (!hasAll(answers, answerSpecs('app')))
-      throw new AnswerError("The project's answers are incomplete: run `yo django-celery` in this folder.");
+      throw new AnswerError(`The project's answers are incomplete: run \`${commandOf('app')}\` in this folder.`);
     this.project = projectOf(answers);
   }
 
@@ -76,7 +77,12 @@ export default class ProdGenerator extends ProjectGenerator {
     // Composed by the app, whose summary tells about production too.
     if (!this._written) return;
     this.log(
-      summary({ report: this._written, answers: this.project.answers, stacks: { local: false, production: true } }),
+      summary({
+        report: this._written,
+        answers: this.project.answers,
+        cd: this._cd(),
+        stacks: { local: false, production: true },
+      }),
     );
   }
 }
