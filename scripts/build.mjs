@@ -32,5 +32,9 @@ try {
   rmSync(old, { recursive: true, force: true });
 } catch (error) {
   rmSync(next, { recursive: true, force: true });
-  throw error;
+  // The compiler printed its errors above; a stack of this script would bury them.
+  console.error(
+    `The build of generator-django-celery failed: ${error.status ? "the compiler's errors are above" : error.message}.`,
+  );
+  process.exit(1);
 }

@@ -182,6 +182,9 @@ describe('yo django-celery --defaults', () => {
       flowerPort: 5557,
       mailPort: 8025,
       publishAll: false,
+      // The containers' default user: root's run (as this tier's) takes 1000.
+      hostUid: 1000,
+      hostGid: 1000,
       postgresDb: 'hello_django',
       postgresUser: 'hello_django',
       postgresPassword: 'hello_django',

@@ -1,6 +1,6 @@
 // The command line read strictly: what each entry point hands the generator.
 import { expect } from 'chai';
-import { readCommandLine, type DeclaredOption } from '../src/generators/lib/flags.js';
+import { readCommandLine, strayWord, type DeclaredOption } from '../src/generators/lib/flags.js';
 
 const DECLARED: DeclaredOption[] = [
   { name: 'prod', type: 'boolean' },
@@ -77,6 +77,21 @@ describe('the command line', () => {
     expect(refusal('--defaults', 'myproject')).to.match(
       /^Unexpected argument "myproject": this generator takes options only, such as --project-name myproject/,
     );
+  });
+
+  it("takes a word near a generator's name for a mistyped generator, naming it as the entry point in use runs it", () => {
+    const generators = ['app', 'django', 'env', 'local', 'prod', 'project'];
+    const yo = (name: string) => `yo django-celery:${name}`;
+    expect(strayWord('prdo', generators, yo).message).to.match(
+      /^Unknown generator "prdo": did you mean `yo django-celery:prod`\?/,
+    );
+    expect(strayWord('Prod', generators, name => `create-django-celery ${name}`).message).to.match(
+      /did you mean `create-django-celery prod`\?/,
+    );
+    expect(strayWord('djnago', generators, yo).message).to.match(/did you mean `yo django-celery:django`\?/);
+    // A short name is no typo of a short word: `ab` is no `app`, `myproject` no `project` misspelt twice over.
+    for (const word of ['ab', 'myapp', 'stray', 'nope'])
+      expect(strayWord(word, generators, yo).message, word).to.match(/^Unexpected argument/);
   });
 
   it('leaves the options of Yeoman and yo to them', () => {

@@ -681,11 +681,11 @@ describe('yo django-celery:prod answering prompts', () => {
 });
 
 describe('yo django-celery:prod outside a generated project', () => {
-  it('fails, saying to run `yo django-celery` first, and leaves the folder empty', async () => {
+  it('fails, saying to run `yo django-celery` first, blaming no .yo-rc.json, and leaves the folder empty', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'django-celery-'));
     await expectRejection(
       runGenerator('prod').withOptions({ defaults: true, secretSource: fixedSecrets }).inDir(folder),
-      /holds no answers of this generator .*: run `yo django-celery` first to create the project/s,
+      /^\S+ is not in a project of this generator \(no \.yo-rc\.json here or in a folder above\): run `yo django-celery` first to create the project/,
     );
     expect(readdirSync(folder)).to.deep.equal([]);
   });

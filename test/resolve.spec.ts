@@ -1,7 +1,7 @@
 // The precedence of answers, as a pure function: option, stored answer, default, prompt.
 import { expect } from 'chai';
 import { answerSpecs, ANSWERS } from '../src/generators/lib/answers.js';
-import { resolveAnswers, sourceOf, unanswered, type AnswerSources } from '../src/generators/lib/resolve.js';
+import { defaultOf, resolveAnswers, sourceOf, unanswered, type AnswerSources } from '../src/generators/lib/resolve.js';
 import { expectRejection } from './helpers.js';
 import { APP_QUESTIONS } from './fixtures.js';
 
@@ -26,6 +26,7 @@ describe('resolving an answer', () => {
     expect(sourceOf(webPort, sources({ defaults: true }))).to.deep.equal({
       raw: '8010',
       from: 'The default of --web-port',
+      fallback: true,
     });
   });
 
@@ -75,11 +76,16 @@ describe('resolving an answer', () => {
     );
   });
 
-  it('checks a default against the answers settled before it', async () => {
-    await expectRejection(
-      resolveAnswers(answerSpecs('app'), sources({ defaults: true, options: { 'web-port': '5557' } })),
-      /The default of --flower-port: Port 5557 is already the web port/,
+  it('takes for a default the nearest value after the declared one that the answers given leave valid', async () => {
+    const answers = await resolveAnswers(
+      answerSpecs('app'),
+      sources({ defaults: true, options: { 'web-port': '5557', 'mail-port': '5558' } }),
     );
+    expect(answers).to.include({ webPort: 5557, flowerPort: 5559, mailPort: 5558 });
+    const [name] = answerSpecs('app');
+    const free = (value: string) =>
+      ['django_celery_example', 'django_celery_example_2'].includes(value) ? 'taken' : true;
+    expect(defaultOf(name, {}, free)).to.equal('django_celery_example_3');
   });
 
   it('without a way to ask, names every option to pass', async () => {
@@ -100,7 +106,8 @@ describe('resolving an answer', () => {
       },
     );
     expect(asked).to.deep.equal(['nginxPort', 'allowedHosts']);
-    expect(Object.keys(answers)).to.deep.equal(['flowerUser', 'nginxPort', 'allowedHosts']);
+    // Kept in the table's order, whatever order they were settled in.
+    expect(Object.keys(answers)).to.deep.equal(['nginxPort', 'allowedHosts', 'flowerUser']);
     expect(answers).to.deep.equal({ flowerUser: 'ops', nginxPort: 8080, allowedHosts: 'example.com' });
     await expectRejection(
       resolveAnswers([webPort], sources({}), async () => 'eighty'),

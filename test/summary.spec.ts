@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { answerSpecs, type AppAnswers } from '../src/generators/lib/answers.js';
 import type { WriteReport } from '../src/generators/lib/write.js';
-import { localUrl, summary } from '../src/generators/lib/summary.js';
+import { localUrl, siteUrl, summary } from '../src/generators/lib/summary.js';
 import { fixedSecrets, runApp, runGenerator } from './helpers.js';
 
 /** The default answers of a project named shop. */
@@ -67,7 +67,10 @@ describe('the summary at the end of a run', () => {
       stacks: { local: true, production: false },
     });
     expect(text).to.contain('Created shop: 2 files.');
-    expect(text).to.contain('http://localhost:8010/');
+    // Every address the stack serves: Django, Flower and the mail catcher.
+    expect(text.replace(/\n/g, ' ')).to.contain(
+      'Django will answer at http://localhost:8010/, Flower at http://localhost:5557/ and the mail catcher (every mail Django sends) at http://localhost:8025/;',
+    );
     expect(text).to.match(/Next, start the development stack:\n {2}cd shop\n {2}docker compose up -d --build\n$/);
   });
 
@@ -129,6 +132,22 @@ describe('the summary at the end of a run', () => {
     expect(
       summary({ report: report({}), answers: ANSWERS, stacks: { local: true, production: false } }),
     ).not.to.contain('Kept .env');
+  });
+
+  it("gives production's address on the first host it answers to, localhost only when that is allowed", () => {
+    expect(siteUrl('localhost 127.0.0.1 [::1]', 1337)).to.equal('http://localhost:1337/');
+    expect(siteUrl('example.com www.example.com', 80)).to.equal('http://example.com/');
+    expect(siteUrl('.example.org', 8080, '/flower/')).to.equal('http://example.org:8080/flower/');
+    expect(siteUrl('[::1] localhost', 1337)).to.equal('http://localhost:1337/');
+    expect(siteUrl('*', 80)).to.equal('http://localhost/');
+    const text = summary({
+      report: report({ created: ['docker-compose.prod.yml'] }),
+      answers: { ...ANSWERS, prod: true, nginxPort: 80, allowedHosts: 'example.com', flowerUser: 'ops' },
+      stacks: { local: false, production: true },
+    });
+    expect(text.replace(/\n/g, ' ')).to.contain(
+      'the site at http://example.com/, Flower at http://example.com/flower/',
+    );
   });
 
   it('writes port 80 as http://localhost/', () => {

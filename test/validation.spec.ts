@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ANSWERS } from '../src/generators/lib/answers.js';
@@ -28,8 +28,6 @@ const REJECTED: [string, string, RegExp][] = [
   ['web-port', '65536', /not a port/],
   ['web-port', '80a', /not a port/],
   ['web-port', '-1', /not a port/],
-  ['flower-port', '8010', /Port 8010 is already the web port: each published port must be different/],
-  ['mail-port', '5557', /Port 5557 is already the Flower port: each published port must be different/],
   ['postgres-db', 'hello-django', /not a valid Postgres database name: use letters, digits and underscores/],
   ['postgres-db', 'my db', /Did you mean my_db\?/],
   ['postgres-user', 'pg_app', /Postgres reserves role names starting with pg_ for its own roles/],
@@ -56,9 +54,25 @@ describe('yo django-celery with an invalid option', () => {
     result.assertFileContent(join(project, '.env/.dev-sample'), /^SQL_DATABASE=pg_data$/m);
   });
 
+  for (const [options, message] of [
+    [
+      { 'web-port': '9000', 'flower-port': '9000' },
+      /--flower-port: Port 9000 is already the web port: each published port must be different/,
+    ],
+    [
+      { 'flower-port': '9001', 'mail-port': '9001' },
+      /--mail-port: Port 9001 is already the Flower port: each published port must be different/,
+    ],
+    [{ prod: true, 'web-port': '9002', 'nginx-port': '9002' }, /--nginx-port: Port 9002 is already the web port/],
+  ] as const) {
+    it(`rejects two answers given one port (${JSON.stringify(options)}), and writes nothing`, () =>
+      expectRefusal({ defaults: true, ...options }, message));
+  }
+
   for (const [option, value, message] of [
-    ['nginx-port', '8010', /Port 8010 is already the web port/],
     ['allowed-hosts', 'example.com/path', /"example.com\/path" is not a host name Django can match/],
+    // A URL pasted whole gets its host name as the suggestion.
+    ['allowed-hosts', 'https://Shop.example.com:8443/admin', /can match: .* Did you mean shop\.example\.com\?/],
     ['flower-user', 'ad:min', /not a usable Flower login/],
   ] as const) {
     it(`with --prod, rejects --${option} ${JSON.stringify(value)} before writing anything`, () =>
@@ -145,12 +159,22 @@ describe('the answers table', () => {
   });
 });
 
-describe('yo django-celery with an option that clashes with a default', () => {
-  for (const [options, message] of [
-    [{ 'web-port': '5557' }, /The default of --flower-port: Port 5557 is already the web port/],
-    [{ 'web-port': '1337', prod: true }, /The default of --nginx-port: Port 1337 is already the web port/],
+describe("yo django-celery --defaults with an option that takes a default's port", () => {
+  for (const [options, taken] of [
+    [{ 'web-port': '5557' }, { webPort: 5557, flowerPort: 5558, mailPort: 8025 }],
+    [
+      { 'flower-port': '8010', 'mail-port': '8011' },
+      { webPort: 8012, flowerPort: 8010, mailPort: 8011 },
+    ],
+    [
+      { 'web-port': '1337', prod: true },
+      { webPort: 1337, nginxPort: 1338 },
+    ],
   ] as const) {
-    it(`says which default to change (${JSON.stringify(options)}), and writes nothing`, () =>
-      expectRefusal({ defaults: true, ...options }, message));
+    it(`gives the default the next free port (${JSON.stringify(options)})`, async () => {
+      const { project } = await runApp({ defaults: true, ...options });
+      const stored = JSON.parse(readFileSync(join(project, '.yo-rc.json'), 'utf8'))['generator-django-celery'];
+      expect(stored).to.include(taken);
+    });
   }
 });

@@ -2,14 +2,12 @@
 // `create-django-celery [generator] [options]`: runs this package's generators without a
 // global `yo` (with npx, in scripts, or as root, which yo refuses), with yo's own
 // environment, prompts and conflict handling.
-import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { packageVersion, useEntryPoint } from './lib/command.js';
+import { commandOf, generatorNames, packageVersion, refuse, useEntryPoint } from './lib/command.js';
+import { strayWord } from './lib/flags.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const generators = readdirSync(here, { withFileTypes: true })
-  .filter(entry => entry.isDirectory() && entry.name !== 'lib')
-  .map(entry => entry.name);
+const generators = generatorNames();
 
 const args = process.argv.slice(2);
 if (args.includes('--version') || args.includes('-v')) {
@@ -17,11 +15,9 @@ if (args.includes('--version') || args.includes('-v')) {
   process.exit(0);
 }
 const name = args[0] && !args[0].startsWith('-') ? (args.shift() as string) : 'app';
-if (!generators.includes(name)) {
-  console.error(`Unknown generator "${name}": choose one of ${generators.join(', ')}.`);
-  process.exit(2);
-}
 useEntryPoint(args);
+// A word that names no generator means what it means after `yo django-celery`.
+if (!generators.includes(name)) refuse(strayWord(name, generators, commandOf));
 // Yeoman's colours come from chalk, which reads FORCE_COLOR (not NO_COLOR) once, when loaded.
 if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
 const { createEnv } = await import('yeoman-environment');

@@ -108,8 +108,8 @@ describe('the summary of a run', function () {
     const ran = runEntryPoint(['--defaults', '--project-name', 'shop']);
     expect(ran.status, output(ran)).to.equal(0);
     expect(ran.stderr).to.contain('Created shop: 41 files.');
-    expect(ran.stderr).to.match(
-      /Django will answer at http:\/\/localhost:8010\/ and Flower at\s+http:\/\/localhost:5557\//,
+    expect(ran.stderr.replace(/\s+/g, ' ')).to.contain(
+      'Django will answer at http://localhost:8010/, Flower at http://localhost:5557/ and the mail catcher (every mail Django sends) at http://localhost:8025/;',
     );
     expect(ending(ran, 3)).to.equal('Next, start the development stack:\n  cd shop\n  docker compose up -d --build');
   });

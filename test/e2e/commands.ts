@@ -13,6 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
 import { readEnvFile } from '../../src/generators/lib/quoting.js';
 import { ROOT } from '../support/root.js';
 import { describeRun, run, runSync, type Ran } from '../support/run.js';
@@ -132,6 +133,19 @@ export function heldEntryPoint(args: string[], cwd: string, moment: 'takeover' |
     }
   })();
   return { pid, ended, release: async () => mkdirSync(join(folder, `${await pid}.go`)) };
+}
+
+/**
+ * A refusal is the project's own sentence alone, on standard error: no frame of Yeoman's
+ * ("✖ An error occured while running django-celery:app#readCommandLine") or yo's
+ * ("Error django-celery --defualts"), no stack.
+ */
+export function expectRefusal(run: { stdout: string; stderr: string; command: string }, message: RegExp): void {
+  expect(run.stdout, run.command).to.equal('');
+  const lines = run.stderr.trim().split('\n');
+  expect(lines, run.command).to.have.length(1);
+  expect(lines[0], run.command).to.match(message);
+  expect(run.stderr, run.command).not.to.match(/✖|error occured|^Error |#[a-zA-Z]+\b|at .*\.js:\d+/m);
 }
 
 /** Variables to set, or to remove (undefined), in the test's environment. */

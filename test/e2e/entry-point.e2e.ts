@@ -1,9 +1,10 @@
 // create-django-celery, the package's own entry point, run with standard input closed.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { runEntryPoint } from './commands.js';
+import { runOk, runSync } from '../support/run.js';
+import { ENTRY_POINT, expectRefusal, runEntryPoint } from './commands.js';
 
 describe("create-django-celery (the package's own entry point)", function () {
   this.timeout(60_000);
@@ -12,6 +13,24 @@ describe("create-django-celery (the package's own entry point)", function () {
     const run = runEntryPoint(['--defaults', '--project-name', 'via_cli']);
     expect(run.status, run.stderr).to.equal(0);
     expect(existsSync(join(run.cwd, 'via_cli', 'via_cli', 'settings.py'))).to.equal(true);
+  });
+
+  it('gives the development containers the uid and gid of the user who ran it; a run as root keeps 1000', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'uid-'));
+    runOk('chown', ['1002:1003', folder]);
+    const run = runSync(process.execPath, [ENTRY_POINT, '--defaults'], {
+      cwd: folder,
+      env: { ...process.env, HOME: folder },
+      uid: 1002,
+      gid: 1003,
+    });
+    expect(run.status, run.stderr).to.equal(0);
+    const user = (project: string) =>
+      /^ {2}user: (.*)$/m.exec(readFileSync(join(project, 'docker-compose.yml'), 'utf8'))?.[1];
+    expect(user(join(folder, 'django_celery_example'))).to.equal('"${HOST_UID:-1002}:${HOST_GID:-1003}"');
+    const asRoot = runEntryPoint(['--defaults']);
+    expect(asRoot.status, asRoot.stderr).to.equal(0);
+    expect(user(join(asRoot.cwd, 'django_celery_example'))).to.equal('"${HOST_UID:-1000}:${HOST_GID:-1000}"');
   });
 
   it('never prints a secret it generates', () => {
@@ -30,11 +49,34 @@ describe("create-django-celery (the package's own entry point)", function () {
     expect(readdirSync(run.cwd)).to.deep.equal([]);
   });
 
-  it('runs a sub-generator only inside a project, and says so elsewhere', () => {
+  it('runs a sub-generator only inside a project, and says so elsewhere, naming its own command', () => {
     const run = runEntryPoint(['env']);
     expect(run.status).to.equal(1);
-    expect(run.stderr).to.contain('run `yo django-celery` first');
+    expectRefusal(
+      run,
+      /^\S+ is not in a project of this generator \(no \.yo-rc\.json here or in a folder above\): run `create-django-celery` first/,
+    );
     expect(readdirSync(run.cwd)).to.deep.equal([]);
+  });
+
+  it('names its own commands in its messages', () => {
+    const run = runEntryPoint(['--defaults', '--nginx-port', '80']);
+    expect(run.status).to.equal(1);
+    expectRefusal(run, /add --prod \(or, in a generated project, run `create-django-celery prod`\)\.$/);
+  });
+
+  it('run in a folder of a project, ends with the cd its next commands need', () => {
+    const first = runEntryPoint(['--defaults']);
+    expect(first.status, first.stderr).to.equal(0);
+    const polls = join(first.cwd, 'django_celery_example', 'polls');
+    for (const [generator, next] of [
+      [['prod', '--defaults'], '  cd ..\n  docker compose -f docker-compose.prod.yml build'],
+      [['local'], '  cd ..\n  docker compose up -d --build'],
+    ] as const) {
+      const run = runEntryPoint([...generator], polls);
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stderr, generator[0]).to.contain(next);
+    }
   });
 
   it('without a terminal, stops at a file the user changed instead of overwriting it; --force overwrites', () => {
@@ -70,10 +112,10 @@ describe("create-django-celery (the package's own entry point)", function () {
     expect(log).not.to.match(/^\s*(create|force|conflict) (?!\.yo-rc\.json)/m);
   });
 
-  it('refuses an unknown generator with the list of known ones', () => {
+  it('refuses a word that names no generator as yo django-celery does, with the same status', () => {
     const run = runEntryPoint(['nope'], tmpdir());
-    expect(run.status).to.equal(2);
-    expect(run.stderr).to.match(/Unknown generator "nope": choose one of .*app.*django/);
+    expect(run.status).to.equal(1);
+    expect(run.stderr.trim()).to.match(/^Unexpected argument "nope": this generator takes options only/);
   });
 });
 

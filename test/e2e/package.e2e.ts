@@ -1,11 +1,7 @@
-// The package as npm publishes it, installed globally and found by `yo`.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// The package as npm publishes it (install.e2e.ts installs it and runs it).
 import { expect } from 'chai';
 import { ROOT } from '../support/root.js';
 import { runSync } from '../support/run.js';
-import { shareTree, yo } from './commands.js';
 
 describe('the published package', function () {
   this.timeout(300_000);
@@ -25,27 +21,5 @@ describe('the published package', function () {
     expect(files).to.include('generators/local/templates/docker-compose.yml.ejs');
     expect(files).to.include('generators/env/templates/_env/_dev-sample.ejs');
     expect(files.filter(file => /\.ts$|^test\/|__snapshots__|^src\//.test(file))).to.deep.equal([]);
-  });
-
-  it('is found by yo after a global install of the packed tarball', () => {
-    const prefix = mkdtempSync(join(tmpdir(), 'global-'));
-    try {
-      const pack = runSync('npm', ['pack', '--ignore-scripts', '--pack-destination', prefix], { cwd: ROOT });
-      expect(pack.status, pack.stderr).to.equal(0);
-      const tarball = join(prefix, pack.stdout.trim().split('\n').pop() ?? '');
-      const install = runSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', tarball], {
-        timeoutMs: 240_000,
-      });
-      expect(install.status, install.stderr).to.equal(0);
-      const modules = join(prefix, 'lib', 'node_modules');
-      // yo gives up root's rights: what it reads must be readable by anyone.
-      shareTree(prefix);
-      expect(existsSync(join(modules, 'generator-django-celery', 'generators', 'app', 'index.js'))).to.equal(true);
-      const run = yo(['--generators'], { cwd: prefix, home: prefix, modules });
-      expect(run.status, run.stderr).to.equal(0);
-      expect(run.stdout).to.match(/django-celery/);
-    } finally {
-      rmSync(prefix, { recursive: true, force: true });
-    }
   });
 });

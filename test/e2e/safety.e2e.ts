@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { readTree } from '../helpers.js';
 import { runOk, runSync } from '../support/run.js';
-import { ENTRY_POINT, heldEntryPoint, runEntryPoint, runYo } from './commands.js';
+import { ENTRY_POINT, expectRefusal, heldEntryPoint, runEntryPoint, runYo } from './commands.js';
 import { requireTmux, Terminal } from './terminal.js';
 
 const PROJECT = 'django_celery_example';
@@ -35,6 +35,8 @@ describe('the command line of both entry points', function () {
     [['--prod', '--allowed-host', 'example.com'], /Unknown option --allowed-host: did you mean --allowed-hosts\?/],
     [['--nginx_port', '80'], /Unknown option --nginx_port: did you mean --nginx-port\?/],
     [['stray'], /Unexpected argument "stray": this generator takes options only/],
+    // A word near a generator's name is taken for a mistyped sub-generator.
+    [['prdo'], /Unknown generator "prdo": did you mean `(yo django-celery:|create-django-celery )prod`\?/],
     [['--prod=maybe'], /--prod=maybe: write --prod or --no-prod/],
     [['--prod=0'], /--prod=0: write --prod or --no-prod/],
     // Names of JavaScript's object machinery are no yes-or-no words, and no program text is printed.
@@ -49,12 +51,24 @@ describe('the command line of both entry points', function () {
     [['--interactive'], /--interactive needs a terminal on standard input/],
   ];
   for (const [args, message] of refusals) {
-    it(`refuses ${args.join(' ')} alike, before writing anything`, () => {
+    it(`refuses ${args.join(' ')} alike, in one sentence of its own, before writing anything`, () => {
       for (const run of [runYo(['django-celery', '--defaults', ...args]), runEntryPoint(['--defaults', ...args])]) {
         expect(run.status, output(run)).to.equal(1);
-        expect(output(run)).to.match(message);
+        expectRefusal(run, message);
         expect(output(run)).to.not.match(/\[native code\]|function |=>/);
         expect(readdirSync(run.cwd), run.command).to.deep.equal([]);
+      }
+    });
+  }
+
+  for (const [word, message] of [
+    ['stray', /^Unexpected argument "stray": this generator takes options only/],
+    ['prdo', /^Unknown generator "prdo": did you mean `(yo django-celery:|create-django-celery )prod`\?/],
+  ] as const) {
+    it(`gives the word ${word} the same hint right after the command, through both`, () => {
+      for (const run of [runYo(['django-celery', word]), runEntryPoint([word])]) {
+        expect(run.status, output(run)).to.equal(1);
+        expectRefusal(run, message);
       }
     });
   }

@@ -5,17 +5,16 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ENTRY_POINT, runEntryPoint, yoCommand, yoPlace } from './commands.js';
-import { Terminal, flat, lastParagraph, requireTmux } from './terminal.js';
-
-/** The questions after Flower's port, in order. */
-const AFTER_FLOWER = [
-  'Host port of the mail catcher',
-  'Postgres database name',
-  'Postgres user',
-  'Postgres password',
-  'Add the production variant',
-];
+import { ENTRY_POINT, runEntryPoint, yo, yoCommand, yoPlace } from './commands.js';
+import {
+  AFTER_FLOWER,
+  FIRST_RUN_QUESTIONS,
+  Terminal,
+  acceptDefaults,
+  flat,
+  lastParagraph,
+  requireTmux,
+} from './terminal.js';
 
 const CANCELLED = 'Cancelled: nothing was written.';
 
@@ -23,12 +22,24 @@ const CANCELLED = 'Cancelled: nothing was written.';
 const entryPoint = (cwd: string, args: string[] = [], env: Record<string, string> = {}) =>
   new Terminal([process.execPath, ENTRY_POINT, ...args], { cwd, env });
 
-/** Presses Enter at each of `prompts` in turn, as they appear. */
-async function acceptDefaults(terminal: Terminal, prompts: string[]): Promise<void> {
-  for (const prompt of prompts) {
-    await terminal.waitFor(`? ${prompt}`);
-    terminal.press('Enter');
-  }
+/**
+ * Presses Ctrl-C at the question whether to overwrite requirements.txt (changed to
+ * `mine`): the run ends with status 130 and the sentence saying to run `typed` again,
+ * and has written nothing.
+ */
+async function cancelAtOverwrite(terminal: Terminal, project: string, typed: string): Promise<void> {
+  await terminal.waitFor('Overwrite requirements.txt?');
+  terminal.press('C-c');
+  const { status, screen } = await terminal.exit();
+  expect(status, screen).to.equal(130);
+  expect(lastParagraph(screen)).to.equal(
+    `Stopped before writing anything: run \`${typed}\` again to write the project.`,
+  );
+  expect(screen).not.to.match(/Error|error occured|force closed|at .*\.js:\d+/);
+  // Nothing was written: the file changed is as it was, the others as generated.
+  expect(readFileSync(join(project, 'requirements.txt'), 'utf8')).to.equal('mine\n');
+  expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:8010:8000"');
+  expect(existsSync(join(project, '.yo-rc.json'))).to.equal(true);
 }
 
 describe('create-django-celery in a terminal', function () {
@@ -171,17 +182,11 @@ describe('create-django-celery in a terminal', function () {
     expect(readdirSync(join(cwd, 'taken'))).to.deep.equal(['notes.txt']);
   });
 
-  it('asks whether to update an existing project of its name; no asks the name again, yes updates it', async () => {
+  it('asks whether to update an existing project of its name; yes updates it', async () => {
     expect(runEntryPoint(['--defaults'], cwd).status).to.equal(0);
     terminal = entryPoint(cwd);
-    await terminal.waitFor('? Project name');
-    terminal.press('Enter');
+    await acceptDefaults(terminal, ['Project name']);
     await terminal.waitFor('? django_celery_example is a project of this generator already. Update it? (Y/n)');
-    terminal.type('n');
-    terminal.press('Enter');
-    await terminal.waitFor(/\? Project name[^\n]*\n*$/);
-    terminal.press('Enter');
-    await terminal.waitFor(/Update it\? \(Y\/n\)\s*$/);
     terminal.press('Enter');
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
@@ -190,28 +195,52 @@ describe('create-django-celery in a terminal', function () {
     expect(screen).to.match(/ {2}cd django_celery_example\n {2}docker compose up -d --build$/);
   });
 
+  it('asked again after no, offers a name that is free, and refuses the declined one', async () => {
+    expect(runEntryPoint(['--defaults'], cwd).status).to.equal(0);
+    terminal = entryPoint(cwd);
+    await acceptDefaults(terminal, ['Project name']);
+    await terminal.waitFor('Update it? (Y/n)');
+    terminal.type('n');
+    terminal.press('Enter');
+    await terminal.waitFor('? Project name (the folder and the Django package) (django_celery_example_2)');
+    terminal.type('django_celery_example');
+    terminal.press('Enter');
+    await terminal.waitFor('You chose not to update django_celery_example: choose another name.');
+    terminal.press('C-u');
+    await acceptDefaults(terminal, FIRST_RUN_QUESTIONS);
+    const { status, screen } = await terminal.exit();
+    expect(status, screen).to.equal(0);
+    expect(existsSync(join(cwd, 'django_celery_example_2', 'manage.py'))).to.equal(true);
+  });
+
+  it('offers at each port question a default no earlier answer holds, and takes it', async () => {
+    terminal = entryPoint(cwd);
+    await acceptDefaults(terminal, ['Project name']);
+    await terminal.waitFor('? Host port of the Django development server (8010)');
+    terminal.press('C-u');
+    terminal.type('5557');
+    terminal.press('Enter');
+    await terminal.waitFor('? Host port of Flower (5558)');
+    terminal.press('Enter');
+    await acceptDefaults(terminal, AFTER_FLOWER);
+    const { status, screen } = await terminal.exit();
+    expect(status, screen).to.equal(0);
+    expect(readFileSync(join(cwd, 'django_celery_example', 'docker-compose.yml'), 'utf8')).to.contain(
+      '"127.0.0.1:5558:5555"',
+    );
+  });
+
   it('on Ctrl-C at the question whether to overwrite a changed file, writes nothing and says what to run again', async () => {
     expect(runEntryPoint(['--defaults'], cwd).status).to.equal(0);
     const project = join(cwd, 'django_celery_example');
     writeFileSync(join(project, 'requirements.txt'), 'mine\n');
     terminal = entryPoint(project, ['--web-port', '8020']);
-    await terminal.waitFor('Overwrite requirements.txt?');
-    terminal.press('C-c');
-    const { status, screen } = await terminal.exit();
-    expect(status, screen).to.equal(130);
-    expect(lastParagraph(screen)).to.equal(
-      'Stopped before writing anything: run `create-django-celery --web-port 8020` again to write the project.',
-    );
+    await cancelAtOverwrite(terminal, project, 'create-django-celery --web-port 8020');
     // Broken between words for the terminal's 80 columns.
     expect(terminal.rows().slice(-3, -1)).to.deep.equal([
       'Stopped before writing anything: run `create-django-celery --web-port 8020`',
       'again to write the project.',
     ]);
-    // Nothing was written: the file changed is as it was, the others as generated.
-    expect(readFileSync(join(project, 'requirements.txt'), 'utf8')).to.equal('mine\n');
-    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:8010:8000"');
-    expect(screen).not.to.match(/Error|error occured|at .*\.js:\d+/);
-    expect(existsSync(join(project, '.yo-rc.json'))).to.equal(true);
   });
 
   it("at the question whether to overwrite a changed file, shows a diff, but never a secret file's content", async () => {
@@ -366,6 +395,16 @@ describe('yo django-celery in a terminal', function () {
     expect(lastParagraph(screen)).to.equal(CANCELLED);
     expect(screen).not.to.match(/Error|error occured/);
     expect(readdirSync(place.cwd)).to.deep.equal([]);
+  });
+
+  it('on Ctrl-C at the question whether to overwrite a changed file, writes nothing, says what to run again and exits 130', async () => {
+    const place = yoPlace();
+    expect(yo(['django-celery', '--defaults'], place).status).to.equal(0);
+    const project = join(place.cwd, 'django_celery_example');
+    writeFileSync(join(project, 'requirements.txt'), 'mine\n');
+    const { command, env } = yoCommand(['django-celery', '--web-port', '8020'], place);
+    terminal = new Terminal(command, { cwd: project, env });
+    await cancelAtOverwrite(terminal, project, 'yo django-celery --web-port 8020 --no-insight');
   });
 
   it('prints no colour with NO_COLOR, its status words included, and colours without it', async () => {

@@ -111,3 +111,23 @@ export class Terminal {
 export function requireTmux(): void {
   runSync('tmux', ['-V']);
 }
+
+/** The questions after Flower's port, in order. */
+export const AFTER_FLOWER = [
+  'Host port of the mail catcher',
+  'Postgres database name',
+  'Postgres user',
+  'Postgres password',
+  'Add the production variant',
+];
+
+/** Every question of a first run, in order. */
+export const FIRST_RUN_QUESTIONS = ['Project name', 'Host port of the Django', 'Host port of Flower', ...AFTER_FLOWER];
+
+/** Presses Enter at each of `prompts` in turn, as they appear (the first within `firstTimeoutMs`). */
+export async function acceptDefaults(terminal: Terminal, prompts: string[], firstTimeoutMs = 20_000): Promise<void> {
+  for (const [index, prompt] of prompts.entries()) {
+    await terminal.waitFor(`? ${prompt}`, index === 0 ? firstTimeoutMs : 20_000);
+    terminal.press('Enter');
+  }
+}

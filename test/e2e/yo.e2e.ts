@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { readTree, runApp } from '../helpers.js';
 import { PROD_FILES } from '../fixtures.js';
 import { runOk } from '../support/run.js';
-import { runYo, yo, yoPlace } from './commands.js';
+import { expectRefusal, runYo, yo, yoPlace } from './commands.js';
 
 describe('yo (the real command line)', function () {
   this.timeout(120_000);
@@ -91,11 +91,12 @@ describe('yo (the real command line)', function () {
 describe('yo django-celery:prod (the real command line)', function () {
   this.timeout(120_000);
 
-  it('exits non-zero in an empty folder, saying to run `yo django-celery` first, and writes nothing', () => {
+  it('exits 1 in an empty folder, saying in one sentence to run `yo django-celery` first, and writes nothing', () => {
     const run = runYo(['django-celery:prod', '--defaults']);
-    expect(run.status).to.not.equal(0);
-    expect(run.stdout + run.stderr).to.contain(
-      'run `yo django-celery` first to create the project, then run this inside its folder',
+    expect(run.status).to.equal(1);
+    expectRefusal(
+      run,
+      /^\S+ is not in a project of this generator \(no \.yo-rc\.json here or in a folder above\): run `yo django-celery` first to create the project, then run this inside its folder\.$/,
     );
     expect(readdirSync(run.cwd)).to.deep.equal([]);
   });

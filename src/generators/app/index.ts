@@ -83,7 +83,7 @@ export default class AppGenerator extends BaseGenerator {
     const production = answerSpecs('prod').filter(spec => this.options[spec.option] !== undefined);
     if (!answers.prod && production.length > 0) {
       throw new AnswerError(
-        `${production.map(spec => `--${spec.option}`).join(', ')} ${production.length > 1 ? 'apply' : 'applies'} to production, which is off: add --prod (or, in a generated project, run \`yo django-celery:prod\`).`,
+        `${production.map(spec => `--${spec.option}`).join(', ')} ${production.length > 1 ? 'apply' : 'applies'} to production, which is off: add --prod (or, in a generated project, run \`${commandOf('prod')}\`).`,
       );
     }
     if (!hasAll(answers, answerSpecs('app'))) throw new AnswerError('Some answers of the project were not settled.');
@@ -98,9 +98,12 @@ export default class AppGenerator extends BaseGenerator {
   private async _chooseProject(here: string): Promise<Partial<Answers>> {
     const [nameSpec] = answerSpecs('app');
     const typed = this.options[nameSpec.option] === undefined && !this.options.defaults;
+    /** Projects the user chose not to update: asked again, the name is another one. */
+    const declined = new Set<string>();
     /** At the prompt: true when the folder of `name` can hold the project, or why not. */
     const free = (name: string) => {
       const folder = join(here, name);
+      if (declined.has(name)) return `You chose not to update ${name}: choose another name.`;
       if (lstatOrNone(folder)?.isSymbolicLink())
         return `${folder} is a symbolic link: the generator does not write through links. Choose another name.`;
       if (!existsSync(folder)) return true;
@@ -155,6 +158,7 @@ export default class AppGenerator extends BaseGenerator {
         this.stored = existing;
         return known;
       }
+      declined.add(String(known.projectName));
     }
   }
 

@@ -175,7 +175,10 @@ function validateHosts(value: string): true | string {
   }
   const bad = hosts.find(host => !HOST_NAME.test(host));
   if (bad) {
-    return `"${bad}" is not a host name Django can match: use names like example.com, .example.com (with subdomains), 127.0.0.1 or [::1], separated by spaces or commas.`;
+    // A URL pasted whole (https://example.com:8443/path): its host name is what is meant.
+    const url = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^/:?#]+)/i.exec(bad);
+    const hint = url ? didYouMean(bad, url[1].toLowerCase(), validateHosts) : '';
+    return `"${bad}" is not a host name Django can match: use names like example.com, .example.com (with subdomains), 127.0.0.1 or [::1], separated by spaces or commas.${hint}`;
   }
   return true;
 }
@@ -241,6 +244,22 @@ function beatScheduler() {
   };
 }
 
+/**
+ * The uid (or gid) the development containers run as by default: that of the user who
+ * runs the generator, so that what they write into the checkout is theirs; root's run
+ * (or a system without ids) keeps 1000, the first normal user of most systems.
+ */
+function runningUser(id: 'uid' | 'gid'): number {
+  const value = id === 'uid' ? process.getuid?.() : process.getgid?.();
+  return value === undefined || value === 0 || process.getuid?.() === 0 ? 1000 : value;
+}
+
+function validateHostId(value: string, what: 'uid' | 'gid'): true | string {
+  return /^\d{1,10}$/.test(value) && Number(value) <= 2147483647
+    ? true
+    : `"${value}" is not a ${what}: use a whole number, such as the one \`id -${what === 'uid' ? 'u' : 'g'}\` prints.`;
+}
+
 export const ANSWERS = [
   answer({
     name: 'projectName',
@@ -299,6 +318,35 @@ export const ANSWERS = [
     message: 'Publish the development ports on every network interface instead of 127.0.0.1 only',
     default: false,
     ...yesOrNo('publish-all'),
+  }),
+  answer({
+    name: 'hostUid',
+    option: 'host-uid',
+    placeholder: '<uid>',
+    accepts: 'a whole number (`id -u`)',
+    scope: 'app',
+    kind: 'option',
+    message:
+      'The user id the development containers run as (HOST_UID overrides it; by default the uid of the user running the generator, 1000 for root)',
+    default: runningUser('uid'),
+    // A project made before this answer had 1000 written in: it keeps it.
+    predating: 1000,
+    validate: value => validateHostId(value, 'uid'),
+    parse: port,
+  }),
+  answer({
+    name: 'hostGid',
+    option: 'host-gid',
+    placeholder: '<gid>',
+    accepts: 'a whole number (`id -g`)',
+    scope: 'app',
+    kind: 'option',
+    message:
+      'The group id the development containers run as (HOST_GID overrides it; by default the gid of the user running the generator, 1000 for root)',
+    default: runningUser('gid'),
+    predating: 1000,
+    validate: value => validateHostId(value, 'gid'),
+    parse: port,
   }),
   answer({
     name: 'postgresDb',

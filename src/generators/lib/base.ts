@@ -1,14 +1,24 @@
 // What every generator of this package shares: its options, resolving answers through
 // lib/resolve, the project it writes (settled once by the app, or loaded from
 // .yo-rc.json), composing its siblings, and writing through lib/write.
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers, Validator } from './answers.js';
-import { commandLine, commandOf, isPromptCancel, packageVersion, plainLogger, stop } from './command.js';
+import {
+  commandLine,
+  commandOf,
+  generatorNames,
+  isPromptCancel,
+  packageVersion,
+  plainLogger,
+  refuse,
+  runByCommand,
+  stop,
+} from './command.js';
 import { AnswerError } from './errors.js';
 import { holdLock } from './commit.js';
-import { commandLineTokens, readCommandLine, type DeclaredOption } from './flags.js';
+import { commandLineTokens, readCommandLine, strayWord, type DeclaredOption } from './flags.js';
 import { readUsage, renderHelp, type Help } from './help.js';
 import { helpOptions } from './options.js';
 import { adoptProject, findProjectRoot, loadProject, type Project } from './project.js';
@@ -33,6 +43,15 @@ interface CommonOptions {
   project?: Project;
 }
 
+/**
+ * Rethrows `error`, unless it is a refusal (a message naming the problem and its fix)
+ * in a command the user typed: that ends the process with the message alone.
+ */
+function refused(error: unknown): never {
+  if (error instanceof AnswerError && runByCommand()) refuse(error);
+  throw error;
+}
+
 /** The generator the user started, for each environment: the one that writes the run's files. */
 const starters = new WeakMap<object, Generator>();
 
@@ -51,10 +70,23 @@ export abstract class BaseGenerator extends Generator {
   /** What the run did to each file, once written; set on the generator the user started. */
   protected _written?: WriteReport;
 
+  /** Set once the questions are over and the files are being written. */
+  private _writingFiles = false;
+
   private _claimWriting(): Generator['features'] {
     if (starters.has(this.env)) return {};
     starters.set(this.env, this);
     plainLogger(this.env.adapter.log);
+    // Ctrl-C at a question aborts Yeoman's adapter, which ends the run at once (yo exits
+    // on it, printing its own frame): the sentence and the status are given here, first.
+    const signal = this.env.adapter.signal;
+    signal?.addEventListener('abort', () => {
+      if (!runByCommand() || !isPromptCancel(signal.reason)) return;
+      // lib/commit replaces the files all at once, after every question: nothing was written yet.
+      if (this._writingFiles)
+        stop(`Stopped before writing anything: run \`${commandLine(this._name())}\` again to write the project.`);
+      stop('Cancelled: nothing was written.');
+    });
     return {
       // Nothing to write for --version; the project is Python: no npm install after writing.
       customCommitTask: this.options.version ? true : () => this._write(),
@@ -67,9 +99,28 @@ export abstract class BaseGenerator extends Generator {
     // first, and a write a killed run left halfway is finished first, so that the answers
     // read are the ones it put in place.
     const folder = typeof options.destinationRoot === 'string' ? options.destinationRoot : options.env?.cwd;
-    if (folder) adoptProject(folder, line => options.env?.adapter.log(line));
+    try {
+      if (folder) adoptProject(folder, line => options.env?.adapter.log(line));
+    } catch (error) {
+      refused(error);
+    }
     super(args, options, features);
     this.queueTask({ method: () => this._readCommandLine(), taskName: 'readCommandLine', queueName: 'initializing' });
+  }
+
+  /** Every task of this generator: a refusal it throws ends the command with its sentence alone. */
+  override queueTask(task: Parameters<Generator['queueTask']>[0]): void {
+    const { method } = task;
+    super.queueTask({
+      ...task,
+      method: async (...args: unknown[]) => {
+        try {
+          return await method.apply(this, args);
+        } catch (error) {
+          refused(error);
+        }
+      },
+    });
   }
 
   /**
@@ -88,7 +139,9 @@ export abstract class BaseGenerator extends Generator {
       })),
       { name: 'force', type: 'boolean', alias: 'f' },
     ];
-    const given = readCommandLine(commandLineTokens(this._args), declared);
+    const given = readCommandLine(commandLineTokens(this._args), declared, word =>
+      strayWord(word, generatorNames(), commandOf),
+    );
     if (given.interactive === true && !process.stdin.isTTY) {
       throw new AnswerError(
         '--interactive needs a terminal on standard input: piped answers cannot be told apart one question from the next. Give the answers as options (see --help), or run in a terminal.',
@@ -112,6 +165,7 @@ export abstract class BaseGenerator extends Generator {
 
   /** Writes the run's files; Ctrl-C at the question whether to overwrite a changed file stops it, saying what to run again. */
   private async _write(): Promise<void> {
+    this._writingFiles = true;
     try {
       this._written = await writeProject(this, {
         root: this.destinationRoot(),
@@ -123,7 +177,7 @@ export abstract class BaseGenerator extends Generator {
       // lib/commit replaces the files all at once, after every question: nothing was written yet.
       if (isPromptCancel(error))
         stop(`Stopped before writing anything: run \`${commandLine(this._name())}\` again to write the project.`);
-      throw error;
+      refused(error);
     }
   }
 
@@ -137,6 +191,11 @@ export abstract class BaseGenerator extends Generator {
   /** Prints the summary of the run, with what `_noteUnapplied` noted. */
   protected _logSummary(parts: Omit<Summary, 'unapplied'>): void {
     this.log(summary({ ...parts, unapplied: unappliedSettings.get(this.env) }));
+  }
+
+  /** The project's folder as typed from where the user ran the command (`..` from `polls/`), or undefined when it is that one. */
+  protected _cd(): string | undefined {
+    return relative(this.env.cwd, this.destinationRoot()) || undefined;
   }
 
   /** This generator's name: `app`, `prod`, ... */
@@ -267,6 +326,6 @@ export abstract class ProjectGenerator extends BaseGenerator {
   async end(): Promise<void> {
     if (!this._written) return;
     const { answers } = await this._project();
-    this._logSummary({ report: this._written, answers, stacks: { local: true, production: false } });
+    this._logSummary({ report: this._written, answers, cd: this._cd(), stacks: { local: true, production: false } });
   }
 }

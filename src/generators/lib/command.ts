@@ -2,7 +2,7 @@
 // django-celery` or this package's own `create-django-celery`), the package's version,
 // and how a run stops on Ctrl-C. The entry point sets the command before it loads the
 // generators; under `yo`, nothing sets it.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
@@ -10,6 +10,9 @@ import { wrap } from './help.js';
 
 /** The package's own entry point. */
 const ENTRY_POINT = 'create-django-celery';
+
+/** The word naming one of this package's generators on yo's command line: `django-celery`, `django-celery:prod`. */
+export const YO_GENERATOR_WORD = /^(generator-)?django-celery(:[\w-]+)?$/;
 
 let entryPoint = false;
 /** The arguments typed after the generator's name. */
@@ -25,6 +28,24 @@ export function useEntryPoint(args: readonly string[]): void {
 export function commandOf(name: string): string {
   if (entryPoint) return name === 'app' ? ENTRY_POINT : `${ENTRY_POINT} ${name}`;
   return name === 'app' ? 'yo django-celery' : `yo django-celery:${name}`;
+}
+
+/**
+ * Whether this process is a command the user typed to run this package's generators
+ * (`create-django-celery`, or `yo` naming one of them), rather than a test or another
+ * generator composing them: only then does a refusal end the process itself.
+ */
+export function runByCommand(): boolean {
+  return entryPoint || process.argv.slice(2).some(arg => YO_GENERATOR_WORD.test(arg));
+}
+
+/** The names of this package's generators (`app`, `prod`, ...): the folders beside lib/. */
+export function generatorNames(): string[] {
+  const here = join(dirname(fileURLToPath(import.meta.url)), '..');
+  return readdirSync(here, { withFileTypes: true })
+    .filter(entry => entry.isDirectory() && entry.name !== 'lib')
+    .map(entry => entry.name)
+    .sort();
 }
 
 /** `arg` as a shell reads it back: bare when it holds nothing special, else single-quoted. */
@@ -91,6 +112,18 @@ export function fitTerminal(text: string, stream: NodeJS.WriteStream = process.s
 
 /** Ends the run on Ctrl-C: one sentence on standard error, exit status 130 (as for SIGINT). */
 export function stop(sentence: string): never {
+  return end(sentence, 130);
+}
+
+/**
+ * Ends a refused run: its sentence alone on standard error (no frame of Yeoman's or
+ * yo's around it), exit status 1, through either entry point.
+ */
+export function refuse(error: Error): never {
+  return end(error.message, 1);
+}
+
+function end(sentence: string, status: number): never {
   process.stderr.write(`\n${fitTerminal(sentence, process.stderr)}\n`);
-  process.exit(130);
+  process.exit(status);
 }

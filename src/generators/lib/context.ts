@@ -1,6 +1,7 @@
 // The values templates lay out, computed once from the answers: templates hold no logic
 // beyond loops and conditions, and receive every value already quoted for its file.
 import { splitHosts, type AppAnswers, type ProdAnswers } from './answers.js';
+import { commandOf } from './command.js';
 import { composeYamlValue, envValue } from './quoting.js';
 import { readLock } from './locks.js';
 import {
@@ -92,7 +93,7 @@ function productionContext(answers: ProjectAnswers) {
   const { nginxPort, allowedHosts, flowerUser } = answers;
   if (nginxPort === undefined || allowedHosts === undefined || flowerUser === undefined) {
     throw new Error(
-      '.yo-rc.json says prod but holds no production answers: run `yo django-celery:prod` in this folder.',
+      `.yo-rc.json says prod but holds no production answers: run \`${commandOf('prod')}\` in this folder.`,
     );
   }
   const hosts = splitHosts(allowedHosts);
@@ -149,6 +150,7 @@ export function templateContext(answers: ProjectAnswers) {
     flowerPort: answers.flowerPort,
     mailPort: answers.mailPort,
     publishAll,
+    hostUser: { uid: answers.hostUid, gid: answers.hostGid },
     /** The development stack's published ports, as docker-compose.yml lists them. */
     published: {
       web: publish(answers.webPort, 8000, publishAll),

@@ -2,6 +2,7 @@
 // written any other way than the README says, or a stray word stops the run before
 // anything is asked or written, with the same meaning through `yo` and through
 // `create-django-celery`.
+import { YO_GENERATOR_WORD } from './command.js';
 import { AnswerError } from './errors.js';
 
 export interface DeclaredOption {
@@ -51,6 +52,25 @@ function closestOption(name: string, declared: readonly DeclaredOption[]): strin
 }
 
 /**
+ * What a word that is no option means, the same through both entry points: the
+ * closest of `generators` when it is near one (`prdo`: did you mean `yo
+ * django-celery:prod`?), else a stray word the generator does not take.
+ */
+export function strayWord(word: string, generators: readonly string[], command: (name: string) => string): AnswerError {
+  const close = generators
+    .map(name => ({ name, score: distance(word.toLowerCase(), name) }))
+    .sort((a, b) => a.score - b.score)[0];
+  if (close && close.score <= Math.min(2, close.name.length - 2)) {
+    return new AnswerError(
+      `Unknown generator "${word}": did you mean \`${command(close.name)}\`? Run with --help to see the generators and the options.`,
+    );
+  }
+  return new AnswerError(
+    `Unexpected argument "${word}": this generator takes options only, such as --project-name ${word}. Run with --help to see them.`,
+  );
+}
+
+/**
  * Reads `tokens` (the command line after the generator's name) against `declared`;
  * returns the value of every option written in it, booleans as booleans. Throws an
  * AnswerError naming the first problem and its fix.
@@ -58,6 +78,7 @@ function closestOption(name: string, declared: readonly DeclaredOption[]): strin
 export function readCommandLine(
   tokens: readonly string[],
   declared: readonly DeclaredOption[],
+  stray: (word: string) => AnswerError = word => strayWord(word, [], name => name),
 ): Record<string, string | boolean> {
   const byName = new Map(
     declared.flatMap(option => [[option.name, option], ...(option.alias ? [[option.alias, option] as const] : [])]),
@@ -72,11 +93,7 @@ export function readCommandLine(
   for (let index = 0; index < tokens.length; index += 1) {
     const token = tokens[index];
     if (token === '--') throw new AnswerError('Unexpected "--": this generator takes options only.');
-    if (!token.startsWith('-') || token === '-') {
-      throw new AnswerError(
-        `Unexpected argument "${token}": this generator takes options only, such as --project-name ${token}. Run with --help to see them.`,
-      );
-    }
+    if (!token.startsWith('-') || token === '-') throw stray(token);
     const long = token.startsWith('--');
     const [head, ...rest] = token.slice(long ? 2 : 1).split('=');
     const inline = rest.length > 0 ? rest.join('=') : undefined;
@@ -123,6 +140,6 @@ export function readCommandLine(
 export function commandLineTokens(args: readonly string[]): readonly string[] {
   if (args.some(arg => arg.startsWith('-'))) return args;
   const argv = process.argv.slice(2);
-  const at = argv.findIndex(arg => /^(generator-)?django-celery(:[a-z]+)?$/.test(arg));
+  const at = argv.findIndex(arg => YO_GENERATOR_WORD.test(arg));
   return at >= 0 ? argv.slice(at + 1) : args;
 }

@@ -1,8 +1,10 @@
 // A project's answers and the template values computed from them, once: the app settles
 // them and hands them to every generator it composes; a generator run on its own loads
 // them from .yo-rc.json through the same resolution.
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { answerSpecs, type AnswerName, type Answers } from './answers.js';
+import { commandOf } from './command.js';
 import { assertUnlocked, notOwnProject, recoverInterruptedWrite } from './commit.js';
 import { templateContext, type ProjectAnswers, type TemplateContext } from './context.js';
 import { AnswerError } from './errors.js';
@@ -40,10 +42,12 @@ export async function loadProject(
   const sources: AnswerSources = { options: {}, stored, defaults: false };
   const missing = unanswered(answerSpecs('app'), sources);
   if (missing.length > 0) {
+    // Outside any project there is no .yo-rc.json to blame.
+    const what = existsSync(configFile)
+      ? `${configFile} holds no answers of this generator (missing ${missing.map(spec => spec.name).join(', ')})`
+      : `${dirname(configFile)} is not in a project of this generator (no .yo-rc.json here or in a folder above)`;
     throw new AnswerError(
-      `${configFile} holds no answers of this generator (missing ${missing
-        .map(spec => spec.name)
-        .join(', ')}): run \`yo django-celery\` first to create the project, then run this inside its folder.`,
+      `${what}: run \`${commandOf('app')}\` first to create the project, then run this inside its folder.`,
     );
   }
   const app = await resolveAnswers(answerSpecs('app'), sources, undefined, {}, warn);
@@ -54,7 +58,7 @@ export async function loadProject(
     app,
   );
   if (!hasAll(answers, answerSpecs('app')))
-    throw new AnswerError(`${configFile} is incomplete: run \`yo django-celery\` in this folder.`);
+    throw new AnswerError(`${configFile} is incomplete: run \`${commandOf('app')}\` in this folder.`);
   return projectOf(answers);
 }
 

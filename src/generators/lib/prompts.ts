@@ -2,6 +2,7 @@
 import type Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers, Validator } from './answers.js';
 import { fitTerminal, isPromptCancel, stop } from './command.js';
+import { defaultOf } from './resolve.js';
 
 type Adapter = Generator['env']['adapter'];
 
@@ -76,7 +77,8 @@ async function askOnce(
   check: Validator | undefined,
   paste: PasteWatch,
 ): Promise<string> {
-  const fallback = String(spec.default);
+  // The default offered is one this prompt accepts, given the answers so far.
+  const fallback = defaultOf(spec, known, check);
   if (spec.kind === 'confirm') {
     const reply = await prompt(adapter, [
       { type: 'confirm', name: spec.name, message: spec.message, default: spec.default === true },

@@ -2,7 +2,7 @@
 // .yo-rc.json, then the default (with --defaults, or for an answer that is an option
 // only), and else a prompt. Every value, whatever its source, passes the same
 // validator, in the table's order, against the answers settled before it.
-import type { AnswerSpec, Answers } from './answers.js';
+import type { AnswerSpec, Answers, Validator } from './answers.js';
 import { AnswerError } from './errors.js';
 
 export interface AnswerSources {
@@ -18,7 +18,7 @@ export interface AnswerSources {
 export function sourceOf(
   spec: AnswerSpec,
   sources: AnswerSources,
-): { raw: string; from: string; stored?: true } | undefined {
+): { raw: string; from: string; stored?: true; fallback?: true } | undefined {
   const given = sources.options[spec.option];
   if (given !== undefined) return { raw: String(given), from: `--${spec.option}` };
   const stored = sources.stored[spec.name];
@@ -38,8 +38,26 @@ export function sourceOf(
     return { raw: String(predating), from: `A project stored before --${spec.option} existed` };
   }
   if (sources.defaults || spec.kind === 'option')
-    return { raw: String(spec.default), from: `The default of --${spec.option}` };
+    return { raw: String(spec.default), from: `The default of --${spec.option}`, fallback: true };
   return undefined;
+}
+
+/**
+ * The default to offer for `spec`, given the answers settled so far: its declared one
+ * when valid, else the nearest valid one after it (a port above the taken ones, a name
+ * with `_2`, `_3`, ...), so that a default offered is never refused. `check` judges a
+ * candidate further (whether a project name's folder is free).
+ */
+export function defaultOf(spec: AnswerSpec, known: Partial<Answers>, check?: Validator): string {
+  const valid = (raw: string) => spec.validate(raw, known) === true && (check ? check(raw, known) === true : true);
+  const declared = spec.default;
+  if (valid(String(declared))) return String(declared);
+  if (typeof declared === 'number') {
+    for (let port = declared + 1; port <= 65535; port += 1) if (valid(String(port))) return String(port);
+  } else if (typeof declared === 'string') {
+    for (let index = 2; index < 100; index += 1) if (valid(`${declared}_${index}`)) return `${declared}_${index}`;
+  }
+  return String(declared);
 }
 
 /** The answers of `specs` that no source gives: they must be asked. */
@@ -98,15 +116,21 @@ export async function resolveAnswers(
     set(answers, spec.name, spec.parse(raw));
   };
   const missing: AnswerSpec[] = [];
+  const defaulted: AnswerSpec[] = [];
   for (const spec of specs) {
     const source = sourceOf(spec, sources);
-    if (source) settle(spec, source.raw, source.from, source.stored);
+    if (source?.fallback) defaulted.push(spec);
+    else if (source) settle(spec, source.raw, source.from, source.stored);
     else missing.push(spec);
   }
-  if (missing.length === 0) return answers;
-  if (!ask) throw cannotAsk(missing);
+  // Defaults come after every answer given, so that a default never takes a port given to another answer.
+  for (const spec of defaulted) settle(spec, defaultOf(spec, answers), `The default of --${spec.option}`);
+  if (missing.length > 0 && !ask) throw cannotAsk(missing);
   for (const spec of missing) {
-    settle(spec, await ask(spec, answers), `The answer to "${spec.message}"`);
+    settle(spec, await (ask as Ask)(spec, answers), `The answer to "${spec.message}"`);
   }
-  return answers;
+  // In the table's order, whatever order they were settled in (.yo-rc.json keeps it).
+  const ordered: Partial<Answers> = { ...known };
+  for (const spec of specs) if (spec.name in answers) set(ordered, spec.name, answers[spec.name] as never);
+  return ordered;
 }

@@ -9,6 +9,17 @@ export function localUrl(port: number, path = '/'): string {
   return `http://localhost${port === 80 ? '' : `:${port}`}${path}`;
 }
 
+/**
+ * The production site's address: on the first host it is allowed to answer to
+ * (`localhost` when that is allowed, or when any host is), for `port`.
+ */
+export function siteUrl(allowedHosts: string | undefined, port: number, path = '/'): string {
+  const hosts = (allowedHosts ?? 'localhost').split(' ').filter(Boolean);
+  const first = hosts.includes('localhost') || hosts.includes('*') ? 'localhost' : (hosts[0] ?? 'localhost');
+  // `.example.com` allows example.com and its subdomains.
+  return `http://${first.replace(/^\./, '')}${port === 80 ? '' : `:${port}`}${path}`;
+}
+
 /** `a`, `a and b`, `a, b and c`. */
 function list(items: readonly string[]): string {
   return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? '');
@@ -56,7 +67,7 @@ function unappliedReport(unapplied: ReadonlyMap<string, readonly string[]>): str
 function localSteps(answers: ProjectAnswers, cd: string | undefined): { about: string[]; commands: string[] } {
   return {
     about: wrap(
-      `Django will answer at ${localUrl(answers.webPort)} and Flower at ${localUrl(answers.flowerPort)}; README.md says how to run the tests and follow a Celery task end to end.`,
+      `Django will answer at ${localUrl(answers.webPort)}, Flower at ${localUrl(answers.flowerPort)} and the mail catcher (every mail Django sends) at ${localUrl(answers.mailPort)}; README.md says how to run the tests and follow a Celery task end to end.`,
       80,
     ),
     commands: [...(cd ? [`cd ${cd}`] : []), 'docker compose up -d --build'],
@@ -69,7 +80,7 @@ function productionSteps(answers: ProjectAnswers, cd: string | undefined): { abo
   const compose = 'docker compose -f docker-compose.prod.yml';
   return {
     about: wrap(
-      `Production: the site at ${localUrl(port)}, Flower at ${localUrl(port, '/flower/')} (login ${answers.flowerUser ?? 'admin'}, its password in .env/.prod). It speaks plain HTTP; once a TLS proxy in front of it is the only way in, set DJANGO_SECURE_PROXY=1 in .env/.prod (README.md, "HTTPS").`,
+      `Production: the site at ${siteUrl(answers.allowedHosts, port)}, Flower at ${siteUrl(answers.allowedHosts, port, '/flower/')} (login ${answers.flowerUser ?? 'admin'}, its password in .env/.prod). It speaks plain HTTP; once a TLS proxy in front of it is the only way in, set DJANGO_SECURE_PROXY=1 in .env/.prod (README.md, "HTTPS").`,
       80,
     ),
     commands: [

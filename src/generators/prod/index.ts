@@ -1,5 +1,6 @@
 import { answerSpecs } from '../lib/answers.js';
 import { AnswerError, ProjectGenerator } from '../lib/base.js';
+import { commandOf } from '../lib/command.js';
 import { declareOptions } from '../lib/options.js';
 import type { TemplateContext } from '../lib/context.js';
 import { hasAll, loadProject, projectOf, storedAnswers, type Project } from '../lib/project.js';
@@ -57,7 +58,7 @@ export default class ProdGenerator extends ProjectGenerator {
     const { answers: known } = await this._project();
     const answers = await this._resolve(answerSpecs('prod'), this._storedAnswers(), { ...known, prod: true });
     if (!hasAll(answers, answerSpecs('app')))
-      throw new AnswerError("The project's answers are incomplete: run `yo django-celery` in this folder.");
+      throw new AnswerError(`The project's answers are incomplete: run \`${commandOf('app')}\` in this folder.`);
     this.project = projectOf(answers);
   }
 
@@ -144,6 +145,7 @@ export default class ProdGenerator extends ProjectGenerator {
     this._logSummary({
       report: this._written,
       answers: this.project.answers,
+      cd: this._cd(),
       stacks: { local: false, production: true },
     });
   }
