@@ -1,0 +1,58 @@
+// The generated project's test and lint settings: pyproject.toml for pytest and Ruff, and
+// .pre-commit-config.yaml, whose Ruff is the one requirements-dev.txt pins. The tools tier
+// runs them (test/tools/quality.ts).
+import { expect } from 'chai';
+import { DEV_TOOL_PINS, PRE_COMMIT_REVS } from '../src/generators/lib/versions.js';
+import { read, runApp } from './helpers.js';
+
+describe('yo django-celery --defaults: the quality kit', () => {
+  let project = '';
+  before(async () => {
+    ({ project } = await runApp({ defaults: true }));
+  });
+
+  it("configures pytest-django in pyproject.toml: the project's settings, and the apps that hold tests", () => {
+    const pyproject = read(project, 'pyproject.toml');
+    expect(pyproject).to.contain(
+      '\n[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "django_celery_example.settings"\n',
+    );
+    expect(pyproject).to.match(/^testpaths = \["polls", "users"\]$/m);
+  });
+
+  it("configures Ruff's linter and formatter for the images' Python, 3.13, leaving migrations as Django writes them", () => {
+    const pyproject = read(project, 'pyproject.toml');
+    expect(pyproject).to.match(/^\[tool\.ruff\]\n(#.*\n)*target-version = "py313"$/m);
+    expect(pyproject).to.match(/^extend-exclude = \["\*\/migrations\/\*"\]$/m);
+    expect(pyproject).to.match(/^\[tool\.ruff\.lint\]\n(#.*\n)*select = \[.*"F".*\]$/m);
+  });
+
+  it('pins the pre-commit hook of Ruff to the Ruff requirements-dev.txt installs, and every hook to a tag', () => {
+    const config = read(project, '.pre-commit-config.yaml');
+    expect(PRE_COMMIT_REVS.ruff).to.equal(`v${DEV_TOOL_PINS.ruff}`);
+    expect(read(project, 'requirements-dev.txt')).to.contain(`\nruff==${DEV_TOOL_PINS.ruff}\n`);
+    expect(config).to.contain(`astral-sh/ruff-pre-commit\n    rev: v${DEV_TOOL_PINS.ruff}\n`);
+    const revs = [...config.matchAll(/^ {4}rev: (.*)$/gm)].map(match => match[1]);
+    expect(revs).to.deep.equal(['v6.0.0', 'v0.16.10', 'v0.11.0.1']);
+    expect(config).to.match(/- id: shellcheck\n(\s+#.*\n)?\s+files: \^compose\/\.\*\/\(entrypoint\|start\)\$\n/);
+  });
+
+  it('keeps the tools caches out of git and out of the images', () => {
+    for (const [file, suffix] of [
+      ['.gitignore', '/'],
+      ['.dockerignore', ''],
+    ]) {
+      const text = read(project, file);
+      expect(text, file).to.contain(`\n.pytest_cache${suffix}\n`);
+      expect(text, file).to.contain(`\n.ruff_cache${suffix}\n`);
+    }
+  });
+});
+
+describe('yo django-celery --python-version 3.14 --no-custom-user: the quality kit', () => {
+  it("targets Python 3.14 in Ruff's settings, and looks for tests in polls alone", async () => {
+    const { project } = await runApp({ defaults: true, 'python-version': '3.14', 'custom-user': false });
+    const pyproject = read(project, 'pyproject.toml');
+    expect(pyproject).to.match(/^target-version = "py314"$/m);
+    expect(pyproject).to.match(/^testpaths = \["polls"\]$/m);
+  });
+});
