@@ -5,14 +5,23 @@ import { expect } from 'chai';
 import { DEV_TOOL_PINS, PRE_COMMIT_REVS } from '../src/generators/lib/versions.js';
 import { read, runApp } from './helpers.js';
 
-describe('yo django-celery --defaults: the quality kit', () => {
-  let project = '';
+/** The requirement lines of a requirements file: no comment, no blank line. */
+const requirementLines = (text: string) => text.split('\n').filter(line => line && !line.startsWith('#'));
+
+/** The folder of a project generated once, before the tests of the describe that calls this. */
+function generatedOnce(options: Record<string, unknown>): () => string {
+  let folder = '';
   before(async () => {
-    ({ project } = await runApp({ defaults: true }));
+    ({ project: folder } = await runApp({ defaults: true, ...options }));
   });
+  return () => folder;
+}
+
+describe('yo django-celery --defaults: the quality kit', () => {
+  const project = generatedOnce({});
 
   it("configures pytest-django in pyproject.toml: the project's settings, and the apps that hold tests", () => {
-    const pyproject = read(project, 'pyproject.toml');
+    const pyproject = read(project(), 'pyproject.toml');
     expect(pyproject).to.contain(
       '\n[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "django_celery_example.settings"\n',
     );
@@ -20,16 +29,16 @@ describe('yo django-celery --defaults: the quality kit', () => {
   });
 
   it("configures Ruff's linter and formatter for the images' Python, 3.13, leaving migrations as Django writes them", () => {
-    const pyproject = read(project, 'pyproject.toml');
+    const pyproject = read(project(), 'pyproject.toml');
     expect(pyproject).to.match(/^\[tool\.ruff\]\n(#.*\n)*target-version = "py313"$/m);
     expect(pyproject).to.match(/^extend-exclude = \["\*\/migrations\/\*"\]$/m);
     expect(pyproject).to.match(/^\[tool\.ruff\.lint\]\n(#.*\n)*select = \[.*"F".*\]$/m);
   });
 
   it('pins the pre-commit hook of Ruff to the Ruff requirements-dev.txt installs, and every hook to a tag', () => {
-    const config = read(project, '.pre-commit-config.yaml');
+    const config = read(project(), '.pre-commit-config.yaml');
     expect(PRE_COMMIT_REVS.ruff).to.equal(`v${DEV_TOOL_PINS.ruff}`);
-    expect(read(project, 'requirements-dev.txt')).to.contain(`\nruff==${DEV_TOOL_PINS.ruff}\n`);
+    expect(read(project(), 'requirements-dev.txt')).to.contain(`\nruff==${DEV_TOOL_PINS.ruff}\n`);
     expect(config).to.contain(`astral-sh/ruff-pre-commit\n    rev: v${DEV_TOOL_PINS.ruff}\n`);
     const revs = [...config.matchAll(/^ {4}rev: (.*)$/gm)].map(match => match[1]);
     expect(revs).to.deep.equal(['v6.0.0', 'v0.16.10', 'v0.11.0.1']);
@@ -41,7 +50,7 @@ describe('yo django-celery --defaults: the quality kit', () => {
       ['.gitignore', '/'],
       ['.dockerignore', ''],
     ]) {
-      const text = read(project, file);
+      const text = read(project(), file);
       expect(text, file).to.contain(`\n.pytest_cache${suffix}\n`);
       expect(text, file).to.contain(`\n.ruff_cache${suffix}\n`);
     }
@@ -54,5 +63,20 @@ describe('yo django-celery --python-version 3.14 --no-custom-user: the quality k
     const pyproject = read(project, 'pyproject.toml');
     expect(pyproject).to.match(/^target-version = "py314"$/m);
     expect(pyproject).to.match(/^testpaths = \["polls"\]$/m);
+  });
+});
+
+describe('yo django-celery --defaults --prod: the quality kit', () => {
+  const project = generatedOnce({ prod: true });
+
+  it('keeps the test and lint tools out of production: only requirements-dev.txt names them, and the production image never copies it', () => {
+    for (const file of ['requirements.txt', 'requirements-prod.txt'])
+      expect(read(project(), file), file).not.to.match(/^(pytest|pytest-django|ruff)\b/im);
+    expect(requirementLines(read(project(), 'requirements-dev.txt'))).to.include.members([
+      'pytest==9.1.1',
+      'pytest-django==4.14.0',
+      'ruff==0.16.10',
+    ]);
+    expect(read(project(), 'compose/production/django/Dockerfile')).not.to.contain('requirements-dev.txt');
   });
 });

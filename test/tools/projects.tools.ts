@@ -18,6 +18,7 @@ import {
 } from './project.js';
 import { describeRun, type Ran } from '../support/run.js';
 import { aptInstalls, trixiePackages } from './debian.js';
+import { describeQuality } from './quality-checks.js';
 import { INSTALL_COMMAND, runTool } from '../support/tools.js';
 
 function expectSuccess(result: Ran): void {
@@ -115,6 +116,7 @@ MATRIX.forEach((entry, index) => {
     describeShell(() => project!);
     if (prod) describeNginx(() => project!);
     describePython(entry, () => project!);
+    describeQuality(entry, () => project!);
   });
 });
 

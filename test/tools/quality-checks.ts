@@ -59,7 +59,7 @@ export function describeQuality(entry: MatrixEntry, project: () => ProjectUnderT
       const ran = await inProject(project(), ['pytest']);
       expectOk(ran);
       expect(ran.stdout).to.match(/^django: version: .*settings: \w+\.settings \(from ini\)$/m);
-      const passed = Number(/=+ (\d+) passed in /.exec(ran.stdout)?.[1]);
+      const passed = Number(/=+ (\d+) passed\b/.exec(ran.stdout)?.[1]);
       expect(passed, describeRun(ran)).to.equal(testMethods(project().folder));
     });
 

@@ -57,6 +57,24 @@ describe('the quality kit, given a planted fault', function () {
     expect(ran.stdout).to.match(/FAILED polls\/tests\.py::TaskTests::test_divide/);
   });
 
+  it('passes ruff check and ruff format --check with the longest project name allowed (50 characters)', async () => {
+    const name = 'inventory_and_order_management_backend_for_the_sho';
+    expect(name).to.have.length(50);
+    const { project: folder, cwd } = await runApp({ defaults: true, prod: true, 'project-name': name });
+    const long = new ProjectUnderTest({ title: 'a long name', options: { prod: true } }, folder, cwd);
+    try {
+      for (const command of [
+        ['ruff', 'check', '.'],
+        ['ruff', 'format', '--check', '.'],
+      ]) {
+        const ran = await inProject(long, command);
+        expect(ran.status, describeRun(ran)).to.equal(0);
+      }
+    } finally {
+      long.remove();
+    }
+  });
+
   it('keeps pytest, pytest-django, Ruff and what they bring out of the production closure (requirements-prod.txt)', async () => {
     const dev = await lockOf('3.13', project.folder, ['requirements-dev.txt']);
     const prod = await lockOf('3.13', project.folder, ['requirements-prod.txt']);
