@@ -8,7 +8,7 @@ import { typed, type MatrixEntry, type ProjectUnderTest } from './project.js';
 import { buildEnv, type Env, inRoot, preCommitEnv, pythonFiles, testMethods } from './quality.js';
 
 /** The development environment of a project: requirements-dev.txt with its constraints.txt, as the image installs it. */
-export const devEnv = (project: ProjectUnderTest): Promise<Env> =>
+const devEnv = (project: ProjectUnderTest): Promise<Env> =>
   buildEnv(typed(project.entry, 'pythonVersion'), project.folder, 'requirements-dev.txt', 'constraints.txt');
 
 /** Runs `command` in the project folder, inside the root, on its development environment. */
@@ -18,9 +18,10 @@ export const inProject = async (project: ProjectUnderTest, command: string[], fo
 const expectOk = (ran: Ran) => expect(ran.status, describeRun(ran)).to.equal(0);
 
 export function describeQuality(entry: MatrixEntry, project: () => ProjectUnderTest): void {
-  describe(`the quality kit, on the lock's environment for Python ${typed(entry, 'pythonVersion')} (pystack, in its Debian root)`, () => {
-    before(async function () {
-      this.timeout(600_000);
+  describe(`the quality kit, on the lock's environment for Python ${typed(entry, 'pythonVersion')} (pystack, in its Debian root)`, function () {
+    // Its runs wait their turn behind every other check of the matrix, started earlier.
+    this.timeout(600_000);
+    before(async () => {
       await devEnv(project());
     });
 

@@ -8,7 +8,7 @@ import { runApp } from '../helpers.js';
 import { describeRun } from '../support/run.js';
 import { ProjectUnderTest } from './project.js';
 import { inProject } from './quality-checks.js';
-import { lockOf } from './quality.js';
+import { inRoot, lockOf, preCommitEnv } from './quality.js';
 
 describe('the quality kit, given a planted fault', function () {
   this.timeout(600_000);
@@ -55,6 +55,13 @@ describe('the quality kit, given a planted fault', function () {
     const ran = await inProject(project, ['pytest'], copy);
     expect(ran.status, describeRun(ran)).to.equal(1);
     expect(ran.stdout).to.match(/FAILED polls\/tests\.py::TaskTests::test_divide/);
+  });
+
+  it('fails `pre-commit validate-config` on a hook that lost its id, naming the file', async () => {
+    plant('.pre-commit-config.yaml', text => text.replace('- id: check-toml', '- name: check-toml'));
+    const ran = await inRoot(await preCommitEnv(), copy, ['pre-commit', 'validate-config']);
+    expect(ran.status, describeRun(ran)).to.equal(1);
+    expect(ran.stdout + ran.stderr).to.match(/\.pre-commit-config\.yaml[\s\S]*Missing required key: id/);
   });
 
   it('passes ruff check and ruff format --check with the longest project name allowed (50 characters)', async () => {

@@ -12,7 +12,7 @@ import { describeRun, run, type Ran } from '../support/run.js';
 import { INSTALL_COMMAND, TOOLS_BIN } from '../support/tools.js';
 
 /** Debian forky's pre-commit, the one release of it this machine has. */
-export const PRE_COMMIT_VERSION = '4.7.0';
+const PRE_COMMIT_VERSION = '4.7.0';
 
 const PYSTACK = join(ROOT, 'scripts', 'stack', 'pystack.py');
 /** The root whose python3 is the images' Python. */
@@ -123,7 +123,7 @@ export async function inRoot(
 }
 
 /** A requirements file of `lines` in a folder of its own (for a tool the project does not install); its folder. */
-export function requirementsFolder(name: string, lines: string[]): string {
+function requirementsFolder(name: string, lines: string[]): string {
   const folder = join(tierScratch(), name);
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, 'requirements.txt'), `${lines.join('\n')}\n`);
