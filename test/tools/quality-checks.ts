@@ -65,7 +65,11 @@ export function describeQuality(entry: MatrixEntry, project: () => ProjectUnderT
     });
 
     it('has a .pre-commit-config.yaml that pre-commit validate-config accepts', async () => {
-      const ran = await inRoot(await preCommitEnv(), project().folder, ['pre-commit', 'validate-config']);
+      const ran = await inRoot(await preCommitEnv(), project().folder, [
+        'pre-commit',
+        'validate-config',
+        '.pre-commit-config.yaml',
+      ]);
       expectOk(ran);
     });
   });

@@ -59,7 +59,7 @@ describe('the quality kit, given a planted fault', function () {
 
   it('fails `pre-commit validate-config` on a hook that lost its id, naming the file', async () => {
     plant('.pre-commit-config.yaml', text => text.replace('- id: check-toml', '- name: check-toml'));
-    const ran = await inRoot(await preCommitEnv(), copy, ['pre-commit', 'validate-config']);
+    const ran = await inRoot(await preCommitEnv(), copy, ['pre-commit', 'validate-config', '.pre-commit-config.yaml']);
     expect(ran.status, describeRun(ran)).to.equal(1);
     expect(ran.stdout + ran.stderr).to.match(/\.pre-commit-config\.yaml[\s\S]*Missing required key: id/);
   });
