@@ -3,7 +3,7 @@
 // runs them (test/tools/quality.ts).
 import { expect } from 'chai';
 import { DEV_TOOL_PINS, PRE_COMMIT_REVS } from '../src/generators/lib/versions.js';
-import { read, runApp } from './helpers.js';
+import { read, readTree, runApp } from './helpers.js';
 
 /** The requirement lines of a requirements file: no comment, no blank line. */
 const requirementLines = (text: string) => text.split('\n').filter(line => line && !line.startsWith('#'));
@@ -68,6 +68,16 @@ describe('yo django-celery --python-version 3.14 --no-custom-user: the quality k
 
 describe('yo django-celery --defaults --prod: the quality kit', () => {
   const project = generatedOnce({ prod: true });
+
+  it("writes files that pre-commit-hooks' trailing-whitespace and end-of-file-fixer leave alone", () => {
+    const problems: string[] = [];
+    for (const [file, text] of readTree(project())) {
+      if (/[ \t]+$/m.test(text)) problems.push(`${file}: trailing whitespace`);
+      if (text !== '' && !/[^\n]\n$/.test(text)) problems.push(`${file}: not one final newline`);
+    }
+    expect([...readTree(project()).keys()]).to.include('.pre-commit-config.yaml');
+    expect(problems).to.deep.equal([]);
+  });
 
   it('keeps the test and lint tools out of production: only requirements-dev.txt names them, and the production image never copies it', () => {
     for (const file of ['requirements.txt', 'requirements-prod.txt'])
