@@ -79,7 +79,11 @@ describe('yo django-celery --defaults', () => {
       'docker compose down\n',
       'docker compose down -v\n',
       'http://localhost:8025',
-      'pip install -r requirements-dev.txt -c constraints.txt\npython manage.py test\n',
+      'pip install -r requirements-dev.txt -c constraints.txt\npytest\npython manage.py test\n',
+      'docker compose run --rm web pytest\n',
+      'docker compose run --rm web ruff check .\n',
+      'docker compose run --rm web ruff format --check .\n',
+      'pre-commit install\n',
       'docker compose exec redis redis-cli get "celery-task-meta-$task_id"',
       'export HOST_UID=$(id -u) HOST_GID=$(id -g)',
       'published on 127.0.0.1 only',
@@ -170,7 +174,7 @@ describe('yo django-celery --defaults', () => {
       'Django==5.2.18\ncelery[redis]==5.6.3\nflower==2.2.0\npsycopg[binary]==3.3.6\n',
     );
     expect(read(project, 'requirements-dev.txt').replace(/^#.*\n/gm, '')).to.equal(
-      '-r requirements.txt\nwatchfiles==0.24.0\n',
+      '-r requirements.txt\nwatchfiles==0.24.0\npytest==9.1.1\npytest-django==4.14.0\nruff==0.16.10\n',
     );
   });
 

@@ -125,6 +125,8 @@ class Candidate:
     def __init__(self, name, version, source, runs_on, fetch):
         self.name, self.version, self.source, self._runs_on, self._fetch = name, version, source, runs_on, fetch
         self._metadata = None
+        # A Debian build's (package, version); None for a wheel.
+        self.deb = None
 
     def runs_on(self, python):
         return self._runs_on(python)
@@ -217,7 +219,7 @@ def debian_candidates():
         for stanza in stanzas:
             fields = dict(re.findall(r'^([\w-]+): (.*)$', stanza, re.M))
             package = fields.get('Package', '')
-            if not package.startswith('python3-'):
+            if not package.startswith('python3-') and package not in DEBIAN_NAMES.values():
                 continue
             arch = fields.get('Architecture')
             allowed = python_range(fields.get('Depends'))
@@ -230,6 +232,7 @@ def debian_candidates():
             cand = Candidate(None, debian_upstream(fields['Version']),
                              f'Debian {suite} {package} {fields["Version"]}', runs_on,
                              lambda p=package, v=fields['Version']: fetch_deb(p, v))
+            cand.deb = (package, fields['Version'])
             found.setdefault(package, []).append(cand)
     return found
 
@@ -258,7 +261,11 @@ def fetch_deb(package, version):
 
 # Distribution names whose Debian package is not python3-<name>.
 DEBIAN_NAMES = {'python-dateutil': 'python3-dateutil', 'pytz': 'python3-tz', 'pyyaml': 'python3-yaml',
-               'python-crontab': 'python3-crontab'}
+               'python-crontab': 'python3-crontab',
+               'pre-commit': 'pre-commit'}
+# Debian packages whose program lies in a companion package of the same version (upstream's
+# wheel carries it in its .data/scripts): python3-ruff's `ruff` is in the package `ruff`.
+DEBIAN_PROGRAMS = {'python3-ruff': ('ruff', 'usr/bin/ruff')}
 
 
 # ---------------------------------------------------------------------------
@@ -500,7 +507,7 @@ def console_scripts(cand):
     return out
 
 
-def install(cand, site):
+def install(cand, site, bin_dir):
     path = cand.path()
     if path.endswith('.whl'):
         with zipfile.ZipFile(path) as z:
@@ -512,6 +519,13 @@ def install(cand, site):
                     kind = parts[1]
                     if kind in ('purelib', 'platlib'):
                         target = os.path.join(site, *parts[2:])
+                    elif kind == 'scripts' and len(parts) == 3 and parts[2]:
+                        # A program the wheel ships (pip puts it in the environment's bin).
+                        target = os.path.join(bin_dir, parts[2])
+                        with z.open(member) as src, open(target, 'wb') as dst:
+                            shutil.copyfileobj(src, dst)
+                        os.chmod(target, 0o755)
+                        continue
                     else:
                         continue
                 else:
@@ -531,6 +545,10 @@ def install(cand, site):
                                 ignore_dangling_symlinks=True, copy_function=copy_resolving(path))
             else:
                 shutil.copy2(src, target)
+        if cand.deb and cand.deb[0] in DEBIAN_PROGRAMS:
+            companion, program = DEBIAN_PROGRAMS[cand.deb[0]]
+            shutil.copy2(os.path.join(fetch_deb(companion, cand.deb[1]), program),
+                         os.path.join(bin_dir, os.path.basename(program)))
 
 
 def copy_resolving(root):
@@ -564,7 +582,7 @@ def cmd_build(args):
         if cand is None:
             rows.append((name, locked, '-', 'not run: ' + note))
             continue
-        install(cand, site)
+        install(cand, site, bin_dir)
         for script, target in console_scripts(cand).items():
             module, _, func = target.partition(':')
             with open(os.path.join(bin_dir, script), 'w', encoding='utf-8') as f:

@@ -35,6 +35,7 @@ interface Counterpart {
 const TOOLS = 'test/tools/projects.tools.ts';
 const LOCAL = 'test/runtime/local.runtime.ts';
 const PROD = 'test/runtime/prod.runtime.ts';
+const QUALITY = 'test/tools/quality-checks.ts';
 const TASK_META_BLOCK = /celery-task-meta-\$task_id/;
 const TASK_META_TEST = {
   file: LOCAL,
@@ -43,6 +44,17 @@ const TASK_META_TEST = {
 
 /** Every command ci.yml runs inside a service of a stack, and where it runs natively. */
 const COUNTERPARTS: Counterpart[] = [
+  { stack: 'development', command: 'web ruff check .', native: [{ file: QUALITY, title: 'passes `ruff check .`' }] },
+  {
+    stack: 'development',
+    command: 'web ruff format --check .',
+    native: [{ file: QUALITY, title: 'passes `ruff format --check .`' }],
+  },
+  {
+    stack: 'development',
+    command: 'web pytest',
+    native: [{ file: QUALITY, title: "passes the project's own tests under `pytest`" }],
+  },
   {
     stack: 'development',
     command: 'web python manage.py test --noinput',

@@ -20,6 +20,7 @@ import {
 } from './project.js';
 import { describeRun, type Ran } from '../support/run.js';
 import { aptInstalls, trixiePackages } from './debian.js';
+import { describeQuality } from './quality-checks.js';
 import { INSTALL_COMMAND, runTool } from '../support/tools.js';
 import { describeWorkflow } from './github.js';
 
@@ -119,6 +120,7 @@ MATRIX.forEach((entry, index) => {
     if (prod) describeNginx(() => project!);
     describePython(entry, () => project!);
     describeWorkflow(prod, () => project!);
+    describeQuality(entry, () => project!);
   });
 });
 

@@ -41,16 +41,16 @@ describe('the checks of .github/workflows/ci.yml, on a generated project with a 
     expect(workflow.errors.join('\n')).to.match(/stepz/);
   });
 
-  it('a command run inside the stack that no tier here runs natively (ruff, not installed in this stack yet) is named as having no counterpart', async () => {
+  it('a command run inside the stack that no tier here runs natively (mypy, which the project does not install) is named as having no counterpart', async () => {
     const workflow = await withWorkflow(text =>
       text.replace(
         '          docker compose run --rm web python manage.py test --noinput\n',
-        '$&          docker compose run --rm web ruff check .\n',
+        '$&          docker compose run --rm web mypy .\n',
       ),
     ).workflow();
     expect(workflow.errors).to.deep.equal([]);
     expect(unmappedCommands(workflow, 'django_celery_example')).to.deep.equal([
-      'development: web ruff check . (in the development stack) has no native counterpart',
+      'development: web mypy . (in the development stack) has no native counterpart',
     ]);
   });
 

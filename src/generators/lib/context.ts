@@ -6,11 +6,13 @@ import { composeYamlValue, envValue } from './quoting.js';
 import { readLock } from './locks.js';
 import {
   type BeatScheduler,
+  DEV_TOOL_PINS,
   DJANGO_PINS,
   MAILPIT_IMAGE,
   NGINX_IMAGE,
   PACKAGE_PINS,
   postgresDataPath,
+  PRE_COMMIT_REVS,
   WATCHFILES_PINS,
 } from './versions.js';
 
@@ -169,6 +171,13 @@ export function templateContext(answers: ProjectAnswers) {
       django: DJANGO_PINS[answers.djangoVersion],
       ...PACKAGE_PINS,
       watchfiles: WATCHFILES_PINS[answers.pythonVersion],
+      ...DEV_TOOL_PINS,
+    },
+    /** pyproject.toml and .pre-commit-config.yaml: the project's tests, Ruff's target and the hooks' tags. */
+    quality: {
+      testPaths: ['polls', ...(answers.customUser ? ['users'] : [])],
+      ruffTarget: `py${answers.pythonVersion.replace('.', '')}`,
+      preCommit: PRE_COMMIT_REVS,
     },
     /** constraints.txt's pins: the lock of the project's Python and Django line. */
     lock: readLock(answers.pythonVersion, answers.djangoVersion, answers.beatScheduler).text.trimEnd(),

@@ -24,14 +24,15 @@ zipfile zipimport zlib zoneinfo`;
 const DEPENDENCIES = `amqp anyio asgiref billiard celery click click_didyoumean click_plugins click_repl
 cron_descriptor cronlog crontab crontabs dateutil django django_celery_beat flower gunicorn humanize idna kombu packaging prometheus_client prompt_toolkit psycopg
 psycopg2 psycopg_binary pytz redis six sqlparse tornado typing_extensions timezone_field tzdata tzlocal vine wcwidth
-watchfiles whitenoise`;
+watchfiles whitenoise
+iniconfig pluggy py _pytest pygments pytest pytest_django ruff`;
 
 // Modules Python imports by itself at start-up, and the packaging tools of the image:
 // a project package of that name would run in their place.
 const STARTUP_AND_TOOLS = 'sitecustomize usercustomize pip setuptools pkg_resources wheel _distutils_hack';
 
 // Names the generated project itself uses at its top level.
-const PROJECT = 'compose manage media mediafiles polls requirements static staticfiles templates tests users';
+const PROJECT = 'compose conftest manage media mediafiles polls requirements static staticfiles templates tests users';
 
 // Python keywords (hard and soft) that a lowercase package name could collide with.
 const KEYWORDS = `and as assert async await break case class continue def del elif else except finally

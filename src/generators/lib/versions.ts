@@ -67,6 +67,28 @@ export const WATCHFILES_PINS = {
   '3.14': '1.2.0',
 } as const satisfies Record<PythonVersion, string>;
 
+/**
+ * Development only (requirements-dev.txt): the test and lint tools. Ruff's pin is the
+ * release the tools tier runs on every generated file (Debian's build of it), and the
+ * one the pre-commit hook pins; none of them reaches the production image.
+ */
+export const DEV_TOOL_PINS = {
+  pytest: '9.1.1',
+  pytestDjango: '4.14.0',
+  ruff: '0.16.10',
+} as const;
+
+/**
+ * The pre-commit hooks' repositories, each at a tag that exists upstream (taken from their
+ * release notes: no tier here can fetch a hook). ruff-pre-commit tags every Ruff release
+ * as v<version>: its tag is Ruff's pin, so the hook and the image run the same Ruff.
+ */
+export const PRE_COMMIT_REVS = {
+  preCommitHooks: 'v6.0.0',
+  ruff: `v${DEV_TOOL_PINS.ruff}`,
+  shellcheck: 'v0.11.0.1',
+} as const;
+
 /** nginx's stable line. */
 export const NGINX_IMAGE = 'nginx:1.30-alpine';
 
