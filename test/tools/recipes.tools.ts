@@ -2,12 +2,12 @@
 // `docker compose exec web ...` command runs natively with the web service's settings
 // (SQLite for the database: no Postgres runs in this tier), and each file the README
 // gives is written where it says.
+import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'chai';
+import { ProjectUnderTest } from './project.js';
 import { runApp } from '../helpers.js';
 import { describeRun } from '../support/run.js';
-import { ProjectUnderTest } from './project.js';
 
 /** The text of the README's `### title` section, under "## Recipes". */
 function recipe(readme: string, title: string): string {
