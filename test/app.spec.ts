@@ -190,6 +190,7 @@ describe('yo django-celery --defaults', () => {
       pythonVersion: '3.13',
       djangoVersion: '5.2',
       postgresVersion: '17',
+      postgresVolumePerMajor: true,
       redisVersion: '7.4',
     });
     expect(read(project, '.yo-rc.json')).not.to.contain(fixedSecrets('SECRET_KEY'));

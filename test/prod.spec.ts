@@ -312,7 +312,7 @@ describe('yo django-celery --defaults --prod', () => {
       '- static_volume:/app/staticfiles:ro\n      - media_volume:/app/mediafiles:ro',
     );
     expect(yamlBlock(compose, 'volumes')).to.equal(
-      '  postgres_data:\n  redis_data:\n  static_volume:\n  media_volume:',
+      '  postgres17_data:\n  redis_data:\n  static_volume:\n  media_volume:',
     );
   });
 
@@ -325,7 +325,7 @@ describe('yo django-celery --defaults --prod', () => {
   it('gives Postgres and Django the same credentials from the two production env files', () => {
     const compose = read(project, 'docker-compose.prod.yml');
     expect(service(compose, 'db')).to.contain('env_file:\n      - ./.env/.prod.db');
-    expect(service(compose, 'db')).to.contain('- postgres_data:/var/lib/postgresql/data');
+    expect(service(compose, 'db')).to.contain('- postgres17_data:/var/lib/postgresql/data');
     expect(yamlBlock(compose, 'x-django')).to.contain('env_file:\n    - ./.env/.prod');
     const django = envLines(read(project, '.env/.prod'));
     const db = envLines(read(project, '.env/.prod.db'));
@@ -550,7 +550,7 @@ describe('yo django-celery:prod inside a project generated without production', 
     });
 
     it('mounts the data volume where Postgres 18 keeps its data', () => {
-      expect(read(project, 'docker-compose.prod.yml')).to.contain('- postgres_data:/var/lib/postgresql\n');
+      expect(read(project, 'docker-compose.prod.yml')).to.contain('- postgres18_data:/var/lib/postgresql\n');
     });
 
     it('names the Celery app, the WSGI module and the images after the project', () => {

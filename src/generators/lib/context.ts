@@ -3,6 +3,7 @@
 import { splitHosts, type AppAnswers, type ProdAnswers } from './answers.js';
 import { composeYamlValue, envValue } from './quoting.js';
 import { readLock } from './locks.js';
+import { postgresVolume } from './upgrade.js';
 import {
   DJANGO_PINS,
   MAILPIT_IMAGE,
@@ -164,6 +165,8 @@ export function templateContext(answers: ProjectAnswers) {
     postgresVersion: answers.postgresVersion,
     postgres: { db: postgresDb, user: postgresUser },
     postgresDataPath: postgresDataPath(answers.postgresVersion),
+    /** The database's volume: one per major version (lib/upgrade), or postgres_data in a project that predates that. */
+    postgresVolume: postgresVolume(answers),
     /** Values of docker-compose.yml, quoted for it. */
     devYaml: {
       POSTGRES_DB: composeYamlValue(postgresDb),
