@@ -105,6 +105,8 @@ function productionContext(answers: ProjectAnswers) {
     composeProject: `${name}_prod`,
     djangoImage: `${name}_production_django`,
     nginxImage: `${name}_production_nginx`,
+    /** The backup service's image: db's image and the backup scripts. */
+    backupImage: `${name}_production_postgres`,
     stopGrace: STOP_GRACE,
     /** Whether http://localhost reaches the site, as the README's first visit says. */
     localTrial: hosts.includes('localhost') || hosts.includes('*'),
