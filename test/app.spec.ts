@@ -197,6 +197,7 @@ describe('yo django-celery --defaults', () => {
       pythonVersion: '3.13',
       djangoVersion: '5.2',
       postgresVersion: '17',
+      postgresVolumePerMajor: true,
       redisVersion: '7.4',
       beatScheduler: 'file',
     });

@@ -84,6 +84,8 @@ export function readTree(folder: string): Map<string, string> {
 
 /** A file of a generated project, as its reader sees it. */
 export const read = (folder: string, path: string) => readFileSync(join(folder, path), 'utf8');
+/** The answers .yo-rc.json of `project` stores. */
+export const stored = (project: string) => JSON.parse(read(project, '.yo-rc.json'))['generator-django-celery'];
 
 /** The files under `folder` that can run, sorted by path. */
 function executableFiles(folder: string): string[] {

@@ -312,8 +312,40 @@ describe('yo django-celery --defaults --prod', () => {
       '- static_volume:/app/staticfiles:ro\n      - media_volume:/app/mediafiles:ro',
     );
     expect(yamlBlock(compose, 'volumes')).to.equal(
-      '  postgres_data:\n  redis_data:\n  static_volume:\n  media_volume:',
+      '  postgres17_data:\n  postgres_backups:\n  redis_data:\n  static_volume:\n  media_volume:',
     );
+  });
+
+  it("backs up on db's own image (pg_dump of the server's major), into a volume of its own", async () => {
+    for (const version of ['17', '18']) {
+      const { project: made } = await runApp({ defaults: true, prod: true, 'postgres-version': version });
+      const compose = read(made, 'docker-compose.prod.yml');
+      const image = /^ {4}image: (postgres:\S+)$/m.exec(service(compose, 'db'))?.[1];
+      expect(image, version).to.equal(`postgres:${version}-alpine`);
+      expect(read(made, 'compose/production/postgres/Dockerfile'), version).to.match(
+        new RegExp(`^FROM ${image}$`, 'm'),
+      );
+      expect(service(compose, 'backup'), version).to.contain('- postgres_backups:/backups');
+    }
+  });
+
+  it('takes a backup before the migrations of a redeploy, and the deploy stops there if the backup fails', () => {
+    const redeploy = /^### Redeploy\n\n```sh\n([\s\S]*?)```/m.exec(read(project, 'README.md'))?.[1] ?? '';
+    const steps = redeploy.trim().split(/ &&\n\s*/);
+    expect(steps).to.deep.equal([
+      'docker compose -f docker-compose.prod.yml build',
+      'docker compose -f docker-compose.prod.yml run --rm backup backup',
+      'docker compose -f docker-compose.prod.yml run --rm web python manage.py migrate --noinput',
+      'docker compose -f docker-compose.prod.yml up -d',
+    ]);
+  });
+
+  it('warns, before each down -v, what it deletes', () => {
+    const readme = read(project, 'README.md');
+    const commands = [...readme.matchAll(/((?:[^\n]+\n)+)\n```sh\n[^`]*\bdown -v\b/g)];
+    expect(commands).to.have.length(1);
+    for (const [, paragraph] of commands)
+      expect(paragraph.replace(/\s+/g, ' ')).to.match(/deletes the development database .* for good/);
   });
 
   it('keeps its containers and volumes apart from the development stack', () => {
@@ -325,7 +357,7 @@ describe('yo django-celery --defaults --prod', () => {
   it('gives Postgres and Django the same credentials from the two production env files', () => {
     const compose = read(project, 'docker-compose.prod.yml');
     expect(service(compose, 'db')).to.contain('env_file:\n      - ./.env/.prod.db');
-    expect(service(compose, 'db')).to.contain('- postgres_data:/var/lib/postgresql/data');
+    expect(service(compose, 'db')).to.contain('- postgres17_data:/var/lib/postgresql/data');
     expect(yamlBlock(compose, 'x-django')).to.contain('env_file:\n    - ./.env/.prod');
     const django = envLines(read(project, '.env/.prod'));
     const db = envLines(read(project, '.env/.prod.db'));
@@ -550,7 +582,7 @@ describe('yo django-celery:prod inside a project generated without production', 
     });
 
     it('mounts the data volume where Postgres 18 keeps its data', () => {
-      expect(read(project, 'docker-compose.prod.yml')).to.contain('- postgres_data:/var/lib/postgresql\n');
+      expect(read(project, 'docker-compose.prod.yml')).to.contain('- postgres18_data:/var/lib/postgresql\n');
     });
 
     it('names the Celery app, the WSGI module and the images after the project', () => {

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { expectRejection, fixedSecrets, read, runApp, runGenerator } from './helpers.js';
+import { expectRejection, fixedSecrets, read, runApp, runGenerator, stored } from './helpers.js';
 
 const USERS_APP = [
   'users/__init__.py',
@@ -13,7 +13,6 @@ const USERS_APP = [
   'users/migrations/__init__.py',
   'users/migrations/0001_initial.py',
 ];
-const stored = (project: string) => JSON.parse(read(project, '.yo-rc.json'))['generator-django-celery'];
 
 describe('yo django-celery --defaults: the user model', () => {
   it('is users.User from the first migration on: the app, AUTH_USER_MODEL, its admin, its tests, and the README', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import yosay from 'yosay';
-import { answerSpecs, type Answers } from '../lib/answers.js';
+import { answerSpecs, storable, type Answers } from '../lib/answers.js';
 import { AnswerError, BaseGenerator } from '../lib/base.js';
 import { commandOf, plain } from '../lib/command.js';
 import { assertUnlocked, LOCK, onlyLeftovers, recoverInterruptedWrite, STAGING, systemError } from '../lib/commit.js';
@@ -19,6 +19,7 @@ import {
 import { confirm } from '../lib/prompts.js';
 import { cannotAsk, unanswered } from '../lib/resolve.js';
 import { lstatOrNone } from '../lib/trust.js';
+import { settlePostgresMajor } from '../lib/upgrade.js';
 
 const SUB_GENERATORS = ['django', 'requirements', 'env', 'local', 'project'] as const;
 
@@ -69,7 +70,12 @@ export default class AppGenerator extends BaseGenerator {
       if (missing.length > 0 && !this._canAsk()) throw cannotAsk(missing);
       known = await this._chooseProject(here);
     }
-    let answers = await this._resolve(rest, this.stored, known);
+    // A change of Postgres major stops here, before anything is written, unless --postgres-upgrade asks for it.
+    let answers = settlePostgresMajor(
+      this.stored,
+      await this._resolve(rest, this.stored, known),
+      this.options['postgres-volume-per-major'] === false,
+    );
     if (answers.prod) {
       // Production's answers too are settled before anything is written; prod
       // receives them and asks nothing more.
@@ -173,7 +179,8 @@ export default class AppGenerator extends BaseGenerator {
     } catch (error) {
       throw systemError(error, 'create the folder', this.target, 'Nothing was written.');
     }
-    this.config.set(this.project.answers);
+    // An answer for this run only (--postgres-upgrade) is not kept: the next run is guarded again.
+    this.config.set(storable(this.project.answers));
   }
 
   /**

@@ -47,6 +47,8 @@ function answer<const N extends string, const S extends Scope, T extends AnswerV
    * it must not change behind its users' backs), when it differs from the default.
    */
   predating?: NoInfer<T>;
+  /** An answer for one run only: never stored in .yo-rc.json, so the next run is asked again. */
+  once?: true;
   default: NoInfer<T>;
   validate: Validator;
   /** The value of a valid raw text (as typed, or as stored). */
@@ -435,6 +437,29 @@ export const ANSWERS = [
     ...oneOf(VERSIONS.postgres, 'Postgres version'),
   }),
   answer({
+    name: 'postgresUpgrade',
+    option: 'postgres-upgrade',
+    scope: 'app',
+    kind: 'option',
+    message:
+      'Allow this run to move the project to another --postgres-version: the new server starts on a new, empty data volume (README.md, "Upgrade Postgres")',
+    default: false,
+    once: true,
+    ...yesOrNo('postgres-upgrade'),
+  }),
+  answer({
+    name: 'postgresVolumePerMajor',
+    option: 'postgres-volume-per-major',
+    scope: 'app',
+    kind: 'option',
+    message:
+      'Name the Postgres data volume after the major version (postgres17_data), so that a new major never opens the data of another',
+    default: true,
+    // A project made before this answer keeps its postgres_data volume, until a major upgrade gives it a new one.
+    predating: false,
+    ...yesOrNo('postgres-volume-per-major'),
+  }),
+  answer({
     name: 'redisVersion',
     option: 'redis-version',
     placeholder: '<version>',
@@ -509,4 +534,10 @@ export type ProdAnswers = ScopeAnswers<'prod'>;
 
 export function answerSpecs<Sc extends Scope>(scope: Sc): Extract<AnswerSpec, { scope: Sc }>[] {
   return ANSWERS.filter((spec): spec is Extract<AnswerSpec, { scope: Sc }> => spec.scope === scope);
+}
+
+/** The answers .yo-rc.json keeps: all but those for one run only. */
+export function storable(answers: Partial<Answers>): Partial<Answers> {
+  const once = new Set<string>(ANSWERS.filter(spec => 'once' in spec).map(spec => spec.name));
+  return Object.fromEntries(Object.entries(answers).filter(([name]) => !once.has(name))) as Partial<Answers>;
 }

@@ -4,6 +4,7 @@ import { splitHosts, type AppAnswers, type ProdAnswers } from './answers.js';
 import { commandOf } from './command.js';
 import { composeYamlValue, envValue } from './quoting.js';
 import { readLock } from './locks.js';
+import { postgresVolume } from './upgrade.js';
 import {
   type BeatScheduler,
   DEV_TOOL_PINS,
@@ -107,6 +108,8 @@ function productionContext(answers: ProjectAnswers) {
     composeProject: `${name}_prod`,
     djangoImage: `${name}_production_django`,
     nginxImage: `${name}_production_nginx`,
+    /** The backup service's image: db's image and the backup scripts. */
+    backupImage: `${name}_production_postgres`,
     stopGrace: STOP_GRACE,
     /** Whether http://localhost reaches the site, as the README's first visit says. */
     localTrial: hosts.includes('localhost') || hosts.includes('*'),
@@ -186,6 +189,8 @@ export function templateContext(answers: ProjectAnswers) {
     postgresVersion: answers.postgresVersion,
     postgres: { db: postgresDb, user: postgresUser },
     postgresDataPath: postgresDataPath(answers.postgresVersion),
+    /** The database's volume: one per major version (lib/upgrade), or postgres_data in a project that predates that. */
+    postgresVolume: postgresVolume(answers),
     /** Values of docker-compose.yml, quoted for it. */
     devYaml: {
       POSTGRES_DB: composeYamlValue(postgresDb),
@@ -196,7 +201,7 @@ export function templateContext(answers: ProjectAnswers) {
     /** The folders holding a Dockerfile, for Dependabot's base-image updates. */
     dockerfileFolders: [
       'compose/local/django',
-      ...(answers.prod ? ['compose/production/django', 'compose/production/nginx'] : []),
+      ...(answers.prod ? ['compose/production/django', 'compose/production/nginx', 'compose/production/postgres'] : []),
     ],
     limits: LIMITS,
     /** The production variant's values, when it is on. */

@@ -21,7 +21,8 @@ export function sourceOf(
 ): { raw: string; from: string; stored?: true; fallback?: true } | undefined {
   const given = sources.options[spec.option];
   if (given !== undefined) return { raw: String(given), from: `--${spec.option}` };
-  const stored = sources.stored[spec.name];
+  // An answer for one run only is never taken from .yo-rc.json, even if someone wrote it there.
+  const stored = 'once' in spec ? undefined : sources.stored[spec.name];
   if (stored !== undefined) {
     const from = `The stored answer "${spec.name}" in .yo-rc.json`;
     // .yo-rc.json keeps each answer as the value its parser gives: a number for a port, true or false for a yes-or-no.
