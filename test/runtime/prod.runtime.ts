@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import { celeryServiceChecks } from './celery-checks.js';
 import { projectHooks, RuntimeProject, TEST_SETTINGS } from './project.js';
 import { runSync } from '../support/run.js';
-import { Dnsmasq, httpGet, httpRequest, type HttpResponse, type Proc, setCookies, waitUntil } from './support.js';
+import {
+  Dnsmasq,
+  httpGet,
+  httpRequest,
+  type HttpResponse,
+  type Proc,
+  setCookies,
+  sleep,
+  waitUntil,
+} from './support.js';
 import { NEWEST_SHOP } from '../fixtures.js';
 
 /** gunicorn's port: fixed in compose/production/django/start (as in its container). */
@@ -450,6 +459,55 @@ for (const scenario of SCENARIOS) {
           (error: NodeJS.ErrnoException) => error.code,
         );
         expect(old).to.equal('ECONNREFUSED');
+      });
+    }
+
+    /** Page loads through nginx, one every 400 ms for 8 s (over the answers' cache life): their times in seconds. */
+    const pageTimes = async (expected: string): Promise<number[]> => {
+      const times: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const started = performance.now();
+        const page = await get('/');
+        times.push((performance.now() - started) / 1000);
+        expect(page.status, page.body.slice(0, 500)).to.equal(200);
+        expect(page.body).to.contain(expected);
+        await sleep(400);
+      }
+      return times.sort((a, b) => a - b);
+    };
+
+    it('the page never waits on Celery: with a worker up every load returns well within the ping timeout, with none the median load is fast', async function () {
+      this.timeout(120_000);
+      await ensureWorker();
+      // Past the answers each gunicorn process kept from before (CACHE_SECONDS in polls/views.py).
+      await sleep(6000);
+      const up = await pageTimes('A Celery worker answered.');
+      // The ping comes back with the first answer: no load waits anything like its timeout.
+      expect(up.at(-1), `slowest load with a worker up (s), of ${up.map(t => t.toFixed(3)).join(' ')}`).to.be.below(
+        0.3,
+      );
+      await app.stopWorker();
+      await sleep(6000);
+      const none = await pageTimes('No Celery worker answered');
+      const median = none[Math.floor(none.length / 2)];
+      expect(median, `median load with no worker (s), of ${none.map(t => t.toFixed(3)).join(' ')}`).to.be.below(0.1);
+      expect(none.at(-1), 'slowest load with no worker (s)').to.be.below(1.5);
+    });
+
+    if (scenario.lifecycle) {
+      it('any failure of the ping reads as "no worker", never a 500', () => {
+        const out = app.shell(
+          [
+            'from unittest import mock',
+            'from django.test import Client',
+            'import polls.views',
+            'with mock.patch.object(polls.views.app.control, "ping", side_effect=RuntimeError("a broken broker")):',
+            '    polls.views._last_answer["at"] = float("-inf")',
+            `    response = Client().get("/", HTTP_HOST="${scenario.host}")`,
+            'print(response.status_code, "No Celery worker answered" in response.content.decode())',
+          ].join('\n'),
+        );
+        expect(out.trim().split('\n').pop()).to.equal('200 True');
       });
     }
 
