@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { celeryServiceChecks } from './celery-checks.js';
-import { projectHooks, RuntimeProject, TEST_SETTINGS } from './project.js';
+import { projectHooks, RuntimeProject, TEST_SETTINGS, TLS_PROXY_ADDRESS } from './project.js';
 import { runSync } from '../support/run.js';
 import {
   Dnsmasq,
@@ -27,6 +27,8 @@ import { NEWEST_SHOP } from '../fixtures.js';
 const GUNICORN_PORT = 8000;
 /** web's container address, before and after a redeploy replaces the container. */
 const WEB_ADDRESSES = ['127.0.0.2', '127.0.0.3'] as const;
+/** A web container started with DJANGO_SECURE_PROXY=1 beside the running one. */
+const SECURE_WEB_ADDRESS = '127.0.0.4';
 const SUPERUSER = { name: 'admin', password: 'a-long-admin-password-42' };
 
 interface Scenario {
@@ -124,8 +126,8 @@ for (const scenario of SCENARIOS) {
     const get = (path: string, headers: Record<string, string> = {}): Promise<HttpResponse> =>
       httpGet(nginxPort, path, { Host: scenario.host, ...headers });
 
-    const startWeb = async (address: string, label = 'web'): Promise<Proc> => {
-      const proc = app.startService('web', label, {}, undefined, {
+    const startWeb = async (address: string, label = 'web', extra: Record<string, string> = {}): Promise<Proc> => {
+      const proc = app.startService('web', label, extra, undefined, {
         bind: [`0.0.0.0:${GUNICORN_PORT}`, `${address}:${GUNICORN_PORT}`],
       });
       await proc.waitFor(new RegExp(`Listening at: http://${address.replaceAll('.', '\\.')}:${GUNICORN_PORT}`), 60_000);
@@ -374,6 +376,57 @@ for (const scenario of SCENARIOS) {
       expect(lines[2]).to.equal('True True');
     });
 
+    if (scenario.lifecycle) {
+      it('X-Forwarded-Proto is trusted only from the stack network: with DJANGO_SECURE_PROXY=1, a client claiming HTTPS from elsewhere gets the redirect, the TLS proxy gets the page with HSTS', async function () {
+        this.timeout(120_000);
+        const plainWeb = { proc: web!, address: webAddress };
+        const secureWeb = await startWeb(SECURE_WEB_ADDRESS, 'web (DJANGO_SECURE_PROXY=1)', {
+          DJANGO_SECURE_PROXY: '1',
+        });
+        const claimsHttps = { 'X-Forwarded-Proto': 'https' };
+        try {
+          await dns.set({ web: SECURE_WEB_ADDRESS });
+          // Plain HTTP is redirected once nginx has followed web to its new address.
+          await waitUntil(
+            'nginx to reach the web with DJANGO_SECURE_PROXY=1',
+            async () => ((await get('/')).status === 301 ? true : undefined),
+            30_000,
+            () => `${nginx!.describe()}\n${secureWeb.describe()}`,
+            500,
+          );
+          // A client reaching nginx directly (from 127.0.0.1), claiming HTTPS.
+          const spoofed = await get('/', claimsHttps);
+          expect(spoofed.status, 'a client claiming HTTPS from outside the stack network').to.equal(301);
+          expect(spoofed.headers.location).to.equal(`https://${scenario.host}/`);
+          expect(spoofed.headers['strict-transport-security']).to.equal(undefined);
+          const fromProxy = (headers: Record<string, string>) =>
+            httpRequest({
+              port: nginxPort,
+              path: '/',
+              localAddress: TLS_PROXY_ADDRESS,
+              headers: { Host: scenario.host, ...headers },
+            });
+          const proxied = await fromProxy(claimsHttps);
+          expect(proxied.status, proxied.body.slice(0, 300)).to.equal(200);
+          expect(proxied.headers['strict-transport-security']).to.match(/^max-age=\d+/);
+          // The proxy passing plain HTTP on: redirected as well.
+          expect((await fromProxy({ 'X-Forwarded-Proto': 'http' })).status).to.equal(301);
+        } finally {
+          await dns.set({ web: plainWeb.address });
+          await secureWeb.stop();
+          webAddress = plainWeb.address;
+          web = plainWeb.proc;
+        }
+        await waitUntil(
+          'nginx to reach the plain web again',
+          async () => ((await get('/')).status === 200 ? true : undefined),
+          30_000,
+          () => nginx!.describe(),
+          500,
+        );
+      });
+    }
+
     it("errors show: a view that raises answers 500 and leaves its traceback on gunicorn's stderr", async function () {
       this.timeout(30_000);
       const from = { stdout: web!.stdout.length, stderr: web!.stderr.length };
@@ -503,7 +556,7 @@ for (const scenario of SCENARIOS) {
             'import polls.views',
             'with mock.patch.object(polls.views.app.control, "ping", side_effect=RuntimeError("a broken broker")):',
             '    polls.views._last_answer["at"] = float("-inf")',
-            `    response = Client().get("/", HTTP_HOST="${scenario.host}")`,
+            `    response = Client(raise_request_exception=False).get("/", HTTP_HOST="${scenario.host}")`,
             'print(response.status_code, "No Celery worker answered" in response.content.decode())',
           ].join('\n'),
         );
