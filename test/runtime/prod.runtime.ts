@@ -427,6 +427,27 @@ for (const scenario of SCENARIOS) {
       });
     }
 
+    it('uploads are never run as the site: nosniff, a sandbox, and an uploaded SVG or HTML page downloaded as an attachment', async () => {
+      const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>\n';
+      writeFileSync(join(app.project, 'mediafiles', 'avatar.svg'), svg);
+      writeFileSync(join(app.project, 'mediafiles', 'page.html'), '<script>alert(document.cookie)</script>\n');
+      writeFileSync(join(app.project, 'mediafiles', 'photo.png'), Buffer.from('89504e470d0a1a0a', 'hex'));
+      for (const [name, type, attachment] of [
+        ['avatar.svg', /^image\/svg\+xml/, true],
+        ['page.html', /^text\/html/, true],
+        ['photo.png', /^image\/png/, false],
+      ] as const) {
+        const upload = await get(`/media/${name}`);
+        expect(upload.status, name).to.equal(200);
+        expect(upload.headers['content-type'], name).to.match(type);
+        expect(upload.headers['x-content-type-options'], name).to.equal('nosniff');
+        expect(upload.headers['content-security-policy'], name).to.match(/\bsandbox\b/);
+        if (attachment) expect(upload.headers['content-disposition'], name).to.equal('attachment');
+        else expect(upload.headers['content-disposition'], `${name} is shown inline`).to.equal(undefined);
+      }
+      expect((await get('/media/avatar.svg')).body).to.equal(svg);
+    });
+
     it("errors show: a view that raises answers 500 and leaves its traceback on gunicorn's stderr", async function () {
       this.timeout(30_000);
       const from = { stdout: web!.stdout.length, stderr: web!.stderr.length };
