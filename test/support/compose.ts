@@ -25,6 +25,7 @@ export interface ComposeService {
   healthcheck?: { test?: string[]; disable?: boolean };
   volumes?: Array<{ type: string; source?: string; target: string }>;
   deploy?: { replicas?: number };
+  logging?: { driver?: string; options?: Record<string, string> };
 }
 
 export interface ComposeConfig {

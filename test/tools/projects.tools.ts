@@ -287,6 +287,19 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       }
     });
 
+    it("rotates every service's logs (the local driver, or json-file with a size cap)", async () => {
+      const unbounded = Object.entries((await config()).services)
+        .filter(([, service]) => {
+          const { driver, options = {} } = service.logging ?? {};
+          return !(driver === 'local' || (driver === 'json-file' && options['max-size'] !== undefined));
+        })
+        .map(
+          ([name, service]) =>
+            `${name}: ${JSON.stringify(service.logging ?? 'the engine default (json-file, no cap)')}`,
+        );
+      expect(unbounded).to.deep.equal([]);
+    });
+
     const scaling = local ? ['celery_worker'] : ['web', 'celery_worker'];
     it(`lets ${scaling.join(' and ')} scale: no container_name, no fixed host port`, async () => {
       const resolved = await config();
