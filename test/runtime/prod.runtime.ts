@@ -6,13 +6,16 @@
 // as Docker's embedded DNS would.
 import { expect } from 'chai';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { celeryServiceChecks } from './celery-checks.js';
 import { projectHooks, RuntimeProject, TEST_SETTINGS, TLS_PROXY_ADDRESS } from './project.js';
-import { runSync } from '../support/run.js';
+import { run, runSync } from '../support/run.js';
 import {
   Dnsmasq,
+  freePort,
+  HOST_PATH,
   httpGet,
   httpRequest,
   type HttpResponse,
@@ -666,6 +669,39 @@ for (const scenario of SCENARIOS) {
           `from polls.tasks import read_upload\nprint(read_upload.delay(${JSON.stringify(name)}).get(timeout=30))`,
         );
         expect(read.trim().split('\n').pop()).to.equal('an upload for a task');
+      });
+
+      it("Redis runs with the Compose command's settings: append-only, no RDB save points, a memory cap with noeviction", () => {
+        const config = (name: string) => app.redis.cli('CONFIG', 'GET', name).split('\n')[1];
+        expect(config('appendonly')).to.equal('yes');
+        expect(config('appendfsync')).to.equal('everysec');
+        expect(config('save'), 'no save point: a failed background save cannot stop writes').to.equal('');
+        expect(Number(config('maxmemory'))).to.be.greaterThan(0);
+        expect(config('maxmemory-policy')).to.equal('noeviction');
+      });
+
+      it("Redis's healthcheck passes on PONG and fails on an error reply (-LOADING), where a plain redis-cli ping exits 0", async () => {
+        const test = app.config.services.redis.healthcheck?.test ?? [];
+        expect(test[0]).to.equal('CMD-SHELL');
+        // Asynchronously: the stand-in server below answers from this process.
+        const check = async (port: number, command = test[1]) =>
+          (
+            await run('bash', ['-c', command.replaceAll('$$', '$').replaceAll('redis-cli', `redis-cli -p ${port}`)], {
+              env: { PATH: HOST_PATH },
+            })
+          ).status;
+        expect(await check(app.redis.port), 'against the running Redis').to.equal(0);
+        const loading = createServer(socket => {
+          socket.on('data', () => socket.write('-LOADING Redis is loading the dataset in memory\r\n'));
+        });
+        const port = await freePort();
+        await new Promise<void>(resolve => loading.listen(port, '127.0.0.1', resolve));
+        try {
+          expect(await check(port, 'redis-cli ping'), 'a plain redis-cli ping, for comparison').to.equal(0);
+          expect(await check(port), 'the healthcheck against a Redis that answers -LOADING').to.not.equal(0);
+        } finally {
+          loading.close();
+        }
       });
 
       it('durability: a task queued while no worker runs survives Redis being killed (SIGKILL) and restarted on its data', async function () {

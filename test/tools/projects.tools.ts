@@ -300,6 +300,15 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       expect(unbounded).to.deep.equal([]);
     });
 
+    it("keeps Redis's data in a named volume at /data (no anonymous volume left behind by `down`)", async () => {
+      const resolved = await config();
+      const redis = resolved.services[serviceRunning(resolved, 'redis')!];
+      const named = (redis.volumes ?? [])
+        .filter(volume => volume.type === 'volume' && volume.source)
+        .map(volume => `${volume.source}:${volume.target}`);
+      expect(named).to.deep.equal(['redis_data:/data']);
+    });
+
     const scaling = local ? ['celery_worker'] : ['web', 'celery_worker'];
     it(`lets ${scaling.join(' and ')} scale: no container_name, no fixed host port`, async () => {
       const resolved = await config();

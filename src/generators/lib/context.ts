@@ -116,6 +116,8 @@ function productionContext(answers: ProjectAnswers) {
     djangoImage: `${name}_production_django`,
     nginxImage: `${name}_production_nginx`,
     stopGrace: STOP_GRACE,
+    /** Redis's memory cap (--maxmemory): it refuses new tasks beyond it. */
+    redisMaxMemory: '512mb',
     /** The stack's own network, whose addresses nginx trusts as a TLS proxy's. */
     subnet: stackSubnet(`${name}_prod`),
     /** Whether http://localhost reaches the site, as the README's first visit says. */
