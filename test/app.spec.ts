@@ -133,7 +133,7 @@ describe('yo django-celery --defaults', () => {
     const compose = read(project, 'docker-compose.yml');
     expect(compose).not.to.match(/^version:/m);
     expect(compose).to.contain('pg_isready');
-    expect(compose).to.contain('"redis-cli", "ping"');
+    expect(compose).to.contain('"redis-cli ping | grep -qx PONG"');
     expect(compose.match(/condition: service_healthy/g)).to.have.length(2);
     expect(compose).not.to.contain('container_name');
   });

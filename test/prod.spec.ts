@@ -230,7 +230,7 @@ describe('yo django-celery --defaults --prod', () => {
 
   it("keeps queued tasks in Redis's append-only file, and lets the worker read the uploads", () => {
     const compose = read(project, 'docker-compose.prod.yml');
-    expect(service(compose, 'redis')).to.contain('command: ["redis-server", "--appendonly", "yes"]');
+    expect(service(compose, 'redis')).to.contain('command: ["redis-server", "--appendonly", "yes", "--save", ""');
     expect(service(compose, 'celery_worker')).to.contain('volumes:\n      - media_volume:/app/mediafiles\n');
   });
 
@@ -300,7 +300,7 @@ describe('yo django-celery --defaults --prod', () => {
     expect(service(compose, 'db')).to.contain(
       'pg_isready --username \\"$${POSTGRES_USER}\\" --dbname \\"$${POSTGRES_DB}\\"',
     );
-    expect(service(compose, 'redis')).to.contain('test: ["CMD", "redis-cli", "ping"]');
+    expect(service(compose, 'redis')).to.contain('test: ["CMD-SHELL", "redis-cli ping | grep -qx PONG"]');
   });
 
   it('shares the static and media volumes between web (read-write) and nginx (read-only)', () => {
@@ -333,7 +333,8 @@ describe('yo django-celery --defaults --prod', () => {
     const redeploy = /^### Redeploy\n\n```sh\n([\s\S]*?)```/m.exec(read(project, 'README.md'))?.[1] ?? '';
     const steps = redeploy.trim().split(/ &&\n\s*/);
     expect(steps).to.deep.equal([
-      'docker compose -f docker-compose.prod.yml build',
+      'docker compose -f docker-compose.prod.yml pull --ignore-buildable',
+      'docker compose -f docker-compose.prod.yml build --pull',
       'docker compose -f docker-compose.prod.yml run --rm backup backup',
       'docker compose -f docker-compose.prod.yml run --rm web python manage.py migrate --noinput',
       'docker compose -f docker-compose.prod.yml up -d',

@@ -6,18 +6,32 @@
 // as Docker's embedded DNS would.
 import { expect } from 'chai';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { celeryServiceChecks } from './celery-checks.js';
-import { projectHooks, RuntimeProject, TEST_SETTINGS } from './project.js';
-import { runSync } from '../support/run.js';
-import { Dnsmasq, httpGet, httpRequest, type HttpResponse, type Proc, setCookies, waitUntil } from './support.js';
+import { projectHooks, RuntimeProject, TEST_SETTINGS, TLS_PROXY_ADDRESS } from './project.js';
+import { run, runSync } from '../support/run.js';
+import {
+  Dnsmasq,
+  freePort,
+  HOST_PATH,
+  httpGet,
+  httpRequest,
+  type HttpResponse,
+  type Proc,
+  setCookies,
+  sleep,
+  waitUntil,
+} from './support.js';
 import { NEWEST_SHOP } from '../fixtures.js';
 
 /** gunicorn's port: fixed in compose/production/django/start (as in its container). */
 const GUNICORN_PORT = 8000;
 /** web's container address, before and after a redeploy replaces the container. */
 const WEB_ADDRESSES = ['127.0.0.2', '127.0.0.3'] as const;
+/** A web container started with DJANGO_SECURE_PROXY=1 beside the running one. */
+const SECURE_WEB_ADDRESS = '127.0.0.4';
 const SUPERUSER = { name: 'admin', password: 'a-long-admin-password-42' };
 
 interface Scenario {
@@ -115,8 +129,8 @@ for (const scenario of SCENARIOS) {
     const get = (path: string, headers: Record<string, string> = {}): Promise<HttpResponse> =>
       httpGet(nginxPort, path, { Host: scenario.host, ...headers });
 
-    const startWeb = async (address: string, label = 'web'): Promise<Proc> => {
-      const proc = app.startService('web', label, {}, undefined, {
+    const startWeb = async (address: string, label = 'web', extra: Record<string, string> = {}): Promise<Proc> => {
+      const proc = app.startService('web', label, extra, undefined, {
         bind: [`0.0.0.0:${GUNICORN_PORT}`, `${address}:${GUNICORN_PORT}`],
       });
       await proc.waitFor(new RegExp(`Listening at: http://${address.replaceAll('.', '\\.')}:${GUNICORN_PORT}`), 60_000);
@@ -365,6 +379,78 @@ for (const scenario of SCENARIOS) {
       expect(lines[2]).to.equal('True True');
     });
 
+    if (scenario.lifecycle) {
+      it('X-Forwarded-Proto is trusted only from the stack network: with DJANGO_SECURE_PROXY=1, a client claiming HTTPS from elsewhere gets the redirect, the TLS proxy gets the page with HSTS', async function () {
+        this.timeout(120_000);
+        const plainWeb = { proc: web!, address: webAddress };
+        const secureWeb = await startWeb(SECURE_WEB_ADDRESS, 'web (DJANGO_SECURE_PROXY=1)', {
+          DJANGO_SECURE_PROXY: '1',
+        });
+        const claimsHttps = { 'X-Forwarded-Proto': 'https' };
+        try {
+          await dns.set({ web: SECURE_WEB_ADDRESS });
+          // Plain HTTP is redirected once nginx has followed web to its new address.
+          await waitUntil(
+            'nginx to reach the web with DJANGO_SECURE_PROXY=1',
+            async () => ((await get('/')).status === 301 ? true : undefined),
+            30_000,
+            () => `${nginx!.describe()}\n${secureWeb.describe()}`,
+            500,
+          );
+          // A client reaching nginx directly (from 127.0.0.1), claiming HTTPS.
+          const spoofed = await get('/', claimsHttps);
+          expect(spoofed.status, 'a client claiming HTTPS from outside the stack network').to.equal(301);
+          expect(spoofed.headers.location).to.equal(`https://${scenario.host}/`);
+          expect(spoofed.headers['strict-transport-security']).to.equal(undefined);
+          const fromProxy = (headers: Record<string, string>) =>
+            httpRequest({
+              port: nginxPort,
+              path: '/',
+              localAddress: TLS_PROXY_ADDRESS,
+              headers: { Host: scenario.host, ...headers },
+            });
+          const proxied = await fromProxy(claimsHttps);
+          expect(proxied.status, proxied.body.slice(0, 300)).to.equal(200);
+          expect(proxied.headers['strict-transport-security']).to.match(/^max-age=\d+/);
+          // The proxy passing plain HTTP on: redirected as well.
+          expect((await fromProxy({ 'X-Forwarded-Proto': 'http' })).status).to.equal(301);
+        } finally {
+          await dns.set({ web: plainWeb.address });
+          await secureWeb.stop();
+          webAddress = plainWeb.address;
+          web = plainWeb.proc;
+        }
+        await waitUntil(
+          'nginx to reach the plain web again',
+          async () => ((await get('/')).status === 200 ? true : undefined),
+          30_000,
+          () => nginx!.describe(),
+          500,
+        );
+      });
+    }
+
+    it('uploads are never run as the site: nosniff, a sandbox, and an uploaded SVG or HTML page downloaded as an attachment', async () => {
+      const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>\n';
+      writeFileSync(join(app.project, 'mediafiles', 'avatar.svg'), svg);
+      writeFileSync(join(app.project, 'mediafiles', 'page.html'), '<script>alert(document.cookie)</script>\n');
+      writeFileSync(join(app.project, 'mediafiles', 'photo.png'), Buffer.from('89504e470d0a1a0a', 'hex'));
+      for (const [name, type, attachment] of [
+        ['avatar.svg', /^image\/svg\+xml/, true],
+        ['page.html', /^text\/html/, true],
+        ['photo.png', /^image\/png/, false],
+      ] as const) {
+        const upload = await get(`/media/${name}`);
+        expect(upload.status, name).to.equal(200);
+        expect(upload.headers['content-type'], name).to.match(type);
+        expect(upload.headers['x-content-type-options'], name).to.equal('nosniff');
+        expect(upload.headers['content-security-policy'], name).to.match(/\bsandbox\b/);
+        if (attachment) expect(upload.headers['content-disposition'], name).to.equal('attachment');
+        else expect(upload.headers['content-disposition'], `${name} is shown inline`).to.equal(undefined);
+      }
+      expect((await get('/media/avatar.svg')).body).to.equal(svg);
+    });
+
     it("errors show: a view that raises answers 500 and leaves its traceback on gunicorn's stderr", async function () {
       this.timeout(30_000);
       const from = { stdout: web!.stdout.length, stderr: web!.stderr.length };
@@ -453,6 +539,55 @@ for (const scenario of SCENARIOS) {
       });
     }
 
+    /** Page loads through nginx, one every 400 ms for 8 s (over the answers' cache life): their times in seconds. */
+    const pageTimes = async (expected: string): Promise<number[]> => {
+      const times: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const started = performance.now();
+        const page = await get('/');
+        times.push((performance.now() - started) / 1000);
+        expect(page.status, page.body.slice(0, 500)).to.equal(200);
+        expect(page.body).to.contain(expected);
+        await sleep(400);
+      }
+      return times.sort((a, b) => a - b);
+    };
+
+    it('the page never waits on Celery: with a worker up every load returns well within the ping timeout, with none the median load is fast', async function () {
+      this.timeout(120_000);
+      await ensureWorker();
+      // Past the answers each gunicorn process kept from before (CACHE_SECONDS in polls/views.py).
+      await sleep(6000);
+      const up = await pageTimes('A Celery worker answered.');
+      // The ping comes back with the first answer: no load waits its whole timeout (0.5 s).
+      expect(up.at(-1), `slowest load with a worker up (s), of ${up.map(t => t.toFixed(3)).join(' ')}`).to.be.below(
+        0.5,
+      );
+      await app.stopWorker();
+      await sleep(6000);
+      const none = await pageTimes('No Celery worker answered');
+      const median = none[Math.floor(none.length / 2)];
+      expect(median, `median load with no worker (s), of ${none.map(t => t.toFixed(3)).join(' ')}`).to.be.below(0.1);
+      expect(none.at(-1), 'slowest load with no worker (s)').to.be.below(1.5);
+    });
+
+    if (scenario.lifecycle) {
+      it('any failure of the ping reads as "no worker", never a 500', () => {
+        const out = app.shell(
+          [
+            'from unittest import mock',
+            'from django.test import Client',
+            'import polls.views',
+            'with mock.patch.object(polls.views.app.control, "ping", side_effect=RuntimeError("a broken broker")):',
+            '    polls.views._last_answer["at"] = float("-inf")',
+            `    response = Client(raise_request_exception=False).get("/", HTTP_HOST="${scenario.host}")`,
+            'print(response.status_code, "No Celery worker answered" in response.content.decode())',
+          ].join('\n'),
+        );
+        expect(out.trim().split('\n').pop()).to.equal('200 True');
+      });
+    }
+
     celeryServiceChecks(app, ' with its login');
 
     if (scenario.lifecycle) {
@@ -534,6 +669,39 @@ for (const scenario of SCENARIOS) {
           `from polls.tasks import read_upload\nprint(read_upload.delay(${JSON.stringify(name)}).get(timeout=30))`,
         );
         expect(read.trim().split('\n').pop()).to.equal('an upload for a task');
+      });
+
+      it("Redis runs with the Compose command's settings: append-only, no RDB save points, a memory cap with noeviction", () => {
+        const config = (name: string) => app.redis.cli('CONFIG', 'GET', name).split('\n')[1];
+        expect(config('appendonly')).to.equal('yes');
+        expect(config('appendfsync')).to.equal('everysec');
+        expect(config('save'), 'no save point: a failed background save cannot stop writes').to.equal('');
+        expect(Number(config('maxmemory'))).to.be.greaterThan(0);
+        expect(config('maxmemory-policy')).to.equal('noeviction');
+      });
+
+      it("Redis's healthcheck passes on PONG and fails on an error reply (-LOADING), where a plain redis-cli ping exits 0", async () => {
+        const test = app.config.services.redis.healthcheck?.test ?? [];
+        expect(test[0]).to.equal('CMD-SHELL');
+        // Asynchronously: the stand-in server below answers from this process.
+        const check = async (port: number, command = test[1]) =>
+          (
+            await run('bash', ['-c', command.replaceAll('$$', '$').replaceAll('redis-cli', `redis-cli -p ${port}`)], {
+              env: { PATH: HOST_PATH },
+            })
+          ).status;
+        expect(await check(app.redis.port), 'against the running Redis').to.equal(0);
+        const loading = createServer(socket => {
+          socket.on('data', () => socket.write('-LOADING Redis is loading the dataset in memory\r\n'));
+        });
+        const port = await freePort();
+        await new Promise<void>(resolve => loading.listen(port, '127.0.0.1', resolve));
+        try {
+          expect(await check(port, 'redis-cli ping'), 'a plain redis-cli ping, for comparison').to.equal(0);
+          expect(await check(port), 'the healthcheck against a Redis that answers -LOADING').to.not.equal(0);
+        } finally {
+          loading.close();
+        }
       });
 
       it('durability: a task queued while no worker runs survives Redis being killed (SIGKILL) and restarted on its data', async function () {

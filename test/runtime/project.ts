@@ -6,7 +6,13 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { runApp, type Run } from '../helpers.js';
-import { composeConfig, serviceEnvironment, type ComposeConfig, type ComposeService } from '../support/compose.js';
+import {
+  composeConfig,
+  defaultSubnet,
+  serviceEnvironment,
+  type ComposeConfig,
+  type ComposeService,
+} from '../support/compose.js';
 import { buildFromContext, readDockerfile, words, type Build, type Dockerfile } from '../support/dockerfile.js';
 import { nginxMainConf } from '../support/nginx.js';
 import { describeRun, type Ran } from '../support/run.js';
@@ -38,6 +44,9 @@ import {
 
 /** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
 export const TEST_SETTINGS = { CELERY_HEARTBEAT_SECONDS: '1', CELERY_VISIBILITY_TIMEOUT: '5' };
+
+/** Where the test's TLS proxy connects from: nginx's trusted network (the stack's subnet) read as this one address. */
+export const TLS_PROXY_ADDRESS = '127.0.0.9';
 
 /** What a project generated with the default answers is named and logs in to Postgres with. */
 export const DEFAULT_PROJECT = { name: 'django_celery_example', db: 'hello_django', user: 'hello_django' };
@@ -505,6 +514,10 @@ export class RuntimeProject {
     const site = nativeSiteConf(generated, [
       [/^resolver\s+127\.0\.0\.11\b[^;]*;/m, '$&'],
       [/listen\s+80\s*;/, `listen 127.0.0.1:${port};`],
+      [
+        new RegExp(`^(?<indent>\\s*)${defaultSubnet(this.config).replaceAll('.', '\\.')}(?<value>\\s+1;)$`, 'm'),
+        `$<indent>${TLS_PROXY_ADDRESS}/32$<value>`,
+      ],
       [/alias\s+\/app\/staticfiles\/\s*;/, `alias ${join(this.project, 'staticfiles')}/;`],
       [/alias\s+\/app\/mediafiles\/\s*;/, `alias ${join(this.project, 'mediafiles')}/;`],
     ]);

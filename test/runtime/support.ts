@@ -450,6 +450,8 @@ export interface HttpRequest {
   path: string;
   /** 127.0.0.1 unless given. */
   host?: string;
+  /** The address the request comes from (any of 127.0.0.0/8: a client of its own). */
+  localAddress?: string;
   method?: string;
   headers?: Record<string, string>;
   body?: string;
@@ -461,13 +463,14 @@ export function httpRequest({
   port,
   path,
   host = '127.0.0.1',
+  localAddress,
   method = 'GET',
   headers = {},
   body,
   timeoutMs = 5_000,
 }: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, method, headers, timeout: timeoutMs }, res => {
+    const req = request({ host, port, path, localAddress, method, headers, timeout: timeoutMs }, res => {
       const chunks: Buffer[] = [];
       res.on('data', chunk => chunks.push(chunk as Buffer));
       res.on('end', () =>

@@ -25,11 +25,20 @@ export interface ComposeService {
   healthcheck?: { test?: string[]; disable?: boolean };
   volumes?: Array<{ type: string; source?: string; target: string }>;
   deploy?: { replicas?: number };
+  logging?: { driver?: string; options?: Record<string, string> };
 }
 
 export interface ComposeConfig {
   name: string;
   services: Record<string, ComposeService>;
+  networks?: Record<string, { ipam?: { config?: Array<{ subnet?: string }> } }>;
+}
+
+/** The fixed subnet of the stack's default network, which must be set. */
+export function defaultSubnet(config: ComposeConfig): string {
+  const subnet = config.networks?.default?.ipam?.config?.[0]?.subnet;
+  if (!subnet) throw new Error(`${config.name}: the default network has no fixed subnet (networks.default.ipam)`);
+  return subnet;
 }
 
 /** `config` prints a literal `$` of a value as `$$`; this gives back the value the container gets. */

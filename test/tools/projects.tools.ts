@@ -18,10 +18,10 @@ import {
   type MatrixEntry,
   type ProjectUnderTest,
 } from './project.js';
-import { describeRun, type Ran } from '../support/run.js';
+import { describeRun, type Ran, runSync } from '../support/run.js';
 import { aptInstalls, trixiePackages } from './debian.js';
 import { describeQuality } from './quality-checks.js';
-import { INSTALL_COMMAND, runTool } from '../support/tools.js';
+import { INSTALL_COMMAND, runTool, TOOLS_BIN } from '../support/tools.js';
 import { describeWorkflow } from './github.js';
 
 function expectSuccess(result: Ran): void {
@@ -293,6 +293,28 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       }
     });
 
+    it("rotates every service's logs (the local driver, or json-file with a size cap)", async () => {
+      const unbounded = Object.entries((await config()).services)
+        .filter(([, service]) => {
+          const { driver, options = {} } = service.logging ?? {};
+          return !(driver === 'local' || (driver === 'json-file' && options['max-size'] !== undefined));
+        })
+        .map(
+          ([name, service]) =>
+            `${name}: ${JSON.stringify(service.logging ?? 'the engine default (json-file, no cap)')}`,
+        );
+      expect(unbounded).to.deep.equal([]);
+    });
+
+    it("keeps Redis's data in a named volume at /data (no anonymous volume left behind by `down`)", async () => {
+      const resolved = await config();
+      const redis = resolved.services[serviceRunning(resolved, 'redis')!];
+      const named = (redis.volumes ?? [])
+        .filter(volume => volume.type === 'volume' && volume.source)
+        .map(volume => `${volume.source}:${volume.target}`);
+      expect(named).to.deep.equal(['redis_data:/data']);
+    });
+
     const scaling = local ? ['celery_worker'] : ['web', 'celery_worker'];
     it(`lets ${scaling.join(' and ')} scale: no container_name, no fixed host port`, async () => {
       const resolved = await config();
@@ -307,6 +329,24 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
     });
 
     if (!local) {
+      it("the README's deploy commands are Compose's own (their flags exist), and a redeploy pulls the images and builds on fresh base images", () => {
+        const commands = (title: string) =>
+          [...readmeSection(project(), title).matchAll(/^\s*docker compose (.+?)(?: &&)?$/gm)].map(match => match[1]);
+        const first = commands('First deploy');
+        const redeploy = commands('Redeploy');
+        expect(first).to.include(`-f ${file} build --pull`);
+        expect(redeploy).to.include.members([`-f ${file} pull --ignore-buildable`, `-f ${file} build --pull`]);
+        // Compose checks a command's flags before it answers --help, at once and with no engine:
+        // run here, not queued behind the tier's heavy runs.
+        for (const line of [...first, ...redeploy].filter(command => /^-f \S+ (pull|build|up)\b/.test(command))) {
+          const result = runSync(join(TOOLS_BIN, 'docker-compose'), [...line.split(' '), '--help'], {
+            cwd: project().folder,
+            env: { PATH: '/usr/bin:/bin', HOME: project().folder },
+          });
+          expect(result.status, `docker compose ${line}\n${describeRun(result)}`).to.equal(0);
+        }
+      });
+
       it('runs WEB_REPLICAS web and CELERY_WORKER_REPLICAS worker containers from the deploying shell, 1 of each without them', async () => {
         const replicas = (resolved: ComposeConfig) => ({
           web: resolved.services.web.deploy?.replicas,
@@ -426,6 +466,15 @@ function describeShell(project: () => ProjectUnderTest): void {
   });
 }
 
+/** The text of the project README's section `### title`, up to the next one. */
+function readmeSection(project: ProjectUnderTest, title: string): string {
+  const readme = project.read('README.md');
+  const start = readme.indexOf(`### ${title}\n`);
+  if (start < 0) throw new Error(`README.md has no section "### ${title}"`);
+  const end = readme.indexOf('\n### ', start + 1);
+  return readme.slice(start, end < 0 ? undefined : end);
+}
+
 function describeNginx(project: () => ProjectUnderTest): void {
   describe('nginx', () => {
     it('accepts compose/production/nginx/nginx.conf (nginx -t, laid out as the image lays it out)', async () => {
@@ -495,11 +544,7 @@ function describePython(entry: MatrixEntry, project: () => ProjectUnderTest): vo
       it('warns in check --deploy, with .env/.prod as written (plain HTTP), of exactly the checks the README lists under "HTTPS"', async () => {
         const result = await project().checkDeploy();
         const warned = [...new Set((result.stdout + result.stderr).match(/security\.W\d+/g) ?? [])].sort();
-        const readme = project().read('README.md');
-        const https = readme.slice(
-          readme.indexOf('### HTTPS'),
-          readme.indexOf('\n### ', readme.indexOf('### HTTPS') + 1),
-        );
+        const https = readmeSection(project(), 'HTTPS');
         const listed = [...new Set(https.match(/security\.W\d+/g) ?? [])].sort();
         expect(warned, describeRun(result)).to.not.be.empty;
         expect(warned, describeRun(result)).to.deep.equal(listed);

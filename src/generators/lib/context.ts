@@ -1,5 +1,6 @@
 // The values templates lay out, computed once from the answers: templates hold no logic
 // beyond loops and conditions, and receive every value already quoted for its file.
+import { createHash } from 'node:crypto';
 import { splitHosts, type AppAnswers, type ProdAnswers } from './answers.js';
 import { commandOf } from './command.js';
 import { composeYamlValue, envValue } from './quoting.js';
@@ -91,6 +92,16 @@ function stack(name: 'local' | 'production') {
   };
 }
 
+/**
+ * A /24 of its own for a production stack's network, the same at every run for the same
+ * Compose project: in 172.24.0.0/13, the end of Docker's default pools (172.17 to 172.31,
+ * taken from the start), so that it seldom meets a network Docker made by itself.
+ */
+function stackSubnet(composeProject: string): string {
+  const digest = createHash('sha256').update(composeProject).digest();
+  return `172.${24 + (digest[0] % 8)}.${digest[1]}.0/24`;
+}
+
 /** The values of the production files (secrets aside: the prod generator keeps them). */
 function productionContext(answers: ProjectAnswers) {
   const { nginxPort, allowedHosts, flowerUser } = answers;
@@ -111,6 +122,10 @@ function productionContext(answers: ProjectAnswers) {
     /** The backup service's image: db's image and the backup scripts. */
     backupImage: `${name}_production_postgres`,
     stopGrace: STOP_GRACE,
+    /** Redis's memory cap (--maxmemory): it refuses new tasks beyond it. */
+    redisMaxMemory: '512mb',
+    /** The stack's own network, whose addresses nginx trusts as a TLS proxy's. */
+    subnet: stackSubnet(`${name}_prod`),
     /** Whether http://localhost reaches the site, as the README's first visit says. */
     localTrial: hosts.includes('localhost') || hosts.includes('*'),
     /** Otherwise, the host name the README's trial sends (`.example.com` is tried as example.com). */

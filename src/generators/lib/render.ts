@@ -11,6 +11,8 @@ export const STACK_TEMPLATES = fileURLToPath(new URL('./templates', import.meta.
 export const PARTIALS = {
   /** The Dockerfiles' copies of their stack's scripts, and the WORKDIR they run in. */
   copyScripts: fileURLToPath(new URL('./partials/copy-scripts.ejs', import.meta.url)),
+  /** The Compose files' log rotation, shared by every service (`x-logging`). */
+  composeLogging: fileURLToPath(new URL('./partials/compose-logging.ejs', import.meta.url)),
 };
 
 /** Names a template path stands for: `__project__` the project package, `__stack__` the stack. */
