@@ -29,7 +29,8 @@ describe('The runtime tier itself', () => {
   });
 
   it('leaves no process it started running (by process group, command line or working folder) and removes its temporary folders', async function () {
-    this.timeout(60_000);
+    // Removing the environments the tier built (hundreds of MB) takes a while on a busy machine.
+    this.timeout(180_000);
     // Each suite stops its own processes in its `after`; anything found here is a leak.
     const alive = startedProcesses().flatMap(proc => {
       const members = groupMembers(proc.pgid);
