@@ -22,7 +22,15 @@ describe('The runtime tier itself', () => {
     await parent.waitForExit(10_000);
     // Once its setsid() has run, the group is empty: stopping by group cannot reach it.
     await waitUntil('the process group to be empty', () => groupMembers(parent.pgid).length === 0, 5_000);
-    const strays = processesUsing([dir]);
+    // setsid() runs before it execs sleep: until then the stray's command line is setsid's.
+    const strays = await waitUntil(
+      'the stray to run sleep itself',
+      () => {
+        const found = processesUsing([dir]);
+        return found.length === 1 && /\(sleep 300,/.test(found[0]) ? found : undefined;
+      },
+      5_000,
+    );
     expect(strays).to.have.length(1);
     expect(strays[0]).to.match(/sleep 300/);
     expect(await killStrays([dir])).to.deep.equal(strays);
