@@ -1,7 +1,7 @@
 // Beat's scheduler: Celery's own schedule file by default, or django-celery-beat's
 // database scheduler (--beat-scheduler database), on the Django lines it supports.
 import { expect } from 'chai';
-import { expectRejection, read, runApp, runGenerator, fixedSecrets } from './helpers.js';
+import { expectRejection, fixedSecrets, read, readTree, runApp, runGenerator } from './helpers.js';
 
 const BEAT_START = ['compose/local/django/celery/beat/start', 'compose/production/django/celery/beat/start'];
 
@@ -48,6 +48,12 @@ describe('yo django-celery --beat-scheduler database', () => {
     expect(readme).to.contain('"Periodic tasks"');
     expect(readme).to.contain('it never runs migrations itself');
     expect(readme).to.not.contain("Beat keeps its schedule file in the container's `/tmp`");
+  });
+
+  it('run again, changes nothing and keeps the scheduler', async () => {
+    const before = readTree(project);
+    await runGenerator('app').withOptions({ secretSource: fixedSecrets }).cd(project);
+    expect(readTree(project)).to.deep.equal(before);
   });
 
   it('stores the answer', () => {

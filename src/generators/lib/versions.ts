@@ -57,7 +57,7 @@ export type BeatScheduler = (typeof BEAT_SCHEDULERS)[number];
 
 /** The Django lines django-celery-beat's pinned release does not support, each with why. */
 export const DATABASE_BEAT_UNSUPPORTED: Readonly<Partial<Record<DjangoVersion, string>>> = {
-  '6.1': 'django-celery-beat 2.9.0, its newest release, requires Django < 6.1',
+  '6.1': `django-celery-beat ${PACKAGE_PINS.djangoCeleryBeat}, its newest release, requires Django < 6.1`,
 };
 
 /** Development only (requirements-dev.txt): restarts Celery when code changes; the newest build for each Python. */
