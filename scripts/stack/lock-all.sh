@@ -17,32 +17,35 @@ generate() { # generate FOLDER ARGS...
   (cd "$dir" && node "$cli" "$@") >"$tmp/generate.log" 2>&1 || { cat "$tmp/generate.log" >&2; exit 1; }
 }
 
-# Each lock: its Django line, its beat scheduler, and the name of its file's variant.
-for variant in 5.2:file: 5.2:database:-database-beat 6.1:file:; do
-  IFS=: read -r django beat suffix <<<"$variant"
-  for python in 3.13 3.14 3.12; do
-    dir=$tmp/python$python-django$django$suffix
-    mkdir -p "$dir"
-    flags=()
-    answers=(--defaults --prod --django-version "$django" --beat-scheduler "$beat")
-    if [[ $python == 3.12 ]]; then
-      # New projects cannot choose it: store it in a generated project and regenerate.
-      generate "$dir" "${answers[@]}"
-      node -e '
-        const fs = require("fs"); const file = process.argv[1];
-        const config = JSON.parse(fs.readFileSync(file, "utf8"));
-        config["generator-django-celery"].pythonVersion = "3.12";
-        fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n");' "$dir/django_celery_example/.yo-rc.json"
-      generate "$dir/django_celery_example"
-      flags=(--metadata-only)
-    else
-      generate "$dir" "${answers[@]}" --python-version "$python"
-    fi
-    out=$locks/python$python-django$django$suffix.txt
-    (cd "$dir/django_celery_example" &&
-      /usr/bin/python3 "$root/scripts/stack/pystack.py" lock --python "$python" "${flags[@]}" \
-        -r requirements-dev.txt -r requirements-prod.txt) >"$out.new"
-    mv "$out.new" "$out"
-    echo "lock: ${out#"$root"/}: $(grep -c '==' "$out") distributions"
-  done
-done
+# The locks to make, as src/generators/lib/locks.ts lists them: Python, Django line, beat
+# scheduler, file name, and whether that Python is retired.
+keys=$(cd "$root" && node --input-type=module -e '
+  const { lockFileName, lockKeys } = await import("./generators/lib/locks.js");
+  const { RETIRED_PYTHON_VERSIONS } = await import("./generators/lib/versions.js");
+  for (const key of lockKeys())
+    console.log(key.python, key.django, key.beat, lockFileName(key), Object.hasOwn(RETIRED_PYTHON_VERSIONS, key.python));')
+while read -r python django beat file retired; do
+  dir=$tmp/${file%.txt}
+  mkdir -p "$dir"
+  flags=()
+  answers=(--defaults --prod --django-version "$django" --beat-scheduler "$beat")
+  if [[ $retired == true ]]; then
+    # New projects cannot choose it: store it in a generated project and regenerate.
+    generate "$dir" "${answers[@]}"
+    node -e '
+      const fs = require("fs"); const [file, python] = process.argv.slice(1);
+      const config = JSON.parse(fs.readFileSync(file, "utf8"));
+      config["generator-django-celery"].pythonVersion = python;
+      fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n");' "$dir/django_celery_example/.yo-rc.json" "$python"
+    generate "$dir/django_celery_example"
+    flags=(--metadata-only)
+  else
+    generate "$dir" "${answers[@]}" --python-version "$python"
+  fi
+  out=$locks/$file
+  (cd "$dir/django_celery_example" &&
+    /usr/bin/python3 "$root/scripts/stack/pystack.py" lock --python "$python" "${flags[@]}" \
+      -r requirements-dev.txt -r requirements-prod.txt) >"$out.new"
+  mv "$out.new" "$out"
+  echo "lock: ${out#"$root"/}: $(grep -c '==' "$out") distributions"
+done <<<"$keys"

@@ -5,7 +5,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { lockKeys, readLock } from '../../src/generators/lib/locks.js';
+import { lockFileName, lockKeys, readLock } from '../../src/generators/lib/locks.js';
 import { RETIRED_PYTHON_VERSIONS, type PythonVersion } from '../../src/generators/lib/versions.js';
 import { fixedSecrets, runApp, runGenerator } from '../helpers.js';
 import { ROOT } from '../support/root.js';
@@ -38,7 +38,7 @@ async function projectFor(python: PythonVersion, django: string, beat = 'file'):
 describe('the locks, made again from the sources the tiers run', function () {
   this.timeout(900_000);
   for (const { python, django, beat } of lockKeys()) {
-    const file = `python${python}-django${django}${beat === 'database' ? '-database-beat' : ''}.txt`;
+    const file = lockFileName({ python, django, beat });
     it(`of Python ${python}, Django ${django} and the ${beat} scheduler are what pystack.py locks today`, async () => {
       const project = await projectFor(python, django, beat);
       const flags = Object.hasOwn(RETIRED_PYTHON_VERSIONS, python) ? ['--metadata-only'] : [];

@@ -36,9 +36,13 @@ export function lockKeys(): LockKey[] {
 }
 
 /** The file of a lock, as `npm run lock` writes it. */
+/** The name of a lock's file under locks/: `python3.13-django5.2.txt`, `...-database-beat.txt`. */
+export function lockFileName({ python, django, beat }: LockKey): string {
+  return `python${python}-django${django}${beat === 'database' ? '-database-beat' : ''}.txt`;
+}
+
 function lockFile(python: PythonVersion, django: DjangoVersion, beat: BeatScheduler): string {
-  const variant = beat === 'database' ? '-database-beat' : '';
-  return fileURLToPath(new URL(`./locks/python${python}-django${django}${variant}.txt`, import.meta.url));
+  return fileURLToPath(new URL(`./locks/${lockFileName({ python, django, beat })}`, import.meta.url));
 }
 
 /** A lock's text, and its pins by distribution name (lowercase, as pip-compile writes them). */
