@@ -91,6 +91,19 @@ describe('the database scheduler on a Django line django-celery-beat does not su
     );
   });
 
+  it('names only Django lines on which the database scheduler is accepted', async () => {
+    const error = await runApp({ defaults: true, 'django-version': '6.1', 'beat-scheduler': 'database' }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    const named = [...String(error).matchAll(/--django-version (\S+?)[,.]?(?= |$)/g)].map(match => match[1]);
+    expect(named).to.not.be.empty;
+    for (const line of named) {
+      const { project } = await runApp({ defaults: true, 'django-version': line, 'beat-scheduler': 'database' });
+      expect(JSON.parse(read(project, '.yo-rc.json'))['generator-django-celery'].djangoVersion).to.equal(line);
+    }
+  });
+
   it('refuses a scheduler it does not know, naming both', async () => {
     await expectRejection(
       runApp({ defaults: true, 'beat-scheduler': 'redis' }),

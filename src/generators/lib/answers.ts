@@ -227,6 +227,13 @@ function yesOrNo(option: string) {
 }
 const port = (value: string) => Number(value);
 
+/** The Django lines django-celery-beat supports, as the options that choose them. */
+function supported(): string {
+  return DJANGO_VERSIONS.filter(line => !Object.hasOwn(DATABASE_BEAT_UNSUPPORTED, line))
+    .map(line => `--django-version ${line}`)
+    .join(' or ');
+}
+
 /** `--beat-scheduler`: one of the schedulers, and the database one only on a Django line django-celery-beat supports. */
 function beatScheduler() {
   const { validate, ...rest } = oneOf(BEAT_SCHEDULERS, 'beat scheduler');
@@ -241,7 +248,7 @@ function beatScheduler() {
         : undefined;
       return why === undefined
         ? true
-        : `the database scheduler needs django-celery-beat, and ${why}: choose --django-version 5.2, or the file scheduler (--beat-scheduler file), until a release supports Django ${String(django)}.`;
+        : `the database scheduler needs django-celery-beat, and ${why}: choose ${supported()}, or the file scheduler (--beat-scheduler file), until a release supports Django ${String(django)}.`;
     },
   };
 }
