@@ -18,6 +18,12 @@ const name = args[0] && !args[0].startsWith('-') ? (args.shift() as string) : 'a
 useEntryPoint(args);
 // A word that names no generator means what it means after `yo django-celery`.
 if (!generators.includes(name)) refuse(strayWord(name, generators, commandOf));
+// Help is this package's own page: printed before Yeoman is loaded, which would take most of a second.
+if (args.includes('--help') || args.includes('-h')) {
+  const { generatorHelp } = await import('./lib/help-page.js');
+  console.log(generatorHelp(name));
+  process.exit(0);
+}
 // Yeoman's colours come from chalk, which reads FORCE_COLOR (not NO_COLOR) once, when loaded.
 if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
 const { createEnv } = await import('yeoman-environment');
@@ -31,7 +37,6 @@ try {
   // Yeoman's own flags (conflict handling, help) belong to the environment too.
   const flag = (...names: string[]) => names.some(option => args.includes(option)) || undefined;
   await env.run([`django-celery:${name}`, ...args], {
-    help: flag('--help', '-h'),
     force: flag('--force', '-f'),
   });
 } catch (error) {

@@ -70,6 +70,44 @@ describe('--help through each entry point', function () {
   }
 });
 
+describe('--help and --version of create-django-celery, without Yeoman', function () {
+  this.timeout(120_000);
+  const forbid = { FORCE_COLOR: '0', NODE_OPTIONS: `--import ${join(ROOT, 'test', 'e2e', 'forbid-yeoman.mjs')}` };
+  const names = readdirSync(join(ROOT, 'generators'), { withFileTypes: true })
+    .filter(entry => entry.isDirectory() && entry.name !== 'lib')
+    .map(entry => entry.name);
+
+  it('the guard fails a run that loads Yeoman', () => {
+    const ran = runEntryPoint(['--defaults'], undefined, forbid);
+    expect(ran.status).to.not.equal(0);
+    expect(ran.stderr).to.match(/this run imported (yeoman-|@yeoman\/)/);
+  });
+
+  for (const args of [['--version'], ['--help'], ['-h'], ['prod', '--help'], ['prod', '--version']]) {
+    it(`create-django-celery ${args.join(' ')} prints without loading any Yeoman module`, () => {
+      const ran = runEntryPoint(args, undefined, forbid);
+      expect(ran.status, output(ran)).to.equal(0);
+      expect(ran.stdout).to.match(args.includes('--version') ? /^\d+\.\d+\.\d+/ : /^Usage: create-django-celery/);
+      expect(ran.stderr).to.equal('');
+    });
+  }
+
+  it('the page of each generator is the one yo prints through Yeoman, the command as typed aside', () => {
+    expect(names).to.include.members(['app', 'prod', 'users']);
+    const typedAsYo = (page: string) =>
+      page.replace(/create-django-celery(?: (<name>|[a-z]+\b))?/g, (_, sub?: string) =>
+        sub ? `yo django-celery:${sub}` : 'yo django-celery',
+      );
+    for (const name of names) {
+      const cli = runEntryPoint(name === 'app' ? ['--help'] : [name, '--help'], undefined, forbid);
+      const yo = runYo([name === 'app' ? 'django-celery' : `django-celery:${name}`, '--help']);
+      expect(cli.status, output(cli)).to.equal(0);
+      expect(yo.status, output(yo)).to.equal(0);
+      expect(typedAsYo(cli.stdout), name).to.equal(yo.stdout);
+    }
+  });
+});
+
 describe('what a run prints to a pipe', function () {
   this.timeout(60_000);
 

@@ -5,8 +5,6 @@ import { answerSpecs, storable, type Answers } from '../lib/answers.js';
 import { AnswerError, BaseGenerator } from '../lib/base.js';
 import { commandOf, plain } from '../lib/command.js';
 import { assertUnlocked, LOCK, onlyLeftovers, recoverInterruptedWrite, STAGING, systemError } from '../lib/commit.js';
-import { readUsage, type Help } from '../lib/help.js';
-import { declareOptions } from '../lib/options.js';
 import {
   findProjectRoot,
   hasAll,
@@ -34,12 +32,6 @@ export default class AppGenerator extends BaseGenerator {
   private project!: Project;
   /** Whether the project's folder did not exist when its name was chosen. */
   private fresh = false;
-
-  constructor(args: string[], options: BaseGenerator['options']) {
-    super(args, options);
-    declareOptions(this, 'app');
-    declareOptions(this, 'prod');
-  }
 
   async initializing(): Promise<void> {
     // A greeting for a person at a terminal; a script's log gets only what concerns the project.
@@ -223,13 +215,5 @@ export default class AppGenerator extends BaseGenerator {
       cd,
       stacks: { local: true, production: Boolean(answers.prod) },
     });
-  }
-
-  protected override _helpGenerators(): Help['generators'] {
-    const names = [...SUB_GENERATORS, 'prod', 'users'].sort();
-    return {
-      command: commandOf('<name>'),
-      list: names.map(name => [name, readUsage(join(this.sourceRoot(), '..', '..', name, 'USAGE')).summary]),
-    };
   }
 }

@@ -1,7 +1,7 @@
 // What every generator of this package shares: its options, resolving answers through
 // lib/resolve, the project it writes (settled once by the app, or loaded from
 // .yo-rc.json), composing its siblings, and writing through lib/write.
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import type { AnswerSpec, Answers, Validator } from './answers.js';
@@ -19,8 +19,8 @@ import {
 import { AnswerError } from './errors.js';
 import { holdLock } from './commit.js';
 import { commandLineTokens, readCommandLine, strayWord, type DeclaredOption } from './flags.js';
-import { readUsage, renderHelp, type Help } from './help.js';
-import { helpOptions } from './options.js';
+import { generatorHelp } from './help-page.js';
+import { declareOptions } from './options.js';
 import { adoptProject, findProjectRoot, loadProject, type Project } from './project.js';
 import { ask } from './prompts.js';
 import { PARTIALS, STACK_TEMPLATES, renderTree } from './render.js';
@@ -105,6 +105,7 @@ export abstract class BaseGenerator extends Generator {
       refused(error);
     }
     super(args, options, features);
+    declareOptions(this, this._name());
     this.queueTask({ method: () => this._readCommandLine(), taskName: 'readCommandLine', queueName: 'initializing' });
   }
 
@@ -215,21 +216,7 @@ export abstract class BaseGenerator extends Generator {
 
   /** `--help`: the command as the user typed it, this generator's options, wrapped at 80 columns. */
   override help(): string {
-    const name = this._name();
-    const usage = readUsage(join(this.sourceRoot(), '..', 'USAGE'));
-    const typed = (line: string) =>
-      line.replace(/^yo django-celery(?::(\w+))?/, (_, sub: string | undefined) => commandOf(sub ?? 'app'));
-    return renderHelp({
-      command: commandOf(name),
-      usage: { ...usage, examples: usage.examples.map(typed) },
-      options: helpOptions(this),
-      generators: this._helpGenerators(),
-    });
-  }
-
-  /** The other generators `--help` lists, with the summary of each. */
-  protected _helpGenerators(): Help['generators'] {
-    return undefined;
+    return generatorHelp(this._name());
   }
 
   /** Whether someone can answer a prompt. */

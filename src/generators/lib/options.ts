@@ -4,12 +4,21 @@ import type Generator from 'yeoman-generator';
 import { answerSpecs, type AnswerSpec, type Scope } from './answers.js';
 import { KEEP_TOGETHER, type HelpOption } from './help.js';
 
-/** The scopes whose options each generator declared, for its help. */
-const declared = new WeakMap<Generator, Scope[]>();
+/**
+ * The answers whose options each generator takes, by scope: the one table that both the
+ * options a generator declares and its `--help` (also printed without loading Yeoman) read.
+ */
+const OPTION_SCOPES: Readonly<Record<string, readonly Scope[]>> = { app: ['app', 'prod'], prod: ['prod'] };
 
-/** Declares `--defaults`, `--interactive` and the option of every answer of `scope`. */
-export function declareOptions(generator: Generator, scope: Scope): void {
-  declared.set(generator, [...(declared.get(generator) ?? []), scope]);
+/** The scopes of the answers generator `name` takes as options (none for most). */
+function scopesOf(name: string): readonly Scope[] {
+  return Object.hasOwn(OPTION_SCOPES, name) ? OPTION_SCOPES[name] : [];
+}
+
+/** Declares the options of generator `name`: `--defaults`, `--interactive` and the option of every answer it takes. */
+export function declareOptions(generator: Generator, name: string): void {
+  const scopes = scopesOf(name);
+  if (scopes.length === 0) return;
   generator.option('defaults', {
     type: Boolean,
     description: 'Take the default for every answer not given as an option; ask nothing',
@@ -18,7 +27,7 @@ export function declareOptions(generator: Generator, scope: Scope): void {
     type: Boolean,
     description: 'Ask for missing answers even when standard output is not a terminal (standard input must be one)',
   });
-  for (const spec of answerSpecs(scope)) {
+  for (const spec of scopes.flatMap(scope => answerSpecs(scope))) {
     const choices = 'choices' in spec && spec.choices ? ` (${spec.choices.join(', ')})` : '';
     generator.option(spec.option, {
       type: typeof spec.default === 'boolean' ? Boolean : String,
@@ -44,9 +53,9 @@ function answerRow(spec: AnswerSpec): HelpOption {
   };
 }
 
-/** The options `--help` lists for `generator`: its answers' first, then the common ones. */
-export function helpOptions(generator: Generator): HelpOption[] {
-  const scopes = declared.get(generator) ?? [];
+/** The options `--help` lists for generator `name`: its answers' first, then the common ones. */
+export function helpOptions(name: string): HelpOption[] {
+  const scopes = scopesOf(name);
   const asking: HelpOption[] = scopes.length
     ? [
         { flags: '--defaults', description: 'Take the default of every answer not given as an option; ask nothing.' },

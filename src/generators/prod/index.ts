@@ -1,7 +1,6 @@
 import { answerSpecs } from '../lib/answers.js';
 import { AnswerError, ProjectGenerator } from '../lib/base.js';
 import { commandOf } from '../lib/command.js';
-import { declareOptions } from '../lib/options.js';
 import type { TemplateContext } from '../lib/context.js';
 import { hasAll, loadProject, projectOf, storedAnswers, type Project } from '../lib/project.js';
 import { addMissingSettings, envValue, readEnvFile } from '../lib/quoting.js';
@@ -43,11 +42,6 @@ const ANSWERED: Record<string, Record<string, keyof ProductionEnv>> = {
  */
 export default class ProdGenerator extends ProjectGenerator {
   private project!: Project;
-
-  constructor(args: string[], options: ProjectGenerator['options']) {
-    super(args, options);
-    declareOptions(this, 'prod');
-  }
 
   async prompting(): Promise<void> {
     if (this.options.project) {
