@@ -1,11 +1,13 @@
 // `npm run bench` (node --import tsx/esm scripts/bench/index.mjs): how fast the generator runs, and (when the runtime tools are
 // installed) how fast the generated stack is ready. Prints a table and writes
-// .bench/results.json. BENCH_RUNS sets the number of measured runs (default 10).
+// .bench/results.json. BENCH_RUNS sets the number of measured runs (default 10);
+// BENCH_STACK=0 leaves the generated stack out.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cookiecutterVersion, firstDifference, makeTemplate } from './cookiecutter.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -38,6 +40,22 @@ symlinkSync(join(ROOT, 'node_modules', 'yeoman-generator'), join(modules, 'yeoma
 symlinkSync(ROOT, join(modules, 'generator-django-celery'));
 spawnSync('chmod', ['-R', 'a+rwX', home]);
 chmodSync(home, 0o777);
+
+/** Runs `command ARGS` in `cwd`, failing loudly if it fails. */
+function run(command, args, cwd) {
+  const ran = spawnSync(command, args, { cwd, env: { ...process.env, HOME: home }, encoding: 'utf8' });
+  if (ran.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${ran.status}):\n${ran.stderr}`);
+}
+
+/** Runs a command that is not Node in a new folder; returns its wall time (ms). */
+function measureCommand([command, ...args]) {
+  const cwd = mkdtempSync(join(home, 'run-'));
+  const started = process.hrtime.bigint();
+  run(command, args, cwd);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  rmSync(cwd, { recursive: true, force: true });
+  return { ms, mb: Number.NaN };
+}
 
 /** Runs one command in a new folder; returns its wall time (ms) and peak memory (MB). */
 function measure(args) {
@@ -106,6 +124,63 @@ for (let i = 0; i < RUNS; i++) {
   samples.entry.push(measure(commands.entry));
 }
 
+// --help and --version against Node starting and doing nothing, paired run by run: what
+// the entry point adds to Node's own start (its target: at most 100 ms more).
+const quick = { node: ['-e', '0'], help: [CLI, '--help'], version: [CLI, '--version'] };
+console.error(`Help and version: ${WARMUP} warm-up and ${RUNS} measured runs, each paired with node -e 0...`);
+for (let i = 0; i < WARMUP; i++) for (const args of Object.values(quick)) measure(args);
+const extra = { help: [], version: [] };
+const nodeAlone = [];
+for (let i = 0; i < RUNS; i++) {
+  const order = i % 2 ? ['help', 'version', 'node'] : ['node', 'version', 'help'];
+  const pair = {};
+  for (const name of order) pair[name] = measure(quick[name]);
+  nodeAlone.push(pair.node);
+  for (const name of ['help', 'version']) extra[name].push(pair[name].ms - pair.node.ms);
+}
+const beyondNode = (name, values) => ({
+  command: `create-django-celery ${name} beyond node -e 0, paired`,
+  medianMs: median(values),
+  minMs: Math.min(...values),
+  maxMs: Math.max(...values),
+  targetMs: 100,
+});
+
+// The peer: Debian's cookiecutter rendering the same tree, from a template made of this
+// generator's own output, paired run by run with the entry point.
+const peerVersion = cookiecutterVersion();
+const made = mkdtempSync(join(home, 'peer-'));
+chmodSync(made, 0o777);
+run(CLI, ['--defaults', '--prod'], made);
+const template = join(home, 'template');
+makeTemplate(join(made, 'django_celery_example'), 'django_celery_example', template);
+const peer = ['cookiecutter', '--no-input', '--output-dir', '.', template];
+const check = mkdtempSync(join(home, 'check-'));
+run(peer[0], peer.slice(1), check);
+const differs = firstDifference(join(made, 'django_celery_example'), join(check, 'django_celery_example'));
+if (differs) throw new Error(`cookiecutter did not render the generator's tree: ${differs}`);
+console.error(
+  `Peer: ${WARMUP} warm-up and ${RUNS} measured runs of ${peerVersion}, each paired with the entry point...`,
+);
+for (let i = 0; i < WARMUP; i++) measureCommand(peer);
+const peerSamples = [];
+const peerRatios = [];
+for (let i = 0; i < RUNS; i++) {
+  const ours = i % 2 ? undefined : measure(commands.entry);
+  const theirs = measureCommand(peer);
+  const second = ours ?? measure(commands.entry);
+  peerSamples.push(theirs);
+  peerRatios.push(second.ms / theirs.ms);
+}
+// Where the entry point's time goes: Node's own start, loading the modules, and the rest (our work).
+const load = [
+  '--input-type=module',
+  '-e',
+  `await import(${JSON.stringify(import.meta.resolve('yeoman-environment'))}); for (const name of ['app', 'django', 'env', 'local', 'prod', 'project', 'requirements', 'users']) await import(${JSON.stringify(pathToFileURL(join(ROOT, 'generators')).href)} + '/' + name + '/index.js');`,
+];
+const loading = [];
+for (let i = 0; i < RUNS; i++) loading.push(measure(load));
+
 const results = {
   date: new Date().toISOString(),
   machine: {
@@ -120,21 +195,40 @@ const results = {
     ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), target: 1.3 },
     entryPoint: { command: 'create-django-celery --defaults --prod', ...summary(samples.entry), targetMs: 1000 },
   },
+  peer: {
+    cookiecutter: { command: `${peerVersion.split(' from ')[0]} rendering the same tree`, ...summary(peerSamples) },
+    ratio: { median: median(peerRatios), min: Math.min(...peerRatios), max: Math.max(...peerRatios), target: 1 },
+    loading: { command: "node: import yeoman-environment and the generators' modules", ...summary(loading) },
+  },
+  start: {
+    node: { command: 'node -e 0', ...summary(nodeAlone) },
+    help: beyondNode('--help', extra.help),
+    version: beyondNode('--version', extra.version),
+  },
 };
 
 // The generated stack, when the runtime tools are installed (this script runs under tsx).
 const { benchStack } = await import(pathToFileURL(join(ROOT, 'scripts', 'bench', 'stack.ts')).href);
-results.stack = await benchStack({ median, percentile });
+if (process.env.BENCH_STACK !== '0') results.stack = await benchStack({ median, percentile });
 
 const fmt = value => (typeof value === 'number' ? value.toFixed(value < 10 ? 2 : 0) : String(value));
 const rows = [
   ['measure', 'median', 'min', 'max', 'peak MB', 'target'],
-  ...[results.generation.yoFull, results.generation.yoEmpty, results.generation.entryPoint].map(row => [
+  ...[
+    results.generation.yoFull,
+    results.generation.yoEmpty,
+    results.generation.entryPoint,
+    results.peer.cookiecutter,
+    results.peer.loading,
+    results.start.node,
+    results.start.help,
+    results.start.version,
+  ].map(row => [
     `${row.command} (ms)`,
     fmt(row.medianMs),
     fmt(row.minMs),
     fmt(row.maxMs),
-    fmt(row.peakMb),
+    row.peakMb === undefined || Number.isNaN(row.peakMb) ? '' : fmt(row.peakMb),
     row.targetMs ? `< ${row.targetMs}` : '',
   ]),
   [
@@ -144,6 +238,14 @@ const rows = [
     fmt(results.generation.ratio.max),
     '',
     '<= 1.3',
+  ],
+  [
+    'create-django-celery / cookiecutter, paired (ratio)',
+    fmt(results.peer.ratio.median),
+    fmt(results.peer.ratio.min),
+    fmt(results.peer.ratio.max),
+    '',
+    '<= 1.0',
   ],
   ...(results.stack?.rows ?? []),
 ];
