@@ -90,7 +90,7 @@ function nativeSiteConf(conf: string, replacements: [RegExp, string][]): string 
 }
 
 /** The options the Compose file gives redis-server (its `command` after the program), if any. */
-function redisOptions(config: ComposeConfig): string[] {
+export function redisOptions(config: ComposeConfig): string[] {
   const service = Object.values(config.services).find(svc => /^redis:/.test(svc.image ?? ''));
   const command = service?.command;
   const words = Array.isArray(command) ? command : [];
