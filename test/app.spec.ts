@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { expectRejection, fixedSecrets, read, readTree, runApp, runGenerator } from './helpers.js';
 import { CUSTOM_ANSWERS, HOSTILE_PASSWORD } from './fixtures.js';
+import { LIMITS } from '../src/generators/lib/context.js';
 
 const LOCAL_TREE = [
   '.dockerignore',
@@ -96,7 +97,7 @@ describe('yo django-celery --defaults', () => {
     const reload =
       'watchfiles --filter python --ignore-paths polls/migrations,mediafiles,staticfiles --target-type command';
     expect(read(project, 'compose/local/django/celery/worker/start')).to.contain(
-      `exec ${reload} "celery -A django_celery_example worker --loglevel=INFO --concurrency \${CELERY_WORKER_CONCURRENCY:-2} --max-tasks-per-child \${CELERY_WORKER_MAX_TASKS_PER_CHILD:-100}"`,
+      `exec ${reload} \\\n  --sigint-timeout "$((\${CELERY_TASK_TIME_LIMIT:-${LIMITS.development.taskTimeLimit}} + ${LIMITS.development.reloadMargin}))" \\\n  "celery -A django_celery_example worker --loglevel=INFO --concurrency \${CELERY_WORKER_CONCURRENCY:-2} --max-tasks-per-child \${CELERY_WORKER_MAX_TASKS_PER_CHILD:-100}"`,
     );
     expect(read(project, 'compose/local/django/celery/beat/start')).to.contain(
       `exec ${reload} 'celery -A django_celery_example beat --loglevel=INFO --schedule=/tmp/celerybeat-schedule'`,
@@ -124,9 +125,34 @@ describe('yo django-celery --defaults', () => {
       'SQL_PORT',
       'CELERY_BROKER',
       'CELERY_BACKEND',
+      'CELERY_TASK_SOFT_TIME_LIMIT',
+      'CELERY_TASK_TIME_LIMIT',
+      'CELERY_VISIBILITY_TIMEOUT',
       'EMAIL_HOST',
       'EMAIL_PORT',
     ]);
+  });
+
+  it('gives development lower task limits and visibility timeout, still in order, and lets a reload wait past the time limit', () => {
+    const env = read(project, '.env/.dev-sample');
+    const setting = (name: string) => Number(new RegExp(`^${name}=(\\d+)$`, 'm').exec(env)![1]);
+    const soft = setting('CELERY_TASK_SOFT_TIME_LIMIT');
+    const hard = setting('CELERY_TASK_TIME_LIMIT');
+    const visibility = setting('CELERY_VISIBILITY_TIMEOUT');
+    expect([soft, hard, visibility]).to.deep.equal([
+      LIMITS.development.taskSoftTimeLimit,
+      LIMITS.development.taskTimeLimit,
+      LIMITS.development.visibilityTimeout,
+    ]);
+    expect(soft).to.be.below(hard);
+    expect(hard).to.be.below(visibility);
+    // A killed task comes back within a minute: the visibility timeout, and the next worker's start.
+    expect(visibility).to.be.at.most(45);
+    const start = read(project, 'compose/local/django/celery/worker/start');
+    const sigint = /--sigint-timeout "\$\(\(\$\{CELERY_TASK_TIME_LIMIT:-(\d+)\} \+ (\d+)\)\)"/.exec(start);
+    expect(Number(sigint![1]), 'the start script falls back to the env file limit').to.equal(hard);
+    // SIGKILL comes after the time limit, and after the visibility timeout: the next worker puts back at once what it killed.
+    expect(hard + Number(sigint![2])).to.be.above(visibility);
   });
 
   it('uses no obsolete version key and waits for healthy Postgres and Redis', () => {

@@ -138,8 +138,15 @@ describe('yo django-celery --defaults --prod', () => {
     const seconds = (text: string) => Number(/^(\d+)s$/.exec(text)![1]);
     const grace = (name: string) => seconds(/stop_grace_period: (\S+)/.exec(service(compose, name))![1]);
     expect(grace('web')).to.be.above(LIMITS.gunicornGracefulTimeout);
-    const soft = Number(/^CELERY_TASK_SOFT_TIME_LIMIT = (\d+)$/m.exec(settings)![1]);
-    const hard = Number(/^CELERY_TASK_TIME_LIMIT = (\d+)$/m.exec(settings)![1]);
+    const limit = (name: string) =>
+      Number(new RegExp(`^${name} = int\\(os\\.environ\\.get\\("${name}", "(\\d+)"\\)\\)$`, 'm').exec(settings)![1]);
+    const soft = limit('CELERY_TASK_SOFT_TIME_LIMIT');
+    const hard = limit('CELERY_TASK_TIME_LIMIT');
+    // Production keeps the settings' values: .env/.prod sets none of them.
+    const prodEnv = envLines(read(project, '.env/.prod'));
+    for (const name of ['CELERY_TASK_SOFT_TIME_LIMIT', 'CELERY_TASK_TIME_LIMIT', 'CELERY_VISIBILITY_TIMEOUT'])
+      expect(prodEnv.has(name), name).to.equal(false);
+    expect([soft, hard]).to.deep.equal([LIMITS.taskSoftTimeLimit, LIMITS.taskTimeLimit]);
     const visibility = Number(
       /"visibility_timeout": int\(os\.environ\.get\("CELERY_VISIBILITY_TIMEOUT", "(\d+)"\)\)/.exec(settings)![1],
     );

@@ -3,12 +3,12 @@
 // the image's Python against a real Postgres and Redis on loopback, with the environment
 // Compose resolves for each service.
 import { expect } from 'chai';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { celeryMain, celeryServiceChecks, TASK_SUCCEEDED } from './celery-checks.js';
 import { HOSTILE_PASSWORD, NEWEST_SHOP } from '../fixtures.js';
 import { DEFAULT_PROJECT, projectHooks, RuntimeProject, type RuntimeScenario, TEST_SETTINGS } from './project.js';
-import { childrenOf, httpGet, type Proc, sleep, waitUntil } from './support.js';
+import { childrenOf, httpGet, type Proc, selfAndDescendants, sleep, waitUntil } from './support.js';
 
 /** The dev server's port: fixed in compose/local/django/start (as in its container). */
 const DEV_SERVER_PORT = 8000;
@@ -37,6 +37,44 @@ const TASK_RECEIVED = (id: string) => new RegExp(`Task \\S+\\.divide\\[${id}\\] 
 const WORKER_READY = /celery@\S+ ready\./;
 /** How long to watch a worker that should not restart: past watchfiles' debounce (1.6 s) and its restart. */
 const QUIET_MS = 6_000;
+
+/** A task that sleeps, added to polls/tasks.py for the reload tests (and taken out after them). */
+const NAP_TASK = '\n\n@shared_task\ndef nap(seconds):\n    time.sleep(seconds)\n    return seconds\n';
+const NAP_RECEIVED = (id: string) => new RegExp(`Task polls\\.tasks\\.nap\\[${id}\\] received`);
+const NAP_SUCCEEDED = (id: string) => new RegExp(`Task polls\\.tasks\\.nap\\[${id}\\] succeeded in [\\d.]+s: \\d+`);
+
+/**
+ * Runs `body` with the development worker (its start script under watchfiles) as
+ * .env/.dev-sample sets it up, its visibility timeout included (not the run's 5 s), and
+ * polls/tasks.py holding nap(): the file is changed only while no worker watches it.
+ */
+async function withNappingDevWorker(
+  app: RuntimeProject,
+  body: (proc: Proc, nap: (s: number) => string) => Promise<void>,
+) {
+  await app.stopWorker();
+  const tasks = join(app.project, 'polls/tasks.py');
+  const original = readFileSync(tasks, 'utf8');
+  const visibility = /^CELERY_VISIBILITY_TIMEOUT=(\d+)$/m.exec(
+    readFileSync(join(app.project, '.env/.dev-sample'), 'utf8'),
+  );
+  expect(visibility, 'CELERY_VISIBILITY_TIMEOUT in .env/.dev-sample').to.not.equal(null);
+  writeFileSync(tasks, original + NAP_TASK);
+  const proc = app.startService('celery_worker', 'celery_worker (development visibility timeout)', {
+    CELERY_VISIBILITY_TIMEOUT: visibility![1],
+  });
+  try {
+    await proc.waitFor(WORKER_READY, 60_000);
+    const nap = (seconds: number) =>
+      app.shell(`from polls.tasks import nap\nprint(nap.delay(${seconds}).id)`).trim().split('\n').pop()!.trim();
+    await body(proc, nap);
+  } finally {
+    await proc.stop();
+    writeFileSync(tasks, original);
+  }
+}
+
+const read = (app: RuntimeProject, path: string) => readFileSync(join(app.project, path), 'utf8');
 
 /** Sends divide(1, 2) to the worker and waits until it runs, inside divide's five-second sleep. */
 async function divideRunning(app: RuntimeProject): Promise<{ proc: Proc; from: number; id: string }> {
@@ -261,6 +299,69 @@ for (const scenario of SCENARIOS) {
       const id = app.sendDivide(1, 2);
       expect(app.resultOf(id, 60)).to.equal(50);
       expect(proc.exited, 'the process the test started is still the one running').to.equal(false);
+    });
+
+    it('reload: a code edit while a 10 s task runs lets the task finish in the worker running it (no SIGKILL), then the new worker starts', async function () {
+      this.timeout(150_000);
+      await withNappingDevWorker(app, async (proc, nap) => {
+        const main = celeryMain(proc);
+        const from = proc.output.length;
+        const id = nap(10);
+        await proc.waitFor(NAP_RECEIVED(id), 30_000, from);
+        await sleep(1_000);
+        const edited = Date.now();
+        appendFileSync(join(app.project, 'polls/tasks.py'), '# edited while nap(10) runs\n');
+        const done = await proc.waitFor(NAP_SUCCEEDED(id), 60_000, from);
+        expect(done[0]).to.match(/: 10$/);
+        await proc.waitFor(WORKER_READY, 60_000, from);
+        expect(Date.now() - edited, 'ms from the edit to the new worker').to.be.below(60_000);
+        const after = proc.output.slice(from);
+        expect(after, 'watchfiles restarted the worker').to.match(/change(s)? detected/i);
+        expect(after, 'watchfiles killed the worker').not.to.match(/sending SIGKILL|SIGINT timed out/);
+        expect(proc.count(NAP_RECEIVED(id)), 'deliveries of nap(10)').to.equal(1);
+        expect(after.indexOf(done[0]), 'the task ended before the new worker was ready').to.be.below(
+          after.search(WORKER_READY),
+        );
+        expect(celeryMain(proc), 'a new worker process').to.not.equal(main);
+        expect(app.resultOf(id, 10)).to.equal(10);
+      });
+    });
+
+    it('reload: a task killed with its worker (as a SIGKILL after the SIGINT timeout does) is past the development visibility timeout when the next worker starts, which runs it again at once', async function () {
+      this.timeout(150_000);
+      await withNappingDevWorker(app, async (proc, nap) => {
+        const from = proc.output.length;
+        const id = nap(3);
+        await proc.waitFor(NAP_RECEIVED(id), 30_000, from);
+        const delivered = Date.now();
+        await sleep(1_000);
+        for (const pid of selfAndDescendants(celeryMain(proc))) process.kill(pid, 'SIGKILL');
+        // watchfiles sends SIGKILL only after --sigint-timeout, longer than the visibility timeout.
+        const env = read(app, '.env/.dev-sample');
+        const setting = (name: string) => Number(new RegExp(`^${name}=(\\d+)$`, 'm').exec(env)![1]);
+        const start = read(app, 'compose/local/django/celery/worker/start');
+        const margin = Number(
+          /--sigint-timeout "\$\(\(\$\{CELERY_TASK_TIME_LIMIT:-\d+\} \+ (\d+)\)\)"/.exec(start)![1],
+        );
+        const visibility = setting('CELERY_VISIBILITY_TIMEOUT');
+        const sigint = setting('CELERY_TASK_TIME_LIMIT') + margin;
+        expect(sigint, 'the SIGINT timeout').to.be.above(visibility);
+        await sleep(Math.max(0, delivered + sigint * 1000 - Date.now()));
+        appendFileSync(join(app.project, 'polls/tasks.py'), '# edited after the worker died\n');
+        await proc.waitFor(WORKER_READY, 60_000, from);
+        const ready = Date.now();
+        await waitUntil(
+          'nap(3) to be delivered again',
+          () => proc.count(NAP_RECEIVED(id)) >= 2,
+          20_000,
+          () => proc.describe(),
+          200,
+        );
+        expect(Date.now() - ready, 'ms from the new worker to the second delivery').to.be.below(10_000);
+        expect(Date.now() - delivered, 'ms from the first delivery to the second').to.be.below(60_000);
+        await proc.waitFor(NAP_SUCCEEDED(id), 30_000, from);
+        expect(app.resultOf(id, 10)).to.equal(3);
+      });
     });
   });
 }

@@ -67,6 +67,14 @@ export const LIMITS = {
   gunicornGracefulTimeout: 30,
   /** How long the entrypoint waits for Postgres by default (SQL_WAIT_SECONDS). */
   postgresWait: 60,
+  /**
+   * Development's own (.env/.dev-sample), the same rule lower, so that a killed task comes
+   * back within a minute, not an hour. On a code edit watchfiles lets the worker finish
+   * its running tasks (Celery's warm shutdown on SIGINT) for the hard limit and
+   * reloadMargin before it sends SIGKILL: past the visibility timeout, so the next worker
+   * puts back at its start (kombu looks then, and every 100 s after) what was killed.
+   */
+  development: { visibilityTimeout: 30, taskSoftTimeLimit: 20, taskTimeLimit: 25, reloadMargin: 10 },
 } as const;
 
 /** Compose's stop_grace_period of each service that has work in flight: its own limit and a margin. */
