@@ -167,7 +167,7 @@ describe('create-django-celery in a terminal', function () {
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
     expect(screen).not.to.contain('? Host port');
-    expect(screen).to.contain('Nothing to write in django_celery_example: every file is up to date.');
+    expect(screen).to.contain('Nothing to write in django_celery_example: all 43 files are up to date.');
     expect(screen).to.match(/ {2}cd django_celery_example\n {2}docker compose up -d --build$/);
   });
 
