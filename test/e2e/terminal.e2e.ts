@@ -462,19 +462,22 @@ function snapshot(folder: string): string[] {
     });
 }
 
-for (const entry of ENTRY_POINTS) {
-  describe(`${entry.name} on Ctrl-C at each question`, function () {
-    this.timeout(120_000);
-    let terminal: Terminal | undefined;
+describe('Ctrl-C at each question, through both entry points', function () {
+  this.timeout(120_000);
+  const terminals: Terminal[] = [];
 
-    before(requireTmux);
-    afterEach(() => terminal?.close());
+  before(requireTmux);
+  afterEach(() => {
+    for (const open of terminals.splice(0)) open.close();
+  });
 
+  for (const entry of ENTRY_POINTS) {
     for (const { question, before, made, prod } of CANCELLABLE) {
       const where = prod ? `${entry.prod.join(' ')}'s` : made ? 'the update' : 'the first run';
-      it(`at ${where} question "${question}", says in one line that nothing was written, exits 130 and leaves nothing behind`, async () => {
+      it(`${entry.name}, at ${where} question "${question}": one line saying nothing was written, status 130, nothing left behind`, async () => {
         const started = entry.start(prod ? entry.prod : [], made);
-        terminal = started.terminal;
+        const terminal = started.terminal;
+        terminals.push(terminal);
         const before_ = snapshot(started.cwd);
         for (const [index, previous] of before.entries()) {
           await terminal.waitFor(`? ${previous}`, index === 0 ? 30_000 : 20_000);
@@ -497,5 +500,5 @@ for (const entry of ENTRY_POINTS) {
         expect(snapshot(started.cwd)).to.deep.equal(before_);
       });
     }
-  });
-}
+  }
+});
