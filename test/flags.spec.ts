@@ -85,6 +85,10 @@ describe('the command line', () => {
     expect(strayWord('prdo', generators, yo).message).to.match(
       /^Unknown generator "prdo": did you mean `yo django-celery:prod`\?/,
     );
+    // One sentence naming every generator there is.
+    expect(strayWord('prdo', generators, yo).message).to.equal(
+      'Unknown generator "prdo": did you mean `yo django-celery:prod`? The generators are app, django, env, local, prod, project; run with --help to see what each writes.',
+    );
     expect(strayWord('Prod', generators, name => `create-django-celery ${name}`).message).to.match(
       /did you mean `create-django-celery prod`\?/,
     );

@@ -1,10 +1,12 @@
 // The command line around the generators, through both entry points, with output sent
 // to a pipe as in a script: --version, --help, and output that concerns only the project.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ROOT } from '../support/root.js';
-import { runEntryPoint, runYo, type CommandRun } from './commands.js';
+import type { Ran } from '../support/run.js';
+import { runEntryPoint, runYo, yo, yoPlace, type CommandRun } from './commands.js';
 
 const VERSION = String(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
 
@@ -17,7 +19,7 @@ const PRODUCTION_COMMANDS = [
 ];
 
 /** What a run printed, both streams. */
-const output = (run: CommandRun) => run.stdout + run.stderr;
+const output = (run: Ran) => run.stdout + run.stderr;
 
 /** The last lines of a run's log (Yeoman logs to standard error, keeping standard output for data). */
 const ending = (run: CommandRun, lines: number) => run.stderr.trimEnd().split('\n').slice(-lines).join('\n');
@@ -152,6 +154,35 @@ describe('the summary of a run', function () {
     expect(ending(ran, 3)).to.equal('Next, start the development stack:\n  cd shop\n  docker compose up -d --build');
   });
 
+  it('of a re-run that changes nothing counts the files in one sentence, with no line for each and no secret, through both', () => {
+    const place = yoPlace();
+    const entryPoints: [string, (args: string[], cwd: string) => Ran][] = [
+      ['create-django-celery', (args, cwd) => runEntryPoint(args, cwd)],
+      ['yo django-celery', (args, cwd) => yo(['django-celery', ...args], { ...place, cwd })],
+    ];
+    for (const [name, run] of entryPoints) {
+      const cwd = name === 'yo django-celery' ? place.cwd : mkdtempSync(join(tmpdir(), 'rerun-'));
+      const first = run(['--defaults', '--prod'], cwd);
+      expect(first.status, output(first)).to.equal(0);
+      const project = join(cwd, 'django_celery_example');
+      const secrets = ['.env/.dev-sample', '.env/.prod', '.env/.prod.db'].flatMap(file =>
+        [...readFileSync(join(project, file), 'utf8').matchAll(/^(?:SECRET_KEY|\w*PASSWORD)=(.+)$/gm)].map(m => m[1]),
+      );
+      expect(secrets.length).to.be.greaterThan(3);
+      const files = readdirSync(project, { recursive: true, withFileTypes: true }).filter(
+        entry => entry.isFile() && entry.name !== '.yo-rc.json',
+      ).length;
+      const again = run(['--defaults'], project);
+      expect(again.status, output(again)).to.equal(0);
+      const said = output(again);
+      expect(said, name).not.to.match(/^\s*(identical|create|force|skip|conflict) /m);
+      expect(said.replace(/\s+/g, ' '), name).to.contain(
+        `Nothing to write in this project: all ${files} files are up to date.`,
+      );
+      for (const secret of secrets) expect(said, name).not.to.contain(secret);
+    }
+  });
+
   it('of a re-run in place says which changed files it overwrote, and ends with docker compose up', () => {
     const first = runEntryPoint(['--defaults']);
     const project = join(first.cwd, 'django_celery_example');
@@ -162,8 +193,9 @@ describe('the summary of a run', function () {
       'Updated this project: rewrote docker-compose.yml, README.md, .github/workflows/ci.yml and requirements.txt. 39 files already up to date. Overwrote your changes to requirements.txt.',
     );
     expect(ending(again, 2)).to.equal('Next, start the development stack:\n  docker compose up -d --build');
-    // --force rewrites only what differs: the rest is said to be identical.
-    expect(again.stderr).to.match(/^identical manage\.py$/m);
+    // --force rewrites only what differs: the rest is counted above, with no line for each.
+    expect(again.stderr).to.match(/^ *force requirements\.txt$/m);
+    expect(again.stderr).not.to.match(/identical/);
   });
 
   it('of a sub-generator run alone in a project says what it wrote, and ends with docker compose up', () => {

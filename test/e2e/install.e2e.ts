@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { ROOT } from '../support/root.js';
 import { type Ran, runOk, runSync } from '../support/run.js';
-import { shareTree, yo } from './commands.js';
+import { shareTree, yo, yoCommand } from './commands.js';
 import { FIRST_RUN_QUESTIONS, Terminal, acceptDefaults, requireTmux } from './terminal.js';
 
 /** The normal user of these machines (the one yo runs as). */
@@ -85,39 +85,50 @@ function yoGeneratesWith(prefix: string): void {
 describe('the install routes of the README', function () {
   this.timeout(600_000);
 
-  it('a fresh clone: `npm ci`, then `npm link`; the command and yo then generate in any folder', () => {
-    const clone = freshClone();
-    const prefix = mkdtempSync(join(tmpdir(), 'prefix-'));
-    const env = npmEnv(prefix, mkdtempSync(join(tmpdir(), 'home-')));
-    for (const args of [
-      ['ci', '--no-audit', '--no-fund'],
-      ['link', '--no-audit', '--no-fund'],
-    ]) {
-      const run = runSync('npm', args, { cwd: clone, env, timeoutMs: 400_000 });
-      expect(run.status, output(run)).to.equal(0);
+  // Each route from a fresh clone, as root and as a normal user with a private npm prefix.
+  const routes: [string, string[][]][] = [
+    [
+      '`npm ci`, then `npm link`',
+      [
+        ['ci', '--no-audit', '--no-fund'],
+        ['link', '--no-audit', '--no-fund'],
+      ],
+    ],
+    ['`npm install --global .` without `npm ci`', [['install', '--global', '.', '--no-audit', '--no-fund']]],
+  ];
+  for (const [route, commands] of routes) {
+    for (const user of [undefined, USER]) {
+      it(`a fresh clone, as ${user ? `uid ${user.uid}` : 'root'}: ${route}; then --version, yo's --help and both commands generate in any folder`, () => {
+        const clone = freshClone(user);
+        const prefix = mkdtempSync(join(tmpdir(), 'prefix-'));
+        const home = mkdtempSync(join(tmpdir(), 'home-'));
+        if (user) runOk('chown', ['-R', `${user.uid}:${user.gid}`, prefix, home]);
+        const env = npmEnv(prefix, home);
+        for (const args of commands) {
+          const run = runSync('npm', args, { cwd: clone, env, ...user, timeoutMs: 400_000 });
+          expect(run.status, output(run)).to.equal(0);
+          expect(output(run)).not.to.match(/Cannot find module|^\s+at /m);
+        }
+        const version = runSync('create-django-celery', ['--version'], { cwd: home, env, ...user });
+        expect(version.status, output(version)).to.equal(0);
+        expect(version.stdout.trim()).to.equal(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+        // yo gives up root's rights: what it reads must be open to the user it runs as.
+        if (!user) for (const folder of [dirname(clone), prefix, home]) shareTree(folder);
+        if (!user) chmodSync(home, 0o777);
+        // yo (this repository's, as a user's global one) finds the package in the prefix.
+        const { command, env: yoEnv } = yoCommand(['django-celery', '--help'], {
+          cwd: home,
+          home,
+          modules: join(prefix, 'lib', 'node_modules'),
+        });
+        const help = runSync(command[0], command.slice(1), { cwd: home, env: { ...env, ...yoEnv }, ...user });
+        expect(help.status, output(help)).to.equal(0);
+        expect(help.stdout).to.match(/^Usage: yo django-celery \[options\]$/m);
+        generatesIn(projectsFolder(user), env, user);
+        if (!user) yoGeneratesWith(prefix);
+      });
     }
-    generatesIn(projectsFolder(), env);
-    shareTree(dirname(clone));
-    shareTree(prefix);
-    yoGeneratesWith(prefix);
-  });
-
-  it('a fresh clone, as a normal user: `npm install --global .` without `npm ci` installs what it builds with, and the command generates in any folder', () => {
-    const clone = freshClone(USER);
-    const prefix = mkdtempSync(join(tmpdir(), 'prefix-'));
-    const home = mkdtempSync(join(tmpdir(), 'home-'));
-    runOk('chown', ['-R', `${USER.uid}:${USER.gid}`, prefix, home]);
-    const env = npmEnv(prefix, home);
-    const run = runSync('npm', ['install', '--global', '.', '--no-audit', '--no-fund'], {
-      cwd: clone,
-      env,
-      ...USER,
-      timeoutMs: 400_000,
-    });
-    expect(run.status, output(run)).to.equal(0);
-    expect(output(run)).not.to.match(/Cannot find module|^\s+at /m);
-    generatesIn(projectsFolder(USER), env, USER);
-  });
+  }
 
   it('a fresh clone whose dependencies cannot be installed: `npm install --global .` fails saying so in one sentence, with no stack', () => {
     const clone = freshClone();

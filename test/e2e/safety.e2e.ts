@@ -73,6 +73,22 @@ describe('the command line of both entry points', function () {
     });
   }
 
+  it("names the closest generator and every one there is for create-django-celery prdo; yo django-celery:prdo gets yo's own message", () => {
+    const ours = runEntryPoint(['prdo']);
+    expect(ours.status, output(ours)).to.equal(1);
+    expectRefusal(
+      ours,
+      /^Unknown generator "prdo": did you mean `create-django-celery prod`\? The generators are app, django, env, local, prod, project, requirements, users; run with --help to see what each writes\.$/,
+    );
+    expect(readdirSync(ours.cwd)).to.deep.equal([]);
+    // yo looks the namespace up before any code of this package runs: its message, not ours
+    // (README.md says so). It fails all the same, and writes nothing.
+    const yos = runYo(['django-celery:prdo']);
+    expect(yos.status, output(yos)).to.equal(1);
+    expect(output(yos)).to.contain("You don't seem to have a generator with the name");
+    expect(readdirSync(yos.cwd)).to.deep.equal([]);
+  });
+
   for (const [flag, production] of [
     ['--prod', true],
     ['--prod=yes', true],

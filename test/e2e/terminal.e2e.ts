@@ -1,7 +1,7 @@
 // Both entry points in a real terminal (tmux), typed into as a user does: answers, an
 // invalid answer corrected in place, a taken folder, an existing project, Ctrl-C.
 import { stripVTControlCharacters } from 'node:util';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -124,30 +124,6 @@ describe('create-django-celery in a terminal', function () {
     expect(compose).to.contain('"127.0.0.1:8010:8000"').and.to.contain('"127.0.0.1:5600:5555"');
   });
 
-  const QUESTIONS = [
-    'Project name',
-    'Host port of the Django development server',
-    'Host port of Flower',
-    'Host port of the mail catcher',
-    'Postgres database name',
-    'Postgres user',
-    'Postgres password',
-    'Add the production variant',
-  ];
-  for (const question of ['Project name', 'Postgres password', 'Add the production variant']) {
-    it(`on Ctrl-C at "${question}", says in one line that nothing was written and exits 130`, async () => {
-      terminal = entryPoint(cwd);
-      await acceptDefaults(terminal, QUESTIONS.slice(0, QUESTIONS.indexOf(question)));
-      await terminal.waitFor(`? ${question}`);
-      terminal.press('C-c');
-      const { status, screen } = await terminal.exit();
-      expect(status, screen).to.equal(130);
-      expect(lastParagraph(screen)).to.equal(CANCELLED);
-      expect(screen).not.to.match(/Error|error occured|at .*\.js:\d+/);
-      expect(readdirSync(cwd)).to.deep.equal([]);
-    });
-  }
-
   it('refuses a taken folder at the prompt and takes another name', async () => {
     mkdirSync(join(cwd, 'taken'));
     writeFileSync(join(cwd, 'taken', 'notes.txt'), 'mine\n');
@@ -191,7 +167,7 @@ describe('create-django-celery in a terminal', function () {
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
     expect(screen).not.to.contain('? Host port');
-    expect(screen).to.contain('Nothing to write in django_celery_example: every file is up to date.');
+    expect(screen).to.contain('Nothing to write in django_celery_example: all 43 files are up to date.');
     expect(screen).to.match(/ {2}cd django_celery_example\n {2}docker compose up -d --build$/);
   });
 
@@ -383,20 +359,6 @@ describe('yo django-celery in a terminal', function () {
   before(requireTmux);
   afterEach(() => terminal?.close());
 
-  it('on Ctrl-C at a question, says in one line that nothing was written and exits 130', async () => {
-    const place = yoPlace();
-    const { command, env } = yoCommand(['django-celery'], place);
-    terminal = new Terminal(command, { cwd: place.cwd, env });
-    await acceptDefaults(terminal, ['Project name']);
-    await terminal.waitFor('? Host port of the Django development server');
-    terminal.press('C-c');
-    const { status, screen } = await terminal.exit();
-    expect(status, screen).to.equal(130);
-    expect(lastParagraph(screen)).to.equal(CANCELLED);
-    expect(screen).not.to.match(/Error|error occured/);
-    expect(readdirSync(place.cwd)).to.deep.equal([]);
-  });
-
   it('on Ctrl-C at the question whether to overwrite a changed file, writes nothing, says what to run again and exits 130', async () => {
     const place = yoPlace();
     expect(yo(['django-celery', '--defaults'], place).status).to.equal(0);
@@ -438,4 +400,105 @@ describe('yo django-celery in a terminal', function () {
     expect(screen).to.contain('Created typed: 43 files.');
     expect(screen).to.match(/ {2}cd typed\n {2}docker compose up -d --build$/);
   });
+});
+
+/** The questions production adds, after "Add the production variant" answered yes, or alone in `prod`. */
+const PRODUCTION_QUESTIONS = ['Host port of nginx', 'Host names the production site', 'Flower login name'];
+
+/** How to start an entry point in a terminal, in a new folder; `made`, when set, makes a project there first. */
+interface EntryPoint {
+  name: string;
+  /** The words that run the sub-generator `prod`. */
+  prod: string[];
+  start(args: string[], made: boolean): { terminal: Terminal; cwd: string };
+}
+
+const ENTRY_POINTS: EntryPoint[] = [
+  {
+    name: 'create-django-celery',
+    prod: ['prod'],
+    start(args, made) {
+      const cwd = mkdtempSync(join(tmpdir(), 'tty-'));
+      if (made) expect(runEntryPoint(['--defaults'], cwd).status).to.equal(0);
+      return { terminal: entryPoint(made && args[0] === 'prod' ? join(cwd, 'django_celery_example') : cwd, args), cwd };
+    },
+  },
+  {
+    name: 'yo django-celery',
+    prod: ['django-celery:prod'],
+    start(args, made) {
+      const place = yoPlace();
+      if (made) expect(yo(['django-celery', '--defaults'], place).status).to.equal(0);
+      const { command, env } = yoCommand(args.length ? args : ['django-celery'], place);
+      const cwd = made && args.length ? join(place.cwd, 'django_celery_example') : place.cwd;
+      return { terminal: new Terminal(command, { cwd, env }), cwd: place.cwd };
+    },
+  },
+];
+
+/** Every question a run can ask before it writes: a first run's with production, the update question, and `prod`'s alone. */
+const CANCELLABLE: { question: string; before: string[]; made: boolean; prod?: boolean }[] = [
+  ...[...FIRST_RUN_QUESTIONS, ...PRODUCTION_QUESTIONS].map((question, index, all) => ({
+    question,
+    before: all.slice(0, index),
+    made: false,
+  })),
+  { question: 'is a project of this generator already. Update it?', before: ['Project name'], made: true },
+  ...PRODUCTION_QUESTIONS.map((question, index) => ({
+    question,
+    before: PRODUCTION_QUESTIONS.slice(0, index),
+    made: true,
+    prod: true,
+  })),
+];
+
+/** Every file and folder under `folder`, with the content of each file. */
+function snapshot(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .sort()
+    .map(path => {
+      const full = join(folder, path);
+      return statSync(full).isDirectory() ? `${path}/` : `${path}: ${readFileSync(full, 'utf8')}`;
+    });
+}
+
+describe('Ctrl-C at each question, through both entry points', function () {
+  this.timeout(120_000);
+  const terminals: Terminal[] = [];
+
+  before(requireTmux);
+  afterEach(() => {
+    for (const open of terminals.splice(0)) open.close();
+  });
+
+  for (const entry of ENTRY_POINTS) {
+    for (const { question, before, made, prod } of CANCELLABLE) {
+      const where = prod ? `${entry.prod.join(' ')}'s` : made ? 'the update' : 'the first run';
+      it(`${entry.name}, at ${where} question "${question}": one line saying nothing was written, status 130, nothing left behind`, async () => {
+        const started = entry.start(prod ? entry.prod : [], made);
+        const terminal = started.terminal;
+        terminals.push(terminal);
+        const before_ = snapshot(started.cwd);
+        for (const [index, previous] of before.entries()) {
+          await terminal.waitFor(`? ${previous}`, index === 0 ? 30_000 : 20_000);
+          // Yes to production, so that its questions come.
+          if (previous === 'Add the production variant') terminal.type('y');
+          terminal.press('Enter');
+        }
+        await terminal.waitFor(question, before.length ? 20_000 : 30_000);
+        terminal.press('C-c');
+        const { status, screen } = await terminal.exit();
+        expect(status, screen).to.equal(130);
+        // One line after the question (which may take two rows): the sentence, nothing of Yeoman's.
+        const after = screen
+          .slice(screen.lastIndexOf(question))
+          .split(/\n\s*\n/)
+          .slice(1);
+        expect(after, screen).to.deep.equal([CANCELLED]);
+        expect(screen).not.to.match(/Error|error occured|force closed|at .*\.js:\d+/);
+        // No file, folder, staging folder or lock: the folder is as it was.
+        expect(snapshot(started.cwd)).to.deep.equal(before_);
+      });
+    }
+  }
 });

@@ -3,11 +3,14 @@
 // (SQLite for the database: no Postgres runs in this tier), and each file the README
 // gives is written where it says.
 import { expect } from 'chai';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectUnderTest } from './project.js';
 import { runApp } from '../helpers.js';
-import { describeRun } from '../support/run.js';
+import { ROOT } from '../support/root.js';
+import { describeRun, run as runProgram } from '../support/run.js';
+import { runTool } from '../support/tools.js';
 
 /** The text of the README's `### title` section, under "## Recipes". */
 function recipe(readme: string, title: string): string {
@@ -73,6 +76,69 @@ describe("the generated README's recipes, followed as written", function () {
       'from django_celery_example.celery import app; app.loader.import_default_modules(); print("blog.tasks.word_count" in app.tasks)',
     ]);
     expect(registered.stdout.trim().split('\n').at(-1), describeRun(registered)).to.equal('True');
+  });
+
+  it('adds a dependency: its line in requirements.txt, the lock made anew as "Dependencies" says, and it imports', async () => {
+    const text = recipe(readme, 'Add a dependency');
+    expect(text).to.contain('Add its line to `requirements.txt`');
+    expect(text).to.contain('make the lock anew as "Dependencies" says');
+    // The README's lock command: which requirement files, for which Python.
+    const dependencies = readme.slice(readme.indexOf('\n## Dependencies\n'));
+    const [command] = blocks(dependencies, 'sh');
+    const uv =
+      /^uv pip compile ((?:requirements[\w-]*\.txt )+)\\\n\s+--python-version (\S+) --python-platform linux -o constraints\.txt\n$/.exec(
+        command,
+      );
+    expect(uv, command).to.not.equal(null);
+    const [files, python] = [uv![1].trim().split(' '), uv![2]];
+    expect(files).to.deep.equal(['requirements-dev.txt']);
+    // python-slugify 9.0.0 is on the local index, with text-unidecode, which it needs; neither is in the lock yet.
+    const before = project.read('constraints.txt');
+    expect(before).not.to.match(/^(python-slugify|text-unidecode)==/m);
+    appendFileSync(join(project.folder, 'requirements.txt'), 'python-slugify==9.0.0\n');
+    // uv and pip-compile are not on this machine and no index but the local one is reachable:
+    // pystack.py locks the same files for the same Python from it, in pip-compile's format.
+    const pystack = (args: string[]) =>
+      runProgram('/usr/bin/python3', [join(ROOT, 'scripts', 'stack', 'pystack.py'), ...args], {
+        cwd: project.folder,
+        timeoutMs: 600_000,
+      });
+    const locked = await pystack(['lock', '--python', python, ...files.flatMap(file => ['-r', file])]);
+    expect(locked.status, describeRun(locked)).to.equal(0);
+    writeFileSync(join(project.folder, 'constraints.txt'), locked.stdout);
+    expect(locked.stdout)
+      .to.match(/^python-slugify==9\.0\.0$/m)
+      .and.to.match(/^text-unidecode==1\.3$/m);
+    // Every other pin as it was (production's gunicorn aside: this project has none, so its lock command names no requirements-prod.txt).
+    const pins = (lock: string): string[] => lock.match(/^[\w.-]+==\S+$/gm) ?? [];
+    const kept = pins(before).filter(pin => !pin.startsWith('gunicorn=='));
+    expect(kept.filter(pin => !pins(locked.stdout).includes(pin))).to.deep.equal([]);
+    // The image's install, natively: requirements.txt with the new lock as constraints, then the package in Django's shell.
+    const dest = join(mkdtempSync(join(tmpdir(), 'recipe-env-')), 'env');
+    try {
+      const built = await pystack([
+        'build',
+        '--python',
+        python,
+        '-r',
+        'requirements.txt',
+        '-c',
+        'constraints.txt',
+        '--dest',
+        dest,
+      ]);
+      expect(built.status, describeRun(built)).to.equal(0);
+      expect(built.stdout).to.match(/^\s*python-slugify\s+9\.0\.0\s+9\.0\.0\s/m);
+      const used = await runTool(
+        'python',
+        ['manage.py', 'shell', '-c', 'from slugify import slugify; print(slugify("Héllo Wörld"))'],
+        { cwd: project.folder, env: { ...(await project.sqliteEnvironment()), PYTHONPATH: join(dest, 'site') } },
+      );
+      expect(used.status, describeRun(used)).to.equal(0);
+      expect(used.stdout.trim().split('\n').at(-1)).to.equal('hello-world');
+    } finally {
+      rmSync(dest, { recursive: true, force: true });
+    }
   });
 
   it('runs one test by its label', async () => {

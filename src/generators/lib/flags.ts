@@ -62,7 +62,7 @@ export function strayWord(word: string, generators: readonly string[], command: 
     .sort((a, b) => a.score - b.score)[0];
   if (close && close.score <= Math.min(2, close.name.length - 2)) {
     return new AnswerError(
-      `Unknown generator "${word}": did you mean \`${command(close.name)}\`? Run with --help to see the generators and the options.`,
+      `Unknown generator "${word}": did you mean \`${command(close.name)}\`? The generators are ${generators.join(', ')}; run with --help to see what each writes.`,
     );
   }
   return new AnswerError(

@@ -39,7 +39,9 @@ function filesReport(report: WriteReport, where: string): string[] {
     ...(rewritten.length ? [`rewrote ${list(rewritten)}`] : []),
   ];
   const sentences = [
-    done.length ? `Updated ${where}: ${done.join('; ')}.` : `Nothing to write in ${where}: every file is up to date.`,
+    done.length
+      ? `Updated ${where}: ${done.join('; ')}.`
+      : `Nothing to write in ${where}: ${report.unchanged.length === 1 ? 'its one file is' : `all ${files(report.unchanged.length)} are`} up to date.`,
   ];
   if (report.unchanged.length && done.length) sentences.push(`${files(report.unchanged.length)} already up to date.`);
   if (report.overwritten.length) sentences.push(`Overwrote your changes to ${list(report.overwritten)}.`);

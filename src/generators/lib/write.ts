@@ -79,6 +79,12 @@ function secretKeepingConflicter(adapter: Generator['env']['adapter'], options: 
     if (!secretFiles.has(what.file.path)) return printDiff.call(conflicter, what);
     (what.adapter ?? adapter).log.writeln(withheld(what.file.relativePath ?? what.file.path));
   });
+  // A file already as it would be written gets no line of its own: the summary counts them.
+  // Its log is private too: wrapped like the diff.
+  const log = Reflect.get(conflicter, 'log') as (file: File, shownBy?: typeof adapter) => void;
+  Reflect.set(conflicter, 'log', (file: File, shownBy?: typeof adapter) => {
+    if (file.conflicter !== 'identical') log.call(conflicter, file, shownBy);
+  });
   return conflicter;
 }
 
