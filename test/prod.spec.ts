@@ -90,7 +90,7 @@ describe('yo django-celery --defaults --prod', () => {
 
   it('runs as a non-root user that owns the code, static files and uploads', () => {
     const dockerfile = read(project, 'compose/production/django/Dockerfile');
-    expect(dockerfile).to.contain('useradd --system --gid django');
+    expect(dockerfile).to.contain('useradd --system --uid 999 --gid django');
     expect(dockerfile).to.contain('chown django:django /app /app/staticfiles /app/mediafiles');
     expect(dockerfile).to.contain('COPY --chown=django:django . /app');
     const users = dockerfile.match(/^USER .+$/gm);
@@ -305,7 +305,7 @@ describe('yo django-celery --defaults --prod', () => {
       expect(service(compose, name), name).to.contain('restart: unless-stopped');
     }
     expect(service(compose, 'db')).to.contain(
-      'pg_isready --username \\"$${POSTGRES_USER}\\" --dbname \\"$${POSTGRES_DB}\\"',
+      'pg_isready --host 127.0.0.1 --username \\"$${POSTGRES_USER}\\" --dbname \\"$${POSTGRES_DB}\\"',
     );
     expect(service(compose, 'redis')).to.contain('test: ["CMD-SHELL", "redis-cli ping | grep -qx PONG"]');
   });

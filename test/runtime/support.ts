@@ -17,7 +17,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runOk, runSync } from '../support/run.js';
+import { type Ran, runOk, runSync } from '../support/run.js';
 import { container, type Container, HOST_PYTHON, type Root } from './roots.js';
 
 function tail(text: string, lines = 30): string {
@@ -581,9 +581,18 @@ export class Postgres extends LoopbackServer {
       String(NOBODY),
       '--clear-groups',
       '--',
-      `${this.root.pgBin}/${program}`,
+      program.startsWith('/') ? program : `${this.root.pgBin}/${program}`,
       ...args,
     ]);
+  }
+
+  /** `sh -c command` inside the root as nobody, Postgres's programs first on PATH (as in the image). */
+  shell(command: string, env: Record<string, string>): Ran {
+    const [program, argv] = this.argv('/bin/sh', ['-c', command]);
+    return runSync(program, argv, {
+      cwd: this.dir,
+      env: this.env({ PATH: `${this.root.pgBin}:/usr/bin:/bin`, ...env }),
+    });
   }
 
   private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -600,7 +609,7 @@ export class Postgres extends LoopbackServer {
    * (a superuser, with the password) and its database. The values go to psql as variables
    * (:"ident" and :'literal' quote them), never pasted into SQL.
    */
-  async start(credentials: PostgresCredentials): Promise<void> {
+  async start(credentials: PostgresCredentials, { tcp = true }: { tcp?: boolean } = {}): Promise<void> {
     const data = join(this.dir, 'data');
     this.asNobody('initdb', [
       '--pgdata',
@@ -623,7 +632,8 @@ export class Postgres extends LoopbackServer {
       '-p',
       String(this.port),
       '-c',
-      'listen_addresses=127.0.0.1',
+      // Without TCP: the socket only, as the image's first-start setup runs its server.
+      `listen_addresses=${tcp ? '127.0.0.1' : ''}`,
       '-c',
       `unix_socket_directories=${this.dir}`,
       '-c',

@@ -22,7 +22,11 @@ export interface ComposeService {
   depends_on?: Record<string, { condition?: string }>;
   container_name?: string;
   user?: string;
-  healthcheck?: { test?: string[]; disable?: boolean };
+  healthcheck?: { test?: string[]; disable?: boolean; start_period?: string };
+  /** Bytes, as a string ("268435456"). */
+  shm_size?: string;
+  /** A Go duration ("1m0s"). */
+  stop_grace_period?: string;
   volumes?: Array<{ type: string; source?: string; target: string }>;
   deploy?: { replicas?: number };
   logging?: { driver?: string; options?: Record<string, string> };
@@ -43,6 +47,15 @@ export function defaultSubnet(config: ComposeConfig): string {
 
 /** `config` prints a literal `$` of a value as `$$`; this gives back the value the container gets. */
 export const unescapeDollars = (value: string) => value.replace(/\$\$/g, '$');
+
+/** Seconds in a Go duration as `config` prints it ("1m30s", "5s"). */
+export function durationSeconds(duration: string): number {
+  const parts = [...duration.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)];
+  if (parts.length === 0 || parts.map(part => part[0]).join('') !== duration)
+    throw new Error(`"${duration}" is not a duration as Compose prints one (1m30s)`);
+  const unit = { h: 3600, m: 60, s: 1, ms: 0.001 } as const;
+  return parts.reduce((sum, [, value, name]) => sum + Number(value) * unit[name as keyof typeof unit], 0);
+}
 
 /** A service's environment as its container receives it (a variable without a value is not set). */
 export function environmentOf(service: ComposeService): Record<string, string> {

@@ -5,7 +5,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ANSWERS, VERSIONS } from '../../src/generators/lib/answers.js';
-import { environmentOf, publishedPorts, serviceRunning, type ComposeConfig } from '../support/compose.js';
+import {
+  durationSeconds,
+  environmentOf,
+  publishedPorts,
+  serviceRunning,
+  type ComposeConfig,
+} from '../support/compose.js';
 import {
   COMPOSE_FILES,
   generateMatrix,
@@ -304,6 +310,19 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
             `${name}: ${JSON.stringify(service.logging ?? 'the engine default (json-file, no cap)')}`,
         );
       expect(unbounded).to.deep.equal([]);
+    });
+
+    it('gives Postgres 256 MB of /dev/shm, at least 60 s to shut down cleanly, and a healthcheck over TCP with a start period', async () => {
+      const resolved = await config();
+      const db = resolved.services[serviceRunning(resolved, 'postgres')!];
+      expect(db.shm_size, 'shm_size').to.equal(String(256 * 1024 * 1024));
+      expect(durationSeconds(db.stop_grace_period ?? '10s'), 'stop_grace_period (Docker: 10 s)').to.be.at.least(60);
+      expect(durationSeconds(db.healthcheck?.start_period ?? '0s'), 'healthcheck start_period').to.be.at.least(60);
+      const [kind, command] = db.healthcheck?.test ?? [];
+      expect(kind).to.equal('CMD-SHELL');
+      expect(command, 'pg_isready over TCP (--host 127.0.0.1), not the socket').to.match(
+        /^pg_isready (--host|-h) 127\.0\.0\.1 /,
+      );
     });
 
     it("keeps Redis's data in a named volume at /data (no anonymous volume left behind by `down`)", async () => {

@@ -186,6 +186,14 @@ export function templateContext(answers: ProjectAnswers) {
       mail: publish(answers.mailPort, 8025, publishAll),
     },
     prod: answers.prod,
+    /**
+     * The db service's healthcheck start period (a first start or a crash recovery) and
+     * the time it gets to shut down cleanly, per stack: production's data is larger.
+     */
+    postgresTimes: {
+      local: { startPeriod: '120s', stopGrace: '60s' },
+      production: { startPeriod: '300s', stopGrace: '120s' },
+    },
     images: {
       python: `python:${answers.pythonVersion}-slim-trixie`,
       postgres: `postgres:${answers.postgresVersion}-alpine`,

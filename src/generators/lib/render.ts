@@ -13,6 +13,8 @@ export const PARTIALS = {
   copyScripts: fileURLToPath(new URL('./partials/copy-scripts.ejs', import.meta.url)),
   /** The Compose files' log rotation, shared by every service (`x-logging`). */
   composeLogging: fileURLToPath(new URL('./partials/compose-logging.ejs', import.meta.url)),
+  /** The db service's healthcheck, /dev/shm and stop grace period, with each stack's times. */
+  composePostgres: fileURLToPath(new URL('./partials/compose-postgres.ejs', import.meta.url)),
 };
 
 /** Names a template path stands for: `__project__` the project package, `__stack__` the stack. */
