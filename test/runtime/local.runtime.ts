@@ -14,21 +14,22 @@ import { childrenOf, httpGet, type Proc, selfAndDescendants, sleep, waitUntil } 
 const DEV_SERVER_PORT = 8000;
 
 /** Each scenario with the password its answers give the development database. */
-const SCENARIOS: Array<RuntimeScenario & { expected: { password: string } }> = [
+const SCENARIOS: Array<RuntimeScenario & { expected: { password: string; publishAll: boolean } }> = [
   {
     title: 'default answers: Python 3.13, Django 5.2',
     options: { defaults: true },
-    expected: { ...DEFAULT_PROJECT, password: 'hello_django' },
+    expected: { ...DEFAULT_PROJECT, password: 'hello_django', publishAll: false },
     lateDatabase: true,
   },
   {
-    title: `Python 3.14, Django 6.1, Postgres 18, Redis 8.2, custom answers: user shop_user, database shop_db, password ${HOSTILE_PASSWORD}`,
+    title: `Python 3.14, Django 6.1, Postgres 18, Redis 8.2, --publish-all, custom answers: user shop_user, database shop_db, password ${HOSTILE_PASSWORD}`,
     options: {
       defaults: true,
       ...NEWEST_SHOP,
       'postgres-password': HOSTILE_PASSWORD,
+      'publish-all': true,
     },
-    expected: { name: 'shop', db: 'shop_db', user: 'shop_user', password: HOSTILE_PASSWORD },
+    expected: { name: 'shop', db: 'shop_db', user: 'shop_user', password: HOSTILE_PASSWORD, publishAll: true },
     lateDatabase: false,
   },
 ];
@@ -155,6 +156,20 @@ for (const scenario of SCENARIOS) {
       expect(page.body).to.contain('No Celery worker answered');
       expect(page.body).not.to.contain('A Celery worker answered');
     });
+
+    // Only the Host header names another machine: the request itself goes to loopback.
+    const lan = '192.168.1.20:8000';
+    it(
+      scenario.expected.publishAll
+        ? `--publish-all: a request for another host (${lan}, a phone on the network) gets the page`
+        : `without --publish-all: a request for another host (${lan}) is refused (400), only this machine's names are allowed`,
+      async () => {
+        const page = await httpGet(DEV_SERVER_PORT, '/', { Host: lan });
+        expect(page.status, page.body.slice(0, 300)).to.equal(scenario.expected.publishAll ? 200 : 400);
+        if (scenario.expected.publishAll) expect(page.body).to.contain(`<h1>${scenario.expected.name}</h1>`);
+        else expect(page.body).to.match(/Invalid HTTP_HOST header|Bad Request/);
+      },
+    );
 
     celeryServiceChecks(app);
 
