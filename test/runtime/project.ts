@@ -39,7 +39,6 @@ import {
   stopAll,
   tempDir,
   trackDir,
-  waitUntil,
 } from './support.js';
 
 /** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
@@ -128,6 +127,8 @@ function pipInstall(dockerfile: Dockerfile, target?: string): { requirements: st
 export interface Placement {
   /** Replace, in the service's scripts, what the container binds (`0.0.0.0:8000`) with this (`127.0.0.2:8000`). */
   bind?: [string, string];
+  /** Folders of the host the container sees at their own paths (a stand-in program's folder). */
+  binds?: string[];
 }
 
 export class RuntimeProject {
@@ -338,6 +339,8 @@ export class RuntimeProject {
       `${label} in the ${this.root.name} root (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`,
       argv,
       this.env(service, extra),
+      this.root,
+      placement.binds,
     );
   }
 
@@ -401,27 +404,6 @@ export class RuntimeProject {
     const proc = this.startService(service, `${service} run ${command.join(' ')}`, {}, command);
     await proc.waitForExit(timeoutMs);
     return proc;
-  }
-
-  /**
-   * Flower's start script, as far as it can go here: it waits while no worker answers
-   * `inspect ping`, goes on once `startWorker` has one running, and execs `celery ...
-   * flower`, which fails for want of the package. Returns the finished process.
-   */
-  async flowerUpToCeleryFlower(startWorker: () => Promise<unknown>): Promise<Proc> {
-    const flower = this.startService('flower');
-    await waitUntil(
-      'Flower to wait for a worker twice',
-      () => flower.count(/Waiting for a Celery worker/) >= 2,
-      60_000,
-      () => flower.describe(),
-    );
-    if (flower.output.includes('A Celery worker is available'))
-      throw new Error(`Flower went on without a worker:\n${flower.describe()}`);
-    await startWorker();
-    await flower.waitFor(/A Celery worker is available/, 60_000);
-    await flower.waitForExit(30_000);
-    return flower;
   }
 
   /** `python manage.py shell -c CODE` in the web service's environment; its stdout. */
