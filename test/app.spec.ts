@@ -99,7 +99,7 @@ describe('yo django-celery --defaults', () => {
       `exec ${reload} "celery -A django_celery_example worker --loglevel=INFO --concurrency \${CELERY_WORKER_CONCURRENCY:-2} --max-tasks-per-child \${CELERY_WORKER_MAX_TASKS_PER_CHILD:-100}"`,
     );
     expect(read(project, 'compose/local/django/celery/beat/start')).to.contain(
-      `exec ${reload} 'celery -A django_celery_example beat --loglevel=INFO --schedule=/tmp/celerybeat-schedule'`,
+      `exec ${reload} 'celery -A django_celery_example beat --loglevel=INFO --scheduler=django_celery_example.beat:Scheduler --schedule=/tmp/celerybeat-schedule'`,
     );
   });
 

@@ -181,7 +181,7 @@ describe('yo django-celery --defaults --prod', () => {
     );
     const beat = read(project, 'compose/production/django/celery/beat/start');
     expect(beat).to.contain(
-      'exec celery -A django_celery_example beat --loglevel=INFO --schedule=/tmp/celerybeat-schedule\n',
+      'exec celery -A django_celery_example beat --loglevel=INFO --scheduler=django_celery_example.beat:Scheduler --schedule=/tmp/celerybeat-schedule\n',
     );
     expect(read(project, 'compose/production/django/celery/worker/start')).not.to.contain('watchfiles');
   });

@@ -107,7 +107,7 @@ describe('the summary of a run', function () {
   it('of a first run ends with cd and docker compose up', () => {
     const ran = runEntryPoint(['--defaults', '--project-name', 'shop']);
     expect(ran.status, output(ran)).to.equal(0);
-    expect(ran.stderr).to.contain('Created shop: 43 files.');
+    expect(ran.stderr).to.contain('Created shop: 44 files.');
     expect(ran.stderr.replace(/\s+/g, ' ')).to.contain(
       'Django will answer at http://localhost:8010/, Flower at http://localhost:5557/ and the mail catcher (every mail Django sends) at http://localhost:8025/;',
     );

@@ -6,8 +6,8 @@ import { basename, dirname, join } from 'node:path';
 import type { RuntimeProject } from './project.js';
 import { builtDistributions, HOST_PYTHON, importableDistributions } from './roots.js';
 import type { Proc } from './support.js';
-import { commandLine, HOST_PATH, selfAndDescendants, tempDir, waitUntil } from './support.js';
-import { runOk } from '../support/run.js';
+import { commandLine, HOST_PATH, selfAndDescendants, sleep, tempDir, waitUntil } from './support.js';
+import { describeRun, runOk } from '../support/run.js';
 
 export const TASK_SUCCEEDED = (id: string) => new RegExp(`Task \\S+\\.divide\\[${id}\\] succeeded in [\\d.]+s: 0\\.5`);
 
@@ -58,6 +58,8 @@ function plantStaleSchedule(): string[] {
 
 /** How soon Flower's start script reaches the flower command (importing Celery takes seconds under load). */
 const FLOWER_PROMPT_MS = 20_000;
+/** How long beat stays stopped: past the 3 s bound the test gives its healthcheck. */
+const STALE_MS = 4_500;
 /** How soon a SIGTERM ends Flower's process. */
 const SIGTERM_MS = 1_500;
 
@@ -186,6 +188,38 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
     } finally {
       await beat.stop();
       for (const file of [...scheduleFiles(app.containerOf(beat).tmp), ...planted]) rmSync(file, { force: true });
+    }
+  });
+
+  it("beat's healthcheck, run as Compose gives it: passes while beat ticks, fails once its ticks stop (beat SIGSTOPped) for longer than CELERY_BEAT_STALE_SECONDS (3 s here), passes again when beat goes on", async function () {
+    this.timeout(90_000);
+    const test = app.config.services.celery_beat.healthcheck?.test ?? [];
+    expect(test[0], "beat's healthcheck runs without a shell").to.equal('CMD');
+    const check = () => app.runInContainerOf(beat, test.slice(1), 'celery_beat', { CELERY_BEAT_STALE_SECONDS: '3' });
+    const beat = app.startService('celery_beat');
+    try {
+      await beat.waitFor(/Sending due task heartbeat/, 60_000);
+      const ticking = check();
+      expect(ticking.status, `the healthcheck while beat ticks\n${describeRun(ticking)}`).to.equal(0);
+      expect(ticking.stdout).to.match(/beat last ticked \d+ s ago/);
+      beat.signalGroup('SIGSTOP');
+      await sleep(STALE_MS);
+      const stopped = check();
+      expect(
+        stopped.status,
+        `the healthcheck ${STALE_MS / 1000} s after beat stopped\n${describeRun(stopped)}`,
+      ).to.equal(1);
+      expect(stopped.stdout).to.match(/beat last ticked [4-9] s ago \(bound: 3 s/);
+      beat.signalGroup('SIGCONT');
+      await waitUntil(
+        'the healthcheck to pass again',
+        () => check().status === 0,
+        15_000,
+        () => beat.describe(),
+      );
+    } finally {
+      beat.signalGroup('SIGCONT');
+      await beat.stop();
     }
   });
 }

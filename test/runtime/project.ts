@@ -15,7 +15,7 @@ import {
 } from '../support/compose.js';
 import { buildFromContext, readDockerfile, words, type Build, type Dockerfile } from '../support/dockerfile.js';
 import { nginxMainConf } from '../support/nginx.js';
-import { describeRun, type Ran } from '../support/run.js';
+import { describeRun, type Ran, runSync } from '../support/run.js';
 import {
   buildEnv,
   container,
@@ -378,6 +378,15 @@ export class RuntimeProject {
     binds: string[] = [],
   ): Ran {
     return this.root.run(argv, this.env(service, extra), { cwd: this.project, binds, timeoutMs });
+  }
+
+  /**
+   * Runs `argv` to its end in the container `proc` runs in (its /tmp and HOME), in
+   * `service`'s environment, as Docker runs a service's healthcheck.
+   */
+  runInContainerOf(proc: Proc, argv: string[], service: string, extra: Record<string, string> = {}): Ran {
+    const [program, args] = this.root.argv({ cwd: this.project, container: this.containerOf(proc) }, argv);
+    return runSync(program, args, { cwd: this.project, env: this.env(service, extra), timeoutMs: 30_000 });
   }
 
   /** Starts a Celery worker and waits until it is ready. */

@@ -13,6 +13,8 @@ export const PARTIALS = {
   copyScripts: fileURLToPath(new URL('./partials/copy-scripts.ejs', import.meta.url)),
   /** The Compose files' log rotation, shared by every service (`x-logging`). */
   composeLogging: fileURLToPath(new URL('./partials/compose-logging.ejs', import.meta.url)),
+  /** The Compose files' healthcheck of beat (its last tick), the same in both stacks. */
+  beatHealthcheck: fileURLToPath(new URL('./partials/beat-healthcheck.ejs', import.meta.url)),
 };
 
 /** Names a template path stands for: `__project__` the project package, `__stack__` the stack. */
