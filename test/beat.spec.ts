@@ -33,7 +33,11 @@ describe('yo django-celery --beat-scheduler database', () => {
   for (const file of BEAT_START) {
     it(`runs beat with the database scheduler, waiting for migrations it never applies itself (${file})`, () => {
       const script = read(project, file);
-      expect(script).to.contain('--scheduler=django_celery_beat.schedulers:DatabaseScheduler');
+      // The project's scheduler (beat.py): django-celery-beat's, recording each tick for the healthcheck.
+      expect(script).to.contain('--scheduler=django_celery_example.beat:Scheduler');
+      expect(read(project, 'django_celery_example/beat.py')).to.contain(
+        'from django_celery_beat.schedulers import DatabaseScheduler\n',
+      );
       expect(script).to.not.contain('--schedule=');
       const wait = script.indexOf('until python manage.py migrate --check');
       expect(wait, 'beat waits for `migrate --check` to pass').to.be.greaterThan(0);

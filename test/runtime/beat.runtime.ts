@@ -46,6 +46,12 @@ describe(`The generated project run natively (${SCENARIO.title})`, function () {
     expect(migrated.status, migrated.stderr).to.equal(0);
     await beat!.waitFor(/beat: Starting/, 60_000);
     await beat!.waitFor(/Sending due task heartbeat \(polls\.tasks\.heartbeat\)/, 30_000);
+    // The project's scheduler (beat.py) records each tick: Compose's healthcheck of beat passes.
+    const test = app.config.services.celery_beat.healthcheck?.test ?? [];
+    expect(test[0], "beat's healthcheck runs without a shell").to.equal('CMD');
+    const check = app.runInContainerOf(beat!, test.slice(1), 'celery_beat');
+    expect(check.status, check.stdout + check.stderr).to.equal(0);
+    expect(check.stdout).to.match(/beat last ticked \d+ s ago \(bound: 120 s/);
     expect(
       app.pg.query(app.credentials, "SELECT count(*) FROM django_celery_beat_periodictask WHERE name = 'heartbeat'"),
     ).to.equal('1');

@@ -1,13 +1,13 @@
 // The checks of Flower, the worker and beat, the same for the development and the
 // production scripts: each scenario calls this inside its describe().
 import { expect } from 'chai';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { RuntimeProject } from './project.js';
 import { builtDistributions, HOST_PYTHON, importableDistributions } from './roots.js';
 import type { Proc } from './support.js';
-import { commandLine, HOST_PATH, selfAndDescendants, waitUntil } from './support.js';
-import { runOk } from '../support/run.js';
+import { commandLine, HOST_PATH, selfAndDescendants, sleep, tempDir, waitUntil } from './support.js';
+import { describeRun, runOk } from '../support/run.js';
 
 export const TASK_SUCCEEDED = (id: string) => new RegExp(`Task \\S+\\.divide\\[${id}\\] succeeded in [\\d.]+s: 0\\.5`);
 
@@ -56,6 +56,36 @@ function plantStaleSchedule(): string[] {
   return scheduleFiles(dirname(BEAT_SCHEDULE));
 }
 
+/** How soon Flower's start script reaches the flower command (importing Celery takes seconds under load). */
+const FLOWER_PROMPT_MS = 20_000;
+/** How long beat stays stopped: past the 3 s bound the test gives its healthcheck. */
+const STALE_MS = 4_500;
+/** How soon a SIGTERM ends Flower's process. */
+const SIGTERM_MS = 1_500;
+
+/**
+ * A stand-in `celery`, first on PATH: with the flower command it stays up, printing its
+ * arguments, as Flower would (and ends on SIGTERM, Python's default); any other command
+ * runs the real celery, next on PATH.
+ */
+function flowerStandIn(): string {
+  const bin = tempDir('flower-stand-in');
+  const file = join(bin, 'celery');
+  writeFileSync(
+    file,
+    [
+      '#!/bin/bash',
+      'case " $* " in',
+      `  *" flower "*) exec python -c 'import sys, time; print("Flower stand-in up:", *sys.argv[1:], flush=True); time.sleep(600)' "$@" ;;`,
+      'esac',
+      'PATH=${PATH#*:} exec celery "$@"',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(file, 0o755);
+  return bin;
+}
+
 /** `flowerLogin`: what Flower's title adds (production: "with its login"). */
 export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void {
   it("the image's Python environment, built from the lock alone: the root's Python has the standard library only; with the environment, every distribution the builder ran, at that version, and nothing else", () => {
@@ -74,13 +104,45 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
       );
   });
 
-  it(`Flower's start script: waits for a worker to answer \`inspect ping\`, then runs \`celery flower\`${flowerLogin}, which fails here (Flower has no Debian package)`, async function () {
-    this.timeout(120_000);
+  it(`Flower's start script: with no worker up, execs \`celery ... flower\`${flowerLogin} at once, waiting for none; it fails only for want of Flower (no Debian package)`, async function () {
+    this.timeout(60_000);
     await app.stopWorker();
-    const flower = await app.flowerUpToCeleryFlower(() => app.ensureWorker());
+    const started = Date.now();
+    const flower = app.startService('flower');
+    await flower.waitForExit(FLOWER_PROMPT_MS);
     expect(flower.exitCode, flower.describe()).to.not.equal(0);
     // It got as far as exec'ing Celery with the flower command; only the package is missing.
-    expect(flower.output).to.match(/No such command 'flower'/);
+    expect(flower.output, flower.describe()).to.match(/No such command 'flower'/);
+    expect(Date.now() - started, 'ms from start to the flower command').to.be.below(FLOWER_PROMPT_MS);
+  });
+
+  it("Flower's start script: Flower is the process it started (exec), which a SIGTERM to that process ends at once", async function () {
+    this.timeout(60_000);
+    await app.stopWorker();
+    const bin = flowerStandIn();
+    const flower = app.startService(
+      'flower',
+      'flower (celery flower: a stand-in that stays up)',
+      { PATH: `${bin}:${app.env('flower').PATH}` },
+      undefined,
+      { binds: [bin] },
+    );
+    try {
+      await flower.waitFor(/Flower stand-in up:/, FLOWER_PROMPT_MS);
+      const command = commandLine(flower.pid);
+      expect(command, 'the command line of the process the script started').to.match(
+        new RegExp(`-A ${app.name} --broker=\\S+ flower --port=5555`),
+      );
+      expect(command, 'a shell still runs as that process').to.not.match(/^\S*bash\b/);
+      const signalled = Date.now();
+      process.kill(flower.pid, 'SIGTERM');
+      await flower.waitForExit(SIGTERM_MS);
+      expect(Date.now() - signalled, 'ms from SIGTERM to the end').to.be.below(SIGTERM_MS);
+      expect(flower.exitSignal ?? flower.exitCode, flower.describe()).to.be.oneOf(['SIGTERM', 143]);
+      expect(flower.alive(), 'a process of the group outlived the SIGTERM').to.equal(false);
+    } finally {
+      await flower.stop();
+    }
   });
 
   it('worker: divide.delay(1, 2) returns 0.5, and Redis holds celery-task-meta-<id> with SUCCESS and 0.5', async () => {
@@ -126,6 +188,38 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
     } finally {
       await beat.stop();
       for (const file of [...scheduleFiles(app.containerOf(beat).tmp), ...planted]) rmSync(file, { force: true });
+    }
+  });
+
+  it("beat's healthcheck, run as Compose gives it: passes while beat ticks, fails once its ticks stop (beat SIGSTOPped) for longer than CELERY_BEAT_STALE_SECONDS (3 s here), passes again when beat goes on", async function () {
+    this.timeout(90_000);
+    const test = app.config.services.celery_beat.healthcheck?.test ?? [];
+    expect(test[0], "beat's healthcheck runs without a shell").to.equal('CMD');
+    const check = () => app.runInContainerOf(beat, test.slice(1), 'celery_beat', { CELERY_BEAT_STALE_SECONDS: '3' });
+    const beat = app.startService('celery_beat');
+    try {
+      await beat.waitFor(/Sending due task heartbeat/, 60_000);
+      const ticking = check();
+      expect(ticking.status, `the healthcheck while beat ticks\n${describeRun(ticking)}`).to.equal(0);
+      expect(ticking.stdout).to.match(/beat last ticked \d+ s ago/);
+      beat.signalGroup('SIGSTOP');
+      await sleep(STALE_MS);
+      const stopped = check();
+      expect(
+        stopped.status,
+        `the healthcheck ${STALE_MS / 1000} s after beat stopped\n${describeRun(stopped)}`,
+      ).to.equal(1);
+      expect(stopped.stdout).to.match(/beat last ticked [4-9] s ago \(bound: 3 s/);
+      beat.signalGroup('SIGCONT');
+      await waitUntil(
+        'the healthcheck to pass again',
+        () => check().status === 0,
+        15_000,
+        () => beat.describe(),
+      );
+    } finally {
+      beat.signalGroup('SIGCONT');
+      await beat.stop();
     }
   });
 }

@@ -15,7 +15,7 @@ import {
 } from '../support/compose.js';
 import { buildFromContext, readDockerfile, words, type Build, type Dockerfile } from '../support/dockerfile.js';
 import { nginxMainConf } from '../support/nginx.js';
-import { describeRun, type Ran } from '../support/run.js';
+import { describeRun, type Ran, runSync } from '../support/run.js';
 import {
   buildEnv,
   container,
@@ -39,7 +39,6 @@ import {
   stopAll,
   tempDir,
   trackDir,
-  waitUntil,
 } from './support.js';
 
 /** Set for the run: beat sends the heartbeat every second; lost tasks return after 5 s. */
@@ -128,6 +127,8 @@ function pipInstall(dockerfile: Dockerfile, target?: string): { requirements: st
 export interface Placement {
   /** Replace, in the service's scripts, what the container binds (`0.0.0.0:8000`) with this (`127.0.0.2:8000`). */
   bind?: [string, string];
+  /** Folders of the host the container sees at their own paths (a stand-in program's folder). */
+  binds?: string[];
 }
 
 export class RuntimeProject {
@@ -338,6 +339,8 @@ export class RuntimeProject {
       `${label} in the ${this.root.name} root (${shown}${notes.length ? `; ${notes.join('; ')}` : ''})`,
       argv,
       this.env(service, extra),
+      this.root,
+      placement.binds,
     );
   }
 
@@ -377,6 +380,15 @@ export class RuntimeProject {
     return this.root.run(argv, this.env(service, extra), { cwd: this.project, binds, timeoutMs });
   }
 
+  /**
+   * Runs `argv` to its end in the container `proc` runs in (its /tmp and HOME), in
+   * `service`'s environment, as Docker runs a service's healthcheck.
+   */
+  runInContainerOf(proc: Proc, argv: string[], service: string, extra: Record<string, string> = {}): Ran {
+    const [program, args] = this.root.argv({ cwd: this.project, container: this.containerOf(proc) }, argv);
+    return runSync(program, args, { cwd: this.project, env: this.env(service, extra), timeoutMs: 30_000 });
+  }
+
   /** Starts a Celery worker and waits until it is ready. */
   async startWorker(label = 'celery_worker'): Promise<Proc> {
     // Without Postgres the entrypoint would wait for ever: say why instead.
@@ -401,27 +413,6 @@ export class RuntimeProject {
     const proc = this.startService(service, `${service} run ${command.join(' ')}`, {}, command);
     await proc.waitForExit(timeoutMs);
     return proc;
-  }
-
-  /**
-   * Flower's start script, as far as it can go here: it waits while no worker answers
-   * `inspect ping`, goes on once `startWorker` has one running, and execs `celery ...
-   * flower`, which fails for want of the package. Returns the finished process.
-   */
-  async flowerUpToCeleryFlower(startWorker: () => Promise<unknown>): Promise<Proc> {
-    const flower = this.startService('flower');
-    await waitUntil(
-      'Flower to wait for a worker twice',
-      () => flower.count(/Waiting for a Celery worker/) >= 2,
-      60_000,
-      () => flower.describe(),
-    );
-    if (flower.output.includes('A Celery worker is available'))
-      throw new Error(`Flower went on without a worker:\n${flower.describe()}`);
-    await startWorker();
-    await flower.waitFor(/A Celery worker is available/, 60_000);
-    await flower.waitForExit(30_000);
-    return flower;
   }
 
   /** `python manage.py shell -c CODE` in the web service's environment; its stdout. */

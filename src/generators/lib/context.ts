@@ -51,6 +51,8 @@ const RELOAD_IGNORED = ['polls/migrations', 'mediafiles', 'staticfiles'];
 
 /** Beat's schedule file: outside the project folder, which development mounts from the host. */
 const BEAT_SCHEDULE = '/tmp/celerybeat-schedule';
+/** The file beat's scheduler touches at each tick (<project>/beat.py), which its healthcheck reads. */
+const BEAT_TICK_FILE = '/tmp/celerybeat-tick';
 
 /**
  * How long things may take, in seconds: the settings, the start scripts and the Compose
@@ -75,6 +77,10 @@ export const LIMITS = {
    * puts back at its start (kombu looks then, and every 100 s after) what was killed.
    */
   development: { visibilityTimeout: 30, taskSoftTimeLimit: 20, taskTimeLimit: 25, reloadMargin: 10 },
+  /** Beat's file scheduler ticks at least this often (django-celery-beat's: every 5 s). */
+  beatMaxInterval: 30,
+  /** Beat's healthcheck fails when its last tick is older than this (CELERY_BEAT_STALE_SECONDS): four ticks. */
+  beatStale: 120,
 } as const;
 
 /** Compose's stop_grace_period of each service that has work in flight: its own limit and a margin. */
@@ -156,12 +162,24 @@ function publish(host: number, container: number, publishAll: boolean): string {
 }
 
 /** Beat's scheduler: where it keeps its schedule, as beat's command line says it. */
-function beat(scheduler: BeatScheduler) {
+function beat(scheduler: BeatScheduler, projectName: string) {
   const database = scheduler === 'database';
   return {
     /** django-celery-beat: its app in INSTALLED_APPS, its tables made by migrate, its schedules in the admin. */
     database,
-    options: database ? '--scheduler=django_celery_beat.schedulers:DatabaseScheduler' : `--schedule=${BEAT_SCHEDULE}`,
+    options: database
+      ? `--scheduler=${projectName}.beat:Scheduler`
+      : `--scheduler=${projectName}.beat:Scheduler --schedule=${BEAT_SCHEDULE}`,
+    tickFile: BEAT_TICK_FILE,
+    maxInterval: LIMITS.beatMaxInterval,
+    staleSeconds: LIMITS.beatStale,
+    /** Compose's healthcheck of beat: its last tick no older than CELERY_BEAT_STALE_SECONDS. */
+    healthcheck: [
+      'CMD',
+      'python',
+      '-c',
+      `import os, sys, time; bound = float(os.environ.get('CELERY_BEAT_STALE_SECONDS') or ${LIMITS.beatStale}); tick = '${BEAT_TICK_FILE}'; age = time.time() - os.path.getmtime(tick) if os.path.exists(tick) else None; print('beat has not ticked yet' if age is None else f'beat last ticked {age:.0f} s ago (bound: {bound:g} s, CELERY_BEAT_STALE_SECONDS)'); sys.exit(age is None or age > bound)`,
+    ],
   };
 }
 
@@ -171,7 +189,7 @@ export function templateContext(answers: ProjectAnswers) {
     projectName: answers.projectName,
     /** The users app and AUTH_USER_MODEL = users.User. */
     customUser: answers.customUser,
-    beat: beat(answers.beatScheduler),
+    beat: beat(answers.beatScheduler, answers.projectName),
     /** Image of the development Django containers. */
     localImage: `${dockerName(answers.projectName)}_local_django`,
     webPort: answers.webPort,

@@ -15,6 +15,8 @@ export const PARTIALS = {
   composeLogging: fileURLToPath(new URL('./partials/compose-logging.ejs', import.meta.url)),
   /** The db service's healthcheck, /dev/shm and stop grace period, with each stack's times. */
   composePostgres: fileURLToPath(new URL('./partials/compose-postgres.ejs', import.meta.url)),
+  /** The Compose files' healthcheck of beat (its last tick), the same in both stacks. */
+  beatHealthcheck: fileURLToPath(new URL('./partials/beat-healthcheck.ejs', import.meta.url)),
 };
 
 /** Names a template path stands for: `__project__` the project package, `__stack__` the stack. */
