@@ -1,7 +1,7 @@
 // The peer comparison of `npm run bench`: Debian's cookiecutter rendering the tree this
 // generator writes for the same answers. The template is made from the generator's own
 // output: every answer's value (the project name, the database names, each secret)
-// becomes a template variable, and whatever else reads as Jinja is escaped, so that
+// becomes a template variable, and each "{" that would open a Jinja tag is escaped, so that
 // cookiecutter renders the very same tree (checked, file by file, modes included).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,8 @@ function secretsOf(text) {
   }));
 }
 
-const JINJA = /\{\{|\}\}|\{%|%\}|\{#|#\}/g;
+/** A "{" that Jinja would read as the start of a tag, or that would join a value's tag into one. */
+const OPENS_TAG = /\{(?=[{%#\u0000])/g;
 
 /**
  * Makes a cookiecutter template in `template` from the project in `project` (named `name`):
@@ -44,10 +45,15 @@ export function makeTemplate(project, name, template) {
   }
   // Longest values first, so that a value inside another is never replaced first.
   const order = [...variables].sort((a, b) => b.value.length - a.value.length);
+  // Values first, as marks Jinja cannot read as its own; then every "{" that would open
+  // a Jinja tag (before "{", "%", "#" or a value's mark) as a literal; then the marks.
   const templated = text => {
-    let out = text.replace(JINJA, token => `{{ '${token}' }}`);
-    for (const { name: variable, value } of order) out = out.split(value).join(`{{ cookiecutter.${variable} }}`);
-    return out;
+    let out = text;
+    order.forEach(({ value }, index) => {
+      out = out.split(value).join(`\u0000${index}\u0000`);
+    });
+    out = out.replace(OPENS_TAG, "{{ '{' }}");
+    return out.replace(/\u0000(\d+)\u0000/g, (_, index) => `{{ cookiecutter.${order[Number(index)].name} }}`);
   };
   const root = join(template, '{{ cookiecutter.project_name }}');
   for (const file of files(project)) {

@@ -160,7 +160,7 @@ run(peer[0], peer.slice(1), check);
 const differs = firstDifference(join(made, 'django_celery_example'), join(check, 'django_celery_example'));
 if (differs) throw new Error(`cookiecutter did not render the generator's tree: ${differs}`);
 console.error(
-  `Peer: ${WARMUP} warm-up and ${RUNS} measured runs of ${peerVersion}, each paired with the entry point...`,
+  `Peer: ${WARMUP} warm-up and ${RUNS} measured runs of ${peerVersion.split(' from ')[0]}, each paired with the entry point...`,
 );
 for (let i = 0; i < WARMUP; i++) measureCommand(peer);
 const peerSamples = [];
