@@ -77,6 +77,14 @@ export const LIMITS = {
    * puts back at its start (kombu looks then, and every 100 s after) what was killed.
    */
   development: { visibilityTimeout: 30, taskSoftTimeLimit: 20, taskTimeLimit: 25, reloadMargin: 10 },
+  /**
+   * The db service's healthcheck start period (a first start or a crash recovery) and
+   * the time it gets to shut down cleanly, per stack: production's data is larger.
+   */
+  postgres: {
+    local: { startPeriod: '120s', stopGrace: '60s' },
+    production: { startPeriod: '300s', stopGrace: '120s' },
+  },
   /** Beat's file scheduler ticks at least this often (django-celery-beat's: every 5 s). */
   beatMaxInterval: 30,
   /** Beat's healthcheck fails when its last tick is older than this (CELERY_BEAT_STALE_SECONDS): four ticks. */
@@ -167,9 +175,9 @@ function beat(scheduler: BeatScheduler, projectName: string) {
   return {
     /** django-celery-beat: its app in INSTALLED_APPS, its tables made by migrate, its schedules in the admin. */
     database,
-    options: database
-      ? `--scheduler=${projectName}.beat:Scheduler`
-      : `--scheduler=${projectName}.beat:Scheduler --schedule=${BEAT_SCHEDULE}`,
+    options: [`--scheduler=${projectName}.beat:Scheduler`, ...(database ? [] : [`--schedule=${BEAT_SCHEDULE}`])].join(
+      ' ',
+    ),
     tickFile: BEAT_TICK_FILE,
     maxInterval: LIMITS.beatMaxInterval,
     staleSeconds: LIMITS.beatStale,
@@ -204,14 +212,7 @@ export function templateContext(answers: ProjectAnswers) {
       mail: publish(answers.mailPort, 8025, publishAll),
     },
     prod: answers.prod,
-    /**
-     * The db service's healthcheck start period (a first start or a crash recovery) and
-     * the time it gets to shut down cleanly, per stack: production's data is larger.
-     */
-    postgresTimes: {
-      local: { startPeriod: '120s', stopGrace: '60s' },
-      production: { startPeriod: '300s', stopGrace: '120s' },
-    },
+    postgresTimes: LIMITS.postgres,
     images: {
       python: `python:${answers.pythonVersion}-slim-trixie`,
       postgres: `postgres:${answers.postgresVersion}-alpine`,
