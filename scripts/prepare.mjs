@@ -14,8 +14,10 @@ const needed = ['typescript/bin/tsc', 'yeoman-generator/package.json', 'yeoman-e
 if (!needed.every(path => existsSync(join(root, 'node_modules', path)))) {
   const npm = process.env.npm_execpath;
   // The global install's settings are not this one's: the clone gets its own node_modules.
+  // npm refuses --allow-scripts (which its own warning suggests for the global install) in a
+  // project's install, and the nested `npm ci` ignores scripts anyway.
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^npm_config_(global|location|prefix)$/i.test(name)),
+    Object.entries(process.env).filter(([name]) => !/^npm_config_(global|location|prefix|allow_scripts)$/i.test(name)),
   );
   console.error('Installing the dependencies of generator-django-celery in this folder (npm ci), to build it...');
   try {

@@ -95,6 +95,10 @@ describe('the install routes of the README', function () {
       ],
     ],
     ['`npm install --global .` without `npm ci`', [['install', '--global', '.', '--no-audit', '--no-fund']]],
+    [
+      "`npm install --global --allow-scripts=generator-django-celery .`, as npm's warning advises",
+      [['install', '--global', '--allow-scripts=generator-django-celery', '.', '--no-audit', '--no-fund']],
+    ],
   ];
   for (const [route, commands] of routes) {
     for (const user of [undefined, USER]) {
