@@ -335,15 +335,22 @@ describe('yo django-celery --defaults --prod', () => {
     }
   });
 
-  it('takes a backup before the migrations of a redeploy, and the deploy stops there if the backup fails', () => {
-    const redeploy = /^### Redeploy\n\n```sh\n([\s\S]*?)```/m.exec(read(project, 'README.md'))?.[1] ?? '';
-    const steps = redeploy.trim().split(/ &&\n\s*/);
+  it('redeploys with one script: a backup before the migrations, which stops the redeploy if it fails, then web the rolling way', () => {
+    expect(/^### Redeploy\n\n```sh\n([\s\S]*?)```/m.exec(read(project, 'README.md'))?.[1]).to.equal(
+      'bash compose/production/redeploy\n',
+    );
+    const script = read(project, 'compose/production/redeploy');
+    expect(script).to.match(/^set -o errexit$/m);
+    const steps = [...script.matchAll(/^\s*(?:if ! )?compose ((?:pull|build|run|up)\b.*?)(?:; then)?$/gm)].map(
+      match => match[1],
+    );
     expect(steps).to.deep.equal([
-      'docker compose -f docker-compose.prod.yml pull --ignore-buildable',
-      'docker compose -f docker-compose.prod.yml build --pull',
-      'docker compose -f docker-compose.prod.yml run --rm backup backup',
-      'docker compose -f docker-compose.prod.yml run --rm web python manage.py migrate --noinput',
-      'docker compose -f docker-compose.prod.yml up -d',
+      'pull --ignore-buildable',
+      'build --pull',
+      'run --rm backup backup',
+      'run --rm web python manage.py migrate --noinput',
+      'up -d --no-deps --no-recreate --wait --wait-timeout "$wait_seconds" \\',
+      'up -d',
     ]);
   });
 

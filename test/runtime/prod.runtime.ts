@@ -11,7 +11,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { celeryServiceChecks } from './celery-checks.js';
 import { projectHooks, RuntimeProject, TEST_SETTINGS, TLS_PROXY_ADDRESS } from './project.js';
-import { run, runSync } from '../support/run.js';
+import { describeRun, type Ran, run, runSync } from '../support/run.js';
+import { FakeDocker } from './fake-docker.js';
 import {
   Dnsmasq,
   freePort,
@@ -32,6 +33,8 @@ const GUNICORN_PORT = 8000;
 const WEB_ADDRESSES = ['127.0.0.2', '127.0.0.3'] as const;
 /** A web container started with DJANGO_SECURE_PROXY=1 beside the running one. */
 const SECURE_WEB_ADDRESS = '127.0.0.4';
+/** The addresses of the web containers that the redeploy script's runs start. */
+const ROLLING_ADDRESSES = ['127.0.0.21', '127.0.0.22', '127.0.0.23', '127.0.0.24'] as const;
 const SUPERUSER = { name: 'admin', password: 'a-long-admin-password-42' };
 
 interface Scenario {
@@ -140,17 +143,18 @@ for (const scenario of SCENARIOS) {
     };
 
     /** web's Compose healthcheck, run as Docker runs it in the container (whose 127.0.0.1 is web's address here). */
-    const webHealthcheck = () => {
+    const webHealthcheckArgv = (address: string) => {
       const test = app.config.services.web.healthcheck?.test ?? [];
       expect(test[0], 'web has a healthcheck run without a shell').to.equal('CMD');
       const argv = test.slice(1).map(word => word.replaceAll('$$', '$'));
-      const own = argv.map(word => word.replaceAll('127.0.0.1', webAddress));
+      const own = argv.map(word => word.replaceAll('127.0.0.1', address));
       expect(own, "the healthcheck asks gunicorn on the container's own 127.0.0.1").to.not.deep.equal(argv);
       expect(argv.join(' '), `the healthcheck asks gunicorn's port ${GUNICORN_PORT}`).to.match(
         new RegExp(`\\b${GUNICORN_PORT}\\b`),
       );
-      return app.runInRoot(own, 'web', {}, 30_000);
+      return own;
     };
+    const webHealthcheck = () => app.runInRoot(webHealthcheckArgv(webAddress), 'web', {}, 30_000);
 
     const ensureWorker = () => app.ensureWorker();
 
@@ -536,6 +540,194 @@ for (const scenario of SCENARIOS) {
           (error: NodeJS.ErrnoException) => error.code,
         );
         expect(old).to.equal('ECONNREFUSED');
+      });
+
+      describe('compose/production/redeploy, run by bash against a stand-in Docker engine (test/runtime/fake-docker.ts) while clients load pages through nginx', function () {
+        this.timeout(300_000);
+        let engine: FakeDocker;
+        before(async () => {
+          engine = new FakeDocker(
+            'docker-compose.prod.yml',
+            {
+              startWeb: (address, label, env) =>
+                app.startService('web', label, env, undefined, {
+                  bind: [`0.0.0.0:${GUNICORN_PORT}`, `${address}:${GUNICORN_PORT}`],
+                }),
+              healthy: async container =>
+                (await app.runInContainerOfAsync(container.proc, webHealthcheckArgv(container.address), 'web'))
+                  .status === 0,
+              publish: addresses => dns.set({ web: addresses }),
+              nginxRunning: () => nginx !== undefined && !nginx.exited,
+              reloadNginx: async () => answer(await app.reloadNginx()),
+              shInNginx: async argv => answer(await app.execInNginx(['/bin/sh', ...argv.slice(1)])),
+              migrate: async () => {
+                const proc = await app.runInService('web', ['python', 'manage.py', 'migrate', '--noinput']);
+                return { stdout: proc.stdout, stderr: proc.stderr, status: proc.exitCode ?? 1 };
+              },
+            },
+            ROLLING_ADDRESSES,
+          );
+          await engine.start();
+          engine.adopt(web!, webAddress);
+        });
+        after(() => engine?.stop());
+        const answer = (ran: Ran) => ({ stdout: ran.stdout, stderr: ran.stderr, status: ran.status ?? 1 });
+
+        /** The script as a user runs it, from a folder of the project, with WEB_REPLICAS=1. */
+        const redeploy = () =>
+          run('bash', [join(app.project, 'compose', 'production', 'redeploy')], {
+            cwd: join(app.project, 'polls'),
+            env: engine.env({ PATH: HOST_PATH, HOME: app.project, WEB_REPLICAS: '1' }),
+            timeoutMs: 280_000,
+          });
+
+        /**
+         * GET through nginx as a browser sends it: on a kept-alive connection, and once more
+         * on a new one when nginx had closed that connection before any answer (a browser
+         * does so by itself, and so does Node's guide to keep-alive): nginx's graceful
+         * reload closes its idle connections, which HTTP allows. `resent` counts those.
+         */
+        let resent = 0;
+        const browserGet = async (path: string): Promise<HttpResponse> => {
+          try {
+            return await get(path);
+          } catch (error) {
+            const closed = error as NodeJS.ErrnoException & { reusedSocket?: boolean };
+            if (!(closed.reusedSocket && closed.code === 'ECONNRESET')) throw error;
+            resent++;
+            return httpRequest({ port: nginxPort, path, headers: { Host: scenario.host }, newConnection: true });
+          }
+        };
+
+        /** What each of `clients` clients got for GET /, one request after another, until `work` ends. */
+        const underLoad = async <T>(work: Promise<T>, clients = 4): Promise<{ result: T; outcomes: string[] }> => {
+          let done = false;
+          const outcomes: string[] = [];
+          const loops = Array.from({ length: clients }, async () => {
+            while (!done) {
+              try {
+                const page = await browserGet('/');
+                outcomes.push(
+                  page.status === 200 ? '200' : `${page.status} at ${seconds()}: ${page.body.slice(0, 60)}`,
+                );
+              } catch (error) {
+                outcomes.push(`${(error as NodeJS.ErrnoException).code ?? (error as Error).message} at ${seconds()}`);
+              }
+              await sleep(25);
+            }
+          });
+          try {
+            return { result: await work, outcomes };
+          } finally {
+            done = true;
+            await Promise.all(loops);
+          }
+        };
+        const failed = (outcomes: string[]) => outcomes.filter(outcome => outcome !== '200');
+        const seconds = () => (performance.now() / 1000).toFixed(2);
+
+        /** Where each of `commands` (as typed after `docker`) comes in the engine's calls: in this order, each once at least. */
+        const inOrder = (commands: Array<string | RegExp>) => {
+          let from = 0;
+          for (const command of commands) {
+            const at = engine.calls.findIndex(
+              (call, index) => index >= from && (typeof command === 'string' ? call === command : command.test(call)),
+            );
+            expect(
+              at,
+              `\`docker ${command}\` after \`docker ${engine.calls[from - 1]}\`; calls:\n${engine.calls.join('\n')}`,
+            ).to.be.at.least(0);
+            from = at + 1;
+          }
+        };
+
+        it('a new version that never gets healthy: the script fails saying so, with its log; it is removed, and the old web serves every request meanwhile', async () => {
+          const [old] = engine.running();
+          engine.calls.length = 0;
+          // A wrong password in the new version's settings: its entrypoint gives up after 3 s.
+          engine.nextWebEnv = { SQL_PASSWORD: 'not-the-password', SQL_WAIT_SECONDS: '3' };
+          const { result: ran, outcomes } = await underLoad(redeploy());
+          engine.nextWebEnv = {};
+          expect(ran.status, describeRun(ran)).to.equal(1);
+          expect(ran.stderr).to.match(/did not become healthy within 180 s/);
+          expect(ran.stderr, "the new container's log").to.match(
+            /Gave up after 3 s: PostgreSQL accepted no connection/,
+          );
+          expect(ran.stdout).to.not.match(/redeploy: done/);
+          expect(failed(outcomes), `${outcomes.length} requests`).to.deep.equal([]);
+          expect(outcomes.length).to.be.above(20);
+          expect(engine.containers.map(container => container.id)).to.deep.equal([old.id]);
+          expect(old.proc.alive(), 'the old web runs on').to.equal(true);
+          expect(engine.calls).to.not.include(`stop ${old.id}`);
+          expect(engine.calls.at(-1), 'no `up -d` of the rest after a failed web').to.equal(
+            'compose -f docker-compose.prod.yml exec -T nginx nginx -s reload',
+          );
+          expect(dns.lookup('web')).to.equal(old.address);
+        });
+
+        it('a new version: pulled, built, backed up and migrated first, then new web beside the old, healthy, nginx reloaded, the old stopped; no request fails and the new code serves', async () => {
+          const [old] = engine.running();
+          const nginxPid = nginx!.pid;
+          engine.calls.length = 0;
+          resent = 0;
+          // The new version's code: a page the running web does not have (gunicorn loaded its code at start).
+          appendFileSync(
+            join(app.project, 'polls', 'views.py'),
+            '\n\ndef version(request):\n    return HttpResponse("version 2")\n',
+          );
+          appendFileSync(
+            join(app.project, 'polls', 'urls.py'),
+            '\nurlpatterns.append(path("version/", views.version))\n',
+          );
+          expect((await browserGet('/version/')).status, 'the running web is the old version').to.equal(404);
+
+          const nginxFrom = nginx!.output.length;
+          const { result: ran, outcomes } = await underLoad(redeploy());
+          const upstreamErrors = () =>
+            `nginx's errors meanwhile:\n${nginx!.output
+              .slice(nginxFrom)
+              .split('\n')
+              .filter(line => /\[(error|warn|alert|crit)\]/.test(line))
+              .join('\n')}\nthe engine's commands:\n${engine.timeline.join('\n')}`;
+          expect(ran.status, describeRun(ran)).to.equal(0);
+          expect(ran.stdout).to.match(/redeploy: done\n$/);
+          expect(failed(outcomes), `${outcomes.length} requests; ${upstreamErrors()}`).to.deep.equal([]);
+          console.log(
+            `      ${outcomes.length} requests through nginx, none failed; ${resent} sent again on a new connection`,
+          );
+          expect(outcomes.length).to.be.above(20);
+
+          const compose = (command: string) => `compose -f docker-compose.prod.yml ${command}`;
+          const reload = compose('exec -T nginx nginx -s reload');
+          const [fresh] = engine.running();
+          inOrder([
+            compose('pull --ignore-buildable'),
+            compose('build --pull'),
+            compose('run --rm backup backup'),
+            compose('run --rm web python manage.py migrate --noinput'),
+            compose('up -d --no-deps --no-recreate --wait --wait-timeout 180 --scale web=2 web'),
+            reload,
+            // Until nginx's workers from before the reload have answered what they hold.
+            /^compose -f docker-compose\.prod\.yml exec -T nginx sh -c .*\[s\]hutting down/s,
+            `stop ${old.id}`,
+            `rm ${old.id}`,
+            reload,
+            compose('up -d'),
+          ]);
+          expect(engine.running()).to.have.length(1);
+          expect(fresh.id).to.not.equal(old.id);
+          // gunicorn's graceful stop: it exits 0 once requests in flight are done.
+          expect(old.proc.exitCode, old.proc.describe()).to.equal(0);
+          expect(fresh.proc.count(/"GET \/ HTTP\/1\.[01]" 200/), 'the new web served pages under load').to.be.above(0);
+          expect(nginx!.pid, 'nginx was reloaded, never restarted').to.equal(nginxPid);
+          expect(nginx!.alive()).to.equal(true);
+          expect(dns.lookup('web')).to.equal(fresh.address);
+          const page = await browserGet('/version/');
+          expect(page.status, page.body.slice(0, 300)).to.equal(200);
+          expect(page.body).to.equal('version 2');
+          web = fresh.proc;
+          webAddress = fresh.address;
+        });
       });
     }
 

@@ -15,7 +15,7 @@ import {
 } from '../support/compose.js';
 import { buildFromContext, readDockerfile, words, type Build, type Dockerfile } from '../support/dockerfile.js';
 import { nginxMainConf } from '../support/nginx.js';
-import { describeRun, type Ran, runSync } from '../support/run.js';
+import { describeRun, type Ran, run, runSync } from '../support/run.js';
 import {
   buildEnv,
   container,
@@ -516,7 +516,7 @@ export class RuntimeProject {
     writeFileSync(join(dir, 'nginx.conf'), nginxMainConf(dir, join(dir, 'default.conf'), 'stderr'));
     const root = nginxRoot();
     const box = container('nginx');
-    const [program, args] = root.argv({ cwd: dir, container: box, binds: [this.project] }, [
+    const nginx = (...extra: string[]) => [
       '/usr/sbin/nginx',
       '-p',
       `${dir}/`,
@@ -524,7 +524,14 @@ export class RuntimeProject {
       join(dir, 'nginx.conf'),
       '-e',
       'stderr',
-    ]);
+      ...extra,
+    ];
+    const [program, args] = root.argv({ cwd: dir, container: box, binds: [this.project] }, nginx());
+    this.nginxExec = (argv: string[]) => {
+      const [command, commandArgs] = root.argv({ cwd: dir, container: box, binds: [this.project] }, argv);
+      return run(command, commandArgs, { cwd: dir, env: { PATH: '/usr/sbin:/usr/bin:/bin' }, timeoutMs: 120_000 });
+    };
+    this.nginxReload = nginx('-s', 'reload');
     const proc = start(`nginx (${root.name} root)`, program, args, {
       cwd: dir,
       env: { PATH: '/usr/sbin:/usr/bin:/bin' },
@@ -533,6 +540,26 @@ export class RuntimeProject {
     this.procs.push(proc);
     this.containers.set(proc, box);
     return { proc, port };
+  }
+
+  private nginxExec?: (argv: string[]) => Promise<Ran>;
+  private nginxReload: string[] = [];
+
+  /** `argv` in nginx's container, as `docker compose exec nginx ARGV...` runs it. */
+  execInNginx(argv: string[]): Promise<Ran> {
+    if (!this.nginxExec) throw new Error('nginx was not started (an earlier step failed): nothing runs it.');
+    return this.nginxExec(argv);
+  }
+
+  /** `nginx -s reload` in nginx's container (with the paths nginx was started with here). */
+  reloadNginx(): Promise<Ran> {
+    return this.execInNginx(this.nginxReload);
+  }
+
+  /** Like runInContainerOf, without blocking the tier while it runs. */
+  runInContainerOfAsync(proc: Proc, argv: string[], service: string, extra: Record<string, string> = {}): Promise<Ran> {
+    const [program, args] = this.root.argv({ cwd: this.project, container: this.containerOf(proc) }, argv);
+    return run(program, args, { cwd: this.project, env: this.env(service, extra), timeoutMs: 30_000 });
   }
 
   async startDatabase(): Promise<void> {

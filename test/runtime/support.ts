@@ -456,6 +456,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: string;
   timeoutMs?: number;
+  /** On a connection of its own, never one kept alive from an earlier request. */
+  newConnection?: boolean;
 }
 
 /** One HTTP request, no redirects followed. */
@@ -468,9 +470,11 @@ export function httpRequest({
   headers = {},
   body,
   timeoutMs = 5_000,
+  newConnection = false,
 }: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, localAddress, method, headers, timeout: timeoutMs }, res => {
+    const options = { host, port, path, localAddress, method, headers, timeout: timeoutMs };
+    const req = request(newConnection ? { ...options, agent: false } : options, res => {
       const chunks: Buffer[] = [];
       res.on('data', chunk => chunks.push(chunk as Buffer));
       res.on('end', () =>
@@ -479,7 +483,9 @@ export function httpRequest({
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${path} on ${host}:${port} timed out`)));
-    req.on('error', reject);
+    // Whether the request went out on a kept-alive connection (which the server may have
+    // closed meanwhile: a browser sends such a request again on a new one).
+    req.on('error', error => reject(Object.assign(error, { reusedSocket: req.reusedSocket })));
     req.end(body);
   });
 }
@@ -845,7 +851,7 @@ export class Dnsmasq extends LoopbackServer {
     this.hostsFile = join(this.dir, 'hosts');
   }
 
-  async start(names: Record<string, string>): Promise<void> {
+  async start(names: Record<string, string | string[]>): Promise<void> {
     this.write(names);
     this.proc = start(
       'dnsmasq',
@@ -874,8 +880,8 @@ export class Dnsmasq extends LoopbackServer {
     );
   }
 
-  /** Gives these answers from now on (dnsmasq re-reads its hosts file on SIGHUP). */
-  async set(names: Record<string, string>): Promise<void> {
+  /** Gives these answers from now on (dnsmasq re-reads its hosts file on SIGHUP); a name with several addresses gets them all. */
+  async set(names: Record<string, string | string[]>): Promise<void> {
     this.write(names);
     const before = this.proc!.count(/read .*hosts/);
     this.proc!.child.kill('SIGHUP');
@@ -896,11 +902,11 @@ export class Dnsmasq extends LoopbackServer {
     return result.status === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
   }
 
-  private write(names: Record<string, string>): void {
+  private write(names: Record<string, string | string[]>): void {
     writeFileSync(
       this.hostsFile,
       Object.entries(names)
-        .map(([name, address]) => `${address} ${name}\n`)
+        .flatMap(([name, addresses]) => [addresses].flat().map(address => `${address} ${name}\n`))
         .join(''),
     );
   }

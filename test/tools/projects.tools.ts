@@ -353,17 +353,49 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
     });
 
     if (!local) {
-      it("the README's deploy commands are Compose's own (their flags exist), and a redeploy pulls the images and builds on fresh base images", () => {
-        const commands = (title: string) =>
-          [...readmeSection(project(), title).matchAll(/^\s*docker compose (.+?)(?: &&)?$/gm)].map(match => match[1]);
-        const first = commands('First deploy');
-        const redeploy = commands('Redeploy');
+      it("the README's first deploy and compose/production/redeploy use Compose's own commands (their flags exist); a redeploy pulls the images, builds on fresh base images and scales web up beside the old", () => {
+        const first = [...readmeSection(project(), 'First deploy').matchAll(/^\s*docker compose (.+?)(?: &&)?$/gm)].map(
+          match => match[1],
+        );
         expect(first).to.include(`-f ${file} build --pull`);
-        expect(redeploy).to.include.members([`-f ${file} pull --ignore-buildable`, `-f ${file} build --pull`]);
+        expect(readmeSection(project(), 'Redeploy')).to.match(/^bash compose\/production\/redeploy$/m);
+        // The script's calls of its compose() function (docker compose -f FILE ...), its
+        // continued lines joined, with the values its variables hold for one old and one new web.
+        const script = project()
+          .read('compose/production/redeploy')
+          .replace(/\\\n\s*/g, '');
+        expect(script).to.match(new RegExp(`^\\s*docker compose -f ${file.replaceAll('.', '\\.')} "\\$@"$`, 'm'));
+        // Of `run` and `exec`, their own flags and the service: what follows is its command's.
+        const valued = script
+          .replaceAll('"$wait_seconds"', '180')
+          .replaceAll('"web=$((${#old[@]} + replicas))"', 'web=2');
+        const redeploy = [...valued.matchAll(/\bcompose ((?:pull|build|run|ps|up|exec)\b[^;|)\n]*)/g)].map(match => {
+          const line = match[1].trim();
+          const words = line.split(' ');
+          if (!['run', 'exec'].includes(words[0])) return line;
+          return words.slice(0, words.findIndex((word, at) => at > 0 && !word.startsWith('-')) + 1).join(' ');
+        });
+        for (const line of redeploy) expect(line, 'a command this test can read').to.not.match(/[$"']/);
+        expect(redeploy).to.include.members([
+          'exec -T nginx',
+          'run --rm backup',
+          'pull --ignore-buildable',
+          'build --pull',
+          'up -d --no-deps --no-recreate --wait --wait-timeout 180 --scale web=2 web',
+          'up -d',
+        ]);
         // Compose checks a command's flags before it answers --help, at once and with no engine:
         // run here, not queued behind the tier's heavy runs.
-        for (const line of [...first, ...redeploy].filter(command => /^-f \S+ (pull|build|up)\b/.test(command))) {
-          const result = runSync(join(TOOLS_BIN, 'docker-compose'), [...line.split(' '), '--help'], {
+        const lines = [...first, ...redeploy.map(line => `-f ${file} ${line}`)];
+        // `run` and `exec` pass what follows the service on to its command: only their own flags then.
+        const helpOf = (line: string) => {
+          const words = line.split(' ');
+          if (!['run', 'exec'].includes(words[2])) return [...words, '--help'];
+          const service = words.findIndex((word, at) => at > 2 && !word.startsWith('-'));
+          return [...words.slice(0, service), '--help'];
+        };
+        for (const line of lines.filter(command => /^-f \S+ (pull|build|run|ps|up|exec)\b/.test(command))) {
+          const result = runSync(join(TOOLS_BIN, 'docker-compose'), helpOf(line), {
             cwd: project().folder,
             env: { PATH: '/usr/bin:/bin', HOME: project().folder },
           });

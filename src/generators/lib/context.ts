@@ -89,6 +89,17 @@ export const LIMITS = {
   beatMaxInterval: 30,
   /** Beat's healthcheck fails when its last tick is older than this (CELERY_BEAT_STALE_SECONDS): four ticks. */
   beatStale: 120,
+  /**
+   * How long compose/production/redeploy waits for new web containers to be healthy
+   * (REDEPLOY_WAIT_SECONDS): past web's healthcheck start period (60 s) and its retries.
+   */
+  redeployWait: 180,
+  /**
+   * How long it then waits, at most, for nginx's worker processes from before its reload
+   * to answer the requests they hold (routed to the old web only): past gunicorn's
+   * worker timeout (30 s, its default), the longest a request runs.
+   */
+  nginxDrain: 40,
 } as const;
 
 /** Compose's stop_grace_period of each service that has work in flight: its own limit and a margin. */
