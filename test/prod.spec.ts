@@ -188,7 +188,7 @@ describe('yo django-celery --defaults --prod', () => {
     );
     const beat = read(project, 'compose/production/django/celery/beat/start');
     expect(beat).to.contain(
-      'exec celery -A django_celery_example beat --loglevel=INFO --scheduler=django_celery_example.beat:Scheduler --schedule=/tmp/celerybeat-schedule\n',
+      'exec celery -A django_celery_example beat --loglevel=INFO --scheduler=django_celery_example.beat:Scheduler --schedule=/var/lib/celerybeat/schedule\n',
     );
     expect(read(project, 'compose/production/django/celery/worker/start')).not.to.contain('watchfiles');
   });
@@ -318,8 +318,23 @@ describe('yo django-celery --defaults --prod', () => {
       '- static_volume:/app/staticfiles:ro\n      - media_volume:/app/mediafiles:ro',
     );
     expect(yamlBlock(compose, 'volumes')).to.equal(
-      '  postgres17_data:\n  postgres_backups:\n  redis_data:\n  static_volume:\n  media_volume:',
+      '  postgres17_data:\n  postgres_backups:\n  redis_data:\n  static_volume:\n  media_volume:\n  celerybeat_data:',
     );
+  });
+
+  it("keeps beat's file schedule in a named volume, on the folder the image makes for the django user; with the database scheduler, no such volume", async () => {
+    const compose = read(project, 'docker-compose.prod.yml');
+    expect(service(compose, 'celery_beat')).to.contain('volumes:\n      - celerybeat_data:/var/lib/celerybeat\n');
+    expect(read(project, 'compose/production/django/celery/beat/start')).to.contain(
+      '--schedule=/var/lib/celerybeat/schedule\n',
+    );
+    expect(read(project, 'compose/production/django/Dockerfile')).to.match(
+      /^RUN mkdir -p [^\n]* \/var\/lib\/celerybeat \\\n {2}&& chown django:django [^\n]* \/var\/lib\/celerybeat$/m,
+    );
+    const { project: database } = await runApp({ defaults: true, prod: true, 'beat-scheduler': 'database' });
+    expect(read(database, 'docker-compose.prod.yml')).to.not.contain('celerybeat_data');
+    expect(read(database, 'compose/production/django/celery/beat/start')).to.not.contain('--schedule=');
+    expect(read(database, 'compose/production/django/Dockerfile')).to.not.contain('/var/lib/celerybeat');
   });
 
   it("backs up on db's own image (pg_dump of the server's major), into a volume of its own", async () => {

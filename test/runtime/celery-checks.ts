@@ -2,7 +2,7 @@
 // production scripts: each scenario calls this inside its describe().
 import { expect } from 'chai';
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { RuntimeProject } from './project.js';
 import { builtDistributions, HOST_PYTHON, importableDistributions } from './roots.js';
 import type { Proc } from './support.js';
@@ -21,8 +21,30 @@ export function celeryMain(proc: Proc): number {
   return found;
 }
 
-/** Where beat keeps its schedule (celery beat --schedule), in its container. */
+/** Where a stale schedule may lie in the machine's /tmp, as development's beat keeps its own in a container's /tmp. */
 const BEAT_SCHEDULE = '/tmp/celerybeat-schedule';
+
+/** Where beat keeps its schedule in its container: its start script's `--schedule`. */
+function beatSchedule(app: RuntimeProject): string {
+  const script = app.serviceArgv('celery_beat').argv.at(-1)!;
+  const text = readFileSync(isAbsolute(script) ? script : join(app.project, script), 'utf8');
+  const path = /--schedule=([^\s']+)/.exec(text)?.[1];
+  if (!path) throw new Error(`beat's start script (${script}) gives no --schedule: this test needs updating.`);
+  return path;
+}
+
+/** The folder here that holds `path` of `beat`'s container: its /tmp, or a named volume's folder. */
+function hostFolderOf(app: RuntimeProject, beat: Proc, path: string): string {
+  const folder = dirname(path);
+  if (folder === '/tmp') return app.containerOf(beat).tmp;
+  const volume = app
+    .volumes('celery_beat')
+    .map(mount => mount.split(':'))
+    .find(([, target]) => folder === target || folder.startsWith(`${target}/`));
+  if (!volume)
+    throw new Error(`beat's schedule ${path} is neither in its container's /tmp nor in a volume beat mounts.`);
+  return join(volume[0], relative(volume[1], folder));
+}
 
 /**
  * Every file Celery beat's schedule may be: Python's shelve writes the best dbm it finds,
@@ -153,7 +175,7 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
     expect(app.redis.taskMeta(id)).to.include({ status: 'SUCCESS', result: 0.5, task_id: id });
   });
 
-  it("beat: sends polls.tasks.heartbeat every CELERY_HEARTBEAT_SECONDS (1 s here), and the worker runs it; its schedule lies in its container's /tmp, outside the project, whatever schedule the machine's /tmp holds", async () => {
+  it("beat: sends polls.tasks.heartbeat every CELERY_HEARTBEAT_SECONDS (1 s here), and the worker runs it; its schedule lies outside the project (development: in its container's /tmp; production: in beat's named volume), whatever schedule the machine's /tmp holds", async () => {
     const proc = await app.ensureWorker();
     const from = proc.output.length;
     const planted = plantStaleSchedule();
@@ -178,8 +200,11 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
         15_000,
         () => beat.describe(),
       );
-      expect(scheduleFiles(app.containerOf(beat).tmp), `beat's schedule at ${BEAT_SCHEDULE} in its container`).to.not.be
-        .empty;
+      const schedule = beatSchedule(app);
+      expect(
+        scheduleFiles(hostFolderOf(app, beat, schedule), basename(schedule)),
+        `beat's schedule at ${schedule} in its container`,
+      ).to.not.be.empty;
       expect(readdirSync(app.project).filter(name => name.startsWith('celerybeat'))).to.deep.equal([]);
       // The machine's /tmp is not the container's: its schedule is untouched.
       expect(stale.map(([file]) => [file, readFileSync(file, 'latin1')])).to.deep.equal(
@@ -187,8 +212,56 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
       );
     } finally {
       await beat.stop();
-      for (const file of [...scheduleFiles(app.containerOf(beat).tmp), ...planted]) rmSync(file, { force: true });
+      for (const file of planted) rmSync(file, { force: true });
     }
+  });
+
+  it("beat's schedule outlives its container where Compose keeps it in a named volume (production): a new beat reads it, and the heartbeat's run count goes on from the last beat's; in development's /tmp a new container starts a new schedule", async function () {
+    this.timeout(90_000);
+    const schedule = beatSchedule(app);
+    const inVolume = dirname(schedule) !== '/tmp';
+    const production = app.config.services.nginx !== undefined;
+    expect(inVolume, `${schedule}: in a volume in production only`).to.equal(production);
+    expect(
+      app.volumes('celery_beat').some(mount => mount.endsWith(`:${dirname(schedule)}`)),
+      `a named volume on ${dirname(schedule)}`,
+    ).to.equal(inVolume);
+    // When each periodic task last ran, and how often: the schedule as beat left it.
+    const runCount = () => {
+      const read = app.runInRoot(
+        [
+          'python',
+          '-c',
+          'import shelve, sys\ntry:\n    db = shelve.open(sys.argv[1], "r")\nexcept Exception:\n    print(0)\nelse:\n    print(db["entries"]["heartbeat"].total_run_count)',
+          schedule,
+        ],
+        'celery_beat',
+      );
+      expect(read.status, describeRun(read)).to.equal(0);
+      return Number(read.stdout.trim().split('\n').pop());
+    };
+    const sends = async (count: number) => {
+      const beat = app.startService('celery_beat');
+      try {
+        await waitUntil(
+          `beat to send the heartbeat ${count} times`,
+          () => beat.count(/Sending due task heartbeat/) >= count,
+          30_000,
+          () => beat.describe(),
+        );
+      } finally {
+        await beat.stop();
+      }
+    };
+    await sends(3);
+    const first = runCount();
+    if (inVolume) expect(first, "the heartbeat's run count after a first beat").to.be.at.least(3);
+    // A recreate: a new container, with a fresh /tmp, and the same volumes.
+    await sends(1);
+    const second = runCount();
+    if (inVolume) expect(second, 'the second beat went on from the count it found').to.be.above(first);
+    // In a container's /tmp, nothing is left for the next container to read.
+    else expect([first, second]).to.deep.equal([0, 0]);
   });
 
   it("beat's healthcheck, run as Compose gives it: passes while beat ticks, fails once its ticks stop (beat SIGSTOPped) for longer than CELERY_BEAT_STALE_SECONDS (3 s here), passes again when beat goes on", async function () {

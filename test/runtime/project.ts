@@ -3,7 +3,7 @@
 // Postgres and Redis, and its scripts started as Compose would start them (the
 // Dockerfile's ENTRYPOINT and the service's command, mapped from image paths back to
 // the project), each in a container of its own.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { runApp, type Run } from '../helpers.js';
 import {
@@ -341,7 +341,33 @@ export class RuntimeProject {
       this.env(service, extra),
       this.root,
       placement.binds,
+      this.volumes(service),
     );
+  }
+
+  private volumeDirs?: string;
+
+  /**
+   * The named volumes `service` mounts outside the image's WORKDIR (which is the project
+   * folder here), each as `DIR:PATH`: DIR is the volume's folder for this project, the
+   * same for every container of every service that mounts it, kept until the tier ends.
+   */
+  volumes(service: string): string[] {
+    const workdir = this.image(service).build.workdir;
+    return (this.config.services[service]?.volumes ?? [])
+      .filter(volume => volume.type === 'volume' && volume.source && !`${volume.target}/`.startsWith(`${workdir}/`))
+      .map(volume => {
+        this.volumeDirs ??= tempDir('volumes');
+        const dir = join(this.volumeDirs, volume.source!);
+        mkdirSync(dir, { recursive: true });
+        return `${dir}:${volume.target}`;
+      });
+  }
+
+  /** The folder here of the named volume `name` (as `volumes` mounts it). */
+  volumeDir(name: string): string {
+    if (!this.volumeDirs) throw new Error(`No service of this project has mounted the volume ${name} yet.`);
+    return join(this.volumeDirs, name);
   }
 
   /** Starts `argv` inside the root in a new container, in the project folder. */
@@ -351,6 +377,7 @@ export class RuntimeProject {
     env: NodeJS.ProcessEnv,
     root: Root = this.root,
     binds: string[] = [],
+    volumes: string[] = [],
   ): Proc {
     const box = container(label.split(' ')[0]);
     const outside = argv
@@ -362,7 +389,10 @@ export class RuntimeProject {
           !arg.startsWith('/opt/envs/'),
       )
       .map(arg => dirname(arg));
-    const [program, args] = root.argv({ cwd: this.project, container: box, binds: [...outside, ...binds] }, argv);
+    const [program, args] = root.argv(
+      { cwd: this.project, container: box, binds: [...outside, ...binds], volumes },
+      argv,
+    );
     const proc = start(label, program, args, { cwd: this.project, env });
     this.procs.push(proc);
     this.containers.set(proc, box);
@@ -377,7 +407,12 @@ export class RuntimeProject {
     timeoutMs = 120_000,
     binds: string[] = [],
   ): Ran {
-    return this.root.run(argv, this.env(service, extra), { cwd: this.project, binds, timeoutMs });
+    return this.root.run(argv, this.env(service, extra), {
+      cwd: this.project,
+      binds,
+      volumes: this.volumes(service),
+      timeoutMs,
+    });
   }
 
   /**
@@ -385,7 +420,10 @@ export class RuntimeProject {
    * `service`'s environment, as Docker runs a service's healthcheck.
    */
   runInContainerOf(proc: Proc, argv: string[], service: string, extra: Record<string, string> = {}): Ran {
-    const [program, args] = this.root.argv({ cwd: this.project, container: this.containerOf(proc) }, argv);
+    const [program, args] = this.root.argv(
+      { cwd: this.project, container: this.containerOf(proc), volumes: this.volumes(service) },
+      argv,
+    );
     return runSync(program, args, { cwd: this.project, env: this.env(service, extra), timeoutMs: 30_000 });
   }
 

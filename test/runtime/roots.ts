@@ -26,6 +26,8 @@ export interface Inside {
   container: Container;
   /** Host folders bind-mounted at the same paths (cwd always is). */
   binds?: string[];
+  /** Host folders mounted elsewhere, `DIR:PATH`, as Compose mounts named volumes. */
+  volumes?: string[];
 }
 
 /** A container's own folders: a fresh /tmp and HOME, nothing shared with the machine's. */
@@ -93,9 +95,20 @@ export class Root {
   /** The program and arguments that run `command` inside the root as `inside` says. */
   argv(inside: Inside, command: string[]): [string, string[]] {
     const binds = [...new Set(inside.binds ?? [])].filter(dir => dir !== inside.cwd).flatMap(dir => ['--bind', dir]);
+    const volumes = (inside.volumes ?? []).flatMap(volume => ['--volume', volume]);
     return [
       IN_ROOT,
-      ['--tmp', inside.container.tmp, '--home', inside.container.home, ...binds, this.dir, inside.cwd, ...command],
+      [
+        '--tmp',
+        inside.container.tmp,
+        '--home',
+        inside.container.home,
+        ...binds,
+        ...volumes,
+        this.dir,
+        inside.cwd,
+        ...command,
+      ],
     ];
   }
 
@@ -103,10 +116,15 @@ export class Root {
   run(
     command: string[],
     env: NodeJS.ProcessEnv,
-    { cwd, binds = [], timeoutMs = 60_000 }: { cwd?: string; binds?: string[]; timeoutMs?: number } = {},
+    {
+      cwd,
+      binds = [],
+      volumes = [],
+      timeoutMs = 60_000,
+    }: { cwd?: string; binds?: string[]; volumes?: string[]; timeoutMs?: number } = {},
   ): Ran {
     const box = container('run');
-    const [program, args] = this.argv({ cwd: cwd ?? box.dir, container: box, binds }, command);
+    const [program, args] = this.argv({ cwd: cwd ?? box.dir, container: box, binds, volumes }, command);
     try {
       return runSync(program, args, { cwd, env, timeoutMs });
     } finally {

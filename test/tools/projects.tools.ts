@@ -2,7 +2,7 @@
 // it with Compose v2, a Dockerfile reader, shellcheck, nginx and Python/Django.
 // `npm run test:tools`; the tools come from `bash scripts/install-tools.sh`.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { ANSWERS, VERSIONS } from '../../src/generators/lib/answers.js';
 import {
@@ -401,6 +401,36 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
           });
           expect(result.status, `docker compose ${line}\n${describeRun(result)}`).to.equal(0);
         }
+      });
+
+      it("keeps beat's file schedule (its start script's --schedule) in a named volume, on a folder that its image makes and gives the django user; the database scheduler needs none", async () => {
+        const resolved = await config();
+        const beat = resolved.services.celery_beat;
+        const build = (await project().builds(file)).find(candidate => candidate.services.includes('celery_beat'))!;
+        const { dockerfile, build: image } = project().image(build);
+        const start = image.files.get(String(beat.command?.[0]));
+        expect(start, `beat's command ${beat.command?.[0]} is a script of the image`).to.not.equal(undefined);
+        const script = project().read(start!.source);
+        const schedule = /--schedule=(\S+)/.exec(script)?.[1];
+        if (schedule === undefined) {
+          expect(script, 'no schedule file: the database scheduler, which waits for its tables').to.contain(
+            'manage.py migrate --check',
+          );
+          expect(beat.volumes ?? []).to.deep.equal([]);
+          return;
+        }
+        const folder = dirname(schedule);
+        const named = (beat.volumes ?? []).filter(volume => volume.type === 'volume' && volume.target === folder);
+        expect(
+          named.map(volume => volume.source),
+          `a named volume on ${folder}`,
+        ).to.have.length(1);
+        const declared = (resolved as { volumes?: Record<string, unknown> }).volumes ?? {};
+        expect(Object.keys(declared)).to.include(named[0].source);
+        const runs = dockerfile.instructions.filter(instruction => instruction.keyword === 'RUN').map(run => run.args);
+        const made = runs.find(args => new RegExp(`\\bmkdir -p\\b[^&]*\\s${folder}(\\s|$)`).test(args));
+        expect(made, `a RUN that makes ${folder}`).to.be.a('string');
+        expect(made).to.match(new RegExp(`\\bchown django:django\\b[^&]*\\s${folder}(\\s|$)`));
       });
 
       it('runs WEB_REPLICAS web and CELERY_WORKER_REPLICAS worker containers from the deploying shell, 1 of each without them', async () => {

@@ -69,5 +69,37 @@ describe('scripts/in-root.sh', () => {
     const option = inRoot(['--shared-tmp', 'trixie', scratch, 'true']);
     expect(option.status).to.equal(2);
     expect(option.stderr).to.match(/unknown option --shared-tmp/);
+    const volume = inRoot(['--volume', scratch, 'trixie', scratch, 'true']);
+    expect(volume.status).to.equal(2);
+    expect(volume.stderr).to.match(/--volume takes DIR:PATH/);
+    const missing = inRoot(['--volume', `${scratch}/missing:/var/lib/data`, 'trixie', scratch, 'true']);
+    expect(missing.status).to.equal(2);
+    expect(missing.stderr).to.match(/missing is not a folder/);
+  });
+
+  it('mounts a --volume DIR:PATH at PATH, as Compose mounts a named volume: what one run writes there, the next one reads', () => {
+    const volume = mkdtempSync(join(scratch, 'volume-'));
+    const write = inRoot([
+      '--volume',
+      `${volume}:/var/lib/in-root-test`,
+      'trixie',
+      scratch,
+      '/bin/sh',
+      '-c',
+      'echo kept > /var/lib/in-root-test/file',
+    ]);
+    expect(write.status, describeRun(write)).to.equal(0);
+    expect(readFileSync(join(volume, 'file'), 'utf8')).to.equal('kept\n');
+    const read = inRoot([
+      '--volume',
+      `${volume}:/var/lib/in-root-test`,
+      'trixie',
+      scratch,
+      '/bin/cat',
+      '/var/lib/in-root-test/file',
+    ]);
+    expect(read.stdout, describeRun(read)).to.equal('kept\n');
+    const without = inRoot(['trixie', scratch, '/bin/sh', '-c', 'test ! -e /var/lib/in-root-test/file']);
+    expect(without.status, "without the --volume, PATH is the root's own (empty) folder").to.equal(0);
   });
 });

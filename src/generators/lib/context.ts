@@ -49,8 +49,16 @@ const SCRIPTS = [
  */
 const RELOAD_IGNORED = ['polls/migrations', 'mediafiles', 'staticfiles'];
 
-/** Beat's schedule file: outside the project folder, which development mounts from the host. */
-const BEAT_SCHEDULE = '/tmp/celerybeat-schedule';
+/**
+ * Beat's schedule file (when each periodic task last ran), per stack: outside the
+ * project folder, which development mounts from the host. Production's lies in a named
+ * volume, the folder the image makes for it: a recreate (each redeploy) keeps it, where
+ * an interval task would otherwise start its count again, and never run if redeploys
+ * come more often than it.
+ */
+const BEAT_SCHEDULE = { local: '/tmp/celerybeat-schedule', production: '/var/lib/celerybeat/schedule' } as const;
+/** The named volume of production's beat schedule, at the folder of BEAT_SCHEDULE.production. */
+const BEAT_VOLUME = { name: 'celerybeat_data', path: '/var/lib/celerybeat' } as const;
 /** The file beat's scheduler touches at each tick (<project>/beat.py), which its healthcheck reads. */
 const BEAT_TICK_FILE = '/tmp/celerybeat-tick';
 
@@ -118,6 +126,7 @@ function stack(name: 'local' | 'production') {
     flowerLogin: production,
     flowerOptions: production ? '--port=5555 --url_prefix=flower' : '--port=5555',
     envFile: production ? '.env/.prod' : '.env/.dev-sample',
+    beatSchedule: BEAT_SCHEDULE[name],
     /** Development restarts the Celery worker and beat when a Python file of the project changes. */
     reload: production
       ? undefined
@@ -186,9 +195,10 @@ function beat(scheduler: BeatScheduler, projectName: string) {
   return {
     /** django-celery-beat: its app in INSTALLED_APPS, its tables made by migrate, its schedules in the admin. */
     database,
-    options: [`--scheduler=${projectName}.beat:Scheduler`, ...(database ? [] : [`--schedule=${BEAT_SCHEDULE}`])].join(
-      ' ',
-    ),
+    /** The scheduler; the file scheduler's schedule is the stack's (stack.beatSchedule). */
+    options: `--scheduler=${projectName}.beat:Scheduler`,
+    /** Production's named volume for the file scheduler's schedule. */
+    volume: database ? undefined : BEAT_VOLUME,
     tickFile: BEAT_TICK_FILE,
     maxInterval: LIMITS.beatMaxInterval,
     staleSeconds: LIMITS.beatStale,
