@@ -4,7 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Generator from 'yeoman-generator';
 
-/** The templates both stacks share (`compose/__stack__/...`), rendered by `local` and by `prod`. */
+/** The templates both stacks share (`compose/__stack__/...`: the entrypoint), rendered by `local` and by `prod`. */
 export const STACK_TEMPLATES = fileURLToPath(new URL('./templates', import.meta.url));
 
 /** Pieces of templates that several templates include (`<%- include(partials.name) %>`). */
@@ -17,6 +17,8 @@ export const PARTIALS = {
   composePostgres: fileURLToPath(new URL('./partials/compose-postgres.ejs', import.meta.url)),
   /** The Compose files' healthcheck of beat (its last tick), the same in both stacks. */
   beatHealthcheck: fileURLToPath(new URL('./partials/beat-healthcheck.ejs', import.meta.url)),
+  /** Beat's start scripts, with the database scheduler: the wait for the migrations. */
+  beatWaitForMigrations: fileURLToPath(new URL('./partials/beat-wait-for-migrations.ejs', import.meta.url)),
 };
 
 /** Names a template path stands for: `__project__` the project package, `__stack__` the stack. */
