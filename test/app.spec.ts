@@ -97,10 +97,10 @@ describe('yo django-celery --defaults', () => {
     const reload =
       'watchfiles --filter python --ignore-paths polls/migrations,mediafiles,staticfiles --target-type command';
     expect(read(project, 'compose/local/django/celery/worker/start')).to.contain(
-      `exec ${reload} \\\n  --sigint-timeout "$((\${CELERY_TASK_TIME_LIMIT:-${LIMITS.development.taskTimeLimit}} + ${LIMITS.development.reloadMargin}))" \\\n  "celery -A django_celery_example worker --loglevel=INFO --concurrency \${CELERY_WORKER_CONCURRENCY:-2} --max-tasks-per-child \${CELERY_WORKER_MAX_TASKS_PER_CHILD:-100}"`,
+      `exec ${reload} \\\n  --sigint-timeout "$((\${CELERY_TASK_TIME_LIMIT:-${LIMITS.development.taskTimeLimit}} + ${LIMITS.development.reloadMargin}))" \\\n  "celery -A django_celery_example worker --loglevel=INFO \\\n    --concurrency \${CELERY_WORKER_CONCURRENCY:-2} \\\n    --max-tasks-per-child \${CELERY_WORKER_MAX_TASKS_PER_CHILD:-100}"`,
     );
     expect(read(project, 'compose/local/django/celery/beat/start')).to.contain(
-      `exec ${reload} 'celery -A django_celery_example beat --loglevel=INFO --scheduler=django_celery_example.beat:Scheduler --schedule=/tmp/celerybeat-schedule'`,
+      `exec ${reload} \\\n  "celery -A django_celery_example beat --loglevel=INFO --scheduler=django_celery_example.beat:Scheduler \\\n    --schedule=/tmp/celerybeat-schedule"`,
     );
   });
 

@@ -188,7 +188,7 @@ describe('yo django-celery --defaults --prod', () => {
     );
     const beat = read(project, 'compose/production/django/celery/beat/start');
     expect(beat).to.contain(
-      'exec celery -A django_celery_example beat --loglevel=INFO --scheduler=django_celery_example.beat:Scheduler --schedule=/var/lib/celerybeat/schedule\n',
+      'exec celery -A django_celery_example beat --loglevel=INFO --scheduler=django_celery_example.beat:Scheduler \\\n  --schedule=/var/lib/celerybeat/schedule\n',
     );
     expect(read(project, 'compose/production/django/celery/worker/start')).not.to.contain('watchfiles');
   });
