@@ -268,7 +268,10 @@ describe('yo django-celery --defaults --prod', () => {
 
   it('fails a task after CELERY_TASK_MAX_DELIVERIES (3) deliveries, counted in Redis, for every task of the app', () => {
     const celery = read(project, 'django_celery_example/celery.py');
-    expect(celery).to.contain('MAX_DELIVERIES = int(os.environ.get("CELERY_TASK_MAX_DELIVERIES", "3"))');
+    const delivery = read(project, 'django_celery_example/delivery.py');
+    expect(delivery).to.contain('MAX_DELIVERIES = int(os.environ.get("CELERY_TASK_MAX_DELIVERIES", "3"))');
+    expect(delivery).to.match(/^class BoundedDeliveryTask\(Task\):$/m);
+    expect(celery).to.contain('from .delivery import BoundedDeliveryTask\n');
     expect(celery).to.contain('app = Celery("django_celery_example", task_cls=BoundedDeliveryTask)');
     expect(envLines(read(project, '.env/.prod')).get('CELERY_TASK_MAX_DELIVERIES')).to.equal('3');
   });
