@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import yosay from 'yosay';
 import { answerSpecs, storable, type Answers } from '../lib/answers.js';
-import { AnswerError, BaseGenerator } from '../lib/base.js';
+import { UserFacingError, BaseGenerator } from '../lib/base.js';
 import { commandOf, plain } from '../lib/command.js';
 import { assertUnlocked, LOCK, onlyLeftovers, recoverInterruptedWrite, STAGING, systemError } from '../lib/commit.js';
 import {
@@ -50,7 +50,7 @@ export default class AppGenerator extends BaseGenerator {
       this.target = root;
       const given = this.options[nameSpec.option];
       if (given !== undefined && given !== inPlace.projectName) {
-        throw new AnswerError(
+        throw new UserFacingError(
           `This folder holds the project "${inPlace.projectName}"; --project-name cannot rename it. Run outside it to create "${String(given)}".`,
         );
       }
@@ -74,17 +74,18 @@ export default class AppGenerator extends BaseGenerator {
       answers = await this._resolve(answerSpecs('prod'), this.stored, answers);
     }
     if (this.stored.prod === true && answers.prod === false) {
-      throw new AnswerError(
+      throw new UserFacingError(
         'This project has production (docker-compose.prod.yml, requirements-prod.txt, compose/production, .env/.prod, .env/.prod.db): --no-prod would leave them behind. To drop production, move those files away (keep .env/.prod.db: it holds the password of the database volume), set "prod" to false in .yo-rc.json, then run again.',
       );
     }
     const production = answerSpecs('prod').filter(spec => this.options[spec.option] !== undefined);
     if (!answers.prod && production.length > 0) {
-      throw new AnswerError(
+      throw new UserFacingError(
         `${production.map(spec => `--${spec.option}`).join(', ')} ${production.length > 1 ? 'apply' : 'applies'} to production, which is off: add --prod (or, in a generated project, run \`${commandOf('prod')}\`).`,
       );
     }
-    if (!hasAll(answers, answerSpecs('app'))) throw new AnswerError('Some answers of the project were not settled.');
+    if (!hasAll(answers, answerSpecs('app')))
+      throw new UserFacingError('Some answers of the project were not settled.');
     this.project = projectOf(answers);
   }
 
@@ -116,12 +117,12 @@ export default class AppGenerator extends BaseGenerator {
       const known = await this._resolve([nameSpec], {}, {}, free);
       this.target = join(here, String(known.projectName));
       if (lstatOrNone(this.target)?.isSymbolicLink()) {
-        throw new AnswerError(
+        throw new UserFacingError(
           `${this.target} is a symbolic link: the generator does not write through links. Choose another --project-name, or replace the link with a real folder.`,
         );
       }
       if (existsSync(this.target) && !statSync(this.target).isDirectory()) {
-        throw new AnswerError(
+        throw new UserFacingError(
           `${this.target} is a file, not a folder: choose another --project-name, or move that file away.`,
         );
       }
@@ -139,7 +140,7 @@ export default class AppGenerator extends BaseGenerator {
       if (onlyLeftovers(this.target)) return known;
       const existing = storedAnswers(this.target);
       if (!existing) {
-        throw new AnswerError(
+        throw new UserFacingError(
           `${this.target} already exists and is not a project of this generator: choose another --project-name, or move that folder away.`,
         );
       }
@@ -186,7 +187,7 @@ export default class AppGenerator extends BaseGenerator {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
         throw systemError(error, 'create the folder', this.target, 'Nothing was written.');
-      throw new AnswerError(
+      throw new UserFacingError(
         `Another run of the generator holds ${this.target}, which it created after this run began: this run stopped without writing anything. When that run ends, run again in ${this.target} to update the project.`,
       );
     }

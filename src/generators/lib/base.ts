@@ -16,7 +16,7 @@ import {
   runByCommand,
   stop,
 } from './command.js';
-import { AnswerError } from './errors.js';
+import { UserFacingError } from './errors.js';
 import { holdLock } from './commit.js';
 import { commandLineTokens, readCommandLine, strayWord, type DeclaredOption } from './flags.js';
 import { generatorHelp } from './help-page.js';
@@ -29,7 +29,7 @@ import type { SecretSource } from './secrets.js';
 import { summary, type Summary } from './summary.js';
 import { writeProject, type WriteReport } from './write.js';
 
-export { AnswerError } from './errors.js';
+export { UserFacingError } from './errors.js';
 
 interface CommonOptions {
   /** `yo django-celery --version` (the entry point answers it before loading any generator). */
@@ -48,7 +48,7 @@ interface CommonOptions {
  * in a command the user typed: that ends the process with the message alone.
  */
 function refused(error: unknown): never {
-  if (error instanceof AnswerError && runByCommand()) refuse(error);
+  if (error instanceof UserFacingError && runByCommand()) refuse(error);
   throw error;
 }
 
@@ -144,7 +144,7 @@ export abstract class BaseGenerator extends Generator {
       strayWord(word, generatorNames(), commandOf),
     );
     if (given.interactive === true && !process.stdin.isTTY) {
-      throw new AnswerError(
+      throw new UserFacingError(
         '--interactive needs a terminal on standard input: piped answers cannot be told apart one question from the next. Give the answers as options (see --help), or run in a terminal.',
       );
     }

@@ -25,7 +25,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { AnswerError } from './errors.js';
+import { UserFacingError } from './errors.js';
 import {
   isStagingName,
   JOURNAL,
@@ -92,7 +92,7 @@ export function systemError(error: unknown, action: string, path: string, state:
     REASONS[code] ??
     (error instanceof Error ? error.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '') : code);
   const advice = ADVICE[code] ?? 'fix the cause';
-  return new AnswerError(
+  return new UserFacingError(
     `Could not ${action} ${path}: ${reason} (${code}). ${state} ${advice[0].toUpperCase()}${advice.slice(1)}, then run again.`,
   );
 }
@@ -128,7 +128,7 @@ function readLock(root: string): { text?: string; holder?: number } {
   const stat = lstatOrNone(file);
   if (!stat) return {};
   const refuse = (why: string) =>
-    new AnswerError(
+    new UserFacingError(
       `${file} is not a lock this generator wrote (${why}), so the generator cannot tell whether a run holds the project. If no run of the generator is going on in ${root}, remove it (rm ${quoted(file)}), then run again.`,
     );
   const foreign = notOwn(stat, 'file', false);
@@ -137,14 +137,14 @@ function readLock(root: string): { text?: string; holder?: number } {
   const text = readRegularFile(file, 4096) ?? '';
   // An older version wrote the process number alone: whether that process still is the run cannot be told.
   if (/^[1-9][0-9]*\n?$/.test(text)) {
-    throw new AnswerError(
+    throw new UserFacingError(
       `${file} is a lock in the form an older version of this generator wrote (a process number alone), which cannot tell whether that process still is the run that took it. If no run of the generator is going on in ${root}, remove it (rm ${quoted(file)}), then run again.`,
     );
   }
   try {
     owner = JSON.parse(text);
   } catch (error) {
-    throw error instanceof AnswerError ? error : refuse('it does not hold a process and its start time');
+    throw error instanceof UserFacingError ? error : refuse('it does not hold a process and its start time');
   }
   if (
     typeof owner !== 'object' ||
@@ -182,7 +182,7 @@ export function assertUnlocked(root: string): void {
 function unlockedText(root: string): string | undefined {
   const { text, holder: pid } = readLock(root);
   if (pid !== undefined) {
-    throw new AnswerError(
+    throw new UserFacingError(
       `Another run of the generator (process ${pid}) holds ${root}. Wait for it to end, then run again; if no such run exists, remove ${join(root, LOCK)}.`,
     );
   }
@@ -226,7 +226,7 @@ function lock(root: string): () => void {
       };
     } catch (error) {
       if (codeOf(error) !== 'EEXIST' || attempt > 2)
-        throw error instanceof AnswerError
+        throw error instanceof UserFacingError
           ? error
           : systemError(error, 'create the lock file', file, 'Nothing was changed.');
       takeOverStale(file, unlockedText(root));
@@ -288,7 +288,7 @@ function apply(root: string, stage: string, entry: JournalEntry, backup: string 
   const target = join(root, entry.path);
   const link = symlinkOnPath(root, entry.path);
   if (link)
-    throw new AnswerError(
+    throw new UserFacingError(
       `${join(root, link)} is a symbolic link: the generator does not write through links. Replace it with a real file or folder, then run again.`,
     );
   if (backup && existsSync(target)) renameSync(target, backup);
@@ -300,8 +300,8 @@ function apply(root: string, stage: string, entry: JournalEntry, backup: string 
 }
 
 /** Stops the run: the staging folder is not one this generator left for this project. Nothing in it is used or removed. */
-function untrustedStage(stage: string, why: string): AnswerError {
-  return new AnswerError(
+function untrustedStage(stage: string, why: string): UserFacingError {
+  return new UserFacingError(
     `${stage} was not left by a run of this generator on this project (${why}): nothing in it was used or removed. Look at what it holds; if you did not expect it, remove it (rm -r ${quoted(stage)}), then run again.`,
   );
 }
@@ -338,11 +338,11 @@ function checkStage(root: string, stage: string, stat: Stats): Leftover {
   try {
     parsed = JSON.parse(readRegularFile(join(stage, JOURNAL)) ?? '');
   } catch (error) {
-    throw error instanceof AnswerError ? error : untrustedStage(stage, `${JOURNAL} is not valid JSON`);
+    throw error instanceof UserFacingError ? error : untrustedStage(stage, `${JOURNAL} is not valid JSON`);
   }
   // An older version wrote a bare list of entries, naming no project: nothing tells it was written for this one.
   if (Array.isArray(parsed)) {
-    throw new AnswerError(
+    throw new UserFacingError(
       `${stage} holds a journal in the form an older version of this generator wrote (a bare list of files, naming no project), which this version does not act on: nothing in it was used or removed. Look at what it holds; if you did not expect it, remove it (rm -r ${quoted(stage)}), then run again: the run writes the project anew.`,
     );
   }
@@ -422,7 +422,7 @@ export function commitChanges(
   createdRoot = !existsSync(root),
 ): void {
   if (lstatOrNone(root)?.isSymbolicLink()) {
-    throw new AnswerError(
+    throw new UserFacingError(
       `${root} is a symbolic link: the generator does not write through links, so nothing was written. Replace it with a real folder, then run again.`,
     );
   }
@@ -433,7 +433,7 @@ export function commitChanges(
   }
   const foreign = notOwnProject(root);
   if (foreign)
-    throw new AnswerError(
+    throw new UserFacingError(
       `${root} cannot hold a project of yours: ${foreign}. Nothing was written. Run the generator in a folder of your own.`,
     );
   recoverInterruptedWrite(root, say);
@@ -451,7 +451,7 @@ export function commitChanges(
     for (const change of ordered) {
       const link = symlinkOnPath(root, change.path);
       if (link) {
-        throw new AnswerError(
+        throw new UserFacingError(
           `${join(root, link)} is a symbolic link: the generator does not write through links, so nothing was written. Replace it with a real file or folder, then run again.`,
         );
       }
@@ -477,7 +477,7 @@ export function commitChanges(
       renameSync(join(stage, `${JOURNAL}.new`), join(stage, JOURNAL));
     } catch (error) {
       dropStage();
-      throw error instanceof AnswerError ? error : systemError(error, 'write into', root, 'Nothing was changed.');
+      throw error instanceof UserFacingError ? error : systemError(error, 'write into', root, 'Nothing was changed.');
     }
     // 2. Move them into place, keeping what each replaces until all are in place.
     const done: { entry: JournalEntry; backup: string; created: string[] }[] = [];
@@ -489,7 +489,7 @@ export function commitChanges(
         try {
           apply(root, stage, entry, backup);
         } catch (error) {
-          throw error instanceof AnswerError
+          throw error instanceof UserFacingError
             ? error
             : systemError(error, 'replace', join(root, entry.path), 'Nothing was changed.');
         }

@@ -3,7 +3,7 @@
 // anything is asked or written, with the same meaning through `yo` and through
 // `create-django-celery`.
 import { YO_GENERATOR_WORD } from './command.js';
-import { AnswerError } from './errors.js';
+import { UserFacingError } from './errors.js';
 
 export interface DeclaredOption {
   /** kebab-case, without dashes: `web-port`. */
@@ -56,16 +56,20 @@ function closestOption(name: string, declared: readonly DeclaredOption[]): strin
  * closest of `generators` when it is near one (`prdo`: did you mean `yo
  * django-celery:prod`?), else a stray word the generator does not take.
  */
-export function strayWord(word: string, generators: readonly string[], command: (name: string) => string): AnswerError {
+export function strayWord(
+  word: string,
+  generators: readonly string[],
+  command: (name: string) => string,
+): UserFacingError {
   const close = generators
     .map(name => ({ name, score: distance(word.toLowerCase(), name) }))
     .sort((a, b) => a.score - b.score)[0];
   if (close && close.score <= Math.min(2, close.name.length - 2)) {
-    return new AnswerError(
+    return new UserFacingError(
       `Unknown generator "${word}": did you mean \`${command(close.name)}\`? The generators are ${generators.join(', ')}; run with --help to see what each writes.`,
     );
   }
-  return new AnswerError(
+  return new UserFacingError(
     `Unexpected argument "${word}": this generator takes options only, such as --project-name ${word}. Run with --help to see them.`,
   );
 }
@@ -73,12 +77,12 @@ export function strayWord(word: string, generators: readonly string[], command: 
 /**
  * Reads `tokens` (the command line after the generator's name) against `declared`;
  * returns the value of every option written in it, booleans as booleans. Throws an
- * AnswerError naming the first problem and its fix.
+ * UserFacingError naming the first problem and its fix.
  */
 export function readCommandLine(
   tokens: readonly string[],
   declared: readonly DeclaredOption[],
-  stray: (word: string) => AnswerError = word => strayWord(word, [], name => name),
+  stray: (word: string) => UserFacingError = word => strayWord(word, [], name => name),
 ): Record<string, string | boolean> {
   const byName = new Map(
     declared.flatMap(option => [[option.name, option], ...(option.alias ? [[option.alias, option] as const] : [])]),
@@ -86,13 +90,13 @@ export function readCommandLine(
   const values: Record<string, string | boolean> = {};
   const unknown = (written: string, name: string) => {
     const close = closestOption(name, declared);
-    return new AnswerError(
+    return new UserFacingError(
       `Unknown option ${written}${close ? `: did you mean --${close}?` : '.'} Run with --help to see the options.`,
     );
   };
   for (let index = 0; index < tokens.length; index += 1) {
     const token = tokens[index];
-    if (token === '--') throw new AnswerError('Unexpected "--": this generator takes options only.');
+    if (token === '--') throw new UserFacingError('Unexpected "--": this generator takes options only.');
     if (!token.startsWith('-') || token === '-') throw stray(token);
     const long = token.startsWith('--');
     const [head, ...rest] = token.slice(long ? 2 : 1).split('=');
@@ -104,11 +108,11 @@ export function readCommandLine(
     if (!option) throw unknown(`${long ? '--' : '-'}${head}`, name);
     if (option.type === 'boolean') {
       if (negated && inline !== undefined)
-        throw new AnswerError(`--no-${name} takes no value: write --no-${name}, or --${name}=no.`);
+        throw new UserFacingError(`--no-${name} takes no value: write --no-${name}, or --${name}=no.`);
       // A map, not an object: `constructor` or `__proto__` is no word of it.
       const word = inline === undefined ? true : BOOLEAN_WORDS.get(inline);
       if (word === undefined) {
-        throw new AnswerError(
+        throw new UserFacingError(
           `--${option.name}=${inline}: write --${option.name} or --no-${option.name} (or --${option.name}=yes, --${option.name}=no).`,
         );
       }
@@ -122,7 +126,7 @@ export function readCommandLine(
     }
     const next = tokens[index + 1];
     if (next === undefined || next.startsWith('-')) {
-      throw new AnswerError(
+      throw new UserFacingError(
         `--${option.name} needs a value: --${option.name} VALUE (write --${option.name}=VALUE for a value starting with "-").`,
       );
     }

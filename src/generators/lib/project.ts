@@ -7,7 +7,7 @@ import { answerSpecs, type AnswerName, type Answers } from './answers.js';
 import { commandOf } from './command.js';
 import { assertUnlocked, notOwnProject, recoverInterruptedWrite } from './commit.js';
 import { templateContext, type ProjectAnswers, type TemplateContext } from './context.js';
-import { AnswerError } from './errors.js';
+import { UserFacingError } from './errors.js';
 import { resolveAnswers, unanswered, type AnswerSources } from './resolve.js';
 import { lstatOrNone, notOwn, readRegularFile } from './trust.js';
 import { CONFIG_KEY } from './write.js';
@@ -46,7 +46,7 @@ export async function loadProject(
     const what = existsSync(configFile)
       ? `${configFile} holds no answers of this generator (missing ${missing.map(spec => spec.name).join(', ')})`
       : `${dirname(configFile)} is not in a project of this generator (no .yo-rc.json here or in a folder above)`;
-    throw new AnswerError(
+    throw new UserFacingError(
       `${what}: run \`${commandOf('app')}\` first to create the project, then run this inside its folder.`,
     );
   }
@@ -58,7 +58,7 @@ export async function loadProject(
     app,
   );
   if (!hasAll(answers, answerSpecs('app')))
-    throw new AnswerError(`${configFile} is incomplete: run \`${commandOf('app')}\` in this folder.`);
+    throw new UserFacingError(`${configFile} is incomplete: run \`${commandOf('app')}\` in this folder.`);
   return projectOf(answers);
 }
 
@@ -71,24 +71,24 @@ export function storedAnswers(folder: string): Record<string, unknown> | undefin
   const text = readRegularFile(file);
   if (text === undefined) return undefined;
   if (text.startsWith('\uFEFF'))
-    throw new AnswerError(
+    throw new UserFacingError(
       `${file} starts with a byte-order mark, which JSON does not allow: save it as UTF-8 without one, then run again.`,
     );
   let config: unknown;
   try {
     config = JSON.parse(text);
   } catch {
-    throw new AnswerError(`${file} is not valid JSON: fix or remove it, then run again.`);
+    throw new UserFacingError(`${file} is not valid JSON: fix or remove it, then run again.`);
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new AnswerError(
+    throw new UserFacingError(
       `${file} must hold a JSON object (it holds ${JSON.stringify(config)}): fix or remove it, then run again.`,
     );
   }
   const stored: unknown = Object.entries(config).find(([key]) => key === CONFIG_KEY)?.[1];
   if (stored === undefined) return undefined;
   if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) {
-    throw new AnswerError(
+    throw new UserFacingError(
       `${file}: "${CONFIG_KEY}" must be an object of answers (it is ${JSON.stringify(stored)}): fix or remove it, then run again.`,
     );
   }
@@ -108,8 +108,8 @@ export function notAdoptable(folder: string): string | undefined {
 }
 
 /** Stops the run: `folder` holds a project the running user cannot vouch for. */
-export function refuseAdoption(folder: string, why: string): AnswerError {
-  return new AnswerError(
+export function refuseAdoption(folder: string, why: string): UserFacingError {
+  return new UserFacingError(
     `${folder} holds a project of this generator, but ${why}, so the generator stopped: it works only on a project of your own. If the project is yours, make it yours alone (chown it to your user, chmod o-w); otherwise run the generator in a folder of your own.`,
   );
 }

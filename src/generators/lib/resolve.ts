@@ -3,7 +3,7 @@
 // only), and else a prompt. Every value, whatever its source, passes the same
 // validator, in the table's order, against the answers settled before it.
 import type { AnswerSpec, Answers, Validator } from './answers.js';
-import { AnswerError } from './errors.js';
+import { UserFacingError } from './errors.js';
 
 export interface AnswerSources {
   /** Values given as options, by option name (`web-port`), as the command line gave them. */
@@ -27,7 +27,7 @@ export function sourceOf(
     const from = `The stored answer "${spec.name}" in .yo-rc.json`;
     // .yo-rc.json keeps each answer as the value its parser gives: a number for a port, true or false for a yes-or-no.
     if (typeof stored !== typeof spec.default) {
-      throw new AnswerError(
+      throw new UserFacingError(
         `${from}: ${JSON.stringify(stored)} is not a ${typeof spec.default} (for example ${JSON.stringify(spec.default)}). Fix it, or remove it to be asked again.`,
       );
     }
@@ -82,9 +82,9 @@ export function noTerminal(): string {
     : 'Standard input is not a terminal';
 }
 
-export function cannotAsk(missing: readonly AnswerSpec[]): AnswerError {
+export function cannotAsk(missing: readonly AnswerSpec[]): UserFacingError {
   const flags = missing.map(spec => `--${spec.option}`).join(', ');
-  return new AnswerError(
+  return new UserFacingError(
     `${noTerminal()}, so nothing can be asked. Pass ${flags}, or --defaults to take the default of every answer not given.`,
   );
 }
@@ -113,7 +113,7 @@ export async function resolveAnswers(
       return;
     }
     const verdict = spec.validate(raw, answers);
-    if (verdict !== true) throw new AnswerError(`${from}: ${verdict}`);
+    if (verdict !== true) throw new UserFacingError(`${from}: ${verdict}`);
     set(answers, spec.name, spec.parse(raw));
   };
   const missing: AnswerSpec[] = [];

@@ -1,7 +1,7 @@
 // Secrets: made from the operating system's secure random source, and kept across runs.
 import { randomBytes } from 'node:crypto';
 import type Generator from 'yeoman-generator';
-import { AnswerError } from './errors.js';
+import { UserFacingError } from './errors.js';
 import { readEnvFile } from './quoting.js';
 import { readRegularFile } from './trust.js';
 
@@ -28,7 +28,7 @@ export function envFileValue(generator: Generator, file: string, key: string): s
   const text = generator.fs.read(path, { defaults: '' }) ?? '';
   const entry = readEnvFile(text).get(key);
   if (entry && 'unreadable' in entry) {
-    throw new AnswerError(
+    throw new UserFacingError(
       `${key} in ${file}, line ${entry.line}, cannot be read back (${entry.unreadable}), so a re-run could not keep it. Write it as a plain value, in single quotes, or in double quotes with $$ for each $, then run again.`,
     );
   }

@@ -4,7 +4,7 @@
 // bounded size (a pipe, a device or a huge file would hang or exhaust it).
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { dirname, posix } from 'node:path';
-import { AnswerError } from './errors.js';
+import { UserFacingError } from './errors.js';
 
 /** The staging folder inside the project, and the journal in it. */
 export const STAGING = '.django-celery-staging';
@@ -148,7 +148,9 @@ export function readRegularFile(path: string, limit = READ_LIMIT): string | unde
 /** Like readRegularFile, as bytes. */
 export function readRegular(path: string, limit = READ_LIMIT): Buffer | undefined {
   const refuse = (what: string) =>
-    new AnswerError(`${path} is ${what}, where the generator reads and writes a file: move it away, then run again.`);
+    new UserFacingError(
+      `${path} is ${what}, where the generator reads and writes a file: move it away, then run again.`,
+    );
   let stat: Stats;
   try {
     stat = lstatSync(path);
@@ -157,7 +159,7 @@ export function readRegular(path: string, limit = READ_LIMIT): Buffer | undefine
       let file = dirname(path);
       // The nearest part that exists is the file in the way.
       while (!lstatOrNone(file) && dirname(file) !== file) file = dirname(file);
-      throw new AnswerError(
+      throw new UserFacingError(
         `${file} is a file, where the generator needs a folder (for ${path}): move it away, then run again.`,
       );
     }

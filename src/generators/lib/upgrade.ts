@@ -3,7 +3,7 @@
 // backup of the old one (README.md, "Upgrade Postgres"), and the run must say so before it
 // writes anything.
 import type { Answers } from './answers.js';
-import { AnswerError } from './errors.js';
+import { UserFacingError } from './errors.js';
 
 /** The data volume of a Postgres major version, as both Compose files name it. */
 export function postgresVolume(answers: Pick<Answers, 'postgresVersion' | 'postgresVolumePerMajor'>): string {
@@ -25,17 +25,17 @@ export function settlePostgresMajor(
   const to = answers.postgresVersion;
   if (typeof from !== 'string' || to === undefined || from === to) return answers;
   if (Number(to) < Number(from)) {
-    throw new AnswerError(
+    throw new UserFacingError(
       `This project's Postgres is ${from}; --postgres-version ${to} would go back to an older major, whose server cannot open the data of ${from} and is not promised to load its dumps. Nothing was written. Keep --postgres-version ${from}.`,
     );
   }
   if (!answers.postgresUpgrade) {
-    throw new AnswerError(
+    throw new UserFacingError(
       `This project's Postgres is ${from}; --postgres-version ${to} is a major upgrade. A Postgres ${to} server cannot open the data volume of Postgres ${from}: the database would not start. Nothing was written. To upgrade, take a backup first, then run again with --postgres-version ${to} --postgres-upgrade: Postgres ${to} then starts on a new, empty volume, which you fill from the backup, keeping the old volume (README.md, "Upgrade Postgres").`,
     );
   }
   if (sharedVolumeGiven) {
-    throw new AnswerError(
+    throw new UserFacingError(
       `--no-postgres-volume-per-major with --postgres-upgrade would give Postgres ${to} the volume of Postgres ${from}, which it cannot open. Nothing was written. Leave out --no-postgres-volume-per-major.`,
     );
   }

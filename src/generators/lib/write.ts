@@ -18,7 +18,7 @@ import {
 } from 'mem-fs-editor/state';
 import type Generator from 'yeoman-generator';
 import { commitChanges, type Change } from './commit.js';
-import { AnswerError } from './errors.js';
+import { UserFacingError } from './errors.js';
 import { noTerminal } from './resolve.js';
 import { readRegular, readRegularFile } from './trust.js';
 
@@ -182,7 +182,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
       }
     }
     if (edited.length > 0 && !settings.canAsk && !settings.force) {
-      throw new AnswerError(
+      throw new UserFacingError(
         `You changed ${edited.join(', ')} since the generator wrote ${edited.length > 1 ? 'them' : 'it'}. ${noTerminal()}, so nothing can ask whether to overwrite: pass --force to overwrite, or run in a terminal to decide file by file.`,
       );
     }
@@ -235,7 +235,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
       files.push(file);
       const path = relative(settings.root, file.path).split(sep).join('/');
       if (path.startsWith('..'))
-        throw new AnswerError(
+        throw new UserFacingError(
           `The generator tried to write ${file.path}, outside the project ${settings.root}: nothing was written.`,
         );
       if (isFilePending(file) && file.contents && !isFileStateDeleted(file)) {

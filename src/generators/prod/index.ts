@@ -1,5 +1,5 @@
 import { answerSpecs } from '../lib/answers.js';
-import { AnswerError, ProjectGenerator } from '../lib/base.js';
+import { UserFacingError, ProjectGenerator } from '../lib/base.js';
 import { commandOf } from '../lib/command.js';
 import type { TemplateContext } from '../lib/context.js';
 import { hasAll, loadProject, projectOf, storedAnswers, type Project } from '../lib/project.js';
@@ -52,7 +52,7 @@ export default class ProdGenerator extends ProjectGenerator {
     const { answers: known } = await this._project();
     const answers = await this._resolve(answerSpecs('prod'), this._storedAnswers(), { ...known, prod: true });
     if (!hasAll(answers, answerSpecs('app')))
-      throw new AnswerError(`The project's answers are incomplete: run \`${commandOf('app')}\` in this folder.`);
+      throw new UserFacingError(`The project's answers are incomplete: run \`${commandOf('app')}\` in this folder.`);
     this.project = projectOf(answers);
   }
 
