@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { expectRejection, fixedSecrets, read, readTree, runApp, runGenerator } from './helpers.js';
 import { CUSTOM_ANSWERS, HOSTILE_PASSWORD } from './fixtures.js';
-import { LIMITS } from '../src/generators/lib/context.js';
+import { LIMITS } from '../src/generators/lib/values/context.js';
 
 const LOCAL_TREE = [
   '.dockerignore',

@@ -1,6 +1,6 @@
 // The command line read strictly: what each entry point hands the generator.
 import { expect } from 'chai';
-import { readCommandLine, strayWord, type DeclaredOption } from '../src/generators/lib/flags.js';
+import { readCommandLine, strayWord, type DeclaredOption } from '../src/generators/lib/answers/flags.js';
 
 const DECLARED: DeclaredOption[] = [
   { name: 'prod', type: 'boolean' },

@@ -3,8 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { lockKeys, readLock } from '../src/generators/lib/locks.js';
-import { RESERVED_PACKAGE_NAMES } from '../src/generators/lib/python-names.js';
+import { lockKeys, readLock } from '../src/generators/lib/values/locks.js';
+import { RESERVED_PACKAGE_NAMES } from '../src/generators/lib/answers/python-names.js';
 import {
   DJANGO_PINS,
   DJANGO_VERSIONS,
@@ -13,7 +13,7 @@ import {
   RETIRED_PYTHON_VERSIONS,
   WATCHFILES_PINS,
   type PythonVersion,
-} from '../src/generators/lib/versions.js';
+} from '../src/generators/lib/values/versions.js';
 import { fixedSecrets, read, runApp, runGenerator } from './helpers.js';
 
 const PYTHONS: PythonVersion[] = [...PYTHON_VERSIONS, ...(Object.keys(RETIRED_PYTHON_VERSIONS) as PythonVersion[])];

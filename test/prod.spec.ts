@@ -2,10 +2,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { LIMITS } from '../src/generators/lib/context.js';
-import { readLock } from '../src/generators/lib/locks.js';
-import { envValue } from '../src/generators/lib/quoting.js';
-import { PACKAGE_PINS } from '../src/generators/lib/versions.js';
+import { LIMITS } from '../src/generators/lib/values/context.js';
+import { readLock } from '../src/generators/lib/values/locks.js';
+import { envValue } from '../src/generators/lib/values/quoting.js';
+import { PACKAGE_PINS } from '../src/generators/lib/values/versions.js';
 import {
   expectRejection,
   fixedSecrets,

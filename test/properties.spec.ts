@@ -6,8 +6,8 @@ import { join, resolve, sep } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { RunResult } from 'yeoman-test';
-import { ANSWERS, answerSpecs, type AnswerSpec } from '../src/generators/lib/answers.js';
-import { composeYamlValue, envValue } from '../src/generators/lib/quoting.js';
+import { ANSWERS, answerSpecs, type AnswerSpec } from '../src/generators/lib/answers/answers.js';
+import { composeYamlValue, envValue } from '../src/generators/lib/values/quoting.js';
 import { attemptApp, fixedSecrets, runGenerator } from './helpers.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261124);

@@ -2,7 +2,7 @@
 // .pre-commit-config.yaml, whose Ruff is the one requirements-dev.txt pins. The tools tier
 // runs them (test/tools/quality.ts).
 import { expect } from 'chai';
-import { DEV_TOOL_PINS, PRE_COMMIT_REVS } from '../src/generators/lib/versions.js';
+import { DEV_TOOL_PINS, PRE_COMMIT_REVS } from '../src/generators/lib/values/versions.js';
 import { read, readTree, runApp } from './helpers.js';
 
 /** The requirement lines of a requirements file: no comment, no blank line. */

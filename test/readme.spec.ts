@@ -1,7 +1,7 @@
 // The package's README documents every answer the command line accepts.
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { ANSWERS } from '../src/generators/lib/answers.js';
+import { ANSWERS } from '../src/generators/lib/answers/answers.js';
 
 describe("this package's README", () => {
   const readme = readFileSync('README.md', 'utf8');

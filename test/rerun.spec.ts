@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { answerSpecs } from '../src/generators/lib/answers.js';
+import { answerSpecs } from '../src/generators/lib/answers/answers.js';
 import { expectRefusedUnchanged, expectRejection, runApp, runGenerator } from './helpers.js';
 
 describe('yo django-celery --no-prod in a project with production', () => {

@@ -1,7 +1,13 @@
 // The precedence of answers, as a pure function: option, stored answer, default, prompt.
 import { expect } from 'chai';
-import { answerSpecs, ANSWERS } from '../src/generators/lib/answers.js';
-import { defaultOf, resolveAnswers, sourceOf, unanswered, type AnswerSources } from '../src/generators/lib/resolve.js';
+import { answerSpecs, ANSWERS } from '../src/generators/lib/answers/answers.js';
+import {
+  defaultOf,
+  resolveAnswers,
+  sourceOf,
+  unanswered,
+  type AnswerSources,
+} from '../src/generators/lib/answers/resolve.js';
 import { expectRejection } from './helpers.js';
 import { APP_QUESTIONS } from './fixtures.js';
 

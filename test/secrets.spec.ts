@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { addMissingSettings, readEnvFile } from '../src/generators/lib/quoting.js';
+import { addMissingSettings, readEnvFile } from '../src/generators/lib/values/env-file.js';
 import { read, runApp, runProd } from './helpers.js';
 
 /** The message the run stopped with. */

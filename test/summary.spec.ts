@@ -2,9 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { answerSpecs, type AppAnswers } from '../src/generators/lib/answers.js';
-import type { WriteReport } from '../src/generators/lib/write.js';
-import { localUrl, siteUrl, summary } from '../src/generators/lib/summary.js';
+import { answerSpecs, type AppAnswers } from '../src/generators/lib/answers/answers.js';
+import type { WriteReport } from '../src/generators/lib/files/write.js';
+import { localUrl, siteUrl, summary } from '../src/generators/lib/run/summary.js';
 import { fixedSecrets, runApp, runGenerator } from './helpers.js';
 
 /** The default answers of a project named shop. */

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { takeOverStale } from '../src/generators/lib/commit.js';
-import { badEntryPath, isStagingName, readJournalText, WRITER } from '../src/generators/lib/trust.js';
+import { takeOverStale } from '../src/generators/lib/files/commit.js';
+import { badEntryPath, isStagingName, readJournalText, WRITER } from '../src/generators/lib/files/trust.js';
 
 const ROOT = '/home/me/shop';
 const journal = (entries: unknown, extra: object = {}) => ({ writer: WRITER, root: ROOT, entries, ...extra });

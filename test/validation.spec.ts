@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ANSWERS } from '../src/generators/lib/answers.js';
+import { ANSWERS } from '../src/generators/lib/answers/answers.js';
 import { expectRefusal, promptVerdicts, runApp } from './helpers.js';
 import { APP_QUESTIONS } from './fixtures.js';
 

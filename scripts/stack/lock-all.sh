@@ -17,11 +17,11 @@ generate() { # generate FOLDER ARGS...
   (cd "$dir" && node "$cli" "$@") >"$tmp/generate.log" 2>&1 || { cat "$tmp/generate.log" >&2; exit 1; }
 }
 
-# The locks to make, as src/generators/lib/locks.ts lists them: Python, Django line, beat
+# The locks to make, as src/generators/lib/values/locks.ts lists them: Python, Django line, beat
 # scheduler, file name, and whether that Python is retired.
 keys=$(cd "$root" && node --input-type=module -e '
-  const { lockFileName, lockKeys } = await import("./generators/lib/locks.js");
-  const { RETIRED_PYTHON_VERSIONS } = await import("./generators/lib/versions.js");
+  const { lockFileName, lockKeys } = await import("./generators/lib/values/locks.js");
+  const { RETIRED_PYTHON_VERSIONS } = await import("./generators/lib/values/versions.js");
   for (const key of lockKeys())
     console.log(key.python, key.django, key.beat, lockFileName(key), Object.hasOwn(RETIRED_PYTHON_VERSIONS, key.python));')
 while read -r python django beat file retired; do

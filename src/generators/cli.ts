@@ -3,8 +3,8 @@
 // global `yo` (with npx, in scripts, or as root, which yo refuses), with yo's own
 // environment, prompts and conflict handling.
 import { fileURLToPath } from 'node:url';
-import { commandOf, generatorNames, packageVersion, refuse, useEntryPoint } from './lib/command.js';
-import { strayWord } from './lib/flags.js';
+import { commandOf, generatorNames, packageVersion, refuse, useEntryPoint } from './lib/answers/command.js';
+import { strayWord } from './lib/answers/flags.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const generators = generatorNames();
@@ -20,7 +20,7 @@ useEntryPoint(args);
 if (!generators.includes(name)) refuse(strayWord(name, generators, commandOf));
 // Help is this package's own page: printed before Yeoman is loaded, which would take most of a second.
 if (args.includes('--help') || args.includes('-h')) {
-  const { generatorHelp } = await import('./lib/help-page.js');
+  const { generatorHelp } = await import('./lib/answers/help-page.js');
   console.log(generatorHelp(name));
   process.exit(0);
 }

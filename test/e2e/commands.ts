@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { readEnvFile } from '../../src/generators/lib/quoting.js';
+import { readEnvFile } from '../../src/generators/lib/values/env-file.js';
 import { ROOT } from '../support/root.js';
 import { describeRun, run, runSync, type Ran } from '../support/run.js';
 

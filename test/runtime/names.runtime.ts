@@ -1,7 +1,7 @@
 // Postgres's own rule for the pg_ prefix, checked against the real Postgres: it reserves
 // the prefix for role names only. The validators follow it.
 import { expect } from 'chai';
-import { ANSWERS } from '../../src/generators/lib/answers.js';
+import { ANSWERS } from '../../src/generators/lib/answers/answers.js';
 import { Root } from './roots.js';
 import { freePort, Postgres } from './support.js';
 

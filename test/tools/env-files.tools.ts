@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { readEnvFile } from '../../src/generators/lib/quoting.js';
+import { readEnvFile } from '../../src/generators/lib/values/env-file.js';
 import { environmentOf, type ComposeConfig } from '../support/compose.js';
 import { describeRun } from '../support/run.js';
 import { runTool } from '../support/tools.js';

@@ -5,8 +5,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { lockFileName, lockKeys, readLock } from '../../src/generators/lib/locks.js';
-import { RETIRED_PYTHON_VERSIONS, type PythonVersion } from '../../src/generators/lib/versions.js';
+import { lockFileName, lockKeys, readLock } from '../../src/generators/lib/values/locks.js';
+import { RETIRED_PYTHON_VERSIONS, type PythonVersion } from '../../src/generators/lib/values/versions.js';
 import { fixedSecrets, runApp, runGenerator } from '../helpers.js';
 import { ROOT } from '../support/root.js';
 import { describeRun, run } from '../support/run.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { answerSpecs } from '../../src/generators/lib/answers.js';
+import { answerSpecs } from '../../src/generators/lib/answers/answers.js';
 import { INSTALL_COMMAND } from '../support/tools.js';
 import { runOk, runSync } from '../support/run.js';
 

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { ANSWERS, VERSIONS, type AnswerName } from '../../src/generators/lib/answers.js';
+import { ANSWERS, VERSIONS, type AnswerName } from '../../src/generators/lib/answers/answers.js';
 import { runApp } from '../helpers.js';
 import { HOSTILE_PASSWORD } from '../fixtures.js';
 import { configArgs, localEnvironment, type ComposeConfig } from '../support/compose.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
-import { ANSWERS, VERSIONS } from '../../src/generators/lib/answers.js';
+import { ANSWERS, VERSIONS } from '../../src/generators/lib/answers/answers.js';
 import {
   durationSeconds,
   environmentOf,

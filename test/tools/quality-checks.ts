@@ -2,7 +2,7 @@
 // formatter, pytest with pytest-django, and pre-commit's check of its configuration, all
 // run by the real tools inside the root of the image's Python (test/tools/quality.ts).
 import { expect } from 'chai';
-import { DEV_TOOL_PINS } from '../../src/generators/lib/versions.js';
+import { DEV_TOOL_PINS } from '../../src/generators/lib/values/versions.js';
 import { describeRun, type Ran } from '../support/run.js';
 import { typed, type MatrixEntry, type ProjectUnderTest } from './project.js';
 import { buildEnv, type Env, inRoot, preCommitEnv, pythonFiles, testMethods } from './quality.js';

@@ -1,23 +1,23 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import yosay from 'yosay';
-import { answerSpecs, storable, type Answers } from '../lib/answers.js';
-import { UserFacingError, BaseGenerator } from '../lib/base.js';
-import { commandOf, plain } from '../lib/command.js';
-import { assertUnlocked, LOCK, onlyLeftovers, recoverInterruptedWrite, STAGING, systemError } from '../lib/commit.js';
+import { answerSpecs, storable, type Answers } from '../lib/answers/answers.js';
+import { UserFacingError, BaseGenerator } from '../lib/run/base.js';
+import { commandOf, plain } from '../lib/answers/command.js';
 import {
-  findProjectRoot,
-  hasAll,
-  notAdoptable,
-  projectOf,
-  refuseAdoption,
-  storedAnswers,
-  type Project,
-} from '../lib/project.js';
-import { confirm } from '../lib/prompts.js';
-import { cannotAsk, unanswered } from '../lib/resolve.js';
-import { lstatOrNone } from '../lib/trust.js';
-import { settlePostgresMajor } from '../lib/upgrade.js';
+  assertUnlocked,
+  LOCK,
+  onlyLeftovers,
+  recoverInterruptedWrite,
+  STAGING,
+  systemError,
+} from '../lib/files/commit.js';
+import { findProjectRoot, hasAll, notAdoptable, projectOf, refuseAdoption, type Project } from '../lib/run/project.js';
+import { storedAnswers } from '../lib/run/yo-rc.js';
+import { confirm } from '../lib/answers/prompts.js';
+import { cannotAsk, unanswered } from '../lib/answers/resolve.js';
+import { lstatOrNone } from '../lib/files/trust.js';
+import { settlePostgresMajor } from '../lib/run/upgrade.js';
 
 const SUB_GENERATORS = ['django', 'requirements', 'env', 'local', 'project'] as const;
 

@@ -1,7 +1,7 @@
-import { ProjectGenerator } from '../lib/base.js';
-import { envValue } from '../lib/quoting.js';
-import { keptSecret } from '../lib/secrets.js';
-import { markSecret } from '../lib/write.js';
+import { ProjectGenerator } from '../lib/run/base.js';
+import { envValue } from '../lib/values/quoting.js';
+import { keptSecret } from '../lib/values/secrets.js';
+import { markSecret } from '../lib/files/write.js';
 
 export const DEV_ENV_FILE = '.env/.dev-sample';
 

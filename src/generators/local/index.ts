@@ -1,4 +1,4 @@
-import { ProjectGenerator } from '../lib/base.js';
+import { ProjectGenerator } from '../lib/run/base.js';
 
 /** Writes docker-compose.yml and compose/local: the development stack. */
 export default class LocalGenerator extends ProjectGenerator {

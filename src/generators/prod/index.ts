@@ -1,12 +1,14 @@
-import { answerSpecs } from '../lib/answers.js';
-import { UserFacingError, ProjectGenerator } from '../lib/base.js';
-import { commandOf } from '../lib/command.js';
-import type { TemplateContext } from '../lib/context.js';
-import { hasAll, loadProject, projectOf, storedAnswers, type Project } from '../lib/project.js';
-import { addMissingSettings, envValue, readEnvFile } from '../lib/quoting.js';
-import { envFileValue, keptSecret } from '../lib/secrets.js';
-import { readRegularFile } from '../lib/trust.js';
-import { markPrivate } from '../lib/write.js';
+import { answerSpecs } from '../lib/answers/answers.js';
+import { UserFacingError, ProjectGenerator } from '../lib/run/base.js';
+import { commandOf } from '../lib/answers/command.js';
+import type { TemplateContext } from '../lib/values/context.js';
+import { hasAll, loadProject, projectOf, type Project } from '../lib/run/project.js';
+import { storedAnswers } from '../lib/run/yo-rc.js';
+import { envValue } from '../lib/values/quoting.js';
+import { addMissingSettings, readEnvFile } from '../lib/values/env-file.js';
+import { envFileValue, keptSecret } from '../lib/values/secrets.js';
+import { readRegularFile } from '../lib/files/trust.js';
+import { markPrivate } from '../lib/files/write.js';
 
 export const PROD_ENV_FILE = '.env/.prod';
 export const PROD_DB_ENV_FILE = '.env/.prod.db';

@@ -1,4 +1,4 @@
-import { UserFacingError, ProjectGenerator } from '../lib/base.js';
+import { UserFacingError, ProjectGenerator } from '../lib/run/base.js';
 
 /** Writes the users app: the project's own user model, users.User. */
 export default class UsersGenerator extends ProjectGenerator {

@@ -18,15 +18,10 @@ import {
 } from 'mem-fs-editor/state';
 import type Generator from 'yeoman-generator';
 import { commitChanges, type Change } from './commit.js';
-import { UserFacingError } from './errors.js';
-import { noTerminal } from './resolve.js';
-import { readRegular, readRegularFile } from './trust.js';
-
-/** The key under which `.yo-rc.json` stores this package's answers. */
-export const CONFIG_KEY = 'generator-django-celery';
-
-/** The key under which `.yo-rc.json` records digests of the files the generator wrote. */
-const FILES_KEY = `${CONFIG_KEY}:files`;
+import { UserFacingError } from '../run/errors.js';
+import { noTerminal } from '../answers/resolve.js';
+import { readRegular } from './trust.js';
+import { CONFIG_FILE, parseConfig, readConfig, recordedDigests, withDigests } from '../run/yo-rc.js';
 
 type File = MemFsEditorFile & { conflicter?: string };
 
@@ -115,23 +110,14 @@ export interface WriteReport {
   unchanged: string[];
 }
 
-/** The digests .yo-rc.json records, by path relative to the project. */
-function recordedDigests(config: Record<string, unknown>): Record<string, string> {
-  const record = config[FILES_KEY];
-  if (typeof record !== 'object' || record === null) return {};
-  return Object.fromEntries(
-    Object.entries(record).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
-}
-
 /** Writes the pending files of `generator`'s environment, as the header says; reports what it did to each. */
 export async function writeProject(generator: Generator, settings: WriteSettings): Promise<WriteReport> {
   const { env } = generator;
-  const configPath = join(settings.root, '.yo-rc.json');
+  const configPath = join(settings.root, CONFIG_FILE);
   /** .yo-rc.json as it is on disk (a run that ended meanwhile may have changed it). */
-  const diskConfig = (): Record<string, unknown> => JSON.parse(readRegularFile(configPath) ?? '{}');
+  const diskConfig = (): Record<string, unknown> => readConfig(settings.root) ?? {};
   const pathOf = (file: File) => relative(settings.root, file.path).split(sep).join('/');
-  const inProject = (path: string) => !path.startsWith('..') && path !== '.yo-rc.json';
+  const inProject = (path: string) => !path.startsWith('..') && path !== CONFIG_FILE;
   let configFile: File | undefined;
   let recorded: Record<string, string> = {};
   const written: Record<string, string> = {};
@@ -214,13 +200,12 @@ export async function writeProject(generator: Generator, settings: WriteSettings
       }
       yield file;
     }
-    const config = configFile?.contents ? JSON.parse(configFile.contents.toString()) : diskConfig();
-    // Rewritten whole, in path order, so the record does not depend on the order of runs.
+    const base = configFile?.contents ? parseConfig(configFile.contents.toString(), configPath) : diskConfig();
     // No digest of a file with secrets: anyone with the repository could test guesses against it.
     const record = Object.fromEntries(
       Object.entries({ ...recorded, ...written }).filter(([path]) => !secretPaths.has(path)),
     );
-    config[FILES_KEY] = Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const config = withDigests(base, record);
     const file: File = configFile ?? env.sharedFs.get(configPath);
     file.contents = Buffer.from(`${JSON.stringify(config, null, 2)}\n`);
     setModifiedFileState(file);

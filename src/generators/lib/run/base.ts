@@ -4,7 +4,7 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
-import type { AnswerSpec, Answers, Validator } from './answers.js';
+import type { AnswerSpec, Answers, Validator } from '../answers/answers.js';
 import {
   commandLine,
   commandOf,
@@ -15,19 +15,19 @@ import {
   refuse,
   runByCommand,
   stop,
-} from './command.js';
+} from '../answers/command.js';
 import { UserFacingError } from './errors.js';
-import { holdLock } from './commit.js';
-import { commandLineTokens, readCommandLine, strayWord, type DeclaredOption } from './flags.js';
-import { generatorHelp } from './help-page.js';
-import { declareOptions } from './options.js';
+import { holdLock } from '../files/commit.js';
+import { commandLineTokens, readCommandLine, strayWord, type DeclaredOption } from '../answers/flags.js';
+import { generatorHelp } from '../answers/help-page.js';
+import { declareOptions } from '../answers/options.js';
 import { adoptProject, findProjectRoot, loadProject, type Project } from './project.js';
-import { ask } from './prompts.js';
-import { PARTIALS, STACK_TEMPLATES, renderTree } from './render.js';
-import { resolveAnswers, type AnswerSources } from './resolve.js';
-import type { SecretSource } from './secrets.js';
+import { ask } from '../answers/prompts.js';
+import { PARTIALS, STACK_TEMPLATES, renderTree } from '../files/render.js';
+import { resolveAnswers, type AnswerSources } from '../answers/resolve.js';
+import type { SecretSource } from '../values/secrets.js';
 import { summary, type Summary } from './summary.js';
-import { writeProject, type WriteReport } from './write.js';
+import { writeProject, type WriteReport } from '../files/write.js';
 
 export { UserFacingError } from './errors.js';
 
@@ -276,7 +276,7 @@ export abstract class BaseGenerator extends Generator {
     const handed = Object.fromEntries(
       ['force', 'secretSource'].filter(key => this.options[key] !== undefined).map(key => [key, this.options[key]]),
     );
-    await this.composeWith<BaseGenerator>(fileURLToPath(new URL(`../${name}/index${extension}`, import.meta.url)), {
+    await this.composeWith<BaseGenerator>(fileURLToPath(new URL(`../../${name}/index${extension}`, import.meta.url)), {
       generatorOptions: { ...handed, project },
     });
   }

@@ -1,11 +1,11 @@
 // The values templates lay out, computed once from the answers: templates hold no logic
 // beyond loops and conditions, and receive every value already quoted for its file.
 import { createHash } from 'node:crypto';
-import { splitHosts, type AppAnswers, type ProdAnswers } from './answers.js';
-import { commandOf } from './command.js';
+import { splitHosts, type AppAnswers, type ProdAnswers } from '../answers/answers.js';
+import { commandOf } from '../answers/command.js';
 import { composeYamlValue, envValue } from './quoting.js';
 import { readLock } from './locks.js';
-import { postgresVolume } from './upgrade.js';
+import { postgresVolume } from '../run/upgrade.js';
 import {
   type BeatScheduler,
   DEV_TOOL_PINS,

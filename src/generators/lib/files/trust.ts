@@ -4,7 +4,7 @@
 // bounded size (a pipe, a device or a huge file would hang or exhaust it).
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { dirname, posix } from 'node:path';
-import { UserFacingError } from './errors.js';
+import { UserFacingError } from '../run/errors.js';
 
 /** The staging folder inside the project, and the journal in it. */
 export const STAGING = '.django-celery-staging';

@@ -42,7 +42,7 @@ export function lockFileName({ python, django, beat }: LockKey): string {
 }
 
 function lockFile(python: PythonVersion, django: DjangoVersion, beat: BeatScheduler): string {
-  return fileURLToPath(new URL(`./locks/${lockFileName({ python, django, beat })}`, import.meta.url));
+  return fileURLToPath(new URL(`../locks/${lockFileName({ python, django, beat })}`, import.meta.url));
 }
 
 /** A lock's text, and its pins by distribution name (lowercase, as pip-compile writes them). */

@@ -1,17 +1,5 @@
-// Values written into files that other tools parse: each function returns the text
-// that the tool reads back as exactly the given value.
-
-const BARE_ENV_VALUE = /^[A-Za-z0-9_./:@+-]+$/;
-
-/**
- * A value for a Compose env file (`env_file:`). Plain values stay bare; anything else is
- * double-quoted with `\` and `"` escaped and `$` doubled, since Compose interpolates
- * variables inside double quotes and reads `$$` as a literal `$`.
- */
-export function envValue(value: string): string {
-  if (BARE_ENV_VALUE.test(value)) return value;
-  return `"${value.replace(/[\\"]/g, match => `\\${match}`).replace(/\$/g, '$$$$')}"`;
-}
+// Env files as Compose reads them (`env_file:`): their values read back, and a user's
+// own file given the settings it lacks.
 
 /** A value of an env file as Compose reads it, or why it cannot be known without the shell's environment. */
 export type EnvEntry = { value: string } | { unreadable: string; line: number };
@@ -125,14 +113,6 @@ export function readEnvFile(text: string): Map<string, EnvEntry> {
     entries.set(match[1], typeof read === 'string' ? { value: read } : { ...read, line: at });
   }
   return entries;
-}
-
-/**
- * A scalar in a Compose YAML file: single-quoted (only `'` needs doubling there) with
- * `$` doubled against Compose's interpolation.
- */
-export function composeYamlValue(value: string): string {
-  return `'${value.replace(/'/g, "''").replace(/\$/g, '$$$$')}'`;
 }
 
 /**

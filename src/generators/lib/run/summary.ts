@@ -1,8 +1,8 @@
 // What a run prints at its end: what it did to the project's files, where the stack will
 // answer, and the next commands to type.
-import type { ProjectAnswers } from './context.js';
-import { wrap } from './help.js';
-import type { WriteReport } from './write.js';
+import type { ProjectAnswers } from '../values/context.js';
+import { wrap } from '../answers/help.js';
+import type { WriteReport } from '../files/write.js';
 
 /** The address of a port published on this machine: `http://localhost/` for port 80. */
 export function localUrl(port: number, path = '/'): string {

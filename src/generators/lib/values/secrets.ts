@@ -1,9 +1,9 @@
 // Secrets: made from the operating system's secure random source, and kept across runs.
 import { randomBytes } from 'node:crypto';
 import type Generator from 'yeoman-generator';
-import { UserFacingError } from './errors.js';
-import { readEnvFile } from './quoting.js';
-import { readRegularFile } from './trust.js';
+import { UserFacingError } from '../run/errors.js';
+import { readEnvFile } from './env-file.js';
+import { readRegularFile } from '../files/trust.js';
 
 /** Gives the secret named `name`: random, unless a test injects its own. */
 export type SecretSource = (name: string) => string;

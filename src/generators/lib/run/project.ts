@@ -3,14 +3,14 @@
 // them from .yo-rc.json through the same resolution.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { answerSpecs, type AnswerName, type Answers } from './answers.js';
-import { commandOf } from './command.js';
-import { assertUnlocked, notOwnProject, recoverInterruptedWrite } from './commit.js';
-import { templateContext, type ProjectAnswers, type TemplateContext } from './context.js';
+import { answerSpecs, type AnswerName, type Answers } from '../answers/answers.js';
+import { commandOf } from '../answers/command.js';
+import { assertUnlocked, notOwnProject, recoverInterruptedWrite } from '../files/commit.js';
+import { templateContext, type ProjectAnswers, type TemplateContext } from '../values/context.js';
 import { UserFacingError } from './errors.js';
-import { resolveAnswers, unanswered, type AnswerSources } from './resolve.js';
-import { lstatOrNone, notOwn, readRegularFile } from './trust.js';
-import { CONFIG_KEY } from './write.js';
+import { storedAnswers } from './yo-rc.js';
+import { resolveAnswers, unanswered, type AnswerSources } from '../answers/resolve.js';
+import { lstatOrNone, notOwn } from '../files/trust.js';
 
 export interface Project {
   readonly answers: ProjectAnswers;
@@ -60,39 +60,6 @@ export async function loadProject(
   if (!hasAll(answers, answerSpecs('app')))
     throw new UserFacingError(`${configFile} is incomplete: run \`${commandOf('app')}\` in this folder.`);
   return projectOf(answers);
-}
-
-/**
- * The answers of this package that `folder/.yo-rc.json` stores, or undefined when it
- * holds none (no file, or only other generators' answers).
- */
-export function storedAnswers(folder: string): Record<string, unknown> | undefined {
-  const file = join(folder, '.yo-rc.json');
-  const text = readRegularFile(file);
-  if (text === undefined) return undefined;
-  if (text.startsWith('\uFEFF'))
-    throw new UserFacingError(
-      `${file} starts with a byte-order mark, which JSON does not allow: save it as UTF-8 without one, then run again.`,
-    );
-  let config: unknown;
-  try {
-    config = JSON.parse(text);
-  } catch {
-    throw new UserFacingError(`${file} is not valid JSON: fix or remove it, then run again.`);
-  }
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new UserFacingError(
-      `${file} must hold a JSON object (it holds ${JSON.stringify(config)}): fix or remove it, then run again.`,
-    );
-  }
-  const stored: unknown = Object.entries(config).find(([key]) => key === CONFIG_KEY)?.[1];
-  if (stored === undefined) return undefined;
-  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) {
-    throw new UserFacingError(
-      `${file}: "${CONFIG_KEY}" must be an object of answers (it is ${JSON.stringify(stored)}): fix or remove it, then run again.`,
-    );
-  }
-  return 'projectName' in stored ? { ...stored } : undefined;
 }
 
 /**

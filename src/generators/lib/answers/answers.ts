@@ -10,7 +10,7 @@ import {
   PYTHON_VERSIONS,
   REDIS_VERSIONS,
   RETIRED_PYTHON_VERSIONS,
-} from './versions.js';
+} from '../values/versions.js';
 
 export type AnswerValue = string | number | boolean;
 

@@ -41,7 +41,7 @@ export function runByCommand(): boolean {
 
 /** The names of this package's generators (`app`, `prod`, ...): the folders beside lib/. */
 export function generatorNames(): string[] {
-  const here = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const here = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   return readdirSync(here, { withFileTypes: true })
     .filter(entry => entry.isDirectory() && entry.name !== 'lib')
     .map(entry => entry.name)

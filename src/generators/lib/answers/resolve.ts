@@ -3,7 +3,7 @@
 // only), and else a prompt. Every value, whatever its source, passes the same
 // validator, in the table's order, against the answers settled before it.
 import type { AnswerSpec, Answers, Validator } from './answers.js';
-import { UserFacingError } from './errors.js';
+import { UserFacingError } from '../run/errors.js';
 
 export interface AnswerSources {
   /** Values given as options, by option name (`web-port`), as the command line gave them. */

@@ -5,20 +5,20 @@ import { fileURLToPath } from 'node:url';
 import type Generator from 'yeoman-generator';
 
 /** The templates both stacks share (`compose/__stack__/...`: the entrypoint), rendered by `local` and by `prod`. */
-export const STACK_TEMPLATES = fileURLToPath(new URL('./templates', import.meta.url));
+export const STACK_TEMPLATES = fileURLToPath(new URL('../templates', import.meta.url));
 
 /** Pieces of templates that several templates include (`<%- include(partials.name) %>`). */
 export const PARTIALS = {
   /** The Dockerfiles' copies of their stack's scripts, and the WORKDIR they run in. */
-  copyScripts: fileURLToPath(new URL('./partials/copy-scripts.ejs', import.meta.url)),
+  copyScripts: fileURLToPath(new URL('../partials/copy-scripts.ejs', import.meta.url)),
   /** The Compose files' log rotation, shared by every service (`x-logging`). */
-  composeLogging: fileURLToPath(new URL('./partials/compose-logging.ejs', import.meta.url)),
+  composeLogging: fileURLToPath(new URL('../partials/compose-logging.ejs', import.meta.url)),
   /** The db service's healthcheck, /dev/shm and stop grace period, with each stack's times. */
-  composePostgres: fileURLToPath(new URL('./partials/compose-postgres.ejs', import.meta.url)),
+  composePostgres: fileURLToPath(new URL('../partials/compose-postgres.ejs', import.meta.url)),
   /** The Compose files' healthcheck of beat (its last tick), the same in both stacks. */
-  beatHealthcheck: fileURLToPath(new URL('./partials/beat-healthcheck.ejs', import.meta.url)),
+  beatHealthcheck: fileURLToPath(new URL('../partials/beat-healthcheck.ejs', import.meta.url)),
   /** Beat's start scripts, with the database scheduler: the wait for the migrations. */
-  beatWaitForMigrations: fileURLToPath(new URL('./partials/beat-wait-for-migrations.ejs', import.meta.url)),
+  beatWaitForMigrations: fileURLToPath(new URL('../partials/beat-wait-for-migrations.ejs', import.meta.url)),
 };
 
 /** Names a template path stands for: `__project__` the project package, `__stack__` the stack. */

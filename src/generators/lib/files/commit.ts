@@ -25,7 +25,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { UserFacingError } from './errors.js';
+import { UserFacingError } from '../run/errors.js';
 import {
   isStagingName,
   JOURNAL,

@@ -2,7 +2,7 @@
 // major cannot be opened by another: the new server needs a new volume, filled from a
 // backup of the old one (README.md, "Upgrade Postgres"), and the run must say so before it
 // writes anything.
-import type { Answers } from './answers.js';
+import type { Answers } from '../answers/answers.js';
 import { UserFacingError } from './errors.js';
 
 /** The data volume of a Postgres major version, as both Compose files name it. */

@@ -7,7 +7,7 @@ import { commandOf, generatorNames } from './command.js';
 import { readUsage, renderHelp } from './help.js';
 import { helpOptions } from './options.js';
 
-const GENERATORS = join(dirname(fileURLToPath(import.meta.url)), '..');
+const GENERATORS = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The help of generator `name` (`app`, `prod`, ...), for the entry point in use. */
 export function generatorHelp(name: string): string {

@@ -3,7 +3,7 @@
 // anything is asked or written, with the same meaning through `yo` and through
 // `create-django-celery`.
 import { YO_GENERATOR_WORD } from './command.js';
-import { UserFacingError } from './errors.js';
+import { UserFacingError } from '../run/errors.js';
 
 export interface DeclaredOption {
   /** kebab-case, without dashes: `web-port`. */
