@@ -21,24 +21,24 @@ export const PARTIALS = {
   beatWaitForMigrations: fileURLToPath(new URL('../partials/beat-wait-for-migrations.ejs', import.meta.url)),
 };
 
-/** Names a template path stands for: `__project__` the project package, `__stack__` the stack. */
+/** Names a template path stands for: `__package__` the project package, `__stack__` the stack. */
 export interface TreeNames {
-  project: string;
+  package: string;
   stack?: string;
 }
 
 /**
  * Renders every file under `root` into the generator's destination, at the same relative
  * path: `.ejs` is dropped, a leading `_` on a name becomes a dot (`_gitignore` writes
- * `.gitignore`), and `__project__`/`__stack__` take the names given.
+ * `.gitignore`), and `__package__`/`__stack__` take the names given.
  */
 export function renderTree(generator: Generator, root: string, context: object, names: TreeNames): void {
   for (const file of listFiles(root)) {
     const target = relative(root, file)
       .split(sep)
       .map(part =>
-        part === '__project__'
-          ? names.project
+        part === '__package__'
+          ? names.package
           : part === '__stack__' && names.stack
             ? names.stack
             : part.replace(/^_(?!_)/, '.'),

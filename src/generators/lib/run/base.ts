@@ -289,7 +289,7 @@ export abstract class BaseGenerator extends Generator {
       ...(stack ? { stack: project.context.stacks[stack] } : {}),
       ...extra,
     };
-    const names = { project: project.answers.projectName, stack };
+    const names = { package: project.answers.projectName, stack };
     renderTree(this, this.templatePath(), context, names);
     if (stack) renderTree(this, STACK_TEMPLATES, context, names);
   }
