@@ -1,6 +1,8 @@
 // The command line read strictly: what each entry point hands the generator.
 import { expect } from 'chai';
 import { readCommandLine, strayWord, type DeclaredOption } from '../src/generators/lib/answers/flags.js';
+import { helpOptions, ownFlags } from '../src/generators/lib/answers/options.js';
+import { hasOwnFlag, OWN_FLAGS } from '../src/generators/lib/answers/own-flags.js';
 
 const DECLARED: DeclaredOption[] = [
   { name: 'prod', type: 'boolean' },
@@ -102,5 +104,39 @@ describe('the command line', () => {
     expect(read('--no-insight', '--bail', '--defaults')).to.deep.equal({ defaults: true });
     // Yeoman's --dry-run writes everything all the same: unknown here, like any other word.
     expect(refusal('--dry-run')).to.equal('Unknown option --dry-run. Run with --help to see the options.');
+  });
+});
+
+describe("the command line's own flags (one table: lib/answers/own-flags.ts)", () => {
+  it('are what each generator lists in --help: --defaults and --interactive only where answers are asked', () => {
+    for (const [name, expected] of [
+      ['app', ['--defaults', '--interactive', '--force', '-h, --help', '--version']],
+      ['prod', ['--defaults', '--interactive', '--force', '-h, --help', '--version']],
+      ['local', ['--force', '-h, --help', '--version']],
+    ] as const) {
+      const rows = helpOptions(name).map(row => row.flags);
+      expect(rows.filter(flags => !/^--[a-z-]+ <|, --no-/.test(flags)).slice(-expected.length), name).to.deep.equal([
+        ...expected,
+      ]);
+      expect(ownFlags(name).map(flag => flag.name)).to.deep.equal(
+        expected.map(flags => flags.replace(/^-h, /, '').slice(2)),
+      );
+    }
+  });
+
+  it('are found in a command line by name or alias, as the entry point looks for them before Yeoman loads', () => {
+    expect(hasOwnFlag(['--defaults', '-h'], 'help')).to.equal(true);
+    expect(hasOwnFlag(['--version'], 'version')).to.equal(true);
+    expect(hasOwnFlag(['-v'], 'version')).to.equal(true);
+    expect(hasOwnFlag(['-f'], 'force')).to.equal(true);
+    expect(hasOwnFlag(['--forced'], 'force')).to.equal(false);
+    expect(() => hasOwnFlag([], 'verbose')).to.throw(/No own flag --verbose/);
+    expect(OWN_FLAGS.map(flag => flag.name)).to.include.members([
+      'defaults',
+      'interactive',
+      'force',
+      'help',
+      'version',
+    ]);
   });
 });

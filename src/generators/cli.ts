@@ -5,12 +5,13 @@
 import { fileURLToPath } from 'node:url';
 import { commandOf, generatorNames, packageVersion, refuse, useEntryPoint } from './lib/answers/command.js';
 import { strayWord } from './lib/answers/flags.js';
+import { hasOwnFlag } from './lib/answers/own-flags.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const generators = generatorNames();
 
 const args = process.argv.slice(2);
-if (args.includes('--version') || args.includes('-v')) {
+if (hasOwnFlag(args, 'version')) {
   console.log(packageVersion());
   process.exit(0);
 }
@@ -19,7 +20,7 @@ useEntryPoint(args);
 // A word that names no generator means what it means after `yo django-celery`.
 if (!generators.includes(name)) refuse(strayWord(name, generators, commandOf));
 // Help is this package's own page: printed before Yeoman is loaded, which would take most of a second.
-if (args.includes('--help') || args.includes('-h')) {
+if (hasOwnFlag(args, 'help')) {
   const { generatorHelp } = await import('./lib/answers/help-page.js');
   console.log(generatorHelp(name));
   process.exit(0);
@@ -34,11 +35,8 @@ for (const generator of generators) {
 }
 
 try {
-  // Yeoman's own flags (conflict handling, help) belong to the environment too.
-  const flag = (...names: string[]) => names.some(option => args.includes(option)) || undefined;
-  await env.run([`django-celery:${name}`, ...args], {
-    force: flag('--force', '-f'),
-  });
+  // Conflict handling belongs to the environment too.
+  await env.run([`django-celery:${name}`, ...args], { force: hasOwnFlag(args, 'force') || undefined });
 } catch (error) {
   console.error(`\n${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

@@ -3,6 +3,7 @@
 import type Generator from 'yeoman-generator';
 import { answerSpecs, type AnswerSpec, type Scope } from './answers.js';
 import { KEEP_TOGETHER, type HelpOption } from './help.js';
+import { OWN_FLAGS, type OwnFlag } from './own-flags.js';
 
 /**
  * The answers whose options each generator takes, by scope: the one table that both the
@@ -10,24 +11,23 @@ import { KEEP_TOGETHER, type HelpOption } from './help.js';
  */
 const OPTION_SCOPES: Readonly<Record<string, readonly Scope[]>> = { app: ['app', 'prod'], prod: ['prod'] };
 
+/** The own flags generator `name` takes. */
+export function ownFlags(name: string): OwnFlag[] {
+  const asking = scopesOf(name).length > 0;
+  return OWN_FLAGS.filter(flag => asking || !flag.asking);
+}
+
 /** The scopes of the answers generator `name` takes as options (none for most). */
 function scopesOf(name: string): readonly Scope[] {
   return Object.hasOwn(OPTION_SCOPES, name) ? OPTION_SCOPES[name] : [];
 }
 
-/** Declares the options of generator `name`: `--defaults`, `--interactive` and the option of every answer it takes. */
+/** Declares the options of generator `name`: its own flags that Yeoman does not declare, and the option of every answer it takes. */
 export function declareOptions(generator: Generator, name: string): void {
-  const scopes = scopesOf(name);
-  if (scopes.length === 0) return;
-  generator.option('defaults', {
-    type: Boolean,
-    description: 'Take the default for every answer not given as an option; ask nothing',
-  });
-  generator.option('interactive', {
-    type: Boolean,
-    description: 'Ask for missing answers even when standard output is not a terminal (standard input must be one)',
-  });
-  for (const spec of scopes.flatMap(scope => answerSpecs(scope))) {
+  for (const flag of ownFlags(name).filter(own => !own.yeoman)) {
+    generator.option(flag.name, { type: Boolean, description: flag.help.replace(/\.$/, '') });
+  }
+  for (const spec of scopesOf(name).flatMap(scope => answerSpecs(scope))) {
     const choices = 'choices' in spec && spec.choices ? ` (${spec.choices.join(', ')})` : '';
     generator.option(spec.option, {
       type: typeof spec.default === 'boolean' ? Boolean : String,
@@ -55,22 +55,11 @@ function answerRow(spec: AnswerSpec): HelpOption {
 
 /** The options `--help` lists for generator `name`: its answers' first, then the common ones. */
 export function helpOptions(name: string): HelpOption[] {
-  const scopes = scopesOf(name);
-  const asking: HelpOption[] = scopes.length
-    ? [
-        { flags: '--defaults', description: 'Take the default of every answer not given as an option; ask nothing.' },
-        {
-          flags: '--interactive',
-          description:
-            'Ask for missing answers even when standard output is not a terminal (standard input must be one).',
-        },
-      ]
-    : [];
   return [
-    ...scopes.flatMap(scope => answerSpecs(scope).map(answerRow)),
-    ...asking,
-    { flags: '--force', description: 'Overwrite files you changed since the generator wrote them, without asking.' },
-    { flags: '-h, --help', description: 'Print this help.' },
-    { flags: '--version', description: 'Print the version of generator-django-celery.' },
+    ...scopesOf(name).flatMap(scope => answerSpecs(scope).map(answerRow)),
+    ...ownFlags(name).map(flag => ({
+      flags: flag.aliasShown ? `-${flag.alias}, --${flag.name}` : `--${flag.name}`,
+      description: flag.help,
+    })),
   ];
 }

@@ -20,7 +20,8 @@ import { UserFacingError } from './errors.js';
 import { holdLock } from '../files/commit.js';
 import { commandLineTokens, readCommandLine, strayWord, type DeclaredOption } from '../answers/flags.js';
 import { generatorHelp } from '../answers/help-page.js';
-import { declareOptions } from '../answers/options.js';
+import { declareOptions, ownFlags } from '../answers/options.js';
+import { OWN_FLAGS } from '../answers/own-flags.js';
 import { adoptProject, findProjectRoot, loadProject, type Project } from './project.js';
 import { ask } from '../answers/prompts.js';
 import { PARTIALS, STACK_TEMPLATES, renderTree } from '../files/render.js';
@@ -132,13 +133,16 @@ export abstract class BaseGenerator extends Generator {
   private _readCommandLine(): void {
     // `--version` through yo: the generator prints the version and runs nothing else.
     if (starters.get(this.env) !== this || this.options.version) return;
+    // Yeoman's own options (--skip-cache, ...) and this generator's; the own flags from their table.
     const declared: DeclaredOption[] = [
-      ...Object.values(this._options).map(option => ({
-        name: option.name,
-        type: option.type === Boolean ? ('boolean' as const) : ('string' as const),
-        alias: option.alias,
-      })),
-      { name: 'force', type: 'boolean', alias: 'f' },
+      ...Object.values(this._options)
+        .filter(option => !OWN_FLAGS.some(flag => flag.name === option.name))
+        .map(option => ({
+          name: option.name,
+          type: option.type === Boolean ? ('boolean' as const) : ('string' as const),
+          alias: option.alias,
+        })),
+      ...ownFlags(this._name()).map(flag => ({ name: flag.name, type: 'boolean' as const, alias: flag.alias })),
     ];
     const given = readCommandLine(commandLineTokens(this._args), declared, word =>
       strayWord(word, generatorNames(), commandOf),
