@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import yosay from 'yosay';
-import { answerSpecs, storable, type Answers } from '../lib/answers/answers.js';
+import { answerSpec, answerSpecs, storable, type Answers } from '../lib/answers/answers.js';
 import { UserFacingError, BaseGenerator } from '../lib/run/base.js';
 import { commandOf, plain } from '../lib/answers/command.js';
 import {
@@ -33,15 +33,28 @@ export default class AppGenerator extends BaseGenerator {
   /** Whether the project's folder did not exist when its name was chosen. */
   private fresh = false;
 
-  async initializing(): Promise<void> {
-    // A greeting for a person at a terminal; a script's log gets only what concerns the project.
-    if (process.stdout.isTTY)
-      this.log(plain(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.')));
-    const [nameSpec, ...rest] = answerSpecs('app');
+  /** The answers settled so far: the project's name, and the stored answers' folder. */
+  private known: Partial<Answers> = {};
+
+  /** Named steps: greet, find the project (or choose a new one), settle every answer, check production's. */
+  get initializing() {
+    return {
+      greet: () => {
+        // A greeting for a person at a terminal; a script's log gets only what concerns the project.
+        if (process.stdout.isTTY)
+          this.log(plain(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.')));
+      },
+      findProject: () => this._findProject(),
+      settleAnswers: () => this._settleAnswers(),
+    };
+  }
+
+  /** Regenerates the project this folder is in, from its stored answers; else chooses a new project's name and folder. */
+  private async _findProject(): Promise<void> {
+    const nameSpec = answerSpec('projectName');
     const here = this.destinationRoot();
     const root = findProjectRoot(here, line => this.log(line));
     const inPlace = root && storedAnswers(root);
-    let known: Partial<Answers>;
     if (root && inPlace) {
       // Run inside a generated project (or one of its folders): regenerate it from its stored answers.
       if (root !== here) this.log(`Regenerating the project in ${relative(here, root)} (${root}).`);
@@ -54,18 +67,23 @@ export default class AppGenerator extends BaseGenerator {
           `This folder holds the project "${inPlace.projectName}"; --project-name cannot rename it. Run outside it to create "${String(given)}".`,
         );
       }
-      known = await this._resolve([nameSpec], inPlace);
-    } else {
-      // Before asking anything, say every option a script would have to pass.
-      const specs = this.options.prod ? [...answerSpecs('app'), ...answerSpecs('prod')] : answerSpecs('app');
-      const missing = unanswered(specs, this._sources({}));
-      if (missing.length > 0 && !this._canAsk()) throw cannotAsk(missing);
-      known = await this._chooseProject(here);
+      this.known = await this._resolve([nameSpec], inPlace);
+      return;
     }
+    // Before asking anything, say every option a script would have to pass.
+    const specs = this.options.prod ? [...answerSpecs('app'), ...answerSpecs('prod')] : answerSpecs('app');
+    const missing = unanswered(specs, this._sources({}));
+    if (missing.length > 0 && !this._canAsk()) throw cannotAsk(missing);
+    this.known = await this._chooseProject(here);
+  }
+
+  /** Every other answer, production's included, settled before anything is written; a change they cannot make stops here. */
+  private async _settleAnswers(): Promise<void> {
+    const rest = answerSpecs('app').filter(spec => spec.name !== 'projectName');
     // A change of Postgres major stops here, before anything is written, unless --postgres-upgrade asks for it.
     let answers = settlePostgresMajor(
       this.stored,
-      await this._resolve(rest, this.stored, known),
+      await this._resolve(rest, this.stored, this.known),
       this.options['postgres-volume-per-major'] === false,
     );
     if (answers.prod) {
@@ -95,7 +113,7 @@ export default class AppGenerator extends BaseGenerator {
    * update that project, else asks the name again.
    */
   private async _chooseProject(here: string): Promise<Partial<Answers>> {
-    const [nameSpec] = answerSpecs('app');
+    const nameSpec = answerSpec('projectName');
     const typed = this.options[nameSpec.option] === undefined && !this.options.defaults;
     /** Projects the user chose not to update: asked again, the name is another one. */
     const declined = new Set<string>();

@@ -543,6 +543,13 @@ export function answerSpecs<Sc extends Scope>(scope: Sc): Extract<AnswerSpec, { 
   return ANSWERS.filter((spec): spec is Extract<AnswerSpec, { scope: Sc }> => spec.scope === scope);
 }
 
+/** The declaration of the answer `name`, wherever it stands in the table. */
+export function answerSpec<N extends AnswerName>(name: N): Extract<AnswerSpec, { name: N }> {
+  const spec = ANSWERS.find((candidate): candidate is Extract<AnswerSpec, { name: N }> => candidate.name === name);
+  if (!spec) throw new Error(`No answer ${name} in ANSWERS`);
+  return spec;
+}
+
 /** The answers .yo-rc.json keeps: all but those for one run only. */
 export function storable(answers: Partial<Answers>): Partial<Answers> {
   const once = new Set<string>(ANSWERS.filter(spec => 'once' in spec).map(spec => spec.name));
