@@ -12,7 +12,7 @@ import {
   STAGING,
   systemError,
 } from '../lib/files/commit.js';
-import { findProjectRoot, hasAll, notAdoptable, projectOf, refuseAdoption, type Project } from '../lib/run/project.js';
+import { findProjectRoot, notAdoptable, projectOf, refuseAdoption, type Project } from '../lib/run/project.js';
 import { storedAnswers } from '../lib/run/yo-rc.js';
 import { confirm } from '../lib/answers/prompts.js';
 import { cannotAsk, unanswered } from '../lib/answers/resolve.js';
@@ -33,8 +33,8 @@ export default class AppGenerator extends BaseGenerator {
   /** Whether the project's folder did not exist when its name was chosen. */
   private fresh = false;
 
-  /** The answers settled so far: the project's name, and the stored answers' folder. */
-  private known: Partial<Answers> = {};
+  /** The project's name, once settled (the stored answers' folder with it). */
+  private known!: Pick<Answers, 'projectName'>;
 
   /** Named steps: greet, find the project (or choose a new one), settle every answer, check production's. */
   get initializing() {
@@ -102,8 +102,6 @@ export default class AppGenerator extends BaseGenerator {
         `${production.map(spec => `--${spec.option}`).join(', ')} ${production.length > 1 ? 'apply' : 'applies'} to production, which is off: add --prod (or, in a generated project, run \`${commandOf('prod')}\`).`,
       );
     }
-    if (!hasAll(answers, answerSpecs('app')))
-      throw new UserFacingError('Some answers of the project were not settled.');
     this.project = projectOf(answers);
   }
 
@@ -112,7 +110,7 @@ export default class AppGenerator extends BaseGenerator {
    * is taken is refused there; one naming a project of this generator asks whether to
    * update that project, else asks the name again.
    */
-  private async _chooseProject(here: string): Promise<Partial<Answers>> {
+  private async _chooseProject(here: string): Promise<Pick<Answers, 'projectName'>> {
     const nameSpec = answerSpec('projectName');
     const typed = this.options[nameSpec.option] === undefined && !this.options.defaults;
     /** Projects the user chose not to update: asked again, the name is another one. */

@@ -1,8 +1,7 @@
 import { answerSpecs } from '../lib/answers/answers.js';
-import { UserFacingError, ProjectGenerator } from '../lib/run/base.js';
-import { commandOf } from '../lib/answers/command.js';
+import { ProjectGenerator } from '../lib/run/base.js';
 import type { TemplateContext } from '../lib/values/context.js';
-import { hasAll, loadProject, projectOf, type Project } from '../lib/run/project.js';
+import { loadProject, projectOf, type Project } from '../lib/run/project.js';
 import { storedAnswers } from '../lib/run/yo-rc.js';
 import { envValue } from '../lib/values/quoting.js';
 import { addMissingSettings, readEnvFile } from '../lib/values/env-file.js';
@@ -53,8 +52,6 @@ export default class ProdGenerator extends ProjectGenerator {
     // Outside a generated project this fails before anything is asked or written.
     const { answers: known } = await this._project();
     const answers = await this._resolve(answerSpecs('prod'), this._storedAnswers(), { ...known, prod: true });
-    if (!hasAll(answers, answerSpecs('app')))
-      throw new UserFacingError(`The project's answers are incomplete: run \`${commandOf('app')}\` in this folder.`);
     this.project = projectOf(answers);
   }
 

@@ -94,13 +94,13 @@ export function cannotAsk(missing: readonly AnswerSpec[]): UserFacingError {
  * fails with its source named, before anything is asked; answers no source gives are
  * asked with `ask`, or, without it, the run fails naming the options to pass.
  */
-export async function resolveAnswers(
-  specs: readonly AnswerSpec[],
+export async function resolveAnswers<S extends AnswerSpec, K extends Partial<Answers> = Partial<Answers>>(
+  specs: readonly S[],
   sources: AnswerSources,
   ask?: Ask,
-  known: Partial<Answers> = {},
+  known: K = {} as K,
   warn?: (message: string) => void,
-): Promise<Partial<Answers>> {
+): Promise<K & Pick<Answers, S['name']>> {
   const answers: Partial<Answers> = { ...known };
   const settle = (spec: AnswerSpec, raw: string, from: string, stored = false) => {
     const retiredValues = 'retired' in spec ? spec.retired : undefined;
@@ -133,5 +133,6 @@ export async function resolveAnswers(
   // In the table's order, whatever order they were settled in (.yo-rc.json keeps it).
   const ordered: Partial<Answers> = { ...known };
   for (const spec of specs) if (spec.name in answers) set(ordered, spec.name, answers[spec.name] as never);
-  return ordered;
+  // Every spec is settled by now: from its source, its default or the prompt, else one of the errors above.
+  return ordered as K & Pick<Answers, S['name']>;
 }

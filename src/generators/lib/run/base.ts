@@ -240,12 +240,12 @@ export abstract class BaseGenerator extends Generator {
   }
 
   /** Resolves `specs` (lib/resolve), asking at the terminal when someone can answer (a typed answer also passing `check`). */
-  protected _resolve(
-    specs: readonly AnswerSpec[],
+  protected _resolve<S extends AnswerSpec, K extends Partial<Answers> = Partial<Answers>>(
+    specs: readonly S[],
     stored: Readonly<Record<string, unknown>>,
-    known: Partial<Answers> = {},
+    known: K = {} as K,
     check?: Validator,
-  ): Promise<Partial<Answers>> {
+  ): Promise<K & Pick<Answers, S['name']>> {
     const prompt = this._canAsk()
       ? (spec: AnswerSpec, so: Partial<Answers>) => ask(this.env.adapter, spec, so, check)
       : undefined;

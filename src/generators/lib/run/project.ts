@@ -3,7 +3,7 @@
 // them from .yo-rc.json through the same resolution.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { answerSpecs, type AnswerName, type Answers } from '../answers/answers.js';
+import { answerSpecs } from '../answers/answers.js';
 import { commandOf } from '../answers/command.js';
 import { assertUnlocked, notOwnProject, recoverInterruptedWrite } from '../files/commit.js';
 import { templateContext, type ProjectAnswers, type TemplateContext } from '../values/context.js';
@@ -19,14 +19,6 @@ export interface Project {
 
 export function projectOf(answers: ProjectAnswers): Project {
   return { answers, context: templateContext(answers) };
-}
-
-/** Whether `answers` holds every answer of `specs`. */
-export function hasAll<N extends AnswerName>(
-  answers: Partial<Answers>,
-  specs: readonly { name: N }[],
-): answers is Partial<Answers> & Pick<Answers, N> {
-  return specs.every(spec => answers[spec.name] !== undefined);
 }
 
 /**
@@ -57,8 +49,6 @@ export async function loadProject(
     undefined,
     app,
   );
-  if (!hasAll(answers, answerSpecs('app')))
-    throw new UserFacingError(`${configFile} is incomplete: run \`${commandOf('app')}\` in this folder.`);
   return projectOf(answers);
 }
 

@@ -15,12 +15,12 @@ export function postgresVolume(answers: Pick<Answers, 'postgresVersion' | 'postg
  * --postgres-upgrade (the new major then gets a volume of its own). Any other change of
  * major throws, naming what would happen to the data and the upgrade path.
  */
-export function settlePostgresMajor(
+export function settlePostgresMajor<A extends Partial<Answers>>(
   stored: Readonly<Record<string, unknown>>,
-  answers: Partial<Answers>,
+  answers: A,
   /** Whether --no-postgres-volume-per-major was given. */
   sharedVolumeGiven: boolean,
-): Partial<Answers> {
+): A {
   const from = stored.postgresVersion;
   const to = answers.postgresVersion;
   if (typeof from !== 'string' || to === undefined || from === to) return answers;
