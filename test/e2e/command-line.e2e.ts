@@ -133,7 +133,7 @@ describe('what a run prints to a pipe', function () {
       const [files, summary] = ran.stderr.split(/\n\n(?=Created )/);
       for (const line of files.split('\n').filter(Boolean))
         expect(line).to.match(/^ {3}create django_celery_example\/\S+$/);
-      expect(summary).to.match(/^Created django_celery_example: 61 files\.\n/);
+      expect(summary).to.match(/^Created django_celery_example: 63 files\.\n/);
       expect(ending(ran, 5)).to.equal(
         ['Or build, migrate and start production (in the same folder):', ...PRODUCTION_COMMANDS].join('\n'),
       );
@@ -147,7 +147,7 @@ describe('the summary of a run', function () {
   it('of a first run ends with cd and docker compose up', () => {
     const ran = runEntryPoint(['--defaults', '--project-name', 'shop']);
     expect(ran.status, output(ran)).to.equal(0);
-    expect(ran.stderr).to.contain('Created shop: 44 files.');
+    expect(ran.stderr).to.contain('Created shop: 45 files.');
     expect(ran.stderr.replace(/\s+/g, ' ')).to.contain(
       'Django will answer at http://localhost:8010/, Flower at http://localhost:5557/ and the mail catcher (every mail Django sends) at http://localhost:8025/;',
     );
@@ -190,7 +190,7 @@ describe('the summary of a run', function () {
     const again = runEntryPoint(['--force', '--web-port', '8020'], project);
     expect(again.status, output(again)).to.equal(0);
     expect(again.stderr.replace(/\n/g, ' ')).to.contain(
-      'Updated this project: rewrote docker-compose.yml, README.md, .github/workflows/ci.yml and requirements.txt. 40 files already up to date. Overwrote your changes to requirements.txt.',
+      'Updated this project: rewrote docker-compose.yml, README.md, .github/workflows/ci.yml and requirements.txt. 41 files already up to date. Overwrote your changes to requirements.txt.',
     );
     expect(ending(again, 2)).to.equal('Next, start the development stack:\n  docker compose up -d --build');
     // --force rewrites only what differs: the rest is counted above, with no line for each.
@@ -248,7 +248,7 @@ describe('the summary of a run', function () {
       /the site at http:\/\/localhost\/, Flower at\s+http:\/\/localhost\/flower\/\s\(login admin/,
     );
     expect(prod.stderr).to.match(
-      /Updated this project: added 17 files; rewrote README\.md, \.github\/dependabot\.yml\sand\s\.github\/workflows\/ci\.yml\./,
+      /Updated this project: added 18 files; rewrote README\.md, \.github\/dependabot\.yml\sand\s\.github\/workflows\/ci\.yml\./,
     );
     expect(ending(prod, 5)).to.equal(['Next, build, migrate and start production:', ...PRODUCTION_COMMANDS].join('\n'));
   });

@@ -118,7 +118,7 @@ describe('create-django-celery in a terminal', function () {
     await acceptDefaults(terminal, AFTER_FLOWER);
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
-    expect(screen).to.contain('Created my_project: 44 files.');
+    expect(screen).to.contain('Created my_project: 45 files.');
     expect(screen).to.match(/Next, start the development stack:\n {2}cd my_project\n {2}docker compose up -d --build$/);
     const compose = readFileSync(join(cwd, 'my_project', 'docker-compose.yml'), 'utf8');
     expect(compose).to.contain('"127.0.0.1:8010:8000"').and.to.contain('"127.0.0.1:5600:5555"');
@@ -154,7 +154,7 @@ describe('create-django-celery in a terminal', function () {
     terminal.press('Enter');
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
-    expect(screen).to.contain('Created fresh: 44 files.');
+    expect(screen).to.contain('Created fresh: 45 files.');
     expect(readdirSync(join(cwd, 'taken'))).to.deep.equal(['notes.txt']);
   });
 
@@ -167,7 +167,7 @@ describe('create-django-celery in a terminal', function () {
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
     expect(screen).not.to.contain('? Host port');
-    expect(screen).to.contain('Nothing to write in django_celery_example: all 44 files are up to date.');
+    expect(screen).to.contain('Nothing to write in django_celery_example: all 45 files are up to date.');
     expect(screen).to.match(/ {2}cd django_celery_example\n {2}docker compose up -d --build$/);
   });
 
@@ -397,7 +397,7 @@ describe('yo django-celery in a terminal', function () {
     await acceptDefaults(terminal, ['Host port of the Django', 'Host port of Flower', ...AFTER_FLOWER]);
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
-    expect(screen).to.contain('Created typed: 44 files.');
+    expect(screen).to.contain('Created typed: 45 files.');
     expect(screen).to.match(/ {2}cd typed\n {2}docker compose up -d --build$/);
   });
 });

@@ -1,7 +1,6 @@
 import { ProjectGenerator } from '../lib/run/base.js';
 import { envValue } from '../lib/values/quoting.js';
 import { keptSecret } from '../lib/values/secrets.js';
-import { markSecret } from '../lib/files/write.js';
 
 export const DEV_ENV_FILE = '.env/.dev-sample';
 
@@ -19,6 +18,6 @@ export default class EnvGenerator extends ProjectGenerator {
       },
     });
     // It holds the development password given and a SECRET_KEY: its content is never shown.
-    markSecret(this.destinationPath(DEV_ENV_FILE));
+    this.runState.markSecret(this.destinationPath(DEV_ENV_FILE));
   }
 }

@@ -7,7 +7,6 @@ import { envValue } from '../lib/values/quoting.js';
 import { addMissingSettings, readEnvFile } from '../lib/values/env-file.js';
 import { envFileValue, keptSecret } from '../lib/values/secrets.js';
 import { readRegularFile } from '../lib/files/trust.js';
-import { markPrivate } from '../lib/files/write.js';
 
 export const PROD_ENV_FILE = '.env/.prod';
 export const PROD_DB_ENV_FILE = '.env/.prod.db';
@@ -92,7 +91,7 @@ export default class ProdGenerator extends ProjectGenerator {
         this.fs.write(path, addMissingSettings(own, this.fs.read(path) ?? ''));
       }
       // It holds secrets: readable by its owner only, and never compared, shown or digested.
-      markPrivate(path);
+      this.runState.markPrivate(path);
     }
   }
 

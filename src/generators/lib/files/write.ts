@@ -25,23 +25,6 @@ import { CONFIG_FILE, parseConfig, readConfig, recordedDigests, withDigests } fr
 
 type File = MemFsEditorFile & { conflicter?: string };
 
-/** Files that hold production secrets, by absolute path: written readable by their owner only. */
-const privateFiles = new Set<string>();
-
-/** Files whose content is never shown (no diff, no editor): they hold a secret. */
-const secretFiles = new Set<string>();
-
-/** Marks the file at `path` as one holding secrets (mode 0600), whose content is never shown. */
-export function markPrivate(path: string): void {
-  privateFiles.add(path);
-  secretFiles.add(path);
-}
-
-/** Marks the file at `path` as one whose content is never shown: it holds a secret (the development password). */
-export function markSecret(path: string): void {
-  secretFiles.add(path);
-}
-
 /** The line shown instead of a secret file's content. */
 const withheld = (path: string) =>
   `${path} holds secrets: the generator does not show its content, in a diff or an editor.`;
@@ -50,7 +33,11 @@ const withheld = (path: string) =>
  * Yeoman's conflicter, which never shows a secret file's content: its diff (the
  * question's `d`, or --bail) and its editor (`e`) print one line instead.
  */
-function secretKeepingConflicter(adapter: Generator['env']['adapter'], options: ConflicterOptions): Conflicter {
+function secretKeepingConflicter(
+  adapter: Generator['env']['adapter'],
+  options: ConflicterOptions,
+  secretFiles: ReadonlySet<string>,
+): Conflicter {
   const conflicter = new Conflicter(adapter, {
     ...options,
     customizeActions: actions =>
@@ -94,6 +81,10 @@ export interface WriteSettings {
   canAsk: boolean;
   /** --force: overwrite edited files without asking. */
   force: boolean;
+  /** Files that hold production secrets, by absolute path: written readable by their owner only. */
+  privateFiles: ReadonlySet<string>;
+  /** Files whose content is never shown (no diff, no editor). */
+  secretFiles: ReadonlySet<string>;
 }
 
 /** What a run did to each file of the project, by path relative to it (`.yo-rc.json` aside). */
@@ -139,7 +130,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     const edited: string[] = [];
     for (const file of held) {
       const path = pathOf(file);
-      const secret = privateFiles.has(file.path);
+      const secret = settings.privateFiles.has(file.path);
       if (secret) file.stat = { ...file.stat, mode: 0o100600 };
       if (!file.contents || !inProject(path)) continue;
       const disk = readRegular(file.path);
@@ -179,7 +170,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
   async function* recordDigests(files: AsyncIterable<File>): AsyncGenerator<File> {
     for await (const file of files) {
       const path = pathOf(file);
-      if (privateFiles.has(file.path)) secretPaths.add(path);
+      if (settings.privateFiles.has(file.path)) secretPaths.add(path);
       else if (
         file.contents &&
         inProject(path) &&
@@ -240,7 +231,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     createYoResolveTransform(),
     guardEdits,
     // The environment's conflicter settings (--force, --bail, ...), which its type does not show.
-    secretKeepingConflicter(env.adapter, Reflect.get(env, 'conflicterOptions')).createTransform(),
+    secretKeepingConflicter(env.adapter, Reflect.get(env, 'conflicterOptions'), settings.secretFiles).createTransform(),
     recordDigests,
     collect,
   );

@@ -29,6 +29,7 @@ import { resolveAnswers, type AnswerSources } from '../answers/resolve.js';
 import type { SecretSource } from '../values/secrets.js';
 import { summary, type Summary } from './summary.js';
 import { writeProject, type WriteReport } from '../files/write.js';
+import { RunState } from './state.js';
 
 export { UserFacingError } from './errors.js';
 
@@ -42,6 +43,8 @@ interface CommonOptions {
   secretSource?: SecretSource;
   /** The project the app settled, handed to the generators it composes. */
   project?: Project;
+  /** The run's state, handed on by the generator the user started. */
+  runState?: RunState;
 }
 
 /**
@@ -53,30 +56,30 @@ function refused(error: unknown): never {
   throw error;
 }
 
-/** The generator the user started, for each environment: the one that writes the run's files. */
-const starters = new WeakMap<object, Generator>();
-
-/** The settings each environment's run gave that a file of the user's did not take, by file. */
-const unappliedSettings = new WeakMap<object, Map<string, string[]>>();
-
 export abstract class BaseGenerator extends Generator {
   declare options: Generator['options'] & CommonOptions & Record<string, unknown>;
 
   /** Whether this run created the project's folder (the write removes it again when it fails). */
   protected createdRoot = false;
 
+  /** The run's state: the generator the user started makes it, and hands it to those it composes. */
+  declare protected readonly runState: RunState;
+
   /** The generator the user started writes every file of the run, once, through lib/write. */
   override readonly customFeatures = this._claimWriting();
 
-  /** What the run did to each file, once written; set on the generator the user started. */
-  protected _written?: WriteReport;
+  /** What the run did to each file, once written; on the generator the user started only. */
+  protected get _written(): WriteReport | undefined {
+    return this.runState.starter === this ? this.runState.report : undefined;
+  }
 
   /** Set once the questions are over and the files are being written. */
   private _writingFiles = false;
 
   private _claimWriting(): Generator['features'] {
-    if (starters.has(this.env)) return {};
-    starters.set(this.env, this);
+    const handed = this.options.runState;
+    Object.defineProperty(this, 'runState', { value: handed ?? new RunState(this), enumerable: false });
+    if (handed) return {};
     plainLogger(this.env.adapter.log);
     // Ctrl-C at a question aborts Yeoman's adapter, which ends the run at once (yo exits
     // on it, printing its own frame): the sentence and the status are given here, first.
@@ -132,7 +135,7 @@ export abstract class BaseGenerator extends Generator {
    */
   private _readCommandLine(): void {
     // `--version` through yo: the generator prints the version and runs nothing else.
-    if (starters.get(this.env) !== this || this.options.version) return;
+    if (this.runState.starter !== this || this.options.version) return;
     // Yeoman's own options (--skip-cache, ...) and this generator's; the own flags from their table.
     const declared: DeclaredOption[] = [
       ...Object.values(this._options)
@@ -172,11 +175,13 @@ export abstract class BaseGenerator extends Generator {
   private async _write(): Promise<void> {
     this._writingFiles = true;
     try {
-      this._written = await writeProject(this, {
+      this.runState.report = await writeProject(this, {
         root: this.destinationRoot(),
         createdRoot: this.createdRoot,
         canAsk: this._canAsk(),
         force: Boolean(this.options.force),
+        privateFiles: this.runState.privateFiles,
+        secretFiles: this.runState.secretFiles,
       });
     } catch (error) {
       // lib/commit replaces the files all at once, after every question: nothing was written yet.
@@ -188,14 +193,12 @@ export abstract class BaseGenerator extends Generator {
 
   /** Notes that `file`, the user's once written, did not take `settings` (`KEY=value`) of this run: the summary says so. */
   protected _noteUnapplied(file: string, settings: string[]): void {
-    if (settings.length === 0) return;
-    const noted = unappliedSettings.get(this.env) ?? new Map<string, string[]>();
-    unappliedSettings.set(this.env, noted.set(file, settings));
+    if (settings.length > 0) this.runState.unapplied.set(file, settings);
   }
 
   /** Prints the summary of the run, with what `_noteUnapplied` noted. */
   protected _logSummary(parts: Omit<Summary, 'unapplied'>): void {
-    this.log(summary({ ...parts, unapplied: unappliedSettings.get(this.env) }));
+    this.log(summary({ ...parts, unapplied: this.runState.unapplied.size > 0 ? this.runState.unapplied : undefined }));
   }
 
   /** The project's folder as typed from where the user ran the command (`..` from `polls/`), or undefined when it is that one. */
@@ -215,7 +218,7 @@ export abstract class BaseGenerator extends Generator {
   override async queueTasks(): Promise<void> {
     if (!this.options.version) return super.queueTasks();
     // `yo django-celery --version`: yo hands the flag to the generator, which only answers it.
-    if (starters.get(this.env) === this) process.stdout.write(`${packageVersion()}\n`);
+    if (this.runState.starter === this) process.stdout.write(`${packageVersion()}\n`);
   }
 
   /** `--help`: the command as the user typed it, this generator's options, wrapped at 80 columns. */
@@ -281,7 +284,7 @@ export abstract class BaseGenerator extends Generator {
       ['force', 'secretSource'].filter(key => this.options[key] !== undefined).map(key => [key, this.options[key]]),
     );
     await this.composeWith<BaseGenerator>(fileURLToPath(new URL(`../../${name}/index${extension}`, import.meta.url)), {
-      generatorOptions: { ...handed, project },
+      generatorOptions: { ...handed, project, runState: this.runState },
     });
   }
 
