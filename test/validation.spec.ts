@@ -178,3 +178,26 @@ describe("yo django-celery --defaults with an option that takes a default's port
     });
   }
 });
+
+describe("each port option's help, against its validator", () => {
+  const ports = ANSWERS.filter(spec => spec.placeholder === '<port>');
+  const LABELS: Record<string, string> = {
+    webPort: 'web',
+    flowerPort: 'Flower',
+    mailPort: 'mail catcher',
+    nginxPort: 'nginx',
+  };
+
+  it('names exactly the ports whose number its validator refuses to share', () => {
+    expect(ports.map(spec => spec.name).sort()).to.deep.equal(Object.keys(LABELS).sort());
+    for (const spec of ports) {
+      const refused = ports
+        .filter(other => other !== spec)
+        .filter(other => spec.validate('4242', { [other.name]: 4242 }) !== true)
+        .map(other => LABELS[other.name]);
+      expect(refused, spec.name).to.have.length(ports.length - 1);
+      const named = Object.values(LABELS).filter(label => new RegExp(`\\b${label}\\b`).test(spec.accepts ?? ''));
+      expect(named.sort(), `--${spec.option}: "${spec.accepts}"`).to.deep.equal(refused.sort());
+    }
+  });
+});

@@ -105,6 +105,13 @@ function validateProjectName(value: string): true | string {
 const PORT_LABELS = { webPort: 'web', flowerPort: 'Flower', mailPort: 'mail catcher', nginxPort: 'nginx' } as const;
 type PortAnswer = keyof typeof PORT_LABELS;
 
+/** What a port answer accepts, as --help says it: derived from what validatePort refuses, so the two never disagree. */
+function portAccepts(self: PortAnswer): string {
+  const others = (Object.keys(PORT_LABELS) as PortAnswer[]).filter(other => other !== self).map(o => PORT_LABELS[o]);
+  const named = others.length > 1 ? `${others.slice(0, -1).join(', ')} and ${others.at(-1)}` : others[0];
+  return `a whole number from 1 to 65535, unlike the ${named} ports`;
+}
+
 function validatePort(value: string, answers: Known, self: PortAnswer): true | string {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
     return `"${value}" is not a port: use a whole number from 1 to 65535.`;
@@ -287,7 +294,7 @@ export const ANSWERS = [
     name: 'webPort',
     option: 'web-port',
     placeholder: '<port>',
-    accepts: 'a whole number from 1 to 65535, unlike the other published ports',
+    accepts: portAccepts('webPort'),
     scope: 'app',
     kind: 'input',
     message: 'Host port of the Django development server',
@@ -299,7 +306,7 @@ export const ANSWERS = [
     name: 'flowerPort',
     option: 'flower-port',
     placeholder: '<port>',
-    accepts: 'as --web-port',
+    accepts: portAccepts('flowerPort'),
     scope: 'app',
     kind: 'input',
     message: 'Host port of Flower',
@@ -311,7 +318,7 @@ export const ANSWERS = [
     name: 'mailPort',
     option: 'mail-port',
     placeholder: '<port>',
-    accepts: 'as --web-port',
+    accepts: portAccepts('mailPort'),
     scope: 'app',
     kind: 'input',
     message: 'Host port of the mail catcher (Mailpit) web UI',
@@ -491,7 +498,7 @@ export const ANSWERS = [
     name: 'nginxPort',
     option: 'nginx-port',
     placeholder: '<port>',
-    accepts: 'a whole number from 1 to 65535, unlike the web and Flower ports',
+    accepts: portAccepts('nginxPort'),
     scope: 'prod',
     kind: 'input',
     message: 'Host port of nginx (production)',
