@@ -4,7 +4,7 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
-import type { AnswerSpec, Answers, Validator } from '../answers/answers.js';
+import { ANSWERS, type AnswerSpec, type Answers, type Validator } from '../answers/answers.js';
 import {
   commandLine,
   commandOf,
@@ -156,8 +156,11 @@ export abstract class BaseGenerator extends Generator {
       );
     }
     for (const [name, value] of Object.entries(given)) {
+      // An answer's option has one spelling, its own (`web-port`); Yeoman reads its own
+      // options (`--skip-install`) in camelCase, so those get the strict value under both.
+      const answer = ANSWERS.some(spec => spec.option === name);
       const camel = name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
-      Object.assign(this.options, { [name]: value, [camel]: value });
+      Object.assign(this.options, answer ? { [name]: value } : { [name]: value, [camel]: value });
     }
   }
 
