@@ -16,7 +16,7 @@ if (hasOwnFlag(args, 'version')) {
   process.exit(0);
 }
 const name = args[0] && !args[0].startsWith('-') ? (args.shift() as string) : 'app';
-useEntryPoint(args);
+useEntryPoint();
 // A word that names no generator means what it means after `yo django-celery`.
 if (!generators.includes(name)) refuse(strayWord(name, generators, commandOf));
 // Help is this package's own page: printed before Yeoman is loaded, which would take most of a second.

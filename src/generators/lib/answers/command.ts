@@ -14,14 +14,12 @@ const ENTRY_POINT = 'create-django-celery';
 /** The word naming one of this package's generators on yo's command line: `django-celery`, `django-celery:prod`. */
 export const YO_GENERATOR_WORD = /^(generator-)?django-celery(:[\w-]+)?$/;
 
+/** Whether this process is the package's own entry point: which program runs, set once, before Yeoman loads. */
 let entryPoint = false;
-/** The arguments typed after the generator's name. */
-let typedArgs = process.argv.slice(3);
 
-/** Called by the entry point: the user typed `create-django-celery`, then `args` after the generator's name. */
-export function useEntryPoint(args: readonly string[]): void {
+/** Called by the entry point: the user typed `create-django-celery`. */
+export function useEntryPoint(): void {
   entryPoint = true;
-  typedArgs = [...args];
 }
 
 /** The command that runs generator `name` (`app`, `prod`, ...), as the user types it. */
@@ -54,9 +52,9 @@ function shellWord(arg: string): string {
   return `'${arg.split("'").join(`'\\''`)}'`;
 }
 
-/** The command line of this run, arguments included, as typed. */
-export function commandLine(name: string): string {
-  return [commandOf(name), ...typedArgs.map(shellWord)].join(' ');
+/** The command line that runs generator `name` with `tokens` (the words typed after its name), as typed. */
+export function commandLine(name: string, tokens: readonly string[]): string {
+  return [commandOf(name), ...tokens.map(shellWord)].join(' ');
 }
 
 /** This package's version, from its package.json (found above this file, built or not). */

@@ -88,7 +88,9 @@ export abstract class BaseGenerator extends Generator {
       if (!runByCommand() || !isPromptCancel(signal.reason)) return;
       // lib/commit replaces the files all at once, after every question: nothing was written yet.
       if (this._writingFiles)
-        stop(`Stopped before writing anything: run \`${commandLine(this._name())}\` again to write the project.`);
+        stop(
+          `Stopped before writing anything: run \`${commandLine(this._name(), this.runState.tokens)}\` again to write the project.`,
+        );
       stop('Cancelled: nothing was written.');
     });
     return {
@@ -147,9 +149,8 @@ export abstract class BaseGenerator extends Generator {
         })),
       ...ownFlags(this._name()).map(flag => ({ name: flag.name, type: 'boolean' as const, alias: flag.alias })),
     ];
-    const given = readCommandLine(commandLineTokens(this._args), declared, word =>
-      strayWord(word, generatorNames(), commandOf),
-    );
+    this.runState.tokens = commandLineTokens(this._args);
+    const given = readCommandLine(this.runState.tokens, declared, word => strayWord(word, generatorNames(), commandOf));
     if (given.interactive === true && !process.stdin.isTTY) {
       throw new UserFacingError(
         '--interactive needs a terminal on standard input: piped answers cannot be told apart one question from the next. Give the answers as options (see --help), or run in a terminal.',
@@ -189,7 +190,9 @@ export abstract class BaseGenerator extends Generator {
     } catch (error) {
       // lib/commit replaces the files all at once, after every question: nothing was written yet.
       if (isPromptCancel(error))
-        stop(`Stopped before writing anything: run \`${commandLine(this._name())}\` again to write the project.`);
+        stop(
+          `Stopped before writing anything: run \`${commandLine(this._name(), this.runState.tokens)}\` again to write the project.`,
+        );
       refused(error);
     }
   }

@@ -12,6 +12,8 @@ export class RunState {
   readonly unapplied = new Map<string, string[]>();
   /** What the run did to each file, once written. */
   report?: WriteReport;
+  /** The words typed after the generator's name, read once (lib/answers/flags: commandLineTokens). */
+  tokens: readonly string[] = [];
 
   /** `starter`: the generator the user started, which writes every file of the run. */
   constructor(readonly starter: Generator) {}
