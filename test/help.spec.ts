@@ -7,7 +7,7 @@ import type Generator from 'yeoman-generator';
 import { jestExpect } from 'mocha-expect-snapshot';
 import { ROOT } from './support/root.js';
 
-const NAMES = ['app', 'prod', 'django', 'requirements', 'env', 'local', 'project'] as const;
+const NAMES = ['app', 'prod', 'django', 'requirements', 'env', 'local', 'repo'] as const;
 
 /** The help of generator `name`, instantiated from its sources as the environment does for --help. */
 async function helpOf(name: (typeof NAMES)[number]): Promise<string> {
@@ -76,7 +76,7 @@ describe('--help', () => {
       'env',
       'local',
       'prod',
-      'project',
+      'repo',
       'requirements',
       'users',
     ]);

@@ -11,6 +11,8 @@ import type { default as Generator, BaseOptions } from 'yeoman-generator';
 import AppGenerator from '../src/generators/app/index.js';
 import ProdGenerator from '../src/generators/prod/index.js';
 import UsersGenerator from '../src/generators/users/index.js';
+import RepoGenerator from '../src/generators/repo/index.js';
+import ProjectAlias from '../src/generators/project/index.js';
 import { ROOT } from './support/root.js';
 
 // The specs describe runs without a terminal (scripts, CI) unless they pass
@@ -24,10 +26,13 @@ process.stdin.isTTY = false;
  * as a user passes them on the command line, by their names, so they are typed as such.
  */
 type CommandLineGenerator = Generator<Record<string, unknown>, BaseOptions & Record<string, unknown>>;
-const GENERATORS = { app: AppGenerator, prod: ProdGenerator, users: UsersGenerator } as unknown as Record<
-  'app' | 'prod' | 'users',
-  GetGeneratorConstructor<CommandLineGenerator>
->;
+const GENERATORS = {
+  app: AppGenerator,
+  prod: ProdGenerator,
+  users: UsersGenerator,
+  repo: RepoGenerator,
+  project: ProjectAlias,
+} as unknown as Record<'app' | 'prod' | 'users' | 'repo' | 'project', GetGeneratorConstructor<CommandLineGenerator>>;
 
 /** `helpers.run` of `yo django-celery` (`app`), `yo django-celery:prod` or `:users`, from the sources. */
 export function runGenerator(name: keyof typeof GENERATORS, environmentOptions?: Parameters<typeof helpers.run>[2]) {

@@ -3,7 +3,14 @@
 // global `yo` (with npx, in scripts, or as root, which yo refuses), with yo's own
 // environment, prompts and conflict handling.
 import { fileURLToPath } from 'node:url';
-import { commandOf, generatorNames, packageVersion, refuse, useEntryPoint } from './lib/answers/command.js';
+import {
+  commandOf,
+  GENERATOR_ALIASES,
+  generatorNames,
+  packageVersion,
+  refuse,
+  useEntryPoint,
+} from './lib/answers/command.js';
 import { strayWord } from './lib/answers/flags.js';
 import { hasOwnFlag } from './lib/answers/own-flags.js';
 
@@ -18,7 +25,8 @@ if (hasOwnFlag(args, 'version')) {
 const name = args[0] && !args[0].startsWith('-') ? (args.shift() as string) : 'app';
 useEntryPoint();
 // A word that names no generator means what it means after `yo django-celery`.
-if (!generators.includes(name)) refuse(strayWord(name, generators, commandOf));
+if (!generators.includes(name) && !Object.hasOwn(GENERATOR_ALIASES, name))
+  refuse(strayWord(name, generators, commandOf));
 // Help is this package's own page: printed before Yeoman is loaded, which would take most of a second.
 if (hasOwnFlag(args, 'help')) {
   const { generatorHelp } = await import('./lib/answers/help-page.js');
@@ -30,7 +38,7 @@ if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
 const { createEnv } = await import('yeoman-environment');
 
 const env = createEnv();
-for (const generator of generators) {
+for (const generator of [...generators, ...Object.keys(GENERATOR_ALIASES)]) {
   env.register(`${here}${generator}/index.js`, { namespace: `django-celery:${generator}` });
 }
 

@@ -14,7 +14,7 @@ describe('the published package', function () {
 
   it('holds the compiled generators, their templates and USAGE, and no sources or tests', () => {
     const files = packed();
-    for (const name of ['app', 'django', 'requirements', 'env', 'local', 'project']) {
+    for (const name of ['app', 'django', 'requirements', 'env', 'local', 'repo']) {
       expect(files).to.include(`generators/${name}/index.js`);
       expect(files).to.include(`generators/${name}/USAGE`);
     }

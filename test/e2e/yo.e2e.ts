@@ -1,11 +1,11 @@
 // The real `yo`, run as a user runs it, with standard input closed (as in a script).
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { readTree, runApp } from '../helpers.js';
 import { PROD_FILES } from '../fixtures.js';
 import { runOk } from '../support/run.js';
-import { expectRefusal, runYo, yo, yoPlace } from './commands.js';
+import { expectRefusal, runEntryPoint, runYo, yo, yoPlace } from './commands.js';
 
 describe('yo (the real command line)', function () {
   this.timeout(120_000);
@@ -118,5 +118,27 @@ describe('yo django-celery:prod (the real command line)', function () {
     expect(run.status).to.not.equal(0);
     expect(run.stdout + run.stderr).to.contain('Pass --nginx-port, --allowed-hosts, --flower-user, or --defaults');
     expect(readTree(run.cwd)).to.deep.equal(readTree(project));
+  });
+});
+
+describe('yo django-celery:repo and :project, its earlier name (the real command lines)', function () {
+  this.timeout(180_000);
+
+  it('each writes the README again inside a project, through yo and through the entry point', () => {
+    const place = yoPlace();
+    const made = yo(['django-celery', '--defaults'], place);
+    expect(made.status, made.stderr + made.stdout).to.equal(0);
+    const project = join(place.cwd, 'django_celery_example');
+    const readme = readFileSync(join(project, 'README.md'), 'utf8');
+    for (const name of ['repo', 'project']) {
+      rmSync(join(project, 'README.md'));
+      const run = yo([`django-celery:${name}`], { ...place, cwd: project });
+      expect(run.status, `yo django-celery:${name}\n${run.stderr}${run.stdout}`).to.equal(0);
+      expect(readFileSync(join(project, 'README.md'), 'utf8'), `yo django-celery:${name}`).to.equal(readme);
+      rmSync(join(project, 'README.md'));
+      const entry = runEntryPoint([name], project);
+      expect(entry.status, `create-django-celery ${name}\n${entry.stderr}`).to.equal(0);
+      expect(readFileSync(join(project, 'README.md'), 'utf8'), `create-django-celery ${name}`).to.equal(readme);
+    }
   });
 });

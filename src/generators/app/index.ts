@@ -19,7 +19,7 @@ import { cannotAsk, unanswered } from '../lib/answers/resolve.js';
 import { lstatOrNone } from '../lib/files/trust.js';
 import { settlePostgresMajor } from '../lib/run/upgrade.js';
 
-const SUB_GENERATORS = ['django', 'requirements', 'env', 'local', 'project'] as const;
+const SUB_GENERATORS = ['django', 'requirements', 'env', 'local', 'repo'] as const;
 
 /**
  * `yo django-celery`: asks (or takes from options) the project's answers, stores them in

@@ -60,7 +60,7 @@ export default class ProdGenerator extends ProjectGenerator {
     // README.md gains its production section. Under `app`, which composes it already, it
     // still runs once. Production's requirements are its own file (requirements-prod.txt):
     // requirements.txt, which the user adds to, stays as it is.
-    await this._composeSibling('project', this.project);
+    await this._composeSibling('repo', this.project);
   }
 
   override async writing(): Promise<void> {

@@ -1,4 +1,3 @@
-import { ProjectGenerator } from '../lib/run/base.js';
-
-/** Writes the project's README.md, .gitignore, .dockerignore, .gitattributes, pyproject.toml (pytest and Ruff) and .pre-commit-config.yaml. */
-export default class ProjectFilesGenerator extends ProjectGenerator {}
+// `yo django-celery:project`: the earlier name of `repo`, kept so that what users typed
+// still works (lib/answers/command.ts: GENERATOR_ALIASES).
+export { default } from '../repo/index.js';

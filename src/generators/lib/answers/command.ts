@@ -37,11 +37,22 @@ export function runByCommand(): boolean {
   return entryPoint || process.argv.slice(2).some(arg => YO_GENERATOR_WORD.test(arg));
 }
 
-/** The names of this package's generators (`app`, `prod`, ...): the folders beside lib/. */
+/**
+ * Earlier names of generators, each a folder that re-exports the generator it names now:
+ * what users typed keeps working, and no list or help shows them.
+ */
+export const GENERATOR_ALIASES: Readonly<Record<string, string>> = { project: 'repo' };
+
+/** The generator that `name` runs: itself, or the one an earlier name now stands for. */
+export function generatorOf(name: string): string {
+  return Object.hasOwn(GENERATOR_ALIASES, name) ? GENERATOR_ALIASES[name] : name;
+}
+
+/** The names of this package's generators (`app`, `prod`, ...): the folders beside lib/, earlier names aside. */
 export function generatorNames(): string[] {
   const here = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   return readdirSync(here, { withFileTypes: true })
-    .filter(entry => entry.isDirectory() && entry.name !== 'lib')
+    .filter(entry => entry.isDirectory() && entry.name !== 'lib' && !Object.hasOwn(GENERATOR_ALIASES, entry.name))
     .map(entry => entry.name)
     .sort();
 }
