@@ -170,7 +170,10 @@ export abstract class BaseGenerator extends Generator {
    * second run on the same project stops at once instead of writing over this one.
    */
   protected _holdLock(root: string): void {
+    // Once per run: the generators it composes work on the same project.
+    if (this.runState.root === root) return;
     const release = holdLock(root);
+    this.runState.root = root;
     this.env.once('end', release);
     this.env.once('error', release);
   }

@@ -12,6 +12,8 @@ export class RunState {
   readonly unapplied = new Map<string, string[]>();
   /** What the run did to each file, once written. */
   report?: WriteReport;
+  /** The project's folder, once the run holds its lock (lib/files/commit: holdLock). */
+  root?: string;
   /** The words typed after the generator's name, read once (lib/answers/flags: commandLineTokens). */
   tokens: readonly string[] = [];
 
