@@ -189,22 +189,17 @@ function unlockedText(root: string): string | undefined {
   return text;
 }
 
-/** The locks this process holds, by project folder. */
-const held = new Map<string, () => void>();
-
 /**
- * Takes the project's lock for this process (a stale one, left by a killed run, is
- * taken over), unless it holds it already; returns the release of what it took.
+ * Takes the project's lock (a stale one, left by a killed run, is taken over); returns
+ * its release. A run takes it once (lib/run/state: root): a second run, even in this
+ * process, is refused while the first holds it.
  */
 export function holdLock(root: string): () => void {
-  if (held.has(root)) return () => undefined;
-  const release = lock(root);
-  const once = () => {
-    if (held.get(root) === once) held.delete(root);
-    release();
+  let release: (() => void) | undefined = lock(root);
+  return () => {
+    release?.();
+    release = undefined;
   };
-  held.set(root, once);
-  return once;
 }
 
 function lock(root: string): () => void {
