@@ -6,6 +6,9 @@ export const DEV_ENV_FILE = '.env/.dev-sample';
 
 /** Writes .env/.dev-sample, the development settings of every Django container. */
 export default class EnvGenerator extends ProjectGenerator {
+  /** It holds the development password given and a SECRET_KEY: its content is never shown. */
+  static readonly secretFiles = [DEV_ENV_FILE];
+
   override async writing(): Promise<void> {
     const project = await this._project();
     const { answers } = project;
@@ -17,7 +20,5 @@ export default class EnvGenerator extends ProjectGenerator {
         SQL_PASSWORD: envValue(answers.postgresPassword),
       },
     });
-    // It holds the development password given and a SECRET_KEY: its content is never shown.
-    this.runState.markSecret(this.destinationPath(DEV_ENV_FILE));
   }
 }

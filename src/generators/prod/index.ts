@@ -41,6 +41,9 @@ const ANSWERED: Record<string, Record<string, keyof ProductionEnv>> = {
  * production's answers already settled.
  */
 export default class ProdGenerator extends ProjectGenerator {
+  /** They hold secrets: readable by their owner only, and never compared, shown or digested. */
+  static readonly privateFiles = [PROD_ENV_FILE, PROD_DB_ENV_FILE];
+
   private project!: Project;
 
   async prompting(): Promise<void> {
@@ -82,7 +85,7 @@ export default class ProdGenerator extends ProjectGenerator {
       },
       'production',
     );
-    for (const file of [PROD_ENV_FILE, PROD_DB_ENV_FILE]) {
+    for (const file of ProdGenerator.privateFiles) {
       const path = this.destinationPath(file);
       // Once written, the file is the user's: a re-run keeps every line and only adds new settings.
       const own = readRegularFile(path);
@@ -90,8 +93,6 @@ export default class ProdGenerator extends ProjectGenerator {
         this._noteUnapplied(file, await this._unapplied(file, own));
         this.fs.write(path, addMissingSettings(own, this.fs.read(path) ?? ''));
       }
-      // It holds secrets: readable by its owner only, and never compared, shown or digested.
-      this.runState.markPrivate(path);
     }
   }
 

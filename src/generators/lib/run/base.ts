@@ -308,7 +308,20 @@ export abstract class BaseGenerator extends Generator {
     const names = { package: project.answers.projectName, stack };
     renderTree(this, this.templatePath(), context, names);
     if (stack) renderTree(this, STACK_TEMPLATES, context, names);
+    const { privateFiles = [], secretFiles = [] } = this.constructor as FilesOfSecrets;
+    for (const file of privateFiles) this.runState.markPrivate(this.destinationPath(file));
+    for (const file of secretFiles) this.runState.markSecret(this.destinationPath(file));
   }
+}
+
+/**
+ * What a generator declares, beside its templates, of the files it writes that hold
+ * secrets: `privateFiles` (mode 0600; never shown, compared or digested) and
+ * `secretFiles` (never shown).
+ */
+interface FilesOfSecrets {
+  privateFiles?: readonly string[];
+  secretFiles?: readonly string[];
 }
 
 /**
