@@ -201,3 +201,57 @@ describe("each port option's help, against its validator", () => {
     }
   });
 });
+
+describe("each option's help (`accepts`), against its validator", () => {
+  /**
+   * For every option whose help says what it accepts: values that the help promises to
+   * take, and values that it rules out, each checked by the option's own validator.
+   * An option whose help says more, or less, than its validator does fails here.
+   */
+  const CLAIMS: Record<string, { ok: string[]; refused: string[] }> = {
+    projectName: {
+      ok: ['a', 'shop_2', 'a'.repeat(50)],
+      refused: ['Shop', '2shop', 'shop-app', 'a'.repeat(51), 'class', 'json', 'polls'],
+    },
+    webPort: { ok: ['1', '8010', '65535'], refused: ['0', '65536', 'http', '80.5'] },
+    flowerPort: { ok: ['1', '65535'], refused: ['0', '65536'] },
+    mailPort: { ok: ['1', '65535'], refused: ['0', '65536'] },
+    nginxPort: { ok: ['80', '65535'], refused: ['0', '65536'] },
+    hostUid: { ok: ['0', '1000'], refused: ['abc', '-1', '10.5'] },
+    hostGid: { ok: ['0', '1000'], refused: ['abc', '-1'] },
+    postgresDb: {
+      ok: ['Shop_db1', '_x', 'a'.repeat(63)],
+      refused: ['1db', 'shop-db', 'shöp', 'a'.repeat(64)],
+    },
+    postgresUser: {
+      ok: ['Shop_user1', 'a'.repeat(63)],
+      refused: ['pg_user', '1user', 'shop-user', 'a'.repeat(64)],
+    },
+    postgresPassword: {
+      ok: ['x', `p@ss $HOME #1 'q' "d" \\back`, 'a'.repeat(128)],
+      refused: ['', ' leading', 'trailing ', 'a'.repeat(129), 'tab\there', 'line\nbreak'],
+    },
+    allowedHosts: {
+      ok: ['example.com', '.example.com', '127.0.0.1', '[::1]', '*', 'example.com www.example.com'],
+      refused: ['http://example.com', 'example.com/path', 'example.com:8000', 'exa_mple!', ''],
+    },
+    flowerUser: {
+      ok: ['ops', 'a.b-c_d', 'a'.repeat(64)],
+      refused: ['', 'a b', 'a'.repeat(65), 'ops:admin'],
+    },
+  };
+
+  it('has claims for every option whose help says what it accepts', () => {
+    const described = ANSWERS.filter(spec => spec.accepts !== undefined && !('choices' in spec && spec.choices));
+    expect(described.map(spec => spec.name).sort()).to.deep.equal(Object.keys(CLAIMS).sort());
+  });
+
+  for (const [name, { ok, refused }] of Object.entries(CLAIMS)) {
+    it(`${name}: takes what its help promises, and refuses what its help rules out`, () => {
+      const spec = ANSWERS.find(candidate => candidate.name === name)!;
+      for (const value of ok) expect(spec.validate(value, {}), `${name} ${JSON.stringify(value)}`).to.equal(true);
+      for (const value of refused)
+        expect(spec.validate(value, {}), `${name} ${JSON.stringify(value)}`).to.be.a('string');
+    });
+  }
+});
