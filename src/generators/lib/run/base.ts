@@ -30,6 +30,7 @@ import type { SecretSource } from '../values/secrets.js';
 import { summary, type Summary } from './summary.js';
 import { writeProject, type WriteReport } from '../files/write.js';
 import { RunState } from './state.js';
+import { storedAnswers } from './yo-rc.js';
 
 export { UserFacingError } from './errors.js';
 
@@ -246,9 +247,9 @@ export abstract class BaseGenerator extends Generator {
     return { options: this.options, stored, defaults: Boolean(this.options.defaults) };
   }
 
-  /** The answers stored in `.yo-rc.json` of the destination, if any. */
+  /** The answers stored in `.yo-rc.json` of the destination, if any, through its one reader (lib/run/yo-rc). */
   protected _storedAnswers(): Record<string, unknown> {
-    return this.config.getAll() ?? {};
+    return storedAnswers(this.destinationRoot()) ?? {};
   }
 
   /** Resolves `specs` (lib/resolve), asking at the terminal when someone can answer (a typed answer also passing `check`). */

@@ -1,6 +1,5 @@
 // .yo-rc.json, where Yeoman keeps each generator's answers: this package's keys in it,
-// and the one reader of it (the run's own view, as Yeoman's Storage, aside: it also
-// holds what this run has set and not yet written).
+// and the one reader of it. (The app stores its answers through Yeoman's this.config.)
 import { join } from 'node:path';
 import { readRegularFile } from '../files/trust.js';
 import { UserFacingError } from './errors.js';
