@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { celeryMain, celeryServiceChecks, TASK_SUCCEEDED } from './celery-checks.js';
+import { nonSuperuserChecks } from './roles.js';
 import { HOSTILE_PASSWORD, NEWEST_SHOP } from '../fixtures.js';
 import { DEFAULT_PROJECT, projectHooks, RuntimeProject, type RuntimeScenario, TEST_SETTINGS } from './project.js';
 import { childrenOf, httpGet, type Proc, selfAndDescendants, sleep, waitUntil } from './support.js';
@@ -172,6 +173,7 @@ for (const scenario of SCENARIOS) {
     );
 
     celeryServiceChecks(app);
+    nonSuperuserChecks(app);
 
     it('the polls page says a Celery worker answered once one runs', async () => {
       await app.ensureWorker();

@@ -9,6 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { nonSuperuserChecks } from './roles.js';
 import { celeryServiceChecks } from './celery-checks.js';
 import { projectHooks, RuntimeProject, TEST_SETTINGS, TLS_PROXY_ADDRESS } from './project.js';
 import { describeRun, type Ran, run, runSync } from '../support/run.js';
@@ -781,6 +782,7 @@ for (const scenario of SCENARIOS) {
     }
 
     celeryServiceChecks(app, ' with its login');
+    nonSuperuserChecks(app);
 
     if (scenario.lifecycle) {
       it('the worker runs CELERY_WORKER_CONCURRENCY processes, and its healthcheck pings its own node: healthy as itself, not as another host', async function () {
