@@ -125,20 +125,28 @@ describe('yo django-celery:repo and :project, its earlier name (the real command
   this.timeout(180_000);
 
   it('each writes the README again inside a project, through yo and through the entry point', () => {
+    const rewrites = (
+      project: string,
+      run: (name: string) => { status: number | null; stderr: string },
+      who: string,
+    ) => {
+      const readme = readFileSync(join(project, 'README.md'), 'utf8');
+      for (const name of ['repo', 'project']) {
+        rmSync(join(project, 'README.md'));
+        const ran = run(name);
+        expect(ran.status, `${who} ${name}\n${ran.stderr}`).to.equal(0);
+        expect(readFileSync(join(project, 'README.md'), 'utf8'), `${who} ${name}`).to.equal(readme);
+      }
+    };
+    // yo runs as the user who owns its place; the entry point as this one, each in a project of its own.
     const place = yoPlace();
     const made = yo(['django-celery', '--defaults'], place);
     expect(made.status, made.stderr + made.stdout).to.equal(0);
-    const project = join(place.cwd, 'django_celery_example');
-    const readme = readFileSync(join(project, 'README.md'), 'utf8');
-    for (const name of ['repo', 'project']) {
-      rmSync(join(project, 'README.md'));
-      const run = yo([`django-celery:${name}`], { ...place, cwd: project });
-      expect(run.status, `yo django-celery:${name}\n${run.stderr}${run.stdout}`).to.equal(0);
-      expect(readFileSync(join(project, 'README.md'), 'utf8'), `yo django-celery:${name}`).to.equal(readme);
-      rmSync(join(project, 'README.md'));
-      const entry = runEntryPoint([name], project);
-      expect(entry.status, `create-django-celery ${name}\n${entry.stderr}`).to.equal(0);
-      expect(readFileSync(join(project, 'README.md'), 'utf8'), `create-django-celery ${name}`).to.equal(readme);
-    }
+    const yoProject = join(place.cwd, 'django_celery_example');
+    rewrites(yoProject, name => yo([`django-celery:${name}`], { ...place, cwd: yoProject }), 'yo django-celery:');
+    const entry = runEntryPoint(['--defaults']);
+    expect(entry.status, entry.stderr).to.equal(0);
+    const entryProject = join(entry.cwd, 'django_celery_example');
+    rewrites(entryProject, name => runEntryPoint([name], entryProject), 'create-django-celery');
   });
 });
