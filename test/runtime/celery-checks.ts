@@ -28,7 +28,7 @@ const BEAT_SCHEDULE = '/tmp/celerybeat-schedule';
 function beatSchedule(app: RuntimeProject): string {
   const script = app.serviceArgv('celery_beat').argv.at(-1)!;
   const text = readFileSync(isAbsolute(script) ? script : join(app.project, script), 'utf8');
-  const path = /--schedule=([^\s']+)/.exec(text)?.[1];
+  const path = /--schedule=([^\s'"]+)/.exec(text)?.[1];
   if (!path) throw new Error(`beat's start script (${script}) gives no --schedule: this test needs updating.`);
   return path;
 }
@@ -216,12 +216,14 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
     }
   });
 
-  it("beat's schedule outlives its container where Compose keeps it in a named volume (production): a new beat reads it, and the heartbeat's run count goes on from the last beat's; in development's /tmp a new container starts a new schedule", async function () {
+  it("beat's schedule outlives its container where Compose keeps it in a named volume (production): a new beat reads it, and the heartbeat's run count goes on from the last beat's", async function () {
     this.timeout(90_000);
     const schedule = beatSchedule(app);
     const inVolume = dirname(schedule) !== '/tmp';
     const production = app.config.services.nginx !== undefined;
     expect(inVolume, `${schedule}: in a volume in production only`).to.equal(production);
+    // Development's beat keeps its schedule in its container's /tmp, which a recreate starts empty.
+    if (!inVolume) return;
     expect(
       app.volumes('celery_beat').some(mount => mount.endsWith(`:${dirname(schedule)}`)),
       `a named volume on ${dirname(schedule)}`,
@@ -232,7 +234,7 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
         [
           'python',
           '-c',
-          'import shelve, sys\ntry:\n    db = shelve.open(sys.argv[1], "r")\nexcept Exception:\n    print(0)\nelse:\n    print(db["entries"]["heartbeat"].total_run_count)',
+          'import shelve, sys\nwith shelve.open(sys.argv[1], "r") as db:\n    print(db["entries"]["heartbeat"].total_run_count)',
           schedule,
         ],
         'celery_beat',
@@ -255,13 +257,11 @@ export function celeryServiceChecks(app: RuntimeProject, flowerLogin = ''): void
     };
     await sends(3);
     const first = runCount();
-    if (inVolume) expect(first, "the heartbeat's run count after a first beat").to.be.at.least(3);
+    expect(first, "the heartbeat's run count after a first beat").to.be.at.least(3);
     // A recreate: a new container, with a fresh /tmp, and the same volumes.
     await sends(1);
     const second = runCount();
-    if (inVolume) expect(second, 'the second beat went on from the count it found').to.be.above(first);
-    // In a container's /tmp, nothing is left for the next container to read.
-    else expect([first, second]).to.deep.equal([0, 0]);
+    expect(second, 'the second beat went on from the count it found').to.be.above(first);
   });
 
   it("beat's healthcheck, run as Compose gives it: passes while beat ticks, fails once its ticks stop (beat SIGSTOPped) for longer than CELERY_BEAT_STALE_SECONDS (3 s here), passes again when beat goes on", async function () {

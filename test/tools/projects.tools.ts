@@ -411,7 +411,7 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
         const start = image.files.get(String(beat.command?.[0]));
         expect(start, `beat's command ${beat.command?.[0]} is a script of the image`).to.not.equal(undefined);
         const script = project().read(start!.source);
-        const schedule = /--schedule=(\S+)/.exec(script)?.[1];
+        const schedule = /--schedule=([^\s'"]+)/.exec(script)?.[1];
         if (schedule === undefined) {
           expect(script, 'no schedule file: the database scheduler, which waits for its tables').to.contain(
             'manage.py migrate --check',
