@@ -155,6 +155,13 @@ export class FakeDocker {
         if (command[0] === 'sh' && command[1] === '-c') return this.hooks.shInNginx(command);
         return unmodelled(argv);
       }
+      case 'rm': {
+        // `compose rm -f web`: web's stopped containers only.
+        if (line !== '-f web') return unmodelled(argv);
+        const stopped = this.containers.filter(container => !container.running);
+        for (const container of stopped) this.containers.splice(this.containers.indexOf(container), 1);
+        return { stderr: stopped.map(container => `Container ${container.id} Removed\n`).join(''), status: 0 };
+      }
       case 'up':
         return this.up(argv, args);
       default:

@@ -706,6 +706,7 @@ for (const scenario of SCENARIOS) {
             compose('build --pull'),
             compose('run --rm backup backup'),
             compose('run --rm web python manage.py migrate --noinput'),
+            compose('rm -f web'),
             compose('up -d --no-deps --no-recreate --wait --wait-timeout 180 --scale web=2 web'),
             reload,
             // Until nginx's workers from before the reload have answered what they hold.

@@ -369,7 +369,7 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
         const valued = script
           .replaceAll('"$wait_seconds"', '180')
           .replaceAll('"web=$((${#old[@]} + replicas))"', 'web=2');
-        const redeploy = [...valued.matchAll(/\bcompose ((?:pull|build|run|ps|up|exec)\b[^;|)\n]*)/g)].map(match => {
+        const redeploy = [...valued.matchAll(/\bcompose ((?:pull|build|run|ps|up|exec|rm)\b[^;|)\n]*)/g)].map(match => {
           const line = match[1].trim();
           const words = line.split(' ');
           if (!['run', 'exec'].includes(words[0])) return line;
@@ -378,6 +378,7 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
         for (const line of redeploy) expect(line, 'a command this test can read').to.not.match(/[$"']/);
         expect(redeploy).to.include.members([
           'exec -T nginx',
+          'rm -f web',
           'run --rm backup',
           'pull --ignore-buildable',
           'build --pull',
@@ -394,7 +395,7 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
           const service = words.findIndex((word, at) => at > 2 && !word.startsWith('-'));
           return [...words.slice(0, service), '--help'];
         };
-        for (const line of lines.filter(command => /^-f \S+ (pull|build|run|ps|up|exec)\b/.test(command))) {
+        for (const line of lines.filter(command => /^-f \S+ (pull|build|run|ps|up|exec|rm)\b/.test(command))) {
           const result = runSync(join(TOOLS_BIN, 'docker-compose'), helpOf(line), {
             cwd: project().folder,
             env: { PATH: '/usr/bin:/bin', HOME: project().folder },

@@ -195,7 +195,7 @@ function validateHosts(value: string): true | string {
 /** The validator, parser and choices of an option taking one of `values`. */
 /**
  * The validator and parser of a version option. A retired value (with why) is refused as
- * a choice, but a project that stores it is still read (lib/resolve warns about it).
+ * a choice, but a project that stores it is still read (lib/answers/resolve warns about it).
  */
 function oneOf<const V extends string, const R extends string = never>(
   values: readonly V[],

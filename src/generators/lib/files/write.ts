@@ -2,7 +2,7 @@
 // generator the user started. It tells files the user edited from those the generator
 // wrote and nobody touched since (by the digests of what it wrote, recorded in
 // .yo-rc.json), lets Yeoman's conflicter ask about the edited ones only, and hands
-// every file, .yo-rc.json with the digests last, to lib/commit, which replaces them
+// every file, .yo-rc.json with the digests last, to lib/files/commit, which replaces them
 // all or none.
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -205,7 +205,7 @@ export async function writeProject(generator: Generator, settings: WriteSettings
 
   const changes: Change[] = [];
   const files: File[] = [];
-  /** Collects what the run changes, for lib/commit, and passes every file on. */
+  /** Collects what the run changes, for lib/files/commit, and passes every file on. */
   async function* collect(source: AsyncIterable<File>): AsyncGenerator<File> {
     for await (const file of source) {
       files.push(file);

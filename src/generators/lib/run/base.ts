@@ -1,5 +1,5 @@
 // What every generator of this package shares: its options, resolving answers through
-// lib/resolve, the project it writes (settled once by the app, or loaded from
+// lib/answers/resolve, the project it writes (settled once by the app, or loaded from
 // .yo-rc.json), composing its siblings, and writing through lib/write.
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,7 +87,7 @@ export abstract class BaseGenerator extends Generator {
     const signal = this.env.adapter.signal;
     signal?.addEventListener('abort', () => {
       if (!runByCommand() || !isPromptCancel(signal.reason)) return;
-      // lib/commit replaces the files all at once, after every question: nothing was written yet.
+      // lib/files/commit replaces the files all at once, after every question: nothing was written yet.
       if (this._writingFiles)
         stop(
           `Stopped before writing anything: run \`${commandLine(this._name(), this.runState.tokens)}\` again to write the project.`,
@@ -132,7 +132,7 @@ export abstract class BaseGenerator extends Generator {
   }
 
   /**
-   * The generator the user started reads the command line strictly (lib/flags) before
+   * The generator the user started reads the command line strictly (lib/answers/flags) before
    * anything else, and takes each option's value from it, so that `yo` and
    * `create-django-celery` give every option the same meaning.
    */
@@ -192,7 +192,7 @@ export abstract class BaseGenerator extends Generator {
         secretFiles: this.runState.secretFiles,
       });
     } catch (error) {
-      // lib/commit replaces the files all at once, after every question: nothing was written yet.
+      // lib/files/commit replaces the files all at once, after every question: nothing was written yet.
       if (isPromptCancel(error))
         stop(
           `Stopped before writing anything: run \`${commandLine(this._name(), this.runState.tokens)}\` again to write the project.`,
@@ -252,7 +252,7 @@ export abstract class BaseGenerator extends Generator {
     return storedAnswers(this.destinationRoot()) ?? {};
   }
 
-  /** Resolves `specs` (lib/resolve), asking at the terminal when someone can answer (a typed answer also passing `check`). */
+  /** Resolves `specs` (lib/answers/resolve), asking at the terminal when someone can answer (a typed answer also passing `check`). */
   protected _resolve<S extends AnswerSpec, K extends Partial<Answers> = Partial<Answers>>(
     specs: readonly S[],
     stored: Readonly<Record<string, unknown>>,

@@ -260,7 +260,7 @@ export function templateContext(answers: ProjectAnswers) {
     postgresVersion: answers.postgresVersion,
     postgres: { db: postgresDb, user: postgresUser },
     postgresDataPath: postgresDataPath(answers.postgresVersion),
-    /** The database's volume: one per major version (lib/upgrade), or postgres_data in a project that predates that. */
+    /** The database's volume: one per major version (lib/run/upgrade), or postgres_data in a project that predates that. */
     postgresVolume: postgresVolume(answers),
     /** Values of docker-compose.yml, quoted for it. */
     devYaml: {
