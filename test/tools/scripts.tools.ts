@@ -79,25 +79,12 @@ describe('scripts/in-root.sh', () => {
 
   it('mounts a --volume DIR:PATH at PATH, as Compose mounts a named volume: what one run writes there, the next one reads', () => {
     const volume = mkdtempSync(join(scratch, 'volume-'));
-    const write = inRoot([
-      '--volume',
-      `${volume}:/var/lib/in-root-test`,
-      'trixie',
-      scratch,
-      '/bin/sh',
-      '-c',
-      'echo kept > /var/lib/in-root-test/file',
-    ]);
+    const withVolume = (...command: string[]) =>
+      inRoot(['--volume', `${volume}:/var/lib/in-root-test`, 'trixie', scratch, ...command]);
+    const write = withVolume('/bin/sh', '-c', 'echo kept > /var/lib/in-root-test/file');
     expect(write.status, describeRun(write)).to.equal(0);
     expect(readFileSync(join(volume, 'file'), 'utf8')).to.equal('kept\n');
-    const read = inRoot([
-      '--volume',
-      `${volume}:/var/lib/in-root-test`,
-      'trixie',
-      scratch,
-      '/bin/cat',
-      '/var/lib/in-root-test/file',
-    ]);
+    const read = withVolume('/bin/cat', '/var/lib/in-root-test/file');
     expect(read.stdout, describeRun(read)).to.equal('kept\n');
     const without = inRoot(['trixie', scratch, '/bin/sh', '-c', 'test ! -e /var/lib/in-root-test/file']);
     expect(without.status, "without the --volume, PATH is the root's own (empty) folder").to.equal(0);
