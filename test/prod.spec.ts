@@ -393,14 +393,56 @@ describe('yo django-celery --defaults --prod', () => {
     expect(yamlBlock(compose, 'x-django')).to.contain('env_file:\n    - ./.env/.prod');
     const django = envLines(read(project, '.env/.prod'));
     const db = envLines(read(project, '.env/.prod.db'));
-    expect([...db.keys()]).to.deep.equal(['POSTGRES_DB', 'POSTGRES_USER', 'POSTGRES_PASSWORD']);
+    expect([...db.keys()]).to.deep.equal([
+      'POSTGRES_DB',
+      'POSTGRES_USER',
+      'POSTGRES_PASSWORD',
+      'APP_DB_USER',
+      'APP_DB_PASSWORD',
+    ]);
     expect(db.get('POSTGRES_DB')).to.equal('hello_django');
-    expect(db.get('POSTGRES_USER')).to.equal('hello_django');
+    // The image's superuser is not the role Django connects as.
+    expect(db.get('POSTGRES_USER')).to.equal('postgres');
+    expect(db.get('POSTGRES_PASSWORD')).to.equal(fixedSecrets('POSTGRES_PASSWORD'));
+    expect(db.get('APP_DB_USER')).to.equal('hello_django');
     expect(django.get('SQL_DATABASE')).to.equal(db.get('POSTGRES_DB'));
-    expect(django.get('SQL_USER')).to.equal(db.get('POSTGRES_USER'));
-    expect(django.get('SQL_PASSWORD')).to.equal(db.get('POSTGRES_PASSWORD'));
+    expect(django.get('SQL_USER')).to.equal(db.get('APP_DB_USER'));
+    expect(django.get('SQL_PASSWORD')).to.equal(db.get('APP_DB_PASSWORD'));
     expect(django.get('SQL_PASSWORD')).to.equal(fixedSecrets('SQL_PASSWORD'));
     expect(django.get('SQL_PASSWORD')).not.to.equal('hello_django');
+    expect(service(compose, 'db')).to.contain('- ./compose/production/postgres/initdb:/docker-entrypoint-initdb.d:ro');
+    expect(read(project, 'compose/production/postgres/initdb/app-role.sh')).to.contain(
+      'ALTER ROLE :"app" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE',
+    );
+  });
+
+  it("names the superuser postgres_admin when Django's own role is postgres", async () => {
+    const { project } = await runApp({ defaults: true, prod: true, 'postgres-user': 'postgres' });
+    const db = envLines(read(project, '.env/.prod.db'));
+    expect(db.get('POSTGRES_USER')).to.equal('postgres_admin');
+    expect(db.get('APP_DB_USER')).to.equal('postgres');
+    expect(envLines(read(project, '.env/.prod')).get('SQL_USER')).to.equal('postgres');
+  });
+
+  it('gives a .env/.prod.db written before Django had a role of its own the app role as the volume has it, keeping every line', async () => {
+    const { project } = await runApp({ defaults: true, prod: true });
+    const older = 'POSTGRES_DB=hello_django\nPOSTGRES_USER=hello_django\nPOSTGRES_PASSWORD=the-volume-s-password\n';
+    writeFileSync(join(project, '.env/.prod.db'), older);
+    writeFileSync(
+      join(project, '.env/.prod'),
+      read(project, '.env/.prod').replace(
+        `SQL_PASSWORD=${fixedSecrets('SQL_PASSWORD')}`,
+        'SQL_PASSWORD=the-volume-s-password',
+      ),
+    );
+    await runProd(project, { secretSource: (name: string) => `new_${name}` });
+    const db = read(project, '.env/.prod.db');
+    expect(db.startsWith(older), db).to.equal(true);
+    const lines = envLines(db);
+    // The same role and password as before: the app connects as it did, until the README's step.
+    expect(lines.get('APP_DB_USER')).to.equal('hello_django');
+    expect(lines.get('APP_DB_PASSWORD')).to.equal('the-volume-s-password');
+    expect(lines.get('POSTGRES_USER')).to.equal('hello_django');
   });
 
   it('turns DEBUG off and derives the trusted origins from the allowed hosts', () => {
@@ -609,8 +651,10 @@ describe('yo django-celery:prod inside a project generated without production', 
     it("reuses the project's database name and user, with a new password", () => {
       const db = envLines(read(project, '.env/.prod.db'));
       expect(db.get('POSTGRES_DB')).to.equal('shop_db');
-      expect(db.get('POSTGRES_USER')).to.equal('shop_user');
-      expect(db.get('POSTGRES_PASSWORD')).to.equal(fixedSecrets('SQL_PASSWORD'));
+      expect(db.get('APP_DB_USER')).to.equal('shop_user');
+      expect(db.get('APP_DB_PASSWORD')).to.equal(fixedSecrets('SQL_PASSWORD'));
+      expect(db.get('POSTGRES_USER')).to.equal('postgres');
+      expect(db.get('POSTGRES_PASSWORD')).to.equal(fixedSecrets('POSTGRES_PASSWORD'));
     });
 
     it('mounts the data volume where Postgres 18 keeps its data', () => {
@@ -655,7 +699,8 @@ describe('yo django-celery:prod inside a project generated without production', 
     };
     keep('.env/.prod', 'SECRET_KEY', fixedSecrets('SECRET_KEY'), 'a-key-of-my-own-0123456789');
     keep('.env/.prod', 'SQL_PASSWORD', fixedSecrets('SQL_PASSWORD'), 'my $db pass');
-    keep('.env/.prod.db', 'POSTGRES_PASSWORD', fixedSecrets('SQL_PASSWORD'), 'my $db pass');
+    keep('.env/.prod.db', 'APP_DB_PASSWORD', fixedSecrets('SQL_PASSWORD'), 'my $db pass');
+    keep('.env/.prod.db', 'POSTGRES_PASSWORD', fixedSecrets('POSTGRES_PASSWORD'), 'my admin pass');
     keep('.env/.prod', 'CELERY_FLOWER_PASSWORD', fixedSecrets('CELERY_FLOWER_PASSWORD'), 'my_flower_pass');
     // Every file but .yo-rc.json, whose record of what was written now has the edits.
     const files = () => {
@@ -666,7 +711,9 @@ describe('yo django-celery:prod inside a project generated without production', 
     const before = files();
     await runProd(project, { secretSource: (name: string) => `new_${name}` });
     expect(files()).to.deep.equal(before);
-    expect(read(project, '.env/.prod.db')).to.contain('POSTGRES_PASSWORD="my $$db pass"\n');
+    expect(read(project, '.env/.prod.db'))
+      .to.contain('APP_DB_PASSWORD="my $$db pass"\n')
+      .and.contain('POSTGRES_PASSWORD="my admin pass"\n');
   });
 
   it('makes fresh random secrets without an injected source, and stores none of them', async () => {

@@ -133,7 +133,7 @@ describe('what a run prints to a pipe', function () {
       const [files, summary] = ran.stderr.split(/\n\n(?=Created )/);
       for (const line of files.split('\n').filter(Boolean))
         expect(line).to.match(/^ {3}create django_celery_example\/\S+$/);
-      expect(summary).to.match(/^Created django_celery_example: 63 files\.\n/);
+      expect(summary).to.match(/^Created django_celery_example: 64 files\.\n/);
       expect(ending(ran, 5)).to.equal(
         ['Or build, migrate and start production (in the same folder):', ...PRODUCTION_COMMANDS].join('\n'),
       );
@@ -248,7 +248,7 @@ describe('the summary of a run', function () {
       /the site at http:\/\/localhost\/, Flower at\s+http:\/\/localhost\/flower\/\s\(login admin/,
     );
     expect(prod.stderr).to.match(
-      /Updated this project: added 18 files; rewrote README\.md, \.github\/dependabot\.yml\sand\s\.github\/workflows\/ci\.yml\./,
+      /Updated this project: added 19 files; rewrote README\.md, \.github\/dependabot\.yml\sand\s\.github\/workflows\/ci\.yml\./,
     );
     expect(ending(prod, 5)).to.equal(['Next, build, migrate and start production:', ...PRODUCTION_COMMANDS].join('\n'));
   });

@@ -97,7 +97,7 @@ describe('production backups: backup, restore, and a Postgres major upgrade thro
   it('backs up: a compressed pg_dump and the roles, named by the time, readable by their owner only', () => {
     for (const name of ['alice', 'bob', 'chloé'])
       django(`User.objects.create_user(${JSON.stringify(name)}, "${name}@example.com", "pw-${name}-123")`);
-    app.pg.query(app.credentials, `CREATE ROLE ${READER.user} LOGIN PASSWORD '${READER.password}'`);
+    app.pg.query(app.admin, `CREATE ROLE ${READER.user} LOGIN PASSWORD '${READER.password}'`);
     app.pg.query(app.credentials, `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER.user}`);
     made = users();
     expect(made.map(row => row[0])).to.deep.equal(['alice', 'bob', 'chloé']);
@@ -146,6 +146,10 @@ describe('production backups: backup, restore, and a Postgres major upgrade thro
     expect(users()).to.not.deep.equal(made);
     scriptOk('restore', ['latest'], app.pg);
     expect(users()).to.deep.equal(made);
+    // The restored database is Django's role's, as the one it replaced.
+    expect(
+      app.pg.query(app.credentials, 'SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()'),
+    ).to.equal(app.credentials.user);
   });
 
   it('refuses a backup that does not exist, naming those there, and changes nothing', () => {
@@ -155,11 +159,11 @@ describe('production backups: backup, restore, and a Postgres major upgrade thro
     expect(users()).to.deep.equal(made);
   });
 
-  /** A new cluster as the postgres image makes on an empty volume (POSTGRES_* only), in `root`; the latest backup restored into it. */
+  /** A new cluster as the postgres image makes on an empty volume (POSTGRES_* and the init scripts), in `root`; the latest backup restored into it. */
   async function restoreIntoNew(root: Root): Promise<Postgres> {
     const pg = new Postgres(await freePort(), root);
     others.push(pg);
-    await pg.start(app.credentials);
+    await app.startPostgres(pg);
     scriptOk('restore', ['latest'], pg);
     return pg;
   }

@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { nonSuperuserChecks } from './roles.js';
+import { appRoleChecks, nonSuperuserChecks } from './roles.js';
 import { celeryServiceChecks } from './celery-checks.js';
 import { projectHooks, RuntimeProject, TEST_SETTINGS, TLS_PROXY_ADDRESS } from './project.js';
 import { describeRun, type Ran, run, runSync } from '../support/run.js';
@@ -175,10 +175,15 @@ for (const scenario of SCENARIOS) {
     before(() => dns.start({ web: WEB_ADDRESSES[0] }));
     after(() => dns.stop());
 
-    it('gives web, worker, beat and Flower the .env/.prod values, and the db the same credentials from .env/.prod.db', () => {
+    it('gives web, worker, beat and Flower the .env/.prod values, and the db the same database, role and password from .env/.prod.db (APP_DB_*), with a superuser of its own', () => {
       const { db, user } = scenario.expected;
       expect(app.credentials).to.include({ db, user });
       expect(app.credentials.password).to.match(/^\S{16,}$/);
+      expect(app.admin.db).to.equal(db);
+      expect(app.admin.user).to.equal(user === 'postgres' ? 'postgres_admin' : 'postgres');
+      expect(app.admin.password)
+        .to.match(/^\S{16,}$/)
+        .and.not.equal(app.credentials.password);
       for (const service of ['web', 'celery_worker', 'celery_beat', 'flower']) {
         const env = app.env(service);
         expect(env.DEBUG, service).to.equal('0');
@@ -783,6 +788,7 @@ for (const scenario of SCENARIOS) {
     }
 
     celeryServiceChecks(app, ' with its login');
+    appRoleChecks(app);
     nonSuperuserChecks(app);
 
     if (scenario.lifecycle) {

@@ -136,7 +136,10 @@ export class RuntimeProject {
   project = '';
   name = '';
   config!: ComposeConfig;
+  /** The role Django connects as. */
   credentials!: PostgresCredentials;
+  /** The superuser the image creates the database with (POSTGRES_USER): the same as `credentials` in development. */
+  admin!: PostgresCredentials;
   pg!: Postgres;
   redis!: Redis;
   smtp!: SmtpServer;
@@ -159,8 +162,12 @@ export class RuntimeProject {
     chmodSync(this.run.cwd, 0o755);
     this.name = String(this.settings.options['project-name'] ?? 'django_celery_example');
     this.config = composeConfig(this.project, this.settings.composeFiles);
-    const db = serviceEnvironment(this.config, this.settings.dbService ?? 'db');
-    this.credentials = { db: db.POSTGRES_DB, user: db.POSTGRES_USER, password: db.POSTGRES_PASSWORD };
+    const db = this.dbEnvironment();
+    this.admin = { db: db.POSTGRES_DB, user: db.POSTGRES_USER, password: db.POSTGRES_PASSWORD };
+    // Production's Django has a role of its own (APP_DB_USER, made by an init script).
+    this.credentials = db.APP_DB_USER
+      ? { db: db.POSTGRES_DB, user: db.APP_DB_USER, password: db.APP_DB_PASSWORD }
+      : this.admin;
     const { dockerfile, svc } = this.image('web');
     const parsed = readDockerfile(dockerfile);
     const image = baseImage(parsed, svc.build!.target);
@@ -601,7 +608,31 @@ export class RuntimeProject {
   }
 
   async startDatabase(): Promise<void> {
-    await this.pg.start(this.credentials);
+    await this.startPostgres(this.pg);
+  }
+
+  /**
+   * `pg` set up as the postgres image sets up a new volume of the db service: the
+   * superuser and database of POSTGRES_*, then the init scripts the service mounts.
+   */
+  async startPostgres(pg: Postgres): Promise<void> {
+    await pg.start(this.admin);
+    const folder = this.initFolder();
+    if (!folder) return;
+    const ran = pg.initScripts(folder, this.dbEnvironment());
+    if (ran.status !== 0) throw new Error(`The db service's init scripts failed:\n${describeRun(ran)}`);
+  }
+
+  /** The db service's environment, as Compose resolves it. */
+  dbEnvironment(): Record<string, string> {
+    return serviceEnvironment(this.config, this.settings.dbService ?? 'db');
+  }
+
+  /** The host folder the db service mounts on /docker-entrypoint-initdb.d, if any. */
+  initFolder(): string | undefined {
+    return (this.config.services[this.settings.dbService ?? 'db'].volumes ?? []).find(
+      volume => volume.type === 'bind' && volume.target === '/docker-entrypoint-initdb.d',
+    )?.source;
   }
 
   /** Stops this project's processes (newest first), then its Redis and Postgres. */

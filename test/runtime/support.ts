@@ -577,9 +577,9 @@ export class Postgres extends LoopbackServer {
     this.box = container('postgres');
   }
 
-  /** `program args` inside the root as nobody (setpriv), in this server's folder. */
-  private argv(program: string, args: string[]): [string, string[]] {
-    return this.root.argv({ cwd: this.dir, container: this.box }, [
+  /** `program args` inside the root as nobody (setpriv), in this server's folder (and `volumes`, DIR:PATH). */
+  private argv(program: string, args: string[], volumes: string[] = []): [string, string[]] {
+    return this.root.argv({ cwd: this.dir, container: this.box, volumes }, [
       'setpriv',
       '--reuid',
       String(NOBODY),
@@ -694,6 +694,33 @@ export class Postgres extends LoopbackServer {
       ],
       sql,
     );
+  }
+
+  /**
+   * The `*.sh` files of `folder`, mounted on /docker-entrypoint-initdb.d, as the postgres
+   * image runs them on a new volume: sourced in turn by bash with `set -Eeo pipefail`,
+   * after its first-start setup, with the db service's environment and the server on its
+   * socket. Fails if one fails, or leaves `set -u` on for the rest of the image's script.
+   */
+  initScripts(folder: string, env: Record<string, string>): Ran {
+    const command = [
+      "exec bash -Eeo pipefail -c '",
+      'for f in /docker-entrypoint-initdb.d/*; do',
+      '  case $f in *.sh) echo "running $f"; . "$f" ;; *) echo "ignoring $f" ;; esac',
+      'done',
+      'case $- in *u*) echo "an init script left set -u on in the caller" >&2; exit 1 ;; esac',
+      "'",
+    ].join('\n');
+    return this.initRun(folder, ['/bin/sh', '-c', command], env);
+  }
+
+  /** `argv` inside the root as nobody, `folder` on /docker-entrypoint-initdb.d, this server on its socket (as `compose exec db` reaches it). */
+  initRun(folder: string, argv: string[], env: Record<string, string>): Ran {
+    const [program, args] = this.argv(argv[0], argv.slice(1), [`${folder}:/docker-entrypoint-initdb.d`]);
+    return runSync(program, args, {
+      cwd: this.dir,
+      env: this.env({ PATH: `${this.root.pgBin}:/usr/bin:/bin`, ...env, PGHOST: this.dir, PGPORT: String(this.port) }),
+    });
   }
 
   /** Runs SQL over TCP as the project's role, with its password (as the app connects). */

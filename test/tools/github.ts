@@ -206,7 +206,7 @@ export function missingNativeTests(tests: readonly NativeTest[]): string[] {
 const UP = 'up --wait --wait-timeout 300';
 
 /** The keys of the production env files whose values .github/ci/production-env makes afresh. */
-const CI_SECRETS = ['SECRET_KEY', 'SQL_PASSWORD', 'CELERY_FLOWER_PASSWORD', 'POSTGRES_PASSWORD'];
+const CI_SECRETS = ['SECRET_KEY', 'SQL_PASSWORD', 'CELERY_FLOWER_PASSWORD', 'POSTGRES_PASSWORD', 'APP_DB_PASSWORD'];
 
 /** What a stack's job lacks: its Compose file only, build before up --wait, and down -v always at the end. */
 export function stackJobProblems(workflow: ParsedWorkflow): string[] {
@@ -281,7 +281,7 @@ export function describeWorkflow(prod: boolean, project: () => ProjectUnderTest)
     });
 
     if (prod)
-      it("production's job: .github/ci/production-env writes .env/.prod and .env/.prod.db as the generator does, but with fresh secrets, the same database password in both, readable by their owner only; and never replaces them", async () => {
+      it("production's job: .github/ci/production-env writes .env/.prod and .env/.prod.db as the generator does, but with fresh secrets, Django's database password the same in both, readable by their owner only; and never replaces them", async () => {
         const [first, second] = await project().ciEnvFiles();
         expect(first.status, describeRun(first)).to.equal(0);
         const written = (folder: string, file: string) => readFileSync(join(folder, file), 'utf8').split('\n');
@@ -302,10 +302,10 @@ export function describeWorkflow(prod: boolean, project: () => ProjectUnderTest)
           }
           expect(statSync(join(first.folder, file)).mode & 0o777, file).to.equal(0o600);
         }
-        expect(values.get('POSTGRES_PASSWORD'), 'the database password in both files').to.equal(
+        expect(values.get('APP_DB_PASSWORD'), "Django's database password in both files").to.equal(
           values.get('SQL_PASSWORD'),
         );
-        expect(new Set(values.values()).size, 'three different secrets').to.equal(3);
+        expect(new Set(values.values()).size, 'four different secrets').to.equal(4);
         expect(second.status, describeRun(second)).to.equal(1);
         expect(second.stderr).to.match(/exists already: this script writes them only for CI/);
       });

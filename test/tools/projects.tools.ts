@@ -47,11 +47,19 @@ const IMAGE_PORTS: Record<string, number[]> = { 'axllent/mailpit': [1025, 8025] 
 const RELOAD =
   /^exec watchfiles --filter python --ignore-paths ([\w/,.-]+) --target-type command (?:--sigint-timeout "[^"\n]+" )?(['"])(celery -A \w+ (worker|beat) [^'"]*)\2$/m;
 const joinedLines = (script: string) => script.replace(/\\\n\s*/g, '');
-const CREDENTIALS = [
-  ['POSTGRES_DB', 'SQL_DATABASE', 'postgresDb'],
-  ['POSTGRES_USER', 'SQL_USER', 'postgresUser'],
-  ['POSTGRES_PASSWORD', 'SQL_PASSWORD', 'postgresPassword'],
-] as const;
+/** The db service's settings that Django reads as its own, by stack: production's Django has a role of its own (APP_DB_*). */
+const CREDENTIALS = {
+  local: [
+    ['POSTGRES_DB', 'SQL_DATABASE', 'postgresDb'],
+    ['POSTGRES_USER', 'SQL_USER', 'postgresUser'],
+    ['POSTGRES_PASSWORD', 'SQL_PASSWORD', 'postgresPassword'],
+  ],
+  production: [
+    ['POSTGRES_DB', 'SQL_DATABASE', 'postgresDb'],
+    ['APP_DB_USER', 'SQL_USER', 'postgresUser'],
+    ['APP_DB_PASSWORD', 'SQL_PASSWORD', 'postgresPassword'],
+  ],
+} as const;
 
 describe('the tools this tier runs', () => {
   /** Runs a tool's version command; a failure names the command that installs the tools. */
@@ -248,29 +256,38 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       }
     });
 
+    const credentials = CREDENTIALS[local ? 'local' : 'production'];
     const credentialsTitle = local
       ? 'docker-compose config resolves POSTGRES_DB, POSTGRES_USER and POSTGRES_PASSWORD exactly as typed'
-      : 'docker-compose config resolves POSTGRES_DB and POSTGRES_USER as typed, and a generated POSTGRES_PASSWORD';
+      : 'docker-compose config resolves POSTGRES_DB and APP_DB_USER as typed, a generated APP_DB_PASSWORD, and a superuser of its own with another generated password';
     it(credentialsTitle, async () => {
       const resolved = await config();
       const db = serviceRunning(resolved, 'postgres');
       expect(db, 'a service runs the postgres image').to.be.a('string');
       const environment = environmentOf(resolved.services[db!]);
-      for (const [postgres, , answer] of CREDENTIALS) {
+      for (const [postgres, , answer] of credentials) {
         if (local || answer !== 'postgresPassword')
           expect(environment[postgres], postgres).to.equal(typed(entry, answer));
         else expect(environment[postgres], postgres).to.match(/^\S{32,}$/);
       }
+      if (!local) {
+        expect(environment.POSTGRES_USER, 'the superuser').to.equal(
+          typed(entry, 'postgresUser') === 'postgres' ? 'postgres_admin' : 'postgres',
+        );
+        expect(environment.POSTGRES_PASSWORD, "the superuser's password")
+          .to.match(/^\S{32,}$/)
+          .and.not.equal(environment.APP_DB_PASSWORD);
+      }
     });
 
-    it(`gives ${DJANGO_SERVICES.join(', ')} the db service's POSTGRES_* as SQL_*, byte for byte, and its host`, async () => {
+    it(`gives ${DJANGO_SERVICES.join(', ')} the db service's ${local ? 'POSTGRES_*' : 'POSTGRES_DB and APP_DB_*'} as SQL_*, byte for byte, and its host`, async () => {
       const resolved = await config();
       const db = serviceRunning(resolved, 'postgres')!;
       const postgres = environmentOf(resolved.services[db]);
       for (const name of DJANGO_SERVICES) {
         expect(resolved.services, `${file} has a ${name} service`).to.have.property(name);
         const django = environmentOf(resolved.services[name]);
-        for (const [postgresKey, sqlKey] of CREDENTIALS) {
+        for (const [postgresKey, sqlKey] of credentials) {
           expect(django[sqlKey], `${name}: ${sqlKey} must equal the db's ${postgresKey}`).to.equal(
             postgres[postgresKey],
           );

@@ -15,6 +15,7 @@ export const PROD_DB_ENV_FILE = '.env/.prod.db';
 const CI_SECRET_MARKS = {
   SECRET_KEY: '@SECRET_KEY@',
   DATABASE_PASSWORD: '@DATABASE_PASSWORD@',
+  DATABASE_ADMIN_PASSWORD: '@DATABASE_ADMIN_PASSWORD@',
   CELERY_FLOWER_PASSWORD: '@CELERY_FLOWER_PASSWORD@',
 };
 
@@ -32,7 +33,7 @@ const ANSWERED: Record<string, Record<string, keyof ProductionEnv>> = {
     SQL_USER: 'SQL_USER',
     CELERY_FLOWER_USER: 'CELERY_FLOWER_USER',
   },
-  [PROD_DB_ENV_FILE]: { POSTGRES_DB: 'SQL_DATABASE', POSTGRES_USER: 'SQL_USER' },
+  [PROD_DB_ENV_FILE]: { POSTGRES_DB: 'SQL_DATABASE', APP_DB_USER: 'SQL_USER' },
 };
 
 /**
@@ -69,14 +70,18 @@ export default class ProdGenerator extends ProjectGenerator {
   override async writing(): Promise<void> {
     const source = this.options.secretSource;
     const kept = (key: string) => keptSecret(this, PROD_ENV_FILE, key, source);
-    // The database's password is the one its data volume was created with: keep it.
-    const databasePassword = envFileValue(this, PROD_DB_ENV_FILE, 'POSTGRES_PASSWORD') ?? kept('SQL_PASSWORD');
+    // The passwords are those the data volume was created with: keep them. A .env/.prod.db
+    // written before Django had a role of its own holds the app's in POSTGRES_PASSWORD.
+    const dbFile = (key: string) => envFileValue(this, PROD_DB_ENV_FILE, key);
+    const databasePassword = dbFile('APP_DB_PASSWORD') ?? dbFile('POSTGRES_PASSWORD') ?? kept('SQL_PASSWORD');
+    const adminPassword = keptSecret(this, PROD_DB_ENV_FILE, 'POSTGRES_PASSWORD', source);
     this._render(
       this.project,
       {
         secrets: {
           SECRET_KEY: envValue(kept('SECRET_KEY')),
           DATABASE_PASSWORD: envValue(databasePassword),
+          DATABASE_ADMIN_PASSWORD: envValue(adminPassword),
           CELERY_FLOWER_PASSWORD: envValue(kept('CELERY_FLOWER_PASSWORD')),
         },
         // CI's throwaway copies of the env files (.github/ci/production-env) get their

@@ -179,9 +179,20 @@ function productionContext(answers: ProjectAnswers) {
       DJANGO_CSRF_TRUSTED_ORIGINS: envValue(csrfTrustedOrigins(hosts).join(' ')),
       SQL_DATABASE: envValue(answers.postgresDb),
       SQL_USER: envValue(answers.postgresUser),
+      POSTGRES_ADMIN: envValue(databaseAdmin(answers.postgresUser)),
       CELERY_FLOWER_USER: envValue(flowerUser),
     },
+    /** The superuser that production's database is created with; Django connects as postgresUser. */
+    databaseAdmin: databaseAdmin(answers.postgresUser),
   };
+}
+
+/**
+ * The name of production's database superuser (POSTGRES_USER): the image creates it, and
+ * Postgres keeps it a superuser, so Django's own role (`appRole`) must be another.
+ */
+function databaseAdmin(appRole: string): string {
+  return appRole === 'postgres' ? 'postgres_admin' : 'postgres';
 }
 
 /** A development port as Compose publishes it: on 127.0.0.1 only, unless every interface is asked for. */
