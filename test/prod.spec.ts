@@ -367,7 +367,7 @@ describe('yo django-celery --defaults --prod', () => {
       'build --pull',
       'run --rm backup backup',
       'run --rm web python manage.py migrate --noinput',
-      'up -d --no-deps --no-recreate --wait --wait-timeout "$wait_seconds" \\',
+      'up -d --no-deps --no-recreate --scale "web=$((${#old[@]} + replicas))" web || started=false',
       'up -d',
     ]);
   });

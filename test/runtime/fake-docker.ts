@@ -7,7 +7,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { type Proc, sleep, tempDir } from './support.js';
+import { type Proc, tempDir } from './support.js';
 
 const CLI = new URL('./fake-docker-cli.mjs', import.meta.url).pathname;
 
@@ -16,7 +16,12 @@ export interface FakeContainer {
   address: string;
   proc: Proc;
   running: boolean;
+  /** Set by a test: Docker has marked the container unhealthy (its checks failed `retries` times). */
+  unhealthy?: boolean;
 }
+
+/** The format the script gives `docker inspect`: the container's state, then its health. */
+const INSPECT_FORMAT = '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}';
 
 export interface Answer {
   stdout?: string;
@@ -116,6 +121,8 @@ export class FakeDocker {
     if (command === 'compose') return this.compose(rest);
     if (command === 'stop') return this.stopContainers(rest);
     if (command === 'rm') return this.remove(rest);
+    if (command === 'inspect' && rest[0] === '--format' && rest[1] === INSPECT_FORMAT && rest.length > 2)
+      return this.inspect(rest.slice(2));
     if (command === 'logs' && rest[0] === '--tail' && rest.length === 3) {
       const container = this.find(rest[2]);
       const lines = container.proc.output.trimEnd().split('\n').slice(-Number(rest[1]));
@@ -173,20 +180,18 @@ export class FakeDocker {
   private async up(argv: string[], args: string[]): Promise<Answer> {
     if (args.join(' ') === '-d') return { status: 0 };
     const flags = new Set<string>();
-    let waitSeconds = 0;
     let scale = 0;
     const services: string[] = [];
     for (let i = 0; i < args.length; i++) {
       const arg = args[i];
-      if (arg === '--wait-timeout') waitSeconds = Number(args[++i]);
-      else if (arg === '--scale') scale = Number(/^web=(\d+)$/.exec(args[++i])?.[1] ?? Number.NaN);
+      if (arg === '--scale') scale = Number(/^web=(\d+)$/.exec(args[++i])?.[1] ?? Number.NaN);
       else if (arg.startsWith('-')) flags.add(arg);
       else services.push(arg);
     }
-    const wanted = ['-d', '--no-deps', '--no-recreate', '--wait'];
+    const wanted = ['-d', '--no-deps', '--no-recreate'];
     if (services.join(' ') !== 'web' || flags.size !== wanted.length || !wanted.every(flag => flags.has(flag)))
       return unmodelled(argv);
-    if (!(scale > 0) || !(waitSeconds > 0)) return unmodelled(argv);
+    if (!(scale > 0)) return unmodelled(argv);
     // --no-recreate: the running containers stay as they are; the new ones run the new image.
     const started: FakeContainer[] = [];
     for (let n = this.running().length; n < scale; n++) {
@@ -200,25 +205,28 @@ export class FakeDocker {
     }
     // Docker's DNS lists a container once it runs, healthy or not.
     await this.publishRunning();
-    // --wait: until each is healthy; an exited one or the timeout fails.
-    const deadline = Date.now() + waitSeconds * 1000;
-    const waiting = new Set(started);
-    while (waiting.size > 0) {
-      for (const container of [...waiting]) {
-        if (container.proc.exited) {
-          container.running = false;
-          await this.publishRunning();
-          return { stderr: `container ${container.id} exited (${container.proc.exitCode})\n`, status: 1 };
-        }
-        if (await this.hooks.healthy(container)) waiting.delete(container);
+    // Without --wait, Compose returns once they run.
+    return { stderr: started.map(container => `Container ${container.id} Started\n`).join(''), status: 0 };
+  }
+
+  /**
+   * `docker inspect --format INSPECT_FORMAT ID...`: one line each. A container whose
+   * process ended has exited (and left the DNS); the health of a running one is its
+   * healthcheck's, run now: `healthy` once it passes, `starting` until then, `unhealthy`
+   * where a test says so.
+   */
+  private async inspect(ids: string[]): Promise<Answer> {
+    const lines: string[] = [];
+    for (const container of ids.map(id => this.find(id))) {
+      if (container.running && container.proc.exited) {
+        container.running = false;
+        await this.publishRunning();
       }
-      if (waiting.size === 0) break;
-      if (Date.now() > deadline) {
-        return { stderr: `container ${[...waiting].map(c => c.id).join(', ')} is unhealthy\n`, status: 1 };
-      }
-      await sleep(1000);
+      if (!container.running) lines.push('exited unhealthy');
+      else if (container.unhealthy) lines.push('running unhealthy');
+      else lines.push(`running ${(await this.hooks.healthy(container)) ? 'healthy' : 'starting'}`);
     }
-    return { stderr: started.map(container => `Container ${container.id} Healthy\n`).join(''), status: 0 };
+    return { stdout: `${lines.join('\n')}\n`, status: 0 };
   }
 
   /** `docker stop`: each container's stop signal, then the end of its process; it then leaves Docker's DNS. */

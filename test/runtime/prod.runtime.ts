@@ -24,6 +24,7 @@ import {
   type Proc,
   setCookies,
   sleep,
+  start,
   waitUntil,
 } from './support.js';
 import { NEWEST_SHOP } from '../fixtures.js';
@@ -671,8 +672,55 @@ for (const scenario of SCENARIOS) {
           expect(dns.lookup('web')).to.equal(old.address);
         });
 
-        it('a new version: pulled, built, backed up and migrated first, then new web beside the old, healthy, nginx reloaded, the old stopped; no request fails and the new code serves', async () => {
+        it('interrupted (Ctrl-C) while the new web starts: the script removes it, says so and exits 130; the old web serves every request meanwhile', async () => {
           const [old] = engine.running();
+          engine.calls.length = 0;
+          // A new version that keeps waiting for Postgres (a wrong password), so that it is still starting.
+          engine.nextWebEnv = { SQL_PASSWORD: 'not-the-password', SQL_WAIT_SECONDS: '120' };
+          const script = start(
+            'redeploy (interrupted)',
+            'bash',
+            [join(app.project, 'compose', 'production', 'redeploy')],
+            {
+              cwd: join(app.project, 'polls'),
+              env: engine.env({ PATH: HOST_PATH, HOME: app.project, WEB_REPLICAS: '1' }),
+            },
+          );
+          const interrupted = (async () => {
+            await script.waitFor(/starting 1 new web container/, 120_000);
+            await waitUntil(
+              "the script to ask for the new container's health",
+              () => engine.calls.some(call => call.startsWith('inspect --format')),
+              60_000,
+              () => `${script.describe()}\n${engine.calls.join('\n')}`,
+            );
+            // As a terminal's Ctrl-C: to the script's whole process group.
+            script.signalGroup('SIGINT');
+            await script.waitForExit(60_000);
+          })();
+          const { outcomes } = await underLoad(interrupted);
+          engine.nextWebEnv = {};
+          expect(script.exitCode, script.describe()).to.equal(130);
+          expect(script.output).to.match(
+            /interrupted: the new web container\(s\) are removed, and the old ones keep serving/,
+          );
+          expect(script.output, "the new container's log").to.match(
+            /Cannot connect to PostgreSQL: .*password authentication failed/,
+          );
+          expect(failed(outcomes), `${outcomes.length} requests`).to.deep.equal([]);
+          expect(
+            engine.containers.map(container => container.id),
+            'only the old web is left',
+          ).to.deep.equal([old.id]);
+          expect(old.proc.alive(), 'the old web runs on').to.equal(true);
+          expect(engine.calls).to.not.include(`stop ${old.id}`);
+          expect(dns.lookup('web')).to.equal(old.address);
+        });
+
+        it('a new version: pulled, built, backed up and migrated first, then new web beside the old (reported unhealthy, which does not hold it back), healthy, nginx reloaded, the old stopped; no request fails and the new code serves', async () => {
+          const [old] = engine.running();
+          // A stuck replica is often why a fix is deployed: only the new ones are waited for.
+          old.unhealthy = true;
           const nginxPid = nginx!.pid;
           engine.calls.length = 0;
           resent = 0;
@@ -712,7 +760,9 @@ for (const scenario of SCENARIOS) {
             compose('run --rm backup backup'),
             compose('run --rm web python manage.py migrate --noinput'),
             compose('rm -f web'),
-            compose('up -d --no-deps --no-recreate --wait --wait-timeout 180 --scale web=2 web'),
+            compose('up -d --no-deps --no-recreate --scale web=2 web'),
+            // The new container only, until it is healthy: the old one is reported unhealthy.
+            new RegExp(`^inspect --format .* ${fresh.id}$`),
             reload,
             // Until nginx's workers from before the reload have answered what they hold.
             /^compose -f docker-compose\.prod\.yml exec -T nginx sh -c .*\[s\]hutting down/s,

@@ -383,9 +383,7 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
           .replace(/\\\n\s*/g, '');
         expect(script).to.match(new RegExp(`^\\s*docker compose -f ${file.replaceAll('.', '\\.')} "\\$@"$`, 'm'));
         // Of `run` and `exec`, their own flags and the service: what follows is its command's.
-        const valued = script
-          .replaceAll('"$wait_seconds"', '180')
-          .replaceAll('"web=$((${#old[@]} + replicas))"', 'web=2');
+        const valued = script.replaceAll('"web=$((${#old[@]} + replicas))"', 'web=2');
         const redeploy = [...valued.matchAll(/\bcompose ((?:pull|build|run|ps|up|exec|rm)\b[^;|)\n]*)/g)].map(match => {
           const line = match[1].trim();
           const words = line.split(' ');
@@ -399,7 +397,7 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
           'run --rm backup',
           'pull --ignore-buildable',
           'build --pull',
-          'up -d --no-deps --no-recreate --wait --wait-timeout 180 --scale web=2 web',
+          'up -d --no-deps --no-recreate --scale web=2 web',
           'up -d',
         ]);
         // Compose checks a command's flags before it answers --help, at once and with no engine:
