@@ -15,7 +15,8 @@
 #   * .cache/tools/env.sh to `source` (PATH, PYTHONPATH, TOOLS_PYTHON)
 #   * two Debian roots (debootstrap) in .cache/tools/roots, the images' Pythons
 #     with the standard library only: trixie (3.13, the default; Postgres 17,
-#     Redis 8.0) and forky (3.14; Postgres 18, Redis 8.0, nginx 1.30);
+#     Redis 8.0) and forky (3.14; Postgres 18, Redis 8.0, nginx 1.30, and
+#     Caddy 2.11 with pebble, Let's Encrypt's test ACME server);
 #     .cache/tools/bin/in-root runs a command inside one (chroot, in a private
 #     mount namespace, with a /tmp of its own). The runtime tier builds each
 #     Python environment it runs from a project's lock (scripts/stack/pystack.py).
@@ -42,7 +43,7 @@ export LC_ALL=C
 # bookworm packages (system-wide install)
 SYSTEM_PACKAGES=(
   shellcheck nginx-light postgresql redis-server redis-tools python3 libpq5
-  wrk curl ca-certificates procps tzdata debian-archive-keyring dnsmasq-base tmux
+  wrk curl ca-certificates openssl procps tzdata debian-archive-keyring dnsmasq-base tmux
   # a real SMTP server for the mail checks; the trixie root
   python3-aiosmtpd debootstrap
 )
@@ -311,17 +312,25 @@ EOF
 #     an environment built from a project's lock (scripts/stack/pystack.py) on
 #     PYTHONPATH. Each also holds the data services of the images' majors where
 #     Debian has them (trixie: Postgres 17, Redis 8.0; forky: Postgres 18,
-#     Redis 8.0, nginx 1.30). scripts/in-root.sh runs a command inside one.
+#     Redis 8.0, nginx 1.30, Caddy 2.11 and pebble). scripts/in-root.sh runs a
+#     command inside one.
 #     Built once (debootstrap, both at the same time), then kept in .cache.
 # --------------------------------------------------------------------------
 ROOTS="$TOOLS/roots"
 ROOT_SUITES=(trixie forky)
 declare -A ROOT_PACKAGES=(
   [trixie]="python3,libpq5,procps,postgresql-17,redis-server"
-  [forky]="python3,libpq5,procps,postgresql-18,redis-server,nginx-light"
+  [forky]="python3,libpq5,procps,postgresql-18,redis-server,nginx-light,caddy,pebble"
 )
 # bookworm's debootstrap has no script for forky: sid's is the same.
 declare -A ROOT_SCRIPT=([trixie]='' [forky]=/usr/share/debootstrap/scripts/sid)
+
+missing_packages() { # missing_packages SUITE DIR: those of ROOT_PACKAGES[SUITE] not installed in DIR
+  local wanted
+  IFS=, read -ra wanted <<<"${ROOT_PACKAGES[$1]}"
+  # shellcheck disable=SC2016 # dpkg-query's own ${...} fields
+  chroot "$2" dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${wanted[@]}" 2>&1 | grep -v '^installed ' || true
+}
 
 build_root() { # build_root SUITE  (into $ROOTS/SUITE, logging to $ROOTS/SUITE.log)
   local suite=$1 dir="$ROOTS/$1" script_arg=()
@@ -334,11 +343,8 @@ build_root() { # build_root SUITE  (into $ROOTS/SUITE, logging to $ROOTS/SUITE.l
     "${SUDO[@]}" touch "$dir.partial/.bootstrapped"
   fi
   # Only a root that has the packages asked for, and no Python library, is kept.
-  local missing wanted
-  IFS=, read -ra wanted <<<"${ROOT_PACKAGES[$suite]}"
-  # shellcheck disable=SC2016 # dpkg-query's own ${...} fields
-  missing=$(chroot "$dir.partial" dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${wanted[@]}" 2>&1 \
-    | grep -v '^installed ' || true)
+  local missing
+  missing=$(missing_packages "$suite" "$dir.partial")
   if [[ -n $missing ]]; then
     printf 'not installed in the %s root: %s\n' "$suite" "$missing" >>"$ROOTS/$suite.log"
     return 1
@@ -360,8 +366,13 @@ mkdir -p "$ROOTS"
 building=()
 for suite in "${ROOT_SUITES[@]}"; do
   if [[ -e $ROOTS/$suite/.complete ]]; then
-    log "$suite root: present"
-    continue
+    if [[ -z $(missing_packages "$suite" "$ROOTS/$suite") ]]; then
+      log "$suite root: present"
+      continue
+    fi
+    # A root of an earlier package list: built again, with the packages it lacks.
+    "${SUDO[@]}" rm -f "$ROOTS/$suite/.complete"
+    "${SUDO[@]}" rm -rf "$ROOTS/$suite.partial"
   fi
   log "debootstrap $suite into ${ROOTS#"$REPO_ROOT"/}/$suite (a few minutes, once)"
   build_root "$suite" &
@@ -381,11 +392,13 @@ for suite in "${ROOT_SUITES[@]}"; do
     pg=$(ls /usr/lib/postgresql)
     nginx=none
     if [ -x /usr/sbin/nginx ]; then nginx=$(/usr/sbin/nginx -v 2>&1 | sed "s/.*nginx\///"); fi
-    printf "%s root: /usr/bin/python3 %s (standard library only: %s), Postgres %s, Redis %s, nginx %s\n" \
+    caddy=none
+    if [ -x /usr/bin/caddy ]; then caddy=$(/usr/bin/caddy version | cut -d" " -f1); fi
+    printf "%s root: /usr/bin/python3 %s (standard library only: %s), Postgres %s, Redis %s, nginx %s, Caddy %s\n" \
       "$0" "$(/usr/bin/python3 -c "import sys; print(sys.version.split()[0])")" \
       "$(/usr/bin/python3 -c "import importlib.metadata as m; print(sorted(d.metadata[\"Name\"] for d in m.distributions()) or \"yes\")")" \
       "$(/usr/lib/postgresql/$pg/bin/postgres --version | awk "{ print \$3 }")" \
-      "$(redis-server --version | sed "s/.* v=\([^ ]*\).*/\1/")" "$nginx"' "$suite")") \
+      "$(redis-server --version | sed "s/.* v=\([^ ]*\).*/\1/")" "$nginx" "$caddy"' "$suite")") \
     || die "the $suite root does not run"
 done
 rm -rf "$probe"

@@ -543,20 +543,27 @@ export interface PostgresCredentials {
   password: string;
 }
 
-/** A server on 127.0.0.1:`port`, its files in a temporary folder of its own. */
-abstract class LoopbackServer {
+/** A server process, its files in a temporary folder of its own. */
+export abstract class TempServer {
   readonly dir: string;
   proc?: Proc;
 
-  constructor(
-    readonly port: number,
-    name: string,
-  ) {
+  constructor(name: string) {
     this.dir = tempDir(name);
   }
 
   async stop(): Promise<void> {
     await this.proc?.stop();
+  }
+}
+
+/** A server on 127.0.0.1:`port`, its files in a temporary folder of its own. */
+abstract class LoopbackServer extends TempServer {
+  constructor(
+    readonly port: number,
+    name: string,
+  ) {
+    super(name);
   }
 }
 
@@ -860,7 +867,7 @@ export class SmtpServer extends LoopbackServer {
 // Docker's embedded DNS, played by dnsmasq
 
 /** The address Docker's embedded DNS answers on inside every container. */
-const DOCKER_DNS = '127.0.0.11';
+export const DOCKER_DNS = '127.0.0.11';
 
 /**
  * A DNS server on 127.0.0.11:53 answering service names as Docker's embedded DNS would:
