@@ -122,8 +122,7 @@ function stack(name: 'local' | 'production') {
   return {
     name,
     scripts: SCRIPTS.map(([path, image]) => ({ source: `compose/${name}/django/${path}`, image })),
-    /** Production's Flower asks for a login, and is served by nginx under /flower/. */
-    flowerLogin: production,
+    /** Production's Flower is served by nginx under /flower/. */
     flowerOptions: production ? '--port=5555 --url_prefix=flower' : '--port=5555',
     envFile: production ? '.env/.prod' : '.env/.dev-sample',
     beatSchedule: BEAT_SCHEDULE[name],
