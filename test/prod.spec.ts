@@ -350,6 +350,13 @@ describe('yo django-celery --defaults --prod', () => {
         new RegExp(`^FROM ${image}$`, 'm'),
       );
       expect(service(compose, 'backup'), version).to.contain('- postgres_backups:/backups');
+      // restore gives a restored database to Django's role with db's own script.
+      expect(read(made, 'compose/production/postgres/Dockerfile'), version).to.contain(
+        'COPY ./initdb/app-role.sh /usr/local/bin/app-role',
+      );
+      expect(read(made, 'compose/production/postgres/maintenance/restore'), version).to.match(
+        /^ {2}POSTGRES_DB=\$restoring app-role$/m,
+      );
     }
   });
 

@@ -133,9 +133,11 @@ describe('create-django-celery --defaults --prod', function () {
         ...readFileSync(join(project, '.env/.prod'), 'utf8').matchAll(
           /^(?:SECRET_KEY|SQL_PASSWORD|CELERY_FLOWER_PASSWORD)=(.+)$/gm,
         ),
+        // The superuser's password; APP_DB_PASSWORD is SQL_PASSWORD.
+        ...readFileSync(join(project, '.env/.prod.db'), 'utf8').matchAll(/^POSTGRES_PASSWORD=(.+)$/gm),
       ])
       .map(match => match[1]);
-    expect(secrets).to.have.length(4);
+    expect(secrets).to.have.length(5);
     for (const secret of secrets) {
       expect(secret).to.match(/^[A-Za-z0-9_-]{64}$/);
       expect(run.stdout + run.stderr).not.to.contain(secret);

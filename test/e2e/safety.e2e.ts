@@ -113,7 +113,10 @@ function comparable(folder: string): Map<string, string> {
     if (path.startsWith('.env/'))
       tree.set(
         path,
-        content.replace(/^(SECRET_KEY|SQL_PASSWORD|POSTGRES_PASSWORD|CELERY_FLOWER_PASSWORD)=.*$/gm, '$1=<secret>'),
+        content.replace(
+          /^(SECRET_KEY|SQL_PASSWORD|POSTGRES_PASSWORD|APP_DB_PASSWORD|CELERY_FLOWER_PASSWORD)=.*$/gm,
+          '$1=<secret>',
+        ),
       );
     if (path === '.yo-rc.json') {
       const config = JSON.parse(content) as Record<string, Record<string, string>>;

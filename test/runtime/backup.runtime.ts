@@ -4,7 +4,7 @@
 // Postgres servers. Rows are made through Django; the upgrade from Postgres 17 (trixie
 // root) to 18 (forky root) follows the generated README's "Upgrade Postgres".
 import { expect } from 'chai';
-import { readdirSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeProject, TEST_SETTINGS } from './project.js';
 import { Root } from './roots.js';
@@ -13,6 +13,7 @@ import { serviceEnvironment } from '../support/compose.js';
 import { describeRun, type Ran } from '../support/run.js';
 
 const SCRIPTS = 'compose/production/postgres/maintenance';
+const APP_ROLE = 'compose/production/postgres/initdb/app-role.sh';
 /** A role the operator added by hand: a restore into a new volume must bring it back, able to log in. */
 const READER = { user: 'report_reader', password: 'reader-password-7' };
 
@@ -25,6 +26,7 @@ describe('production backups: backup, restore, and a Postgres major upgrade thro
   });
   const others: Postgres[] = [];
   let backups = '';
+  let bin = '';
 
   before(async function () {
     this.timeout(600_000);
@@ -34,6 +36,10 @@ describe('production backups: backup, restore, and a Postgres major upgrade thro
     const migrated = app.manage(['migrate', '--noinput']);
     expect(migrated.status, describeRun(migrated)).to.equal(0);
     backups = tempDir('backups');
+    // /usr/local/bin/app-role in the backup image (its Dockerfile copies initdb/app-role.sh there).
+    bin = tempDir('backup-bin');
+    writeFileSync(join(bin, 'app-role'), `#!/bin/sh\nexec bash ${join(app.project, APP_ROLE)} "$@"\n`);
+    chmodSync(join(bin, 'app-role'), 0o755);
   });
 
   after(async function () {
@@ -46,7 +52,7 @@ describe('production backups: backup, restore, and a Postgres major upgrade thro
   function script(name: string, args: string[], pg: Postgres, extra: Record<string, string> = {}): Ran {
     const env = {
       ...serviceEnvironment(app.config, 'backup'),
-      PATH: `${pg.root.pgBin}:/usr/bin:/bin`,
+      PATH: `${bin}:${pg.root.pgBin}:/usr/bin:/bin`,
       HOME: '/root',
       LC_ALL: 'C',
       PGHOST: '127.0.0.1',
@@ -56,7 +62,7 @@ describe('production backups: backup, restore, and a Postgres major upgrade thro
     };
     return pg.root.run(['bash', join(app.project, SCRIPTS, name), ...args], env, {
       cwd: app.project,
-      binds: [backups],
+      binds: [backups, bin],
       timeoutMs: 120_000,
     });
   }
@@ -148,8 +154,34 @@ describe('production backups: backup, restore, and a Postgres major upgrade thro
     expect(users()).to.deep.equal(made);
     // The restored database is Django's role's, as the one it replaced.
     expect(
-      app.pg.query(app.credentials, 'SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()'),
+      app.pg.query(
+        app.credentials,
+        'SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()',
+      ),
     ).to.equal(app.credentials.user);
+  });
+
+  it("restores a backup taken while the superuser owned a table and the passwords were others: the table is Django's role's again, and both passwords are those of .env/.prod.db", () => {
+    const env = app.dbEnvironment();
+    const asAdmin = (sql: string) => app.pg.query(app.admin, sql);
+    // As a project migrated as the superuser, with passwords changed since its backup.
+    asAdmin(`ALTER TABLE users_user OWNER TO ${app.admin.user}`);
+    asAdmin(`ALTER ROLE ${app.credentials.user} PASSWORD 'the-password-at-backup-time'`);
+    asAdmin(`ALTER ROLE ${app.admin.user} PASSWORD 'the-superuser-password-at-backup-time'`);
+    scriptOk('backup', [], app.pg, { POSTGRES_PASSWORD: 'the-superuser-password-at-backup-time' });
+    app.pg.query(
+      { ...app.admin, password: 'the-superuser-password-at-backup-time' },
+      `ALTER ROLE ${app.admin.user} PASSWORD '${env.POSTGRES_PASSWORD}'`,
+    );
+    asAdmin(`ALTER ROLE ${app.credentials.user} PASSWORD '${env.APP_DB_PASSWORD}'`);
+    asAdmin(`ALTER TABLE users_user OWNER TO ${app.credentials.user}`);
+
+    scriptOk('restore', ['latest'], app.pg);
+    expect(users(), 'Django reads its tables, logging in with SQL_PASSWORD').to.deep.equal(made);
+    expect(
+      app.pg.query(app.credentials, "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"),
+    ).to.equal(app.credentials.user);
+    expect(asAdmin('SELECT current_user'), 'the superuser logs in with POSTGRES_PASSWORD').to.equal(app.admin.user);
   });
 
   it('refuses a backup that does not exist, naming those there, and changes nothing', () => {

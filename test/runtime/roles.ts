@@ -99,7 +99,7 @@ export function appRoleChecks(app: RuntimeProject): void {
     expect(app.pg.query(app.credentials, 'SELECT current_user')).to.equal(app.credentials.user);
   });
 
-  it('app-role.sh on a volume whose tables the superuser made (an older project) gives them, their sequences and views to a new role, which can then change them', () => {
+  it('app-role.sh on a volume whose tables the superuser made (an older project) gives them, their sequences, views, types and functions to a new role, which can then change them', () => {
     const legacy = { db: 'legacy_db', user: 'legacy_app', password: 'a-legacy-app-password-9' };
     app.pg.query(app.admin, `CREATE DATABASE ${legacy.db}`);
     try {
@@ -112,6 +112,10 @@ export function appRoleChecks(app: RuntimeProject): void {
           'CREATE SEQUENCE standalone',
           'CREATE VIEW names AS SELECT name FROM identified',
           'CREATE MATERIALIZED VIEW counted AS SELECT count(*) FROM identified',
+          "CREATE TYPE mood AS ENUM ('ok')",
+          'CREATE DOMAIN positive AS int CHECK (VALUE > 0)',
+          'CREATE TYPE pair AS (a int, b int)',
+          "CREATE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 1'",
         ].join('; '),
       );
       const ran = runAppRole(app, {
@@ -128,10 +132,16 @@ export function appRoleChecks(app: RuntimeProject): void {
       ).to.equal(
         'counted:legacy_app identified:legacy_app identified_id_seq:legacy_app names:legacy_app serial_ids:legacy_app serial_ids_id_seq:legacy_app standalone:legacy_app',
       );
+      expect(
+        app.pg.query(
+          asAdmin,
+          "SELECT string_agg(typname || ':' || pg_get_userbyid(typowner), ' ' ORDER BY typname) FROM pg_type WHERE typnamespace = 'public'::regnamespace AND typname IN ('mood', '_mood', 'positive', 'pair') UNION ALL SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'one'",
+        ),
+      ).to.equal('_mood:legacy_app mood:legacy_app pair:legacy_app positive:legacy_app\nlegacy_app');
       // What a migration does, as the new role.
       app.pg.query(
         legacy,
-        "ALTER TABLE identified ADD COLUMN added int; INSERT INTO identified (name) VALUES ('x'); INSERT INTO serial_ids DEFAULT VALUES; SELECT nextval('standalone'); REFRESH MATERIALIZED VIEW counted; DROP VIEW names",
+        "ALTER TABLE identified ADD COLUMN added int; INSERT INTO identified (name) VALUES ('x'); INSERT INTO serial_ids DEFAULT VALUES; SELECT nextval('standalone'); REFRESH MATERIALIZED VIEW counted; DROP VIEW names; ALTER TYPE mood ADD VALUE 'meh'; ALTER DOMAIN positive SET DEFAULT 1; CREATE OR REPLACE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 2'",
       );
       expect(app.pg.query(legacy, 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).to.equal('f');
     } finally {
@@ -140,13 +150,17 @@ export function appRoleChecks(app: RuntimeProject): void {
     }
   });
 
-  it('app-role.sh refuses an APP_DB_USER that is the superuser (a project generated before), saying what to change, and changes nothing', () => {
+  it('app-role.sh run by hand refuses an APP_DB_USER that is the superuser (a project generated before), saying what to change, and changes nothing; sourced by the image on a new volume, it says so and lets the first start go on', () => {
     const ran = runAppRole(app, { APP_DB_USER: app.admin.user });
     expect(ran.status, describeRun(ran)).to.equal(1);
     expect(ran.stderr)
       .to.contain(`APP_DB_USER is ${app.admin.user}, the superuser this database was created with`)
       .and.contain('SQL_USER and SQL_PASSWORD (.env/.prod)');
     expect(app.pg.query(app.admin, 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).to.equal('t');
+    // The image's first start of such a project: sourced, the script says so and lets the start go on.
+    const sourced = app.pg.initScripts(app.initFolder()!, { ...app.dbEnvironment(), APP_DB_USER: app.admin.user });
+    expect(sourced.status, describeRun(sourced)).to.equal(0);
+    expect(sourced.stderr).to.contain(`APP_DB_USER is ${app.admin.user}`);
     const missing = runAppRole(app, { APP_DB_PASSWORD: '' });
     expect(missing.status, describeRun(missing)).to.equal(1);
     expect(missing.stderr).to.contain('APP_DB_USER and APP_DB_PASSWORD must be set in .env/.prod.db');
