@@ -153,12 +153,7 @@ describe('production backups: backup, restore, and a Postgres major upgrade thro
     scriptOk('restore', ['latest'], app.pg);
     expect(users()).to.deep.equal(made);
     // The restored database is Django's role's, as the one it replaced.
-    expect(
-      app.pg.query(
-        app.credentials,
-        'SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()',
-      ),
-    ).to.equal(app.credentials.user);
+    expect(app.pg.databaseOwner(app.credentials)).to.equal(app.credentials.user);
   });
 
   it("restores a backup taken while the superuser owned a table and the passwords were others: the table is Django's role's again, and both passwords are those of .env/.prod.db", () => {

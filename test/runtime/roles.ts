@@ -62,12 +62,7 @@ export function appRoleChecks(app: RuntimeProject): void {
         'SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = current_user',
       ),
     ).to.equal('f|f|f|f|f');
-    expect(
-      app.pg.query(
-        app.credentials,
-        'SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()',
-      ),
-    ).to.equal(app.credentials.user);
+    expect(app.pg.databaseOwner(app.credentials)).to.equal(app.credentials.user);
     expect(
       app.pg.query(app.credentials, "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"),
     ).to.equal(app.credentials.user);

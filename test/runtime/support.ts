@@ -730,6 +730,14 @@ export class Postgres extends LoopbackServer {
     });
   }
 
+  /** The owner of the database `credentials` connect to. */
+  databaseOwner(credentials: PostgresCredentials): string {
+    return this.query(
+      credentials,
+      'SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()',
+    );
+  }
+
   /** Runs SQL over TCP as the project's role, with its password (as the app connects). */
   query(credentials: PostgresCredentials, sql: string): string {
     const [program, argv] = this.argv('psql', [
