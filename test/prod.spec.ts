@@ -685,6 +685,17 @@ describe('yo django-celery:prod inside a project generated without production', 
     });
   });
 
+  it("publishes nginx's port on every interface, or with --nginx-loopback on 127.0.0.1 only, which a re-run can turn on", async () => {
+    const { project } = await runApp({ defaults: true, prod: true });
+    const nginxPorts = () =>
+      /^ {4}ports:\n {6}- "([^"]+)"$/m.exec(service(read(project, 'docker-compose.prod.yml'), 'nginx'))?.[1];
+    expect(nginxPorts()).to.equal('1337:80');
+    await runProd(project, { 'nginx-loopback': true });
+    expect(nginxPorts()).to.equal('127.0.0.1:1337:80');
+    expect(JSON.parse(read(project, '.yo-rc.json'))['generator-django-celery'].nginxLoopback).to.equal(true);
+    expect(read(project, 'README.md')).to.contain('(port 1337, on 127.0.0.1 only)');
+  });
+
   it('changes nothing when run a second time, and asks nothing', async () => {
     const { project } = await runApp({ defaults: true });
     await runProd(project, { defaults: true });

@@ -112,9 +112,14 @@ describe('resolving an answer', () => {
       },
     );
     expect(asked).to.deep.equal(['nginxPort', 'allowedHosts']);
-    // Kept in the table's order, whatever order they were settled in.
-    expect(Object.keys(answers)).to.deep.equal(['nginxPort', 'allowedHosts', 'flowerUser']);
-    expect(answers).to.deep.equal({ flowerUser: 'ops', nginxPort: 8080, allowedHosts: 'example.com' });
+    // Kept in the table's order, whatever order they were settled in; an option only takes its default.
+    expect(Object.keys(answers)).to.deep.equal(['nginxPort', 'nginxLoopback', 'allowedHosts', 'flowerUser']);
+    expect(answers).to.deep.equal({
+      flowerUser: 'ops',
+      nginxPort: 8080,
+      nginxLoopback: false,
+      allowedHosts: 'example.com',
+    });
     await expectRejection(
       resolveAnswers([webPort], sources({}), async () => 'eighty'),
       /"eighty" is not a port/,

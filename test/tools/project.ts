@@ -53,7 +53,7 @@ const defaultOf = (option: string) => String(ANSWERS.find(spec => spec.option ==
 export const MATRIX: MatrixEntry[] = [
   { title: 'the defaults', options: {} },
   {
-    title: 'custom ports, a hostile Postgres password and user, and production',
+    title: 'custom ports, a hostile Postgres password and user, and production with nginx on loopback',
     options: {
       'project-name': 'shop_backend',
       'web-port': '18000',
@@ -65,6 +65,7 @@ export const MATRIX: MatrixEntry[] = [
       'postgres-password': HOSTILE_PASSWORD,
       prod: true,
       'nginx-port': '10080',
+      'nginx-loopback': true,
       'allowed-hosts': 'shop.example.com .example.org 127.0.0.1',
       'flower-user': 'ops.team-1',
     },

@@ -160,6 +160,25 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       );
     });
 
+    /** Each published port's service and the host address it is bound to. */
+    const hostBindings = async () =>
+      Object.entries((await config()).services).flatMap(([name, service]) =>
+        (service.ports ?? []).map(port => `${name}: ${port.host_ip ?? 'every interface'}`),
+      );
+
+    if (!local) {
+      const loopback = entry.options['nginx-loopback'] === true;
+      it(
+        loopback
+          ? "publishes nginx on this host's loopback only (--nginx-loopback)"
+          : 'publishes nginx on every interface',
+        async () => {
+          const bindings = await hostBindings();
+          expect(bindings).to.deep.equal([`nginx: ${loopback ? '127.0.0.1' : 'every interface'}`]);
+        },
+      );
+    }
+
     if (local) {
       const publishAll = entry.options['publish-all'] === true;
       it(
@@ -167,9 +186,7 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
           ? 'publishes every port on every interface (--publish-all)'
           : 'publishes every port on 127.0.0.1 only',
         async () => {
-          const bindings = Object.entries((await config()).services).flatMap(([name, service]) =>
-            (service.ports ?? []).map(port => `${name}: ${port.host_ip ?? 'every interface'}`),
-          );
+          const bindings = await hostBindings();
           expect(bindings).to.have.length(3);
           for (const binding of bindings)
             expect(binding).to.match(publishAll ? /: every interface$/ : /: 127\.0\.0\.1$/);

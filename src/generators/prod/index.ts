@@ -59,8 +59,8 @@ export default class ProdGenerator extends ProjectGenerator {
   }
 
   async configuring(): Promise<void> {
-    const { nginxPort, allowedHosts, flowerUser } = this.project.answers;
-    this.config.set({ prod: true, nginxPort, allowedHosts, flowerUser });
+    const { nginxPort, nginxLoopback, allowedHosts, flowerUser } = this.project.answers;
+    this.config.set({ prod: true, nginxPort, nginxLoopback, allowedHosts, flowerUser });
     // README.md gains its production section. Under `app`, which composes it already, it
     // still runs once. Production's requirements are its own file (requirements-prod.txt):
     // requirements.txt, which the user adds to, stays as it is.

@@ -507,6 +507,15 @@ export const ANSWERS = [
     parse: port,
   }),
   answer({
+    name: 'nginxLoopback',
+    option: 'nginx-loopback',
+    scope: 'prod',
+    kind: 'option',
+    message: "Publish nginx's port on this host's loopback (127.0.0.1) only, for a TLS proxy on this host",
+    default: false,
+    ...yesOrNo('nginx-loopback'),
+  }),
+  answer({
     name: 'allowedHosts',
     option: 'allowed-hosts',
     placeholder: '<hosts>',

@@ -155,6 +155,9 @@ function productionContext(answers: ProjectAnswers) {
   const name = dockerName(answers.projectName);
   return {
     nginxPort,
+    /** nginx's port as Compose publishes it: on every interface, or on loopback only (a TLS proxy on this host in front). */
+    nginxPublish: answers.nginxLoopback ? `127.0.0.1:${nginxPort}:80` : `${nginxPort}:80`,
+    nginxLoopback: answers.nginxLoopback === true,
     flowerUser,
     /** Compose project of docker-compose.prod.yml: apart from the development one. */
     composeProject: `${name}_prod`,
