@@ -30,9 +30,18 @@ export const CUSTOM_ANSWERS = {
 
 /** The production answers, none of them the default. */
 export const CUSTOM_PROD = {
+  https: 'proxy',
   'nginx-port': '8080',
   'allowed-hosts': 'example.com, www.example.com .example.org',
   'flower-user': 'ops',
+};
+
+/** Automatic HTTPS: the site's DNS names, the CA's contact and its staging directory. */
+export const AUTO_HTTPS = {
+  https: 'auto',
+  'allowed-hosts': 'shop.example.org www.shop.example.org',
+  'acme-email': 'ops@shop.example.org',
+  'acme-ca': 'https://acme-staging-v02.api.letsencrypt.org/directory',
 };
 
 /** A password that breaks every naive quoting: Compose's `$`, YAML, env files, shells, printf. */

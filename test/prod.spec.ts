@@ -752,9 +752,14 @@ describe('yo django-celery:prod inside a project generated without production', 
     const result = await runProd(
       project,
       { interactive: true },
-      { nginxPort: '8443', allowedHosts: 'shop.example.com', flowerUser: 'watcher' },
+      { https: 'off', nginxPort: '8443', allowedHosts: 'shop.example.com', flowerUser: 'watcher' },
     );
-    expect(result.askedQuestions.map(asked => asked.name)).to.deep.equal(['nginxPort', 'allowedHosts', 'flowerUser']);
+    expect(result.askedQuestions.map(asked => asked.name)).to.deep.equal([
+      'https',
+      'nginxPort',
+      'allowedHosts',
+      'flowerUser',
+    ]);
     expect(read(project, 'docker-compose.prod.yml')).to.contain('- "8443:80"');
     expect(read(project, '.env/.prod')).to.contain('DJANGO_ALLOWED_HOSTS=shop.example.com\n');
     expect(read(project, '.env/.prod')).to.contain('CELERY_FLOWER_USER=watcher\n');

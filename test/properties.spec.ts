@@ -6,7 +6,7 @@ import { join, resolve, sep } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { RunResult } from 'yeoman-test';
-import { ANSWERS, answerSpecs, type AnswerSpec } from '../src/generators/lib/answers/answers.js';
+import { ANSWERS, answerSpecs, applies, type AnswerSpec } from '../src/generators/lib/answers/answers.js';
 import { composeYamlValue, envValue } from '../src/generators/lib/values/quoting.js';
 import { attemptApp, fixedSecrets, runGenerator } from './helpers.js';
 
@@ -315,14 +315,15 @@ describe('without a terminal, every combination of given and missing options', f
 
 describe('without a terminal, with production on, every combination of its options', function () {
   this.timeout(120_000);
-  // Options only (--nginx-loopback) are never asked: without them the run completes.
-  const asked = answerSpecs('prod').filter(spec => spec.kind !== 'option');
+  // Options only (--nginx-loopback) are never asked: without them the run completes. With
+  // --https off (given or missing), automatic HTTPS's own answers do not apply.
+  const asked = answerSpecs('prod').filter(spec => spec.kind !== 'option' && applies(spec, { https: 'off' }));
 
   it(`completes or fails fast naming what is missing, never asking (${2 ** asked.length} combinations)`, async () => {
     let cwd = '';
     await everyCombination(
       asked,
-      { 'nginx-port': '1337', 'allowed-hosts': 'example.com', 'flower-user': 'ops' },
+      { https: 'off', 'nginx-port': '1337', 'allowed-hosts': 'example.com', 'flower-user': 'ops' },
       async options => {
         const attempt = await attemptApp({ ...APP_VALUES, prod: true, ...options });
         cwd = attempt.cwd;

@@ -97,7 +97,7 @@ describe('resolving an answer', () => {
   it('without a way to ask, names every option to pass', async () => {
     await expectRejection(
       resolveAnswers(answerSpecs('prod'), sources({ options: { 'nginx-port': '80' } })),
-      /Pass --allowed-hosts, --flower-user, or --defaults/,
+      /Pass --https, --allowed-hosts, --flower-user, or --defaults/,
     );
   });
 
@@ -108,13 +108,24 @@ describe('resolving an answer', () => {
       sources({ options: { 'flower-user': 'ops' } }),
       async spec => {
         asked.push(spec.name);
-        return spec.name === 'nginxPort' ? '8080' : 'example.com';
+        return { https: 'off', nginxPort: '8080' }[spec.name as string] ?? 'example.com';
       },
     );
-    expect(asked).to.deep.equal(['nginxPort', 'allowedHosts']);
+    expect(asked).to.deep.equal(['https', 'nginxPort', 'allowedHosts']);
     // Kept in the table's order, whatever order they were settled in; an option only takes its default.
-    expect(Object.keys(answers)).to.deep.equal(['nginxPort', 'nginxLoopback', 'allowedHosts', 'flowerUser']);
+    expect(Object.keys(answers)).to.deep.equal([
+      'https',
+      'nginxPort',
+      'nginxLoopback',
+      'allowedHosts',
+      'flowerUser',
+      'acmeEmail',
+      'acmeCa',
+    ]);
     expect(answers).to.deep.equal({
+      https: 'off',
+      acmeEmail: '',
+      acmeCa: 'https://acme-v02.api.letsencrypt.org/directory',
       flowerUser: 'ops',
       nginxPort: 8080,
       nginxLoopback: false,

@@ -2,7 +2,7 @@
 // project: a change to a template fails with the diff of the lines it changes.
 // `npm run test:update` rewrites __snapshots__/snapshots.spec.ts.snap after a change you meant.
 import { expectFilesToMatchSnapshots, runApp, runProd } from './helpers.js';
-import { CUSTOM_ANSWERS, CUSTOM_PROD, HOSTILE_PASSWORD } from './fixtures.js';
+import { AUTO_HTTPS, CUSTOM_ANSWERS, CUSTOM_PROD, HOSTILE_PASSWORD } from './fixtures.js';
 
 /** Generates a project; returns its folder. */
 type Scenario = () => Promise<string>;
@@ -19,6 +19,8 @@ const SCENARIOS: Record<string, Scenario> = {
     await runProd(project, CUSTOM_PROD);
     return project;
   },
+  'yo django-celery --defaults --prod with automatic HTTPS': async () =>
+    (await runApp({ defaults: true, prod: true, ...AUTO_HTTPS })).project,
 };
 
 // One top-level describe: the snapshot file belongs to it, and it tells obsolete entries.

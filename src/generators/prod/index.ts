@@ -1,4 +1,4 @@
-import { answerSpecs } from '../lib/answers/answers.js';
+import { answerSpecs, storable } from '../lib/answers/answers.js';
 import { ProjectGenerator } from '../lib/run/base.js';
 import type { TemplateContext } from '../lib/values/context.js';
 import { loadProject, projectOf, type Project } from '../lib/run/project.js';
@@ -10,6 +10,9 @@ import { readRegularFile } from '../lib/files/trust.js';
 
 export const PROD_ENV_FILE = '.env/.prod';
 export const PROD_DB_ENV_FILE = '.env/.prod.db';
+
+/** What only a project with automatic HTTPS gets. */
+const AUTO_HTTPS_ONLY = ['compose/production/caddy/', '.github/ci/without-caddy.yml'];
 
 /** Where .github/ci/production-env puts each secret it makes on the runner. */
 const CI_SECRET_MARKS = {
@@ -32,6 +35,7 @@ const ANSWERED: Record<string, Record<string, keyof ProductionEnv>> = {
     SQL_DATABASE: 'SQL_DATABASE',
     SQL_USER: 'SQL_USER',
     CELERY_FLOWER_USER: 'CELERY_FLOWER_USER',
+    DJANGO_SECURE_PROXY: 'DJANGO_SECURE_PROXY',
   },
   [PROD_DB_ENV_FILE]: { POSTGRES_DB: 'SQL_DATABASE', APP_DB_USER: 'SQL_USER' },
 };
@@ -59,8 +63,10 @@ export default class ProdGenerator extends ProjectGenerator {
   }
 
   async configuring(): Promise<void> {
-    const { nginxPort, nginxLoopback, allowedHosts, flowerUser } = this.project.answers;
-    this.config.set({ prod: true, nginxPort, nginxLoopback, allowedHosts, flowerUser });
+    // Production's answers; one that does not apply (nginx's port with automatic HTTPS) keeps what was stored.
+    const kept: Record<string, unknown> = storable({ ...this.project.answers, prod: true });
+    const names = ['prod', ...answerSpecs('prod').map(spec => spec.name)];
+    this.config.set(Object.fromEntries(names.filter(name => name in kept).map(name => [name, kept[name]])));
     // README.md gains its production section. Under `app`, which composes it already, it
     // still runs once. Production's requirements are its own file (requirements-prod.txt):
     // requirements.txt, which the user adds to, stays as it is.
@@ -89,6 +95,8 @@ export default class ProdGenerator extends ProjectGenerator {
         ciSecrets: CI_SECRET_MARKS,
       },
       'production',
+      // Caddy's files only with automatic HTTPS; a project that leaves it keeps them, unused.
+      target => !this.project.context.production?.auto && AUTO_HTTPS_ONLY.some(prefix => target.startsWith(prefix)),
     );
     for (const file of ProdGenerator.privateFiles) {
       const path = this.destinationPath(file);

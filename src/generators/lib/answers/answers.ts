@@ -23,8 +23,8 @@ export type Validator = (raw: string, known: Known) => true | string;
 /** Which generator asks an answer. */
 export type Scope = 'app' | 'prod';
 
-/** How an answer is asked; `option` means it is an option only, never a prompt. */
-export type Kind = 'input' | 'password' | 'confirm' | 'option';
+/** How an answer is asked; `select` picks one of its `choices`; `option` means it is an option only, never a prompt. */
+export type Kind = 'input' | 'password' | 'confirm' | 'select' | 'option';
 
 /** Declares one answer; its name, scope and value type are kept exactly. */
 function answer<const N extends string, const S extends Scope, T extends AnswerValue>(spec: {
@@ -38,8 +38,16 @@ function answer<const N extends string, const S extends Scope, T extends AnswerV
   placeholder?: string;
   /** What the option accepts, in a few words, for `--help` (version options list their choices instead). */
   accepts?: string;
-  /** Allowed values, for version options. */
+  /** Allowed values, for version options and `select` answers. */
   choices?: readonly string[];
+  /** What the prompt of a `select` answer shows for each choice. */
+  labels?: Readonly<Record<string, string>>;
+  /**
+   * Whether the answer applies, given the answers before it in the table: when it does
+   * not, it is neither asked nor stored, an option giving it is refused, and its default
+   * stands (a stored value is kept, for when it applies again).
+   */
+  when?: (known: Known) => boolean;
   /** Values a project may still store but no longer choose, each with why (version options). */
   retired?: Readonly<Record<string, string>>;
   /**
@@ -56,6 +64,9 @@ function answer<const N extends string, const S extends Scope, T extends AnswerV
 }) {
   return spec;
 }
+
+/** How HTTPS reaches the production site (--https). */
+const HTTPS_MODES = ['off', 'proxy', 'auto'] as const;
 
 const PROJECT_NAME = /^[a-z_][a-z0-9_]*$/;
 const POSTGRES_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -177,7 +188,12 @@ export function splitHosts(value: string): string[] {
   return value.split(/[\s,]+/).filter(Boolean);
 }
 
-function validateHosts(value: string): true | string {
+/** Whether a certificate authority could issue a certificate for `host`: a DNS name with a dot, no wildcard, no IP address. */
+function certifiable(host: string): boolean {
+  return /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(host) && !/^[0-9.]+$/.test(host) && !/\.localhost$/i.test(host);
+}
+
+function validateHosts(value: string, known: Known = {}): true | string {
   const hosts = splitHosts(value);
   if (hosts.length === 0) {
     return 'Give at least one host name that the site is served on, for example example.com or localhost.';
@@ -188,6 +204,43 @@ function validateHosts(value: string): true | string {
     const url = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^/:?#]+)/i.exec(bad);
     const hint = url ? didYouMean(bad, url[1].toLowerCase(), validateHosts) : '';
     return `"${bad}" is not a host name Django can match: use names like example.com, .example.com (with subdomains), 127.0.0.1 or [::1], separated by spaces or commas.${hint}`;
+  }
+  const uncertified = known.https === 'auto' ? hosts.find(host => !certifiable(host)) : undefined;
+  if (uncertified !== undefined) {
+    return `"${uncertified}" cannot get a certificate from a certificate authority, which automatic HTTPS (--https auto) asks one for each host name: give only the site's DNS names, for example --allowed-hosts "example.com www.example.com" (no IP address, localhost, * or .example.com), or choose --https off or proxy.`;
+  }
+  return true;
+}
+
+/** Let's Encrypt's production ACME directory: --acme-ca's default. */
+const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+function validateAcmeEmail(value: string): true | string {
+  if (value === '') {
+    return 'Automatic HTTPS needs an email address for the certificate authority (it writes to it about the certificates): use --acme-email, for example --acme-email ops@your-domain.com.';
+  }
+  if (!EMAIL.test(value) || value.length > 254) {
+    return `"${value}" is not an email address the certificate authority accepts: use one such as ops@your-domain.com, with no spaces, quotes or name around it.`;
+  }
+  if (/@example\.(com|net|org)$/i.test(value)) {
+    return `"${value}" is at a domain that receives no mail, and Let's Encrypt refuses it: use an address you read.`;
+  }
+  return true;
+}
+
+function validateAcmeDirectory(value: string): true | string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'https:' || /[\s"'{}#]/.test(value) || url.username || url.password) {
+    return `"${value}" is not the URL of an ACME directory: use an https:// URL such as ${LETS_ENCRYPT_STAGING} (Let's Encrypt's staging CA, for trying).`;
   }
   return true;
 }
@@ -495,6 +548,21 @@ export const ANSWERS = [
     ...beatScheduler(),
   }),
   answer({
+    name: 'https',
+    option: 'https',
+    placeholder: '<mode>',
+    scope: 'prod',
+    kind: 'select',
+    message: 'How does HTTPS reach the production site?',
+    labels: {
+      off: 'Not yet: plain HTTP on the nginx port, for a first trial',
+      proxy: 'A TLS proxy or load balancer in front of nginx terminates it',
+      auto: "Automatic certificates: Caddy gets and renews them (Let's Encrypt), on ports 80 and 443",
+    },
+    default: 'off',
+    ...oneOf(HTTPS_MODES, 'HTTPS mode'),
+  }),
+  answer({
     name: 'nginxPort',
     option: 'nginx-port',
     placeholder: '<port>',
@@ -502,6 +570,8 @@ export const ANSWERS = [
     scope: 'prod',
     kind: 'input',
     message: 'Host port of nginx (production)',
+    // With automatic certificates Caddy takes 80 and 443, and nginx is published on no port.
+    when: known => known.https !== 'auto',
     default: 1337,
     validate: (value, answers) => validatePort(value, answers, 'nginxPort'),
     parse: port,
@@ -512,6 +582,7 @@ export const ANSWERS = [
     scope: 'prod',
     kind: 'option',
     message: "Publish nginx's port on this host's loopback (127.0.0.1) only, for a TLS proxy on this host",
+    when: known => known.https !== 'auto',
     default: false,
     ...yesOrNo('nginx-loopback'),
   }),
@@ -541,6 +612,32 @@ export const ANSWERS = [
       `"${value}" is not a usable Flower login: use 1 to 64 letters, digits, dots, dashes or underscores.`,
     parse: text,
   }),
+  answer({
+    name: 'acmeEmail',
+    option: 'acme-email',
+    placeholder: '<email>',
+    accepts: 'an email address you read (the certificate authority writes to it)',
+    scope: 'prod',
+    kind: 'input',
+    message: 'Email address for the certificate authority (automatic HTTPS)',
+    when: known => known.https === 'auto',
+    default: '',
+    validate: validateAcmeEmail,
+    parse: text,
+  }),
+  answer({
+    name: 'acmeCa',
+    option: 'acme-ca',
+    placeholder: '<url>',
+    accepts: 'an https:// ACME directory URL (a staging CA\'s while trying: the project\'s README, "HTTPS")',
+    scope: 'prod',
+    kind: 'option',
+    message: 'The ACME directory Caddy gets certificates from (automatic HTTPS)',
+    when: known => known.https === 'auto',
+    default: LETS_ENCRYPT_DIRECTORY,
+    validate: validateAcmeDirectory,
+    parse: text,
+  }),
 ] as const;
 
 /** The declaration of one answer. */
@@ -566,8 +663,21 @@ export function answerSpec<N extends AnswerName>(name: N): Extract<AnswerSpec, {
   return spec;
 }
 
-/** The answers .yo-rc.json keeps: all but those for one run only. */
+/** Whether `spec` applies, given `known`: always, unless it says when. */
+export function applies(spec: AnswerSpec, known: Known): boolean {
+  return !('when' in spec) || spec.when?.(known) !== false;
+}
+
+/**
+ * The answers .yo-rc.json keeps: all but those for one run only, and those that do not
+ * apply and hold their default (a value stored before is kept, for when it applies again).
+ */
 export function storable(answers: Partial<Answers>): Partial<Answers> {
-  const once = new Set<string>(ANSWERS.filter(spec => 'once' in spec).map(spec => spec.name));
-  return Object.fromEntries(Object.entries(answers).filter(([name]) => !once.has(name))) as Partial<Answers>;
+  const kept = (name: string, value: unknown) => {
+    const spec = ANSWERS.find(candidate => candidate.name === name);
+    if (!spec) return true;
+    if ('once' in spec) return false;
+    return applies(spec, answers) || value !== spec.default;
+  };
+  return Object.fromEntries(Object.entries(answers).filter(([name, value]) => kept(name, value))) as Partial<Answers>;
 }

@@ -49,7 +49,7 @@ function answerRow(spec: AnswerSpec): HelpOption {
   const fallback = String(spec.default);
   return {
     flags: `--${spec.option} ${spec.placeholder ?? '<value>'}`,
-    description: `${what}: ${accepts}. Default: ${/\s/.test(fallback) ? `"${fallback.replace(/\s+/g, KEEP_TOGETHER)}"` : fallback}.`,
+    description: `${what}: ${accepts}. ${fallback === '' ? 'No default' : `Default: ${/\s/.test(fallback) ? `"${fallback.replace(/\s+/g, KEEP_TOGETHER)}"` : fallback}`}.`,
   };
 }
 

@@ -85,6 +85,17 @@ async function askOnce(
     ]);
     return String(Boolean(reply[spec.name]));
   }
+  if (spec.kind === 'select') {
+    const labels: Readonly<Record<string, string>> = ('labels' in spec ? spec.labels : undefined) ?? {};
+    const choices = (('choices' in spec ? spec.choices : undefined) ?? []).map(value => ({
+      name: labels[value] ? `${value}: ${labels[value]}` : value,
+      value,
+    }));
+    const reply = await prompt(adapter, [
+      { type: 'select', name: spec.name, message: spec.message, choices, default: fallback },
+    ]);
+    return String(reply[spec.name]);
+  }
   // A password prompt shows no default, so an empty reply stands for it.
   const secret = spec.kind === 'password';
   const answerOf = (input: unknown) => (input === undefined || input === '' ? fallback : String(input));

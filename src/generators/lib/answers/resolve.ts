@@ -2,7 +2,7 @@
 // .yo-rc.json, then the default (with --defaults, or for an answer that is an option
 // only), and else a prompt. Every value, whatever its source, passes the same
 // validator, in the table's order, against the answers settled before it.
-import type { AnswerSpec, Answers, Validator } from './answers.js';
+import { type AnswerSpec, type Answers, type AnswerValue, applies, type Validator } from './answers.js';
 import { UserFacingError } from '../run/errors.js';
 
 export interface AnswerSources {
@@ -63,7 +63,13 @@ export function defaultOf(spec: AnswerSpec, known: Partial<Answers>, check?: Val
 
 /** The answers of `specs` that no source gives: they must be asked. */
 export function unanswered<S extends AnswerSpec>(specs: readonly S[], sources: AnswerSources): S[] {
-  return specs.filter(spec => sourceOf(spec, sources) === undefined);
+  // What the sources give, as far as it is valid: whether an answer that depends on others applies.
+  const known: Record<string, AnswerValue> = {};
+  for (const spec of specs) {
+    const source = sourceOf(spec, sources);
+    if (source && spec.validate(source.raw, known) === true) known[spec.name] = spec.parse(source.raw);
+  }
+  return specs.filter(spec => sourceOf(spec, sources) === undefined && applies(spec, known));
 }
 
 /** Sets one answer; the one place a parsed value enters the answers. */
@@ -80,6 +86,16 @@ export function noTerminal(): string {
   return process.stdin.isTTY
     ? 'Standard output is not a terminal (a question would not be seen)'
     : 'Standard input is not a terminal';
+}
+
+/** The refusal of an option given for an answer that does not apply: which answers make it apply. */
+function doesNotApply(spec: AnswerSpec, known: Partial<Answers>): string {
+  const https = known.https === undefined ? '' : `; this run has --https ${known.https}`;
+  const why: Record<string, string> = {
+    'nginx-port': `nginx is published on no port with automatic HTTPS (Caddy takes ports 80 and 443${https}). Leave --nginx-port out, or choose --https off or proxy.`,
+    'nginx-loopback': `nginx is published on no port with automatic HTTPS (Caddy takes ports 80 and 443${https}). Leave --nginx-loopback out, or choose --https off or proxy.`,
+  };
+  return `--${spec.option}: ${why[spec.option] ?? `it is used only with automatic HTTPS (--https auto${https}). Pass --https auto too, or leave --${spec.option} out.`}`;
 }
 
 export function cannotAsk(missing: readonly AnswerSpec[]): UserFacingError {
@@ -102,6 +118,8 @@ export async function resolveAnswers<S extends AnswerSpec, K extends Partial<Ans
   warn?: (message: string) => void,
 ): Promise<K & Pick<Answers, S['name']>> {
   const answers: Partial<Answers> = { ...known };
+  /** The text of each answer validated here, and where it came from, for the last judgement. */
+  const settled = new Map<string, { raw: string; from: string }>();
   const settle = (spec: AnswerSpec, raw: string, from: string, stored = false) => {
     const retiredValues = 'retired' in spec ? spec.retired : undefined;
     const retired = stored && retiredValues && Object.hasOwn(retiredValues, raw) ? retiredValues[raw] : undefined;
@@ -115,20 +133,54 @@ export async function resolveAnswers<S extends AnswerSpec, K extends Partial<Ans
     const verdict = spec.validate(raw, answers);
     if (verdict !== true) throw new UserFacingError(`${from}: ${verdict}`);
     set(answers, spec.name, spec.parse(raw));
+    settled.set(spec.name, { raw, from });
   };
   const missing: AnswerSpec[] = [];
   const defaulted: AnswerSpec[] = [];
+  // An answer that applies only given others (`when`) is settled once they are.
+  const conditional: AnswerSpec[] = [];
   for (const spec of specs) {
     const source = sourceOf(spec, sources);
-    if (source?.fallback) defaulted.push(spec);
+    if ('when' in spec && !source?.stored) conditional.push(spec);
+    else if (source?.fallback) defaulted.push(spec);
     else if (source) settle(spec, source.raw, source.from, source.stored);
     else missing.push(spec);
   }
   // Defaults come after every answer given, so that a default never takes a port given to another answer.
   for (const spec of defaulted) settle(spec, defaultOf(spec, answers), `The default of --${spec.option}`);
-  if (missing.length > 0 && !ask) throw cannotAsk(missing);
-  for (const spec of missing) {
-    settle(spec, await (ask as Ask)(spec, answers), `The answer to "${spec.message}"`);
+  if (missing.length > 0 && !ask) {
+    // Named with them: those that depend on others and apply as far as the answers go.
+    const alsoMissing = conditional.filter(spec => sourceOf(spec, sources) === undefined && applies(spec, answers));
+    throw cannotAsk(specs.filter(spec => missing.includes(spec) || alsoMissing.includes(spec)));
+  }
+  const unasked = new Set<string>();
+  // Asked in the table's order, and each answer that depends on others once they are settled.
+  for (const spec of specs.filter(each => missing.includes(each) || conditional.includes(each))) {
+    if (missing.includes(spec)) {
+      settle(spec, await (ask as Ask)(spec, answers), `The answer to "${spec.message}"`);
+      continue;
+    }
+    const source = sourceOf(spec, sources);
+    if (!applies(spec, answers)) {
+      if (source && !source.fallback) throw new UserFacingError(doesNotApply(spec, answers));
+      set(answers, spec.name, spec.default as never);
+      unasked.add(spec.name);
+    } else if (source) {
+      settle(spec, source.fallback ? defaultOf(spec, answers) : source.raw, source.from);
+    } else if (!ask) {
+      throw cannotAsk([spec]);
+    } else {
+      settle(spec, await ask(spec, answers), `The answer to "${spec.message}"`);
+    }
+  }
+  // Each value judged again against all the others, wherever they came from: an answer
+  // given as an option before one asked after it (the host names, then the HTTPS mode).
+  // An answer that does not apply counts for none of the others (nginx's port, unpublished, takes no port).
+  const applying = Object.fromEntries(Object.entries(answers).filter(([name]) => !unasked.has(name)));
+  for (const [name, { raw, from }] of settled) {
+    const spec = specs.find(candidate => candidate.name === name);
+    const verdict = spec ? spec.validate(raw, applying) : true;
+    if (verdict !== true) throw new UserFacingError(`${from}: ${verdict}`);
   }
   // In the table's order, whatever order they were settled in (.yo-rc.json keeps it).
   const ordered: Partial<Answers> = { ...known };

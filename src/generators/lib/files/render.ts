@@ -32,7 +32,13 @@ export interface TreeNames {
  * path: `.ejs` is dropped, a leading `_` on a name becomes a dot (`_gitignore` writes
  * `.gitignore`), and `__package__`/`__stack__` take the names given.
  */
-export function renderTree(generator: Generator, root: string, context: object, names: TreeNames): void {
+export function renderTree(
+  generator: Generator,
+  root: string,
+  context: object,
+  names: TreeNames,
+  skip: (target: string) => boolean = () => false,
+): void {
   for (const file of listFiles(root)) {
     const target = relative(root, file)
       .split(sep)
@@ -45,6 +51,7 @@ export function renderTree(generator: Generator, root: string, context: object, 
       )
       .join('/')
       .replace(/\.ejs$/, '');
+    if (skip(target)) continue;
     generator.fs.copyTpl(file, generator.destinationPath(target), context);
   }
 }

@@ -299,7 +299,13 @@ export abstract class BaseGenerator extends Generator {
   }
 
   /** Renders this generator's templates (and, for a stack, the templates both stacks share). */
-  protected _render(project: Project, extra: object = {}, stack?: 'local' | 'production'): void {
+  /** Renders this generator's templates (and a stack's common ones); `skip` leaves out the targets it names. */
+  protected _render(
+    project: Project,
+    extra: object = {},
+    stack?: 'local' | 'production',
+    skip?: (target: string) => boolean,
+  ): void {
     const context = {
       ...project.context,
       partials: PARTIALS,
@@ -307,8 +313,8 @@ export abstract class BaseGenerator extends Generator {
       ...extra,
     };
     const names = { package: project.answers.projectName, stack };
-    renderTree(this, this.templatePath(), context, names);
-    if (stack) renderTree(this, STACK_TEMPLATES, context, names);
+    renderTree(this, this.templatePath(), context, names, skip);
+    if (stack) renderTree(this, STACK_TEMPLATES, context, names, skip);
     const { privateFiles = [], secretFiles = [] } = this.constructor as FilesOfSecrets;
     for (const file of privateFiles) this.runState.markPrivate(this.destinationPath(file));
     for (const file of secretFiles) this.runState.markSecret(this.destinationPath(file));

@@ -20,6 +20,11 @@ export function siteUrl(allowedHosts: string | undefined, port: number, path = '
   return `http://${first.replace(/^\./, '')}${port === 80 ? '' : `:${port}`}${path}`;
 }
 
+/** The site's first host name over HTTPS on the standard port (automatic HTTPS: every host name is a DNS name). */
+function secureUrl(allowedHosts: string | undefined, path = '/'): string {
+  return `https://${(allowedHosts ?? 'localhost').split(' ').find(Boolean) ?? 'localhost'}${path}`;
+}
+
 /** `a`, `a and b`, `a, b and c`. */
 function list(items: readonly string[]): string {
   return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? '');
@@ -82,7 +87,9 @@ function productionSteps(answers: ProjectAnswers, cd: string | undefined): { abo
   const compose = 'docker compose -f docker-compose.prod.yml';
   return {
     about: wrap(
-      `Production: the site at ${siteUrl(answers.allowedHosts, port)}, Flower at ${siteUrl(answers.allowedHosts, port, '/flower/')} (login ${answers.flowerUser ?? 'admin'}, its password in .env/.prod). It speaks plain HTTP; once a TLS proxy in front of it is the only way in, set DJANGO_SECURE_PROXY=1 in .env/.prod (README.md, "HTTPS").`,
+      answers.https === 'auto'
+        ? `Production: the site at ${secureUrl(answers.allowedHosts)}, Flower at ${secureUrl(answers.allowedHosts, '/flower/')} (login ${answers.flowerUser ?? 'admin'}, its password in .env/.prod), once the DNS of ${list((answers.allowedHosts ?? '').split(' ').filter(Boolean))} points at this server and ports 80 and 443 are open: Caddy gets the certificates by itself (README.md, "HTTPS").`
+        : `Production: the site at ${siteUrl(answers.allowedHosts, port)}, Flower at ${siteUrl(answers.allowedHosts, port, '/flower/')} (login ${answers.flowerUser ?? 'admin'}, its password in .env/.prod). ${answers.https === 'proxy' ? 'HTTPS ends in the TLS proxy in front of nginx, which must be the only way in (README.md, "HTTPS").' : 'It speaks plain HTTP; once a TLS proxy in front of it is the only way in, set DJANGO_SECURE_PROXY=1 in .env/.prod (README.md, "HTTPS").'}`,
       80,
     ),
     commands: [

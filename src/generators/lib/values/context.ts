@@ -1,7 +1,7 @@
 // The values templates lay out, computed once from the answers: templates hold no logic
 // beyond loops and conditions, and receive every value already quoted for its file.
 import { createHash } from 'node:crypto';
-import { splitHosts, type AppAnswers, type ProdAnswers } from '../answers/answers.js';
+import { answerSpec, splitHosts, type AppAnswers, type ProdAnswers } from '../answers/answers.js';
 import { commandOf } from '../answers/command.js';
 import { composeYamlValue, envValue } from './quoting.js';
 import { readLock } from './locks.js';
@@ -12,6 +12,7 @@ import {
   DJANGO_PINS,
   MAILPIT_IMAGE,
   NGINX_IMAGE,
+  CADDY_IMAGE,
   PACKAGE_PINS,
   postgresDataPath,
   PRE_COMMIT_REVS,
@@ -108,6 +109,8 @@ export const LIMITS = {
    * worker timeout (30 s, its default), the longest a request runs.
    */
   nginxDrain: 40,
+  /** How long browsers keep to HTTPS (HSTS) by default: Django's DJANGO_SECURE_HSTS_SECONDS, and Caddy's on nginx's files. */
+  hstsSeconds: 3600,
 } as const;
 
 /** Compose's stop_grace_period of each service that has work in flight: its own limit and a margin. */
@@ -145,7 +148,9 @@ function stackSubnet(composeProject: string): string {
 
 /** The values of the production files (secrets aside: the prod generator keeps them). */
 function productionContext(answers: ProjectAnswers) {
-  const { nginxPort, allowedHosts, flowerUser } = answers;
+  const { allowedHosts, flowerUser } = answers;
+  // With automatic HTTPS nginx's port is neither asked nor stored: CI alone publishes it.
+  const nginxPort = answers.nginxPort ?? (answers.https === 'auto' ? answerSpec('nginxPort').default : undefined);
   if (nginxPort === undefined || allowedHosts === undefined || flowerUser === undefined) {
     throw new Error(
       `.yo-rc.json says prod but holds no production answers: run \`${commandOf('prod')}\` in this folder.`,
@@ -153,23 +158,44 @@ function productionContext(answers: ProjectAnswers) {
   }
   const hosts = splitHosts(allowedHosts);
   const name = dockerName(answers.projectName);
+  const https = answers.https ?? 'off';
+  const auto = https === 'auto';
+  const subnet = stackSubnet(`${name}_prod`);
+  const prefix = subnet.replace(/\.0\/24$/, '');
   return {
     nginxPort,
-    /** nginx's port as Compose publishes it: on every interface, or on loopback only (a TLS proxy on this host in front). */
-    nginxPublish: answers.nginxLoopback ? `127.0.0.1:${nginxPort}:80` : `${nginxPort}:80`,
-    nginxLoopback: answers.nginxLoopback === true,
+    /** How HTTPS reaches the site: not yet, through a TLS proxy in front, or Caddy's automatic certificates. */
+    https,
+    auto,
+    /**
+     * nginx's port as Compose publishes it: on every interface, or on loopback only (a TLS
+     * proxy on this host in front); with automatic HTTPS on none (Caddy is the way in).
+     */
+    nginxPublish: auto ? undefined : answers.nginxLoopback ? `127.0.0.1:${nginxPort}:80` : `${nginxPort}:80`,
+    nginxLoopback: !auto && answers.nginxLoopback === true,
     flowerUser,
     /** Compose project of docker-compose.prod.yml: apart from the development one. */
     composeProject: `${name}_prod`,
     djangoImage: `${name}_production_django`,
     nginxImage: `${name}_production_nginx`,
+    caddyImage: `${name}_production_caddy`,
+    /** Automatic HTTPS: the sites Caddy gets certificates for, and from where. */
+    caddy: { sites: hosts.join(', '), email: answers.acmeEmail ?? '', ca: answers.acmeCa ?? '' },
     /** The backup service's image: db's image and the backup scripts. */
     backupImage: `${name}_production_postgres`,
     stopGrace: STOP_GRACE,
     /** Redis's memory cap (--maxmemory): it refuses new tasks beyond it. */
     redisMaxMemory: '512mb',
     /** The stack's own network, whose addresses nginx trusts as a TLS proxy's. */
-    subnet: stackSubnet(`${name}_prod`),
+    subnet,
+    /**
+     * With automatic HTTPS, Caddy's fixed address on it (outside `ipRange`, where Docker
+     * gives the other containers theirs): the only address nginx trusts as a TLS proxy's.
+     */
+    caddyAddress: `${prefix}.10`,
+    ipRange: `${prefix}.128/25`,
+    /** What nginx trusts X-Forwarded-Proto from: Caddy alone, or the whole stack network (a proxy in front). */
+    trustedProxies: auto ? `${prefix}.10/32` : subnet,
     /** Whether http://localhost reaches the site, as the README's first visit says. */
     localTrial: hosts.includes('localhost') || hosts.includes('*'),
     /** Otherwise, the host name the README's trial sends (`.example.com` is tried as example.com). */
@@ -183,6 +209,8 @@ function productionContext(answers: ProjectAnswers) {
       SQL_USER: envValue(answers.postgresUser),
       POSTGRES_ADMIN: envValue(databaseAdmin(answers.postgresUser)),
       CELERY_FLOWER_USER: envValue(flowerUser),
+      /** On once HTTPS arrives through a TLS proxy or Caddy. */
+      DJANGO_SECURE_PROXY: https === 'off' ? '0' : '1',
     },
     /** The superuser that production's database is created with; Django connects as postgresUser. */
     databaseAdmin: databaseAdmin(answers.postgresUser),
@@ -252,6 +280,7 @@ export function templateContext(answers: ProjectAnswers) {
       postgres: `postgres:${answers.postgresVersion}-alpine`,
       redis: `redis:${answers.redisVersion}-alpine`,
       nginx: NGINX_IMAGE,
+      caddy: CADDY_IMAGE,
       mailpit: MAILPIT_IMAGE,
     },
     pins: {

@@ -92,6 +92,9 @@ export const PRE_COMMIT_REVS = {
 /** nginx's stable line. */
 export const NGINX_IMAGE = 'nginx:1.30-alpine';
 
+/** Caddy, the Docker Official Image, for automatic HTTPS (--https auto): the 2.11 line, which the runtime tier runs (Debian's 2.11). */
+export const CADDY_IMAGE = 'caddy:2.11-alpine';
+
 /** The development stack's mail catcher: SMTP on 1025, its web UI on 8025. */
 export const MAILPIT_IMAGE = 'axllent/mailpit:v1.33.1';
 
