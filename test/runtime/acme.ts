@@ -4,6 +4,7 @@
 // the resolver pebble validates names through.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
@@ -55,10 +56,27 @@ export function httpsGet(
   host: string,
   ca: string | undefined,
   path = '/',
-): Promise<{ status: number; body: string; serial: string; issuer: string; validTo: string }> {
+  headers: Record<string, string> = {},
+): Promise<{
+  status: number;
+  body: string;
+  headers: IncomingHttpHeaders;
+  serial: string;
+  issuer: string;
+  validTo: string;
+}> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: address, port, path, servername: host, headers: { Host: host }, ca, agent: false, timeout: 10_000 },
+      {
+        host: address,
+        port,
+        path,
+        servername: host,
+        headers: { Host: host, ...headers },
+        ca,
+        agent: false,
+        timeout: 10_000,
+      },
       res => {
         const cert = (res.socket as TLSSocket).getPeerCertificate();
         const chunks: Buffer[] = [];
@@ -67,6 +85,7 @@ export function httpsGet(
           resolve({
             status: res.statusCode ?? 0,
             body: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
             serial: cert?.serialNumber ?? '',
             issuer: String(cert?.issuer?.CN ?? ''),
             validTo: cert?.valid_to ?? '',
@@ -180,7 +199,10 @@ export class Caddy extends ServerInRoot {
     super(root, 'caddy');
   }
 
+  private started?: { caddyfile: string; binds: string[] };
+
   async start(caddyfile: string, binds: string[] = []): Promise<void> {
+    this.started = { caddyfile, binds };
     const file = join(this.dir, 'Caddyfile');
     writeFileSync(file, caddyfile);
     await this.run(
@@ -189,6 +211,13 @@ export class Caddy extends ServerInRoot {
       /"serving initial configuration"/,
       binds,
     );
+  }
+
+  /** Stops Caddy and starts it again on the same data folder, as a new container on the same volume. */
+  async restart(): Promise<void> {
+    if (!this.started) throw new Error('Caddy was not started: nothing to restart.');
+    await this.stop();
+    await this.start(this.started.caddyfile, this.started.binds);
   }
 
   /** Waits until Caddy's log says it has a certificate for `host` from its ACME issuer. */

@@ -551,7 +551,7 @@ export class RuntimeProject {
       [/^resolver\s+127\.0\.0\.11\b[^;]*;/m, '$&'],
       [/listen\s+80\s*;/, `listen 127.0.0.1:${port};`],
       [
-        new RegExp(`^(?<indent>\\s*)${defaultSubnet(this.config).replaceAll('.', '\\.')}(?<value>\\s+1;)$`, 'm'),
+        new RegExp(`^(?<indent>\\s*)${this.tlsProxyTrusted().replaceAll('.', '\\.')}(?<value>\\s+1;)$`, 'm'),
         `$<indent>${TLS_PROXY_ADDRESS}/32$<value>`,
       ],
       [/alias\s+\/app\/staticfiles\/\s*;/, `alias ${join(this.project, 'staticfiles')}/;`],
@@ -585,6 +585,16 @@ export class RuntimeProject {
     this.procs.push(proc);
     this.containers.set(proc, box);
     return { proc, port };
+  }
+
+  /**
+   * What nginx.conf's `geo` block trusts X-Forwarded-Proto from, as Compose places it: the
+   * stack's subnet, or Caddy's fixed address on it (automatic HTTPS). Here it is read as
+   * TLS_PROXY_ADDRESS, where the tier's TLS proxy connects from.
+   */
+  private tlsProxyTrusted(): string {
+    const caddy = this.config.services.caddy?.networks?.default?.ipv4_address;
+    return caddy ? `${caddy}/32` : defaultSubnet(this.config);
   }
 
   private nginxExec?: (argv: string[]) => Promise<Ran>;
@@ -648,7 +658,7 @@ export class RuntimeProject {
  */
 export function projectHooks(
   app: RuntimeProject,
-  scenario: RuntimeScenario,
+  scenario: Pick<RuntimeScenario, 'lateDatabase'>,
   fixedPort: { port: number; who: string },
   prepare = () => {},
 ): void {

@@ -30,6 +30,7 @@ export interface ComposeService {
   volumes?: Array<{ type: string; source?: string; target: string }>;
   deploy?: { replicas?: number };
   logging?: { driver?: string; options?: Record<string, string> };
+  networks?: Record<string, { ipv4_address?: string } | null>;
 }
 
 export interface ComposeConfig {
