@@ -264,6 +264,35 @@ describe('create-django-celery in a terminal', function () {
       expect(bailed.screen).not.to.contain(secret);
   });
 
+  it('`prod` in a project: HTTPS chosen from a list (arrow keys), automatic certificates ask for the CA contact and not for a port of nginx', async () => {
+    runEntryPoint(['--defaults'], cwd);
+    const project = join(cwd, 'django_celery_example');
+    terminal = entryPoint(project, ['prod']);
+    await terminal.waitFor('? How does HTTPS reach the production site?');
+    await terminal.waitFor('auto: Automatic certificates');
+    terminal.press('Down', 'Down', 'Enter');
+    await terminal.waitFor('? Host names the production site answers to');
+    terminal.press('C-u');
+    terminal.type('localhost');
+    terminal.press('Enter');
+    await terminal.waitFor('"localhost" cannot get a certificate');
+    terminal.press('C-u');
+    terminal.type('shop.example.org');
+    terminal.press('Enter');
+    await acceptDefaults(terminal, ['Flower login name']);
+    await terminal.waitFor('? Email address for the certificate authority');
+    terminal.type('ops@shop.example.org');
+    terminal.press('Enter');
+    const { status, screen } = await terminal.exit();
+    expect(status, screen).to.equal(0);
+    expect(screen).not.to.contain('Host port of nginx');
+    expect(screen).to.contain('https://shop.example.org/');
+    const caddyfile = readFileSync(join(project, 'compose', 'production', 'caddy', 'Caddyfile'), 'utf8');
+    expect(caddyfile)
+      .to.match(/^shop\.example\.org \{$/m)
+      .and.to.match(/^\temail ops@shop\.example\.org$/m);
+  });
+
   it('prints no colour with NO_COLOR, and colours without it', async () => {
     terminal = entryPoint(cwd, ['--defaults'], { NO_COLOR: '1' });
     expect((await terminal.exit()).status).to.equal(0);
