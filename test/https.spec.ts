@@ -2,7 +2,7 @@
 // writes, and a re-run that changes it. The certificate flow itself runs in the runtime
 // tier (test/runtime/https.runtime.ts), the files through the real tools in the tools tier.
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { RunState } from '../src/generators/lib/run/state.js';
@@ -224,5 +224,20 @@ describe('a re-run that turns automatic HTTPS on, in a project that had plain HT
     expect(compose(project).services.nginx.ports).to.deep.equal(['1337:80']);
     expect(compose(project).services).not.to.have.property('caddy');
     expect(stored(project)).to.include({ https: 'off', acmeEmail: 'ops@shop.example.org' });
+  });
+});
+
+describe('a production stored before the HTTPS answer existed', () => {
+  it('is regenerated without a terminal, asking nothing, as plain HTTP, its files unchanged', async () => {
+    const { project } = await runApp({ defaults: true, prod: true });
+    const rc = join(project, '.yo-rc.json');
+    const before = JSON.parse(readFileSync(rc, 'utf8'));
+    delete before['generator-django-celery'].https;
+    writeFileSync(rc, `${JSON.stringify(before, null, 2)}\n`);
+    const compose = read(project, 'docker-compose.prod.yml');
+    const result = await runProd(project, { interactive: false });
+    expect(result.askedQuestions).to.deep.equal([]);
+    expect(read(project, 'docker-compose.prod.yml')).to.equal(compose);
+    expect(stored(project)).to.include({ https: 'off' });
   });
 });

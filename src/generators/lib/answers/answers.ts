@@ -51,8 +51,9 @@ function answer<const N extends string, const S extends Scope, T extends AnswerV
   /** Values a project may still store but no longer choose, each with why (version options). */
   retired?: Readonly<Record<string, string>>;
   /**
-   * The value of a project whose stored answers predate this answer (regenerated in place,
-   * it must not change behind its users' backs), when it differs from the default.
+   * The value of a project whose stored answers of this scope predate this answer
+   * (regenerated in place, it must not change behind its users' backs, nor ask what it
+   * never asked), when it differs from the default or the answer is asked.
    */
   predating?: NoInfer<T>;
   /** An answer for one run only: never stored in .yo-rc.json, so the next run is asked again. */
@@ -560,6 +561,8 @@ export const ANSWERS = [
       auto: "Automatic certificates: Caddy gets and renews them (Let's Encrypt), on ports 80 and 443",
     },
     default: 'off',
+    // A production stored before this answer keeps its plain HTTP (or its own DJANGO_SECURE_PROXY), unasked.
+    predating: 'off',
     ...oneOf(HTTPS_MODES, 'HTTPS mode'),
   }),
   answer({

@@ -2,7 +2,7 @@
 // .yo-rc.json, then the default (with --defaults, or for an answer that is an option
 // only), and else a prompt. Every value, whatever its source, passes the same
 // validator, in the table's order, against the answers settled before it.
-import { type AnswerSpec, type Answers, type AnswerValue, applies, type Validator } from './answers.js';
+import { ANSWERS, type AnswerSpec, type Answers, type AnswerValue, applies, type Validator } from './answers.js';
 import { UserFacingError } from '../run/errors.js';
 
 export interface AnswerSources {
@@ -12,6 +12,11 @@ export interface AnswerSources {
   readonly stored: Readonly<Record<string, unknown>>;
   /** --defaults: the default of every answer that no option and no stored answer gives. */
   readonly defaults: boolean;
+}
+
+/** Whether .yo-rc.json holds answers of `spec`'s scope (a project made before `spec` existed, when it lacks `spec`). */
+function storedScope(spec: AnswerSpec, sources: AnswerSources): boolean {
+  return ANSWERS.some(other => other.scope === spec.scope && other !== spec && sources.stored[other.name] !== undefined);
 }
 
 /** The text an answer takes from its sources, and where it came from (for messages); undefined when it must be asked. */
@@ -35,7 +40,7 @@ export function sourceOf(
   }
   // A project whose answers were stored before this answer existed keeps how it was made.
   const predating = 'predating' in spec ? spec.predating : undefined;
-  if (predating !== undefined && sources.stored.projectName !== undefined) {
+  if (predating !== undefined && storedScope(spec, sources)) {
     return { raw: String(predating), from: `A project stored before --${spec.option} existed` };
   }
   if (sources.defaults || spec.kind === 'option')
