@@ -16,7 +16,9 @@ export interface AnswerSources {
 
 /** Whether .yo-rc.json holds answers of `spec`'s scope (a project made before `spec` existed, when it lacks `spec`). */
 function storedScope(spec: AnswerSpec, sources: AnswerSources): boolean {
-  return ANSWERS.some(other => other.scope === spec.scope && other !== spec && sources.stored[other.name] !== undefined);
+  return ANSWERS.some(
+    other => other.scope === spec.scope && other !== spec && sources.stored[other.name] !== undefined,
+  );
 }
 
 /** The text an answer takes from its sources, and where it came from (for messages); undefined when it must be asked. */
