@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { readTree, runApp } from './helpers.js';
+import { AUTO_HTTPS } from './fixtures.js';
 
 const TOP_KEYS = ['version', 'updates', 'registries', 'enable-beta-ecosystems', 'multi-ecosystem-groups'];
 const UPDATE_KEYS = [
@@ -120,6 +121,7 @@ const foldersOf = (files: string[], name: RegExp) =>
 for (const [title, options] of [
   ['the defaults', {}],
   ['production', { prod: true }],
+  ['production with automatic HTTPS', { prod: true, ...AUTO_HTTPS }],
 ] as const) {
   describe(`yo django-celery --defaults (${title}): .github/dependabot.yml`, () => {
     let files: string[] = [];

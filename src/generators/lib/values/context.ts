@@ -315,6 +315,7 @@ export function templateContext(answers: ProjectAnswers) {
     dockerfileFolders: [
       'compose/local/django',
       ...(answers.prod ? ['compose/production/django', 'compose/production/nginx', 'compose/production/postgres'] : []),
+      ...(answers.prod && answers.https === 'auto' ? ['compose/production/caddy'] : []),
     ],
     limits: LIMITS,
     /** The production variant's values, when it is on. */
