@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { RunState } from '../src/generators/lib/run/state.js';
 import { AUTO_HTTPS } from './fixtures.js';
-import { expectRefusal, read, runApp, runProd, stored } from './helpers.js';
+import { expectRefusal, fixedSecrets, read, runApp, runGenerator, runProd, stored } from './helpers.js';
 
 const CADDY_FILES = ['compose/production/caddy/Caddyfile', 'compose/production/caddy/Dockerfile'];
 
@@ -54,13 +54,14 @@ describe('--https auto: Caddy gets the certificates, in front of nginx', () => {
     expect(trusted(project)).to.equal(`${prefix}.10/32`);
   });
 
-  it('writes a Caddyfile for every allowed host name, with the CA and its contact as given, TLS 1.2 and 1.3, HSTS by default, and nginx behind', () => {
+  it('writes a Caddyfile for every allowed host name, with the CA and its contact as given, TLS 1.2 and 1.3, and nginx behind (HSTS left to Django)', () => {
     const caddyfile = read(project, 'compose/production/caddy/Caddyfile');
     expect(caddyfile).to.match(/^\temail ops@shop\.example\.org$/m);
     expect(caddyfile).to.match(/^\tacme_ca https:\/\/acme-staging-v02\.api\.letsencrypt\.org\/directory$/m);
     expect(caddyfile).to.match(/^shop\.example\.org, www\.shop\.example\.org \{$/m);
     expect(caddyfile).to.match(/^\t\tprotocols tls1\.2 tls1\.3$/m);
-    expect(caddyfile).to.match(/^\theader \?Strict-Transport-Security "max-age=3600; includeSubDomains"$/m);
+    // HSTS is Django's alone (DJANGO_SECURE_HSTS_*): a second source would undo its settings.
+    expect(caddyfile).not.to.match(/^\s*header\b.*Strict-Transport-Security/m);
     expect(caddyfile).to.match(/^\treverse_proxy nginx:80$/m);
     // No setting of a test, or a renewal check other than Caddy's own.
     expect(caddyfile).not.to.match(/renew_interval|acme_ca_root|http_port|https_port|local_certs/);
@@ -158,7 +159,7 @@ describe('the HTTPS answers, asked and refused', () => {
     ],
     [
       { 'acme-email': 'a@b.org' },
-      /^--acme-email: it is used only with automatic HTTPS \(--https auto; this run has --https off\)/,
+      /^--acme-email: it is used only with automatic HTTPS \(--https auto; HTTPS is "off" here\)/,
     ],
     [{ https: 'proxy', 'acme-ca': 'https://ca.example/dir' }, /^--acme-ca: it is used only with automatic HTTPS/],
     [
@@ -170,6 +171,14 @@ describe('the HTTPS answers, asked and refused', () => {
       /^--nginx-loopback: /,
     ],
     [{ https: 'https' }, /"https" is not a HTTPS mode this generator supports: choose one of off, proxy, auto/],
+    [
+      { https: 'auto', 'allowed-hosts': 'shop.example.org', 'acme-email': '#ops@shop.example.org' },
+      /"#ops@shop\.example\.org" is not an email address/,
+    ],
+    [
+      { https: 'auto', 'allowed-hosts': 'shop.example.org', 'acme-email': 'a{env.HOME}@shop.example.org' },
+      /is not an email address/,
+    ],
     [
       { https: 'auto', 'allowed-hosts': 'shop.example.org', 'acme-email': 'me@example.com' },
       /Let's Encrypt refuses it/,
@@ -220,6 +229,15 @@ describe('a re-run that turns automatic HTTPS on, in a project that had plain HT
     expect(state.unapplied.get('.env/.prod')).to.deep.equal(['DJANGO_SECURE_PROXY=1']);
     // nginx's port stays stored, for a move back.
     expect(stored(project)).to.include({ https: 'auto', nginxPort: 1337 });
+    // Said again at the next run, while the file and the answer disagree.
+    const again = await runProd(project);
+    const next = (again.generator as unknown as { runState: RunState }).runState;
+    expect(next.unapplied.get('.env/.prod')).to.deep.equal(['DJANGO_SECURE_PROXY=1']);
+    // A port the unpublished nginx kept stored is free for another answer.
+    await runProd(project, { 'nginx-port': undefined });
+    await runGenerator('app').withOptions({ secretSource: fixedSecrets, 'web-port': '1337' }).cd(project);
+    expect(read(project, 'docker-compose.yml')).to.contain('"127.0.0.1:1337:8000"');
+    await runGenerator('app').withOptions({ secretSource: fixedSecrets, 'web-port': '8010' }).cd(project);
     await runProd(project, { https: 'off' });
     expect(compose(project).services.nginx.ports).to.deep.equal(['1337:80']);
     expect(compose(project).services).not.to.have.property('caddy');

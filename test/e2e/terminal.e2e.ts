@@ -280,7 +280,7 @@ describe('create-django-celery in a terminal', function () {
     terminal.type('shop.example.org');
     terminal.press('Enter');
     await acceptDefaults(terminal, ['Flower login name']);
-    await terminal.waitFor('? Email address for the certificate authority');
+    await terminal.waitFor("? Contact email of the certificate authority's account");
     terminal.type('ops@shop.example.org');
     terminal.press('Enter');
     const { status, screen } = await terminal.exit();

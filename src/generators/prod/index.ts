@@ -112,13 +112,16 @@ export default class ProdGenerator extends ProjectGenerator {
   /**
    * The settings (`KEY=value`) that this run's answers give `file` anew, which the user's
    * own `file` (`own`) does not hold: the answers stored before this run gave another value.
+   * With automatic HTTPS, DJANGO_SECURE_PROXY=1 is said at every run until the file has it:
+   * behind Caddy, Django without it marks no cookie Secure and links to http://.
    */
   private async _unapplied(file: string, own: string): Promise<string[]> {
     const given = this.project.context.production?.env;
     const before = await this._answeredBefore();
     const held = readEnvFile(own);
     return Object.entries(ANSWERED[file]).flatMap(([key, from]) => {
-      if (!given || before?.[from] === given[from]) return [];
+      const always = key === 'DJANGO_SECURE_PROXY' && this.project.context.production?.auto === true;
+      if (!given || (before?.[from] === given[from] && !always)) return [];
       const setting = `${key}=${given[from]}`;
       const mine = held.get(key);
       const wanted = readEnvFile(setting).get(key);

@@ -217,15 +217,16 @@ function validateHosts(value: string, known: Known = {}): true | string {
 const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 
+/** An address as the Caddyfile takes it bare: no `#` (a comment), `{` or `}` (a placeholder), quote or space. */
 const EMAIL =
-  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+  /^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 function validateAcmeEmail(value: string): true | string {
   if (value === '') {
-    return 'Automatic HTTPS needs an email address for the certificate authority (it writes to it about the certificates): use --acme-email, for example --acme-email ops@your-domain.com.';
+    return 'Automatic HTTPS registers an account with the certificate authority, whose contact is an email address: use --acme-email, for example --acme-email ops@your-domain.com.';
   }
   if (!EMAIL.test(value) || value.length > 254) {
-    return `"${value}" is not an email address the certificate authority accepts: use one such as ops@your-domain.com, with no spaces, quotes or name around it.`;
+    return `"${value}" is not an email address the certificate authority accepts: use one such as ops@your-domain.com (letters, digits and . _ % + - before the @), with no spaces, quotes or name around it.`;
   }
   if (/@example\.(com|net|org)$/i.test(value)) {
     return `"${value}" is at a domain that receives no mail, and Let's Encrypt refuses it: use an address you read.`;
@@ -619,10 +620,10 @@ export const ANSWERS = [
     name: 'acmeEmail',
     option: 'acme-email',
     placeholder: '<email>',
-    accepts: 'an email address you read (the certificate authority writes to it)',
+    accepts: 'an address you read, letters, digits and . _ % + - before the @',
     scope: 'prod',
     kind: 'input',
-    message: 'Email address for the certificate authority (automatic HTTPS)',
+    message: "Contact email of the certificate authority's account (automatic HTTPS)",
     when: known => known.https === 'auto',
     default: '',
     validate: validateAcmeEmail,

@@ -97,7 +97,7 @@ export function noTerminal(): string {
 
 /** The refusal of an option given for an answer that does not apply: which answers make it apply. */
 function doesNotApply(spec: AnswerSpec, known: Partial<Answers>): string {
-  const https = known.https === undefined ? '' : `; this run has --https ${known.https}`;
+  const https = known.https === undefined ? '' : `; HTTPS is "${known.https}" here`;
   const why: Record<string, string> = {
     'nginx-port': `nginx is published on no port with automatic HTTPS (Caddy takes ports 80 and 443${https}). Leave --nginx-port out, or choose --https off or proxy.`,
     'nginx-loopback': `nginx is published on no port with automatic HTTPS (Caddy takes ports 80 and 443${https}). Leave --nginx-loopback out, or choose --https off or proxy.`,
@@ -148,7 +148,7 @@ export async function resolveAnswers<S extends AnswerSpec, K extends Partial<Ans
   const conditional: AnswerSpec[] = [];
   for (const spec of specs) {
     const source = sourceOf(spec, sources);
-    if ('when' in spec && !source?.stored) conditional.push(spec);
+    if ('when' in spec) conditional.push(spec);
     else if (source?.fallback) defaulted.push(spec);
     else if (source) settle(spec, source.raw, source.from, source.stored);
     else missing.push(spec);
@@ -169,11 +169,12 @@ export async function resolveAnswers<S extends AnswerSpec, K extends Partial<Ans
     }
     const source = sourceOf(spec, sources);
     if (!applies(spec, answers)) {
-      if (source && !source.fallback) throw new UserFacingError(doesNotApply(spec, answers));
-      set(answers, spec.name, spec.default as never);
+      if (source && !source.fallback && !source.stored) throw new UserFacingError(doesNotApply(spec, answers));
+      // A stored value is kept as it is, for when the answer applies again; it counts for no other answer.
+      set(answers, spec.name, (source?.stored ? spec.parse(source.raw) : spec.default) as never);
       unasked.add(spec.name);
     } else if (source) {
-      settle(spec, source.fallback ? defaultOf(spec, answers) : source.raw, source.from);
+      settle(spec, source.fallback ? defaultOf(spec, answers) : source.raw, source.from, source.stored);
     } else if (!ask) {
       throw cannotAsk([spec]);
     } else {

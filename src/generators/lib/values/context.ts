@@ -109,8 +109,6 @@ export const LIMITS = {
    * worker timeout (30 s, its default), the longest a request runs.
    */
   nginxDrain: 40,
-  /** How long browsers keep to HTTPS (HSTS) by default: Django's DJANGO_SECURE_HSTS_SECONDS, and Caddy's on nginx's files. */
-  hstsSeconds: 3600,
 } as const;
 
 /** Compose's stop_grace_period of each service that has work in flight: its own limit and a margin. */
