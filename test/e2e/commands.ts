@@ -115,7 +115,7 @@ export interface HeldRun {
 }
 
 /** Starts `create-django-celery ARGS` in `cwd`, to be held just before `moment` (see intercept.mjs). */
-export function heldEntryPoint(args: string[], cwd: string, moment: 'takeover' | 'journal'): HeldRun {
+export function heldEntryPoint(args: string[], cwd: string, moment: 'takeover' | 'journal' | 'answers'): HeldRun {
   const folder = mkdtempSync(join(tmpdir(), 'held-'));
   const env = environment({ FORCE_COLOR: '0', INTERCEPT_HOLD: moment, INTERCEPT_DIR: folder });
   let done: Ran | undefined;

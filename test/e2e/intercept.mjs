@@ -3,9 +3,10 @@
 // - INTERCEPT_LOG=FILE: one JSON line per file created in a staging folder, with the mode
 //   and owner it has as the creating call returns (before any later chmod could change
 //   them), and one per staged file moved into place.
-// - INTERCEPT_HOLD=takeover|journal with INTERCEPT_DIR=FOLDER: just before renaming a
-//   stale lock to take it over (takeover), or the journal into place (journal), the run
-//   writes FOLDER/PID.held and waits until FOLDER/PID.go exists (a file or a folder).
+// - INTERCEPT_HOLD=takeover|journal|answers with INTERCEPT_DIR=FOLDER: just before renaming
+//   a stale lock to take it over (takeover), the journal into place (journal), or the
+//   staged .yo-rc.json into place (answers, the last move of a write), the run writes
+//   FOLDER/PID.held and waits until FOLDER/PID.go exists (a file or a folder).
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { basename, dirname } from 'node:path';
@@ -28,7 +29,12 @@ function created(path, existed) {
 /** Waits, as the header says, when the rename from `from` to `to` is the one to hold. */
 function holdAt(from, to) {
   const lock = from.endsWith('/.django-celery.lock') && to.startsWith(`${from}.`);
-  if (!folder || !((hold === 'takeover' && lock) || (hold === 'journal' && from.endsWith('/journal.json.new')))) return;
+  const answers = staged(from) && to.endsWith('/.yo-rc.json');
+  const moment =
+    (hold === 'takeover' && lock) ||
+    (hold === 'journal' && from.endsWith('/journal.json.new')) ||
+    (hold === 'answers' && answers);
+  if (!folder || !moment) return;
   writeFileSync(`${folder}/${process.pid}.held`, '');
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let waited = 0; !existsSync(`${folder}/${process.pid}.go`) && waited < 120_000; waited += 20)

@@ -229,6 +229,21 @@ describe('a write that fails halfway', function () {
     });
   });
 
+  it('keeps .yo-rc.json in place up to its last move: killed just before it, the project is still known, and the next run finishes it', async () => {
+    const first = runEntryPoint(['--defaults', '--prod']);
+    const project = join(first.cwd, PROJECT);
+    const held = heldEntryPoint(['--web-port', '9190'], project, 'answers');
+    const pid = await held.pid;
+    // Every other file is in place; .yo-rc.json is still the old one, whole.
+    const answers = JSON.parse(readFileSync(join(project, '.yo-rc.json'), 'utf8'))['generator-django-celery'];
+    expect(answers).to.include({ projectName: PROJECT, webPort: 8010 });
+    process.kill(pid, 'SIGKILL');
+    const killed = await held.ended;
+    expect(killed.signal ?? killed.status, output(killed)).to.not.equal(0);
+    expectWholeAfterRerun(project);
+    expect(readFileSync(join(project, 'docker-compose.yml'), 'utf8')).to.contain('"127.0.0.1:9190:8000"');
+  });
+
   it('is finished by the next run when the process is killed at seeded moments of a re-run', async () => {
     const first = runEntryPoint(['--defaults', '--prod']);
     const project = join(first.cwd, PROJECT);
@@ -249,8 +264,14 @@ describe('a write that fails halfway', function () {
       );
       watcher.close();
       if (signal === 'SIGKILL') killedWhileWriting += 1;
-      expectPrivateStage(project);
-      expectWholeAfterRerun(project);
+      try {
+        expectPrivateStage(project);
+        expectWholeAfterRerun(project);
+      } catch (error) {
+        // The moment of the kill, to run it again with FC_SEED.
+        if (error instanceof Error) error.message = `seed ${seed}, run ${index}, delay ${delay}: ${error.message}`;
+        throw error;
+      }
     }
     expect(killedWhileWriting, `seed ${seed}: the kills should land while files are written`).to.be.greaterThan(5);
   });

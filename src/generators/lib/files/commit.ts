@@ -1,13 +1,16 @@
 // Replacing a project's files so that an interruption at any moment leaves either the
 // old project or the new one, whole. Every file of the run is first written into a
 // staging folder inside the project; a journal listing them is then written (by rename,
-// so it exists whole or not at all); then each file is moved into place, .yo-rc.json
-// last. A failure before the journal removes the staging folder: nothing changed. A
-// failure while moving (a file that cannot be replaced) puts back what was moved. A
-// run killed while moving leaves the journal, and the next run finishes the moves
-// before it reads anything. One run at a time writes a project: a lock file names it.
+// so it exists whole or not at all); then each file is renamed over the one it
+// replaces, .yo-rc.json last, so that no file is ever missing (.yo-rc.json least of
+// all: by it the next run knows the project, and finishes the write). A failure before
+// the journal removes the staging folder: nothing changed. A failure while moving (a
+// file that cannot be replaced) puts back what was moved. A run killed while moving
+// leaves the journal, and the next run finishes the moves before it reads anything.
+// One run at a time writes a project: a lock file names it.
 import {
   closeSync,
+  copyFileSync,
   existsSync,
   linkSync,
   lstatSync,
@@ -278,7 +281,11 @@ function symlinkOnPath(root: string, path: string): string | undefined {
   return undefined;
 }
 
-/** Moves one journal entry into place; what it replaced goes to `backup` (kept until the end). */
+/**
+ * Moves one journal entry into place; what it replaced is kept as `backup` (until the
+ * end). A staged file is renamed over the old one, which `backup` keeps by a second
+ * name (a copy where the file cannot be linked): the path is never without a file.
+ */
 function apply(root: string, stage: string, entry: JournalEntry, backup: string | undefined): void {
   const target = join(root, entry.path);
   const link = symlinkOnPath(root, entry.path);
@@ -286,12 +293,20 @@ function apply(root: string, stage: string, entry: JournalEntry, backup: string 
     throw new UserFacingError(
       `${join(root, link)} is a symbolic link: the generator does not write through links. Replace it with a real file or folder, then run again.`,
     );
-  if (backup && existsSync(target)) renameSync(target, backup);
-  else if (!entry.staged) rmSync(target, { force: true });
-  if (entry.staged) {
-    mkdirSync(dirname(target), { recursive: true });
-    renameSync(join(stage, entry.staged), target);
+  if (!entry.staged) {
+    if (backup && existsSync(target)) renameSync(target, backup);
+    else rmSync(target, { force: true });
+    return;
   }
+  if (backup && existsSync(target)) {
+    try {
+      linkSync(target, backup);
+    } catch {
+      copyFileSync(target, backup);
+    }
+  }
+  mkdirSync(dirname(target), { recursive: true });
+  renameSync(join(stage, entry.staged), target);
 }
 
 /** Stops the run: the staging folder is not one this generator left for this project. Nothing in it is used or removed. */
@@ -493,8 +508,8 @@ export function commitChanges(
     } catch (error) {
       for (const { entry, backup, created } of done.reverse()) {
         const target = join(root, entry.path);
-        if (entry.staged) rmSync(target, { force: true });
         if (existsSync(backup)) renameSync(backup, target);
+        else if (entry.staged) rmSync(target, { force: true });
         for (const folder of created.reverse()) rmdirSafe(folder);
       }
       dropStage();
