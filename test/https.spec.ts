@@ -14,14 +14,14 @@ const CADDY_FILES = ['compose/production/caddy/Caddyfile', 'compose/production/c
 interface ComposeService {
   ports?: string[];
   volumes?: string[];
-  networks?: Record<string, { ipv4_address?: string }>;
+  networks?: string[];
   image?: string;
 }
 const compose = (project: string) =>
   parse(read(project, 'docker-compose.prod.yml')) as {
     services: Record<string, ComposeService>;
     volumes: Record<string, unknown>;
-    networks: { default: { ipam: { config: { subnet: string; ip_range?: string }[] } } };
+    networks: Record<string, { ipam: { config: { subnet: string }[] } }>;
   };
 const envSetting = (project: string, key: string) =>
   new RegExp(`^${key}=(.*)$`, 'm').exec(read(project, '.env/.prod'))?.[1];
@@ -35,23 +35,27 @@ describe('--https auto: Caddy gets the certificates, in front of nginx', () => {
     ({ project } = await runApp({ defaults: true, prod: true, ...AUTO_HTTPS }));
   });
 
-  it('adds a caddy service on ports 80, 443 and 443/udp, its certificates in named volumes, at a fixed address outside the range Docker hands out', () => {
+  it('adds a caddy service on ports 80, 443 and 443/udp, its certificates in named volumes, on a network of its own with nginx', () => {
     const { services, volumes, networks } = compose(project);
     expect(services.caddy.ports).to.deep.equal(['80:80', '443:443', '443:443/udp']);
     expect(services.caddy.volumes).to.deep.equal(['caddy_data:/data', 'caddy_config:/config']);
     expect(volumes).to.include.keys('caddy_data', 'caddy_config');
-    const [{ subnet, ip_range }] = networks.default.ipam.config;
-    const prefix = subnet.replace(/\.0\/24$/, '');
-    expect(services.caddy.networks?.default.ipv4_address).to.equal(`${prefix}.10`);
-    expect(ip_range).to.equal(`${prefix}.128/25`);
+    expect(services.caddy.networks).to.deep.equal(['edge']);
+    expect(services.nginx.networks).to.deep.equal(['default', 'edge']);
+    // No other service is on the edge network.
+    for (const [name, service] of Object.entries(services))
+      if (name !== 'caddy' && name !== 'nginx') expect(service.networks, name).to.equal(undefined);
+    const edge = networks.edge.ipam.config[0].subnet;
+    expect(edge)
+      .to.match(/^172\.(2[4-9]|3[01])\.\d+\.0\/24$/)
+      .and.not.equal(networks.default.ipam.config[0].subnet);
     expect(services.caddy.image).to.equal('django_celery_example_production_caddy');
   });
 
-  it('publishes nginx on no port, and nginx trusts X-Forwarded-Proto from Caddy alone', () => {
+  it('publishes nginx on no port, and nginx trusts X-Forwarded-Proto from the edge network alone', () => {
     const { services, networks } = compose(project);
     expect(services.nginx.ports).to.equal(undefined);
-    const prefix = networks.default.ipam.config[0].subnet.replace(/\.0\/24$/, '');
-    expect(trusted(project)).to.equal(`${prefix}.10/32`);
+    expect(trusted(project)).to.equal(networks.edge.ipam.config[0].subnet);
   });
 
   it('writes a Caddyfile for every allowed host name, with the CA and its contact as given, TLS 1.2 and 1.3, and nginx behind (HSTS left to Django)', () => {
@@ -109,7 +113,7 @@ describe('--https off and proxy: nginx published, no Caddy', () => {
       const { services, networks } = compose(project);
       expect(services.nginx.ports).to.deep.equal(['1337:80']);
       expect(services).not.to.have.property('caddy');
-      expect(networks.default.ipam.config[0].ip_range).to.equal(undefined);
+      expect(networks).to.have.all.keys('default');
       expect(trusted(project)).to.equal(networks.default.ipam.config[0].subnet);
       expect(envSetting(project, 'DJANGO_SECURE_PROXY')).to.equal(secureProxy);
       for (const file of [...CADDY_FILES, '.github/ci/without-caddy.yml'])

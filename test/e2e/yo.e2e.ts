@@ -116,7 +116,9 @@ describe('yo django-celery:prod (the real command line)', function () {
     runOk('chmod', ['-R', 'go-w', place.cwd]);
     const run = { ...yo(['django-celery:prod'], place), cwd: place.cwd };
     expect(run.status).to.not.equal(0);
-    expect(run.stdout + run.stderr).to.contain('Pass --nginx-port, --allowed-hosts, --flower-user, or --defaults');
+    expect(run.stdout + run.stderr).to.contain(
+      'Pass --https, --nginx-port, --allowed-hosts, --flower-user, or --defaults',
+    );
     expect(readTree(run.cwd)).to.deep.equal(readTree(project));
   });
 });

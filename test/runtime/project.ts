@@ -589,12 +589,11 @@ export class RuntimeProject {
 
   /**
    * What nginx.conf's `geo` block trusts X-Forwarded-Proto from, as Compose places it: the
-   * stack's subnet, or Caddy's fixed address on it (automatic HTTPS). Here it is read as
-   * TLS_PROXY_ADDRESS, where the tier's TLS proxy connects from.
+   * stack's subnet, or the edge network of Caddy and nginx alone (automatic HTTPS). Here
+   * it is read as TLS_PROXY_ADDRESS, where the tier's TLS proxy connects from.
    */
   private tlsProxyTrusted(): string {
-    const caddy = this.config.services.caddy?.networks?.default?.ipv4_address;
-    return caddy ? `${caddy}/32` : defaultSubnet(this.config);
+    return this.config.networks?.edge?.ipam?.config?.[0]?.subnet ?? defaultSubnet(this.config);
   }
 
   private nginxExec?: (argv: string[]) => Promise<Ran>;

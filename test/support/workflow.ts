@@ -90,10 +90,12 @@ function shellTokens(text: string): Token[] {
   return tokens;
 }
 
-/** `docker compose [-f FILE] SUBCOMMAND ...` as a step runs it. */
+/** `docker compose [-f FILE [-f OVERRIDE]...] SUBCOMMAND ...` as a step runs it. */
 export interface ComposeCommand {
-  /** The Compose file (`-f`), or docker-compose.yml. */
+  /** The first Compose file (`-f`), the stack's, or docker-compose.yml. */
   file: string;
+  /** The files given after it (`-f OVERRIDE`), merged on top of it in that order. */
+  overrides: string[];
   subcommand: string;
   /** Every word after the subcommand. */
   args: string[];
@@ -107,12 +109,13 @@ export function composeCommands(script: string): ComposeCommand[] {
     const start = words.findIndex((word, index) => word === 'docker' && words[index + 1] === 'compose');
     if (start >= 0) {
       const rest = words.slice(start + 2);
-      let file = 'docker-compose.yml';
+      const files: string[] = [];
       while (rest[0] === '-f') {
-        file = rest[1];
+        files.push(rest[1]);
         rest.splice(0, 2);
       }
-      commands.push({ file, subcommand: rest[0], args: rest.slice(1) });
+      const [file = 'docker-compose.yml', ...overrides] = files;
+      commands.push({ file, overrides, subcommand: rest[0], args: rest.slice(1) });
     }
     words = [];
   };
@@ -127,6 +130,7 @@ export function composeCommands(script: string): ComposeCommand[] {
 /** A command run inside a service of the stack (`compose run` or `compose exec`), its own options apart. */
 export interface StackCommand {
   file: string;
+  overrides: string[];
   service: string;
   /** `-e NAME=VALUE` given to `run` or `exec`. */
   environment: string[];
@@ -148,5 +152,5 @@ export function stackCommand(command: ComposeCommand): StackCommand | undefined 
     else if (!FLAGS.has(option)) throw new Error(`docker compose ${command.subcommand}: unknown option ${option}`);
   }
   const [service, ...argv] = args;
-  return { file: command.file, service, environment, argv };
+  return { file: command.file, overrides: command.overrides, service, environment, argv };
 }

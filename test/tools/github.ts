@@ -2,7 +2,7 @@
 // its steps shellchecked, and every command it runs inside the stack looked up in the
 // table below of what a tier of this package runs natively. No Docker engine runs
 // here, so the workflow itself runs only on GitHub's runners.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ROOT } from '../support/root.js';
@@ -36,6 +36,7 @@ const TOOLS = 'test/tools/projects.tools.ts';
 const LOCAL = 'test/runtime/local.runtime.ts';
 const PROD = 'test/runtime/prod.runtime.ts';
 const QUALITY = 'test/tools/quality-checks.ts';
+const CADDY = 'test/tools/caddy.ts';
 const TASK_META_BLOCK = /celery-task-meta-\$task_id/;
 const TASK_META_TEST = {
   file: LOCAL,
@@ -97,6 +98,13 @@ const COUNTERPARTS: Counterpart[] = [
         file: TOOLS,
         title: 'passes manage.py check --deploy with the settings of docker-compose.prod.yml and DJANGO_SECURE_PROXY=1',
       },
+    ],
+  },
+  {
+    stack: 'production',
+    command: 'caddy caddy validate --config /etc/caddy/Caddyfile --adapter caddyfile',
+    native: [
+      { file: CADDY, title: "passes `caddy validate` (Caddy 2.11, Debian forky's) on the Caddyfile its image holds" },
     ],
   },
 ];
@@ -208,7 +216,11 @@ const UP = 'up --wait --wait-timeout 300';
 /** The keys of the production env files whose values .github/ci/production-env makes afresh. */
 const CI_SECRETS = ['SECRET_KEY', 'SQL_PASSWORD', 'CELERY_FLOWER_PASSWORD', 'POSTGRES_PASSWORD', 'APP_DB_PASSWORD'];
 
-/** What a stack's job lacks: its Compose file only, build before up --wait, and down -v always at the end. */
+/**
+ * What a stack's job lacks: its Compose file first (overrides may follow), build before
+ * up --wait, and down -v always at the end, the last three with the same files (down -v
+ * removes what up started, its volumes too).
+ */
 export function stackJobProblems(workflow: ParsedWorkflow): string[] {
   const problems: string[] = [];
   for (const [file, job] of Object.entries(STACKS).filter(([, name]) => workflow.jobs.includes(name))) {
@@ -223,8 +235,23 @@ export function stackJobProblems(workflow: ParsedWorkflow): string[] {
     const last = compose.at(-1);
     if (!last || lines.at(-1) !== 'down -v' || last.condition !== 'always()')
       problems.push(`${job}: does not end with \`down -v\` run always (if: always())`);
+    const filesOf = (line: string) => {
+      const command = compose[lines.lastIndexOf(line)];
+      return command ? [command.file, ...command.overrides].join(' ') : undefined;
+    };
+    const [build, up, down] = ['build', UP, 'down -v'].map(filesOf);
+    if (build && up && down && !(build === up && up === down))
+      problems.push(`${job}: build (-f ${build}), up (-f ${up}) and down -v (-f ${down}) name different Compose files`);
   }
   return problems;
+}
+
+/** The files named on top of a stack's Compose file (`-f OVERRIDE`) by any step. */
+function workflowOverrides(workflow: ParsedWorkflow): string[] {
+  const overrides = workflow.steps.flatMap(step =>
+    composeCommands(step.run ?? '').flatMap(command => command.overrides),
+  );
+  return [...new Set(overrides)];
 }
 
 /** The checks of ci.yml for one project of the matrix. */
@@ -242,6 +269,11 @@ export function describeWorkflow(prod: boolean, project: () => ProjectUnderTest)
       const workflow = await project().workflow();
       expect(workflow.jobs).to.deep.equal(stacks());
       expect(stackJobProblems(workflow)).to.deep.equal([]);
+      // The files put on top of a stack's (.github/ci/without-caddy.yml) are the project's.
+      for (const override of workflowOverrides(workflow))
+        expect(existsSync(join(project().folder, override)), `${override}, named with -f, is in the project`).to.equal(
+          true,
+        );
     });
 
     it('runs inside the stack only commands that a tier here runs natively (the table in test/tools/github.ts)', async () => {
@@ -276,8 +308,18 @@ export function describeWorkflow(prod: boolean, project: () => ProjectUnderTest)
       }
       const site = (job: string) => asked.find(page => page.path === '/' && page.job === job)?.port;
       expect(site('development'), "the development page on web's port").to.equal(typed(project().entry, 'webPort'));
-      if (project().prod)
-        expect(site('production'), "the production page on nginx's port").to.equal(typed(project().entry, 'nginxPort'));
+      if (project().prod) {
+        // The port nginx is published on in the stack the job starts (with automatic HTTPS, CI's override publishes it).
+        const nginx = (await project().ciConfig()).services.nginx;
+        expect(
+          (nginx.ports ?? []).map(port => port.published),
+          'nginx published in the stack of the production job',
+        ).to.include(site('production'));
+        if (!project().auto)
+          expect(site('production'), "the production page on nginx's port").to.equal(
+            typed(project().entry, 'nginxPort'),
+          );
+      }
     });
 
     if (prod)

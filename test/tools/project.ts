@@ -14,13 +14,14 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { ANSWERS, VERSIONS, type AnswerName } from '../../src/generators/lib/answers/answers.js';
 import { runApp } from '../helpers.js';
-import { HOSTILE_PASSWORD } from '../fixtures.js';
+import { AUTO_HTTPS, HOSTILE_PASSWORD } from '../fixtures.js';
 import { configArgs, localEnvironment, type ComposeConfig } from '../support/compose.js';
 import { buildFromContext, readDockerfile, type Build, type Dockerfile } from '../support/dockerfile.js';
 import { nginxMainConf } from '../support/nginx.js';
 import type { Ran } from '../support/run.js';
 import { runTool } from '../support/tools.js';
-import { readWorkflow, type ParsedWorkflow } from '../support/workflow.js';
+import { composeCommands, readWorkflow, type ParsedWorkflow } from '../support/workflow.js';
+import { CADDYFILE, runCaddy } from './caddy.js';
 import { WORKFLOW } from './github.js';
 
 export interface MatrixEntry {
@@ -46,14 +47,15 @@ export function typed(entry: MatrixEntry, name: AnswerName): string {
 const defaultOf = (option: string) => String(ANSWERS.find(spec => spec.option === option)!.default);
 
 /**
- * The defaults; custom ports with a hostile password and user; production on; and every
- * value of each version option that the two first do not already take (with production,
- * so that both stacks see it).
+ * The defaults; custom ports with a hostile password and user, behind a TLS proxy;
+ * production on; automatic HTTPS; and every value of each version option that the two
+ * first do not already take (with production, so that both stacks see it).
  */
 export const MATRIX: MatrixEntry[] = [
   { title: 'the defaults', options: {} },
   {
-    title: 'custom ports, a hostile Postgres password and user, and production with nginx on loopback',
+    title:
+      'custom ports, a hostile Postgres password and user, and production behind a TLS proxy (--https proxy) with nginx on loopback',
     options: {
       'project-name': 'shop_backend',
       'web-port': '18000',
@@ -64,6 +66,7 @@ export const MATRIX: MatrixEntry[] = [
       'postgres-user': '_Robert_Tables',
       'postgres-password': HOSTILE_PASSWORD,
       prod: true,
+      https: 'proxy',
       'nginx-port': '10080',
       'nginx-loopback': true,
       'allowed-hosts': 'shop.example.com .example.org 127.0.0.1',
@@ -72,6 +75,7 @@ export const MATRIX: MatrixEntry[] = [
   },
   { title: 'production on', options: { prod: true } },
   { title: "beat's database scheduler and production", options: { 'beat-scheduler': 'database', prod: true } },
+  { title: 'production with automatic HTTPS (--https auto, Caddy)', options: { prod: true, ...AUTO_HTTPS } },
   ...Object.entries(VERSIONS).flatMap(([tool, values]) => {
     const option = VERSION_OPTIONS[tool as keyof typeof VERSIONS];
     return values
@@ -131,6 +135,15 @@ export class ProjectUnderTest {
     return this.entry.options.prod === true;
   }
 
+  /** How HTTPS reaches production (--https): off, proxy or auto. */
+  get https(): string {
+    return this.prod ? typed(this.entry, 'https') : 'off';
+  }
+
+  get auto(): boolean {
+    return this.https === 'auto';
+  }
+
   get composeFiles(): ComposeFile[] {
     return this.prod ? [...COMPOSE_FILES] : ['docker-compose.yml'];
   }
@@ -153,6 +166,32 @@ export class ProjectUnderTest {
       if (result.status !== 0) throw new Error(`\`${result.command}\` exited ${result.status}:\n${result.stderr}`);
       return JSON.parse(result.stdout) as ComposeConfig;
     });
+  }
+
+  /** The Compose files ci.yml's production job starts its stack with (its `up`): the stack's, then the overrides. */
+  async ciFiles(): Promise<string[]> {
+    const up = (await this.workflow()).steps
+      .filter(step => step.job === 'production')
+      .flatMap(step => composeCommands(step.run ?? ''))
+      .find(command => command.subcommand === 'up');
+    if (!up) throw new Error(`${WORKFLOW}: the production job runs no \`docker compose up\``);
+    return [up.file, ...up.overrides];
+  }
+
+  /** `docker-compose -f FILE... ARGS` with the files of CI's production stack. */
+  ciCompose(args: string[]): Promise<Ran> {
+    return this.runs.once(`ci compose ${args.join(' ')}`, async () =>
+      runTool('docker-compose', [...(await this.ciFiles()).flatMap(file => ['-f', file]), ...args], {
+        cwd: this.folder,
+      }),
+    );
+  }
+
+  /** The resolved configuration of the stack CI starts, or an error that shows the failed run. */
+  async ciConfig(): Promise<ComposeConfig> {
+    const result = await this.ciCompose(['config', '--format', 'json']);
+    if (result.status !== 0) throw new Error(`\`${result.command}\` exited ${result.status}:\n${result.stderr}`);
+    return JSON.parse(result.stdout) as ComposeConfig;
   }
 
   /** The Dockerfiles a Compose file builds, each with the services built from it. */
@@ -209,10 +248,14 @@ export class ProjectUnderTest {
     return this.runs.once('workflow', () => readWorkflow(WORKFLOW, this.read(WORKFLOW)));
   }
 
-  /** The scripts of .github/ci (production's CI settings). */
+  /** The scripts of .github/ci (production's CI settings): its files that start with a shebang. */
   ciScripts(): string[] {
     const folder = join(this.folder, '.github', 'ci');
-    return existsSync(folder) ? readdirSync(folder).map(name => `.github/ci/${name}`) : [];
+    if (!existsSync(folder)) return [];
+    return readdirSync(folder)
+      .sort()
+      .filter(name => readFileSync(join(folder, name)).subarray(0, 2).toString() === '#!')
+      .map(name => `.github/ci/${name}`);
   }
 
   /**
@@ -291,6 +334,22 @@ ${step.run}`,
         cwd: this.folder,
       });
     });
+  }
+
+  /** The file of the project that the caddy image holds as its configuration (CADDYFILE). */
+  async caddyfile(): Promise<string> {
+    const caddy = (await this.builds(PROD_COMPOSE)).find(build => build.services.includes('caddy'));
+    if (!caddy) throw new Error(`${PROD_COMPOSE} builds no caddy service`);
+    const copied = this.image(caddy).build.files.get(CADDYFILE);
+    if (!copied) throw new Error(`${this.relative(caddy.dockerfile)} copies nothing to ${CADDYFILE}`);
+    return join(caddy.context, copied.source);
+  }
+
+  /** `caddy validate` or `caddy adapt` (the JSON it prints) of the image's Caddyfile. */
+  caddy(subcommand: 'validate' | 'adapt'): Promise<Ran> {
+    return this.runs.once(`caddy ${subcommand}`, async () =>
+      runCaddy(this.folder, [subcommand, '--config', await this.caddyfile(), '--adapter', 'caddyfile']),
+    );
   }
 
   /** Environment of a service of a Compose file, for running its code on this machine. */
@@ -373,6 +432,16 @@ ${step.run}`,
     ];
     if (this.prod)
       started.push(this.nginxTest(), this.checkDeploy(), this.checkDeploy(SECURE_PROXY_ON), this.ciEnvFiles());
+    if (this.https === 'proxy') started.push(this.checkDeploy(SECURE_PROXY_OFF));
+    if (this.auto)
+      started.push(
+        this.caddy('validate'),
+        this.caddy('adapt'),
+        this.ciConfig(),
+        this.ciCompose(['config', '--quiet']),
+        this.ciCompose(['config', '--services']),
+        this.ciCompose(['--profile', 'caddy', 'config', '--services']),
+      );
     for (const promise of started) promise.catch(() => undefined);
   }
 }
@@ -383,6 +452,8 @@ export const REPLICAS_SET = { WEB_REPLICAS: '3', CELERY_WORKER_REPLICAS: '4' };
 
 /** What .env/.prod says once a TLS proxy is in front of nginx. */
 export const SECURE_PROXY_ON = { DJANGO_SECURE_PROXY: '1' };
+/** Plain HTTP, as .env/.prod says with --https off. */
+export const SECURE_PROXY_OFF = { DJANGO_SECURE_PROXY: '0' };
 
 /** Generates the projects one after the other (yeoman-test changes the working folder) and starts their checks. */
 export function generateMatrix(entries: readonly MatrixEntry[]): Array<Promise<ProjectUnderTest>> {

@@ -1,10 +1,11 @@
 // The real-tools tier: generates a project for each answer set of the matrix and checks
-// it with Compose v2, a Dockerfile reader, shellcheck, nginx and Python/Django.
+// it with Compose v2, a Dockerfile reader, shellcheck, nginx, Caddy and Python/Django.
 // `npm run test:tools`; the tools come from `bash scripts/install-tools.sh`.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { ANSWERS, VERSIONS } from '../../src/generators/lib/answers/answers.js';
+import { CADDY_IMAGE } from '../../src/generators/lib/values/versions.js';
 import {
   durationSeconds,
   environmentOf,
@@ -18,6 +19,7 @@ import {
   HOST_USER_SET,
   MATRIX,
   REPLICAS_SET,
+  SECURE_PROXY_OFF,
   SECURE_PROXY_ON,
   typed,
   type ComposeFile,
@@ -29,6 +31,7 @@ import { aptInstalls, trixiePackages } from './debian.js';
 import { describeQuality } from './quality-checks.js';
 import { INSTALL_COMMAND, runTool, TOOLS_BIN } from '../support/tools.js';
 import { describeWorkflow } from './github.js';
+import { CADDYFILE, caddyListening, describeCaddy, runCaddy, type CaddyConfig } from './caddy.js';
 
 function expectSuccess(result: Ran): void {
   expect(result.status, describeRun(result)).to.equal(0);
@@ -82,6 +85,13 @@ describe('the tools this tier runs', () => {
     await expectTool('nginx', ['-v']);
   });
 
+  it(`has caddy (Debian forky's, in its root) of the line of the image (${CADDY_IMAGE})`, async () => {
+    const result = await runCaddy(process.cwd(), ['version']);
+    expect(result.status, `${describeRun(result)}\nInstall the tools with \`${INSTALL_COMMAND}\`.`).to.equal(0);
+    const line = /^caddy:(\d+\.\d+)-/.exec(CADDY_IMAGE)![1];
+    expect(result.stdout.trim()).to.match(new RegExp(`^v?${line.replace('.', '\\.')}\\.\\d+\\b`));
+  });
+
   it('has a python that imports Django, Celery and psycopg', async () => {
     await expectTool('python', ['-c', 'import django, celery, psycopg']);
   });
@@ -103,6 +113,11 @@ describe('the matrix of this tier', () => {
     expect(hostile?.options['postgres-user']).to.not.equal(typed({ title: '', options: {} }, 'postgresUser'));
     expect(hostile?.options['web-port']).to.not.equal(typed({ title: '', options: {} }, 'webPort'));
     expect(MATRIX.some(entry => entry.options.prod === true)).to.equal(true);
+  });
+
+  it('takes each way HTTPS reaches production (--https off, proxy and auto)', () => {
+    const modes = MATRIX.filter(entry => entry.options.prod === true).map(entry => typed(entry, 'https'));
+    expect([...new Set(modes)].sort()).to.deep.equal(['auto', 'off', 'proxy']);
   });
 });
 
@@ -134,6 +149,7 @@ MATRIX.forEach((entry, index) => {
     }
     describeShell(() => project!);
     if (prod) describeNginx(() => project!);
+    if (prod && typed(entry, 'https') === 'auto') describeCaddy(entry, () => project!);
     describePython(entry, () => project!);
     describeWorkflow(prod, () => project!);
     describeQuality(entry, () => project!);
@@ -148,16 +164,27 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
       expectQuietSuccess(await project().composeConfigText(file));
     });
 
-    const ports = local
-      ? { web: typed(entry, 'webPort'), flower: typed(entry, 'flowerPort'), mailpit: typed(entry, 'mailPort') }
-      : { nginx: typed(entry, 'nginxPort') };
+    // With automatic HTTPS Caddy is the way in: 80 (the CA's challenge, redirects), 443 and 443/udp (HTTP/3).
+    const auto = !local && typed(entry, 'https') === 'auto';
+    const ports: Record<string, string[]> = local
+      ? { web: [typed(entry, 'webPort')], flower: [typed(entry, 'flowerPort')], mailpit: [typed(entry, 'mailPort')] }
+      : auto
+        ? { caddy: ['80', '443', '443/udp'] }
+        : { nginx: [typed(entry, 'nginxPort')] };
     const portsTitle = Object.entries(ports)
-      .map(([service, port]) => `${service} on ${port}`)
+      .map(([service, published]) => `${service} on ${published.join(', ')}`)
       .join(' and ');
     it(`publishes ${portsTitle}, and no other port`, async () => {
-      expect(publishedPorts(await config())).to.deep.equal(
-        Object.fromEntries(Object.entries(ports).map(([service, port]) => [service, [port]])),
+      const resolved = await config();
+      const udp = Object.entries(resolved.services).flatMap(([name, service]) =>
+        (service.ports ?? []).filter(port => port.protocol === 'udp').map(port => `${name} ${port.published}/udp`),
       );
+      const udpListed = Object.entries(ports).flatMap(([name, list]) =>
+        list.filter(port => port.endsWith('/udp')).map(port => `${name} ${port}`),
+      );
+      expect(udp, 'UDP ports').to.deep.equal(udpListed);
+      const withoutProtocol = Object.entries(ports).map(([name, list]) => [name, list.map(port => port.split('/')[0])]);
+      expect(publishedPorts(resolved)).to.deep.equal(Object.fromEntries(withoutProtocol));
     });
 
     /** Each published port's service and the host address it is bound to. */
@@ -166,7 +193,11 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
         (service.ports ?? []).map(port => `${name}: ${port.host_ip ?? 'every interface'}`),
       );
 
-    if (!local) {
+    if (!local && auto) {
+      it('publishes caddy on every interface, and nginx on none (--https auto: Caddy is the way in)', async () => {
+        expect(await hostBindings()).to.deep.equal(Array(3).fill('caddy: every interface'));
+      });
+    } else if (!local) {
       const loopback = entry.options['nginx-loopback'] === true;
       it(
         loopback
@@ -252,8 +283,19 @@ function describeCompose(entry: MatrixEntry, file: ComposeFile, project: () => P
             expect(imagePorts, `${name} publishes ${port.target}`).to.include(port.target);
           continue;
         }
+        const build = builds.find(candidate => candidate.services.includes(name));
+        // Caddy listens where its configuration says: `caddy adapt` of the Caddyfile its image holds.
+        if (build && project().image(build).build.files.has(CADDYFILE)) {
+          const adapted = await project().caddy('adapt');
+          expect(adapted.status, describeRun(adapted)).to.equal(0);
+          const listening = caddyListening(JSON.parse(adapted.stdout) as CaddyConfig);
+          for (const port of service.ports ?? [])
+            expect(listening, `${name} publishes ${port.target}/${port.protocol}`).to.include(
+              `${port.target}/${port.protocol ?? 'tcp'}`,
+            );
+          continue;
+        }
         for (const port of service.ports ?? []) {
-          const build = builds.find(candidate => candidate.services.includes(name));
           expect(
             build,
             `${name} publishes ${port.target} but is not built here, so nothing says what listens`,
@@ -659,14 +701,37 @@ function describePython(entry: MatrixEntry, project: () => ProjectUnderTest): vo
       });
     }
 
-    if (entry.options.prod === true) {
-      it('warns in check --deploy, with .env/.prod as written (plain HTTP), of exactly the checks the README lists under "HTTPS"', async () => {
-        const result = await project().checkDeploy();
-        const warned = [...new Set((result.stdout + result.stderr).match(/security\.W\d+/g) ?? [])].sort();
-        const https = readmeSection(project(), 'HTTPS');
-        const listed = [...new Set(https.match(/security\.W\d+/g) ?? [])].sort();
+    const https = entry.options.prod === true ? typed(entry, 'https') : undefined;
+    /** The checks the README's "HTTPS" section names. */
+    const listedChecks = () => [...new Set(readmeSection(project(), 'HTTPS').match(/security\.W\d+/g) ?? [])].sort();
+    const warnedChecks = (result: Ran) =>
+      [...new Set((result.stdout + result.stderr).match(/security\.W\d+/g) ?? [])].sort();
+
+    // Plain HTTP: .env/.prod as written with --https off, DJANGO_SECURE_PROXY=0 behind a TLS proxy.
+    if (https === 'off' || https === 'proxy') {
+      const plain = https === 'off' ? '.env/.prod as written (plain HTTP)' : 'DJANGO_SECURE_PROXY=0 (plain HTTP)';
+      it(`warns in check --deploy, with ${plain}, of exactly the checks the README lists under "HTTPS"`, async () => {
+        const result = await project().checkDeploy(https === 'off' ? {} : SECURE_PROXY_OFF);
+        const warned = warnedChecks(result);
         expect(warned, describeRun(result)).to.not.be.empty;
-        expect(warned, describeRun(result)).to.deep.equal(listed);
+        expect(warned, describeRun(result)).to.deep.equal(listedChecks());
+      });
+    }
+
+    if (https === 'proxy' || https === 'auto') {
+      it(`passes manage.py check --deploy with the settings of docker-compose.prod.yml and .env/.prod as written (--https ${https}: DJANGO_SECURE_PROXY=1)${https === 'auto' ? ', silencing only the checks the README names under "HTTPS"' : ''}`, async () => {
+        expect(project().read('.env/.prod')).to.match(/^DJANGO_SECURE_PROXY=1$/m);
+        const result = await project().checkDeploy();
+        expectQuietSuccess(result);
+        const silenced = Number(/no issues \((\d+) silenced\)/.exec(result.stdout)?.[1] ?? NaN);
+        expect(silenced, describeRun(result)).to.not.be.NaN;
+        if (https === 'auto') {
+          const listed = listedChecks();
+          expect(silenced, `silenced: ${listed.join(', ')}`).to.equal(listed.length);
+          const settings = project().read(`${typed(entry, 'projectName')}/settings.py`);
+          const names = /SILENCED_SYSTEM_CHECKS\s*=\s*\[([^\]]*)\]/.exec(settings)?.[1] ?? '';
+          expect([...names.matchAll(/"([^"]+)"/g)].map(match => match[1]).sort()).to.deep.equal(listed);
+        }
       });
     }
 

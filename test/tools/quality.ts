@@ -96,11 +96,6 @@ export async function inRoot(
 ): Promise<Ran> {
   const root = ROOTS[env.python];
   if (!root) throw new Error(`No Debian root here has Python ${env.python} (roots: ${JSON.stringify(ROOTS)})`);
-  const box = join(tierScratch(), `box-${++runs}`);
-  mkdirSync(join(box, 'tmp'), { recursive: true });
-  mkdirSync(join(box, 'home'));
-  chmodSync(join(box, 'tmp'), 0o1777);
-  const mounts = [env.dir, ...binds].flatMap(dir => ['--bind', dir]);
   const inside = {
     PATH: `${env.dir}/bin:/usr/local/bin:/usr/bin:/bin`,
     PYTHONPATH: `${env.dir}/site`,
@@ -108,6 +103,25 @@ export async function inRoot(
     LANG: 'C.UTF-8',
     ...variables,
   };
+  return inDebianRoot(root, cwd, command, inside, [env.dir, ...binds]);
+}
+
+/**
+ * Runs `command` inside a Debian root (trixie, forky), in `cwd`, as a container would:
+ * its own /tmp and HOME, `inside` its whole environment, `binds` more host folders it sees.
+ */
+export async function inDebianRoot(
+  root: string,
+  cwd: string,
+  command: string[],
+  inside: Record<string, string>,
+  binds: string[] = [],
+): Promise<Ran> {
+  const box = join(tierScratch(), `box-${++runs}`);
+  mkdirSync(join(box, 'tmp'), { recursive: true });
+  mkdirSync(join(box, 'home'));
+  chmodSync(join(box, 'tmp'), 0o1777);
+  const mounts = binds.flatMap(dir => ['--bind', dir]);
   try {
     const ran = await run(
       join(TOOLS_BIN, 'in-root'),

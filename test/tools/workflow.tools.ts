@@ -1,10 +1,12 @@
 // The checks of the generated CI workflow fail on what they are for: faults planted in
 // a generated project's .github/workflows/ci.yml, each caught by the check that the
 // tools tier runs on every project of its matrix (test/tools/github.ts).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { AUTO_HTTPS } from '../fixtures.js';
 import { runApp, type Run } from '../helpers.js';
+import { composeCommands, readWorkflow } from '../support/workflow.js';
 import { missingNativeTests, stackJobProblems, unmappedCommands, WORKFLOW } from './github.js';
 import { ProjectUnderTest } from './project.js';
 
@@ -75,5 +77,52 @@ describe('the checks of .github/workflows/ci.yml, on a generated project with a 
     ).workflowShellcheck();
     expect(result.status).to.not.equal(0);
     expect(result.stdout).to.match(/SC2086/);
+  });
+});
+
+describe('the checks of .github/workflows/ci.yml with automatic HTTPS (--https auto), with a planted fault', () => {
+  let run: Run;
+  let original = '';
+  before(async function () {
+    this.timeout(60_000);
+    run = await runApp({ defaults: true, prod: true, ...AUTO_HTTPS });
+    original = readFileSync(join(run.project, WORKFLOW), 'utf8');
+  });
+  after(() => rmSync(run.cwd, { recursive: true, force: true }));
+
+  it('reads the stack file of `docker compose -f FILE -f OVERRIDE ...` as the first, and the override after it', () => {
+    expect(
+      composeCommands('docker compose -f docker-compose.prod.yml -f .github/ci/without-caddy.yml up --wait'),
+    ).to.deep.equal([
+      {
+        file: 'docker-compose.prod.yml',
+        overrides: ['.github/ci/without-caddy.yml'],
+        subcommand: 'up',
+        args: ['--wait'],
+      },
+    ]);
+  });
+
+  it('a production job whose down -v leaves out the override that up started with is reported', async () => {
+    const planted = original.replace(
+      'run: docker compose -f docker-compose.prod.yml -f .github/ci/without-caddy.yml down -v',
+      'run: docker compose -f docker-compose.prod.yml down -v',
+    );
+    expect(planted, 'the fault was planted').to.not.equal(original);
+    expect(stackJobProblems(await readWorkflow(WORKFLOW, original)), 'as generated').to.deep.equal([]);
+    expect(stackJobProblems(await readWorkflow(WORKFLOW, planted))).to.deep.equal([
+      'production: build (-f docker-compose.prod.yml .github/ci/without-caddy.yml), up (-f docker-compose.prod.yml .github/ci/without-caddy.yml) and down -v (-f docker-compose.prod.yml) name different Compose files',
+    ]);
+  });
+
+  it('a production job that runs the override alone, as the stack file, is reported', async () => {
+    const planted = original.replace(
+      'docker compose -f docker-compose.prod.yml -f .github/ci/without-caddy.yml build',
+      'docker compose -f .github/ci/without-caddy.yml build',
+    );
+    expect(planted, 'the fault was planted').to.not.equal(original);
+    expect(stackJobProblems(await readWorkflow(WORKFLOW, planted))).to.include(
+      'production: runs .github/ci/without-caddy.yml, not docker-compose.prod.yml',
+    );
   });
 });

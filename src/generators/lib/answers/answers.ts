@@ -557,9 +557,9 @@ export const ANSWERS = [
     kind: 'select',
     message: 'How does HTTPS reach the production site?',
     labels: {
-      off: 'Not yet: plain HTTP on the nginx port, for a first trial',
-      proxy: 'A TLS proxy or load balancer in front of nginx terminates it',
-      auto: "Automatic certificates: Caddy gets and renews them (Let's Encrypt), on ports 80 and 443",
+      off: "Not yet: plain HTTP on nginx's port, for a first trial",
+      proxy: 'A TLS proxy or load balancer in front of nginx',
+      auto: 'Automatic certificates from Caddy, on ports 80 and 443',
     },
     default: 'off',
     // A production stored before this answer keeps its plain HTTP (or its own DJANGO_SECURE_PROXY), unasked.

@@ -144,6 +144,14 @@ function stackSubnet(composeProject: string): string {
   return `172.${24 + (digest[0] % 8)}.${digest[1]}.0/24`;
 }
 
+/** A /24 for the network of Caddy and nginx (automatic HTTPS), fixed as `subnet` is, and never the same. */
+function edgeSubnet(composeProject: string, subnet: string): string {
+  const edge = stackSubnet(`${composeProject}_edge`);
+  if (edge !== subnet) return edge;
+  const [a, b, c] = edge.split('.').map(Number);
+  return `${a}.${b}.${(c + 1) % 256}.0/24`;
+}
+
 /** The values of the production files (secrets aside: the prod generator keeps them). */
 function productionContext(answers: ProjectAnswers) {
   const { allowedHosts, flowerUser } = answers;
@@ -159,7 +167,7 @@ function productionContext(answers: ProjectAnswers) {
   const https = answers.https ?? 'off';
   const auto = https === 'auto';
   const subnet = stackSubnet(`${name}_prod`);
-  const prefix = subnet.replace(/\.0\/24$/, '');
+  const edge = edgeSubnet(`${name}_prod`, subnet);
   return {
     nginxPort,
     /** How HTTPS reaches the site: not yet, through a TLS proxy in front, or Caddy's automatic certificates. */
@@ -186,14 +194,10 @@ function productionContext(answers: ProjectAnswers) {
     redisMaxMemory: '512mb',
     /** The stack's own network, whose addresses nginx trusts as a TLS proxy's. */
     subnet,
-    /**
-     * With automatic HTTPS, Caddy's fixed address on it (outside `ipRange`, where Docker
-     * gives the other containers theirs): the only address nginx trusts as a TLS proxy's.
-     */
-    caddyAddress: `${prefix}.10`,
-    ipRange: `${prefix}.128/25`,
-    /** What nginx trusts X-Forwarded-Proto from: Caddy alone, or the whole stack network (a proxy in front). */
-    trustedProxies: auto ? `${prefix}.10/32` : subnet,
+    /** With automatic HTTPS, the network of Caddy and nginx alone, whose addresses nginx trusts as a TLS proxy's. */
+    edgeSubnet: edge,
+    /** What nginx trusts X-Forwarded-Proto from: Caddy's network, or the whole stack network (a proxy in front). */
+    trustedProxies: auto ? edge : subnet,
     /** Whether http://localhost reaches the site, as the README's first visit says. */
     localTrial: hosts.includes('localhost') || hosts.includes('*'),
     /** Otherwise, the host name the README's trial sends (`.example.com` is tried as example.com). */
