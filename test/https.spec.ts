@@ -163,16 +163,19 @@ describe('the HTTPS answers, asked and refused', () => {
     ],
     [
       { 'acme-email': 'a@b.org' },
-      /^--acme-email: it is used only with automatic HTTPS \(--https auto; HTTPS is "off" here\)/,
+      /^--acme-email \(HTTPS is "off" here\): it is used only with automatic HTTPS\. Pass --https auto too/,
     ],
-    [{ https: 'proxy', 'acme-ca': 'https://ca.example/dir' }, /^--acme-ca: it is used only with automatic HTTPS/],
+    [
+      { https: 'proxy', 'acme-ca': 'https://ca.example/dir' },
+      /^--acme-ca \(HTTPS is "proxy" here\): it is used only with automatic HTTPS/,
+    ],
     [
       { https: 'auto', 'allowed-hosts': 'shop.example.org', 'acme-email': 'a@b.org', 'nginx-port': '8080' },
-      /^--nginx-port: nginx is published on no port with automatic HTTPS/,
+      /^--nginx-port \(HTTPS is "auto" here\): nginx is published on no port with automatic HTTPS/,
     ],
     [
       { https: 'auto', 'allowed-hosts': 'shop.example.org', 'acme-email': 'a@b.org', 'nginx-loopback': true },
-      /^--nginx-loopback: /,
+      /^--nginx-loopback \(HTTPS is "auto" here\): nginx is published on no port/,
     ],
     [{ https: 'https' }, /"https" is not a HTTPS mode this generator supports: choose one of off, proxy, auto/],
     [

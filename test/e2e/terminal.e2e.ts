@@ -77,9 +77,7 @@ describe('create-django-celery in a terminal', function () {
     // A paste: the line break and the text after it reach the program at once.
     terminal.type('pasted\rrest-of-the-paste');
     await terminal.waitFor('The text pasted holds a line break, so only its first line would be taken');
-    terminal.press('C-u');
-    terminal.type('typed-password');
-    terminal.press('Enter');
+    terminal.replyWith('typed-password');
     await terminal.waitFor('? Add the production variant');
     expect(terminal.rows().at(-1)).to.match(/^\? Add the production variant.*\(y\/N\) ?$/);
     // Only yes-or-no words: a name of JavaScript's object machinery is refused at the prompt.
@@ -101,9 +99,7 @@ describe('create-django-celery in a terminal', function () {
     terminal.type('My-Project');
     terminal.press('Enter');
     await terminal.waitFor('Did you mean my_project?');
-    terminal.press('C-u');
-    terminal.type('my_project');
-    terminal.press('Enter');
+    terminal.replyWith('my_project');
     // The default erased: Enter takes it.
     await terminal.waitFor('? Host port of the Django development server');
     terminal.press('BSpace', 'Enter');
@@ -112,9 +108,7 @@ describe('create-django-celery in a terminal', function () {
     terminal.type('8010');
     terminal.press('Enter');
     await terminal.waitFor('Port 8010 is already the web port');
-    terminal.press('C-u');
-    terminal.type('5600');
-    terminal.press('Enter');
+    terminal.replyWith('5600');
     await acceptDefaults(terminal, AFTER_FLOWER);
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
@@ -143,15 +137,11 @@ describe('create-django-celery in a terminal', function () {
       '--no-prod',
     ]);
     await terminal.waitFor('? Project name');
-    terminal.press('C-u');
-    terminal.type('taken');
-    terminal.press('Enter');
+    terminal.replyWith('taken');
     await terminal.waitFor(
       `${join(cwd, 'taken')} already exists and is not a project of this generator: choose another name.`,
     );
-    terminal.press('C-u');
-    terminal.type('fresh');
-    terminal.press('Enter');
+    terminal.replyWith('fresh');
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);
     expect(screen).to.contain('Created fresh: 45 files.');
@@ -193,9 +183,7 @@ describe('create-django-celery in a terminal', function () {
     terminal = entryPoint(cwd);
     await acceptDefaults(terminal, ['Project name']);
     await terminal.waitFor('? Host port of the Django development server (8010)');
-    terminal.press('C-u');
-    terminal.type('5557');
-    terminal.press('Enter');
+    terminal.replyWith('5557');
     await terminal.waitFor('? Host port of Flower (5558)');
     terminal.press('Enter');
     await acceptDefaults(terminal, AFTER_FLOWER);
@@ -272,13 +260,9 @@ describe('create-django-celery in a terminal', function () {
     await terminal.waitFor('auto: Automatic certificates from Caddy');
     terminal.press('Down', 'Down', 'Enter');
     await terminal.waitFor('? Host names the production site answers to');
-    terminal.press('C-u');
-    terminal.type('localhost');
-    terminal.press('Enter');
+    terminal.replyWith('localhost');
     await terminal.waitFor('"localhost" cannot get a certificate');
-    terminal.press('C-u');
-    terminal.type('shop.example.org');
-    terminal.press('Enter');
+    terminal.replyWith('shop.example.org');
     await acceptDefaults(terminal, ['Flower login name']);
     await terminal.waitFor("? Contact email of the certificate authority's account");
     terminal.type('ops@shop.example.org');
@@ -420,9 +404,7 @@ describe('yo django-celery in a terminal', function () {
     const { command, env } = yoCommand(['django-celery'], place);
     terminal = new Terminal(command, { cwd: place.cwd, env });
     await terminal.waitFor('? Project name');
-    terminal.press('C-u');
-    terminal.type('typed');
-    terminal.press('Enter');
+    terminal.replyWith('typed');
     await acceptDefaults(terminal, ['Host port of the Django', 'Host port of Flower', ...AFTER_FLOWER]);
     const { status, screen } = await terminal.exit();
     expect(status, screen).to.equal(0);

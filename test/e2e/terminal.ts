@@ -85,6 +85,13 @@ export class Terminal {
     this.tmux('send-keys', '-t', 'test', '-l', text);
   }
 
+  /** Erases the line at the prompt, types `text` and presses Enter: a reply in place of what the prompt offers. */
+  replyWith(text: string): void {
+    this.press('C-u');
+    this.type(text);
+    this.press('Enter');
+  }
+
   /** Presses keys by tmux's names: `Enter`, `C-c`, `BSpace`. */
   press(...keys: string[]): void {
     this.tmux('send-keys', '-t', 'test', ...keys);

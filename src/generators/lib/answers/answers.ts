@@ -48,6 +48,8 @@ function answer<const N extends string, const S extends Scope, T extends AnswerV
    * stands (a stored value is kept, for when it applies again).
    */
   when?: (known: Known) => boolean;
+  /** Why an option given for it is refused where it does not apply, and what to do instead. */
+  unless?: string;
   /** Values a project may still store but no longer choose, each with why (version options). */
   retired?: Readonly<Record<string, string>>;
   /**
@@ -331,6 +333,19 @@ function validateHostId(value: string, what: 'uid' | 'gid'): true | string {
     : `"${value}" is not a ${what}: use a whole number, such as the one \`id -${what === 'uid' ? 'u' : 'g'}\` prints.`;
 }
 
+/** nginx's port answers: with automatic HTTPS, Caddy takes 80 and 443 and nginx is published on none. */
+const NOT_WITH_AUTO_HTTPS = {
+  when: (known: Known) => known.https !== 'auto',
+  unless:
+    'nginx is published on no port with automatic HTTPS (Caddy takes ports 80 and 443). Leave it out, or choose --https off or proxy.',
+};
+
+/** The certificate authority's answers: automatic HTTPS's own. */
+const ONLY_WITH_AUTO_HTTPS = {
+  when: (known: Known) => known.https === 'auto',
+  unless: 'it is used only with automatic HTTPS. Pass --https auto too, or leave it out.',
+};
+
 export const ANSWERS = [
   answer({
     name: 'projectName',
@@ -575,7 +590,7 @@ export const ANSWERS = [
     kind: 'input',
     message: 'Host port of nginx (production)',
     // With automatic certificates Caddy takes 80 and 443, and nginx is published on no port.
-    when: known => known.https !== 'auto',
+    ...NOT_WITH_AUTO_HTTPS,
     default: 1337,
     validate: (value, answers) => validatePort(value, answers, 'nginxPort'),
     parse: port,
@@ -586,7 +601,7 @@ export const ANSWERS = [
     scope: 'prod',
     kind: 'option',
     message: "Publish nginx's port on this host's loopback (127.0.0.1) only, for a TLS proxy on this host",
-    when: known => known.https !== 'auto',
+    ...NOT_WITH_AUTO_HTTPS,
     default: false,
     ...yesOrNo('nginx-loopback'),
   }),
@@ -624,7 +639,7 @@ export const ANSWERS = [
     scope: 'prod',
     kind: 'input',
     message: "Contact email of the certificate authority's account (automatic HTTPS)",
-    when: known => known.https === 'auto',
+    ...ONLY_WITH_AUTO_HTTPS,
     default: '',
     validate: validateAcmeEmail,
     parse: text,
@@ -637,7 +652,7 @@ export const ANSWERS = [
     scope: 'prod',
     kind: 'option',
     message: 'The ACME directory Caddy gets certificates from (automatic HTTPS)',
-    when: known => known.https === 'auto',
+    ...ONLY_WITH_AUTO_HTTPS,
     default: LETS_ENCRYPT_DIRECTORY,
     validate: validateAcmeDirectory,
     parse: text,

@@ -95,14 +95,11 @@ export function noTerminal(): string {
     : 'Standard input is not a terminal';
 }
 
-/** The refusal of an option given for an answer that does not apply: which answers make it apply. */
+/** The refusal of an option given for an answer that does not apply: its declaration says why, and what to do. */
 function doesNotApply(spec: AnswerSpec, known: Partial<Answers>): string {
-  const https = known.https === undefined ? '' : `; HTTPS is "${known.https}" here`;
-  const why: Record<string, string> = {
-    'nginx-port': `nginx is published on no port with automatic HTTPS (Caddy takes ports 80 and 443${https}). Leave --nginx-port out, or choose --https off or proxy.`,
-    'nginx-loopback': `nginx is published on no port with automatic HTTPS (Caddy takes ports 80 and 443${https}). Leave --nginx-loopback out, or choose --https off or proxy.`,
-  };
-  return `--${spec.option}: ${why[spec.option] ?? `it is used only with automatic HTTPS (--https auto${https}). Pass --https auto too, or leave --${spec.option} out.`}`;
+  const why = ('unless' in spec ? spec.unless : undefined) ?? 'it does not apply to the other answers. Leave it out.';
+  const https = known.https === undefined ? '' : ` (HTTPS is "${known.https}" here)`;
+  return `--${spec.option}${https}: ${why}`;
 }
 
 export function cannotAsk(missing: readonly AnswerSpec[]): UserFacingError {
