@@ -9,6 +9,7 @@
 #   * from Debian testing (forky), through a PRIVATE apt configuration kept in
 #     .cache/tools/apt (the system's /etc/apt sources are never touched):
 #       - docker-compose (Compose v2 binary)      -> .cache/tools/bin/docker-compose
+#       - kubectl (for `kubectl kustomize`, offline) -> .cache/tools/bin/kubectl
 #       - pure-Python Django/Celery stack (dpkg -x) -> .cache/tools/python
 #   * wrappers in .cache/tools/bin: python, celery, gunicorn (system python3 +
 #     the unpacked stack on PYTHONPATH)
@@ -34,6 +35,7 @@ BIN="$TOOLS/bin"
 PYROOT="$TOOLS/python"
 DIST="$PYROOT/usr/lib/python3/dist-packages"
 COMPOSE_ROOT="$TOOLS/docker-compose"
+KUBECTL_ROOT="$TOOLS/kubectl"
 SYS_PYTHON=/usr/bin/python3
 SUITE=forky
 
@@ -68,7 +70,7 @@ PYTHON_PACKAGES=(
   python3-croniter python3-django-timezone-field
   python3-django-celery-results
 )
-FORKY_PACKAGES=(docker-compose "${PYTHON_PACKAGES[@]}")
+FORKY_PACKAGES=(docker-compose kubectl "${PYTHON_PACKAGES[@]}")
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'install-tools: error: %s\n' "$*" >&2; exit 1; }
@@ -243,6 +245,11 @@ unpack "$(deb_for docker-compose)" "$COMPOSE_ROOT"
 mkdir -p "$BIN"
 ln -sfn "$COMPOSE_ROOT/usr/libexec/docker/cli-plugins/docker-compose" "$BIN/docker-compose"
 "$BIN/docker-compose" version >/dev/null || die "docker-compose does not run"
+
+# kubectl: only its kustomize runs here (no cluster); it needs no server for that.
+unpack "$(deb_for kubectl)" "$KUBECTL_ROOT"
+ln -sfn "$KUBECTL_ROOT/usr/bin/kubectl" "$BIN/kubectl"
+"$BIN/kubectl" version --client >/dev/null || die "kubectl does not run"
 
 # Python stack
 for p in "${PYTHON_PACKAGES[@]}"; do
@@ -433,6 +440,7 @@ first_line() { head -n 1 | tr -s ' '; }
 {
   echo "--- tools (source ${TOOLS#"$REPO_ROOT"/}/env.sh) ---"
   echo "docker-compose $("$BIN/docker-compose" version --short)"
+  echo "kubectl $("$BIN/kubectl" version --client | awk '/^Client Version:/ { print $3 }')"
   echo "shellcheck $(shellcheck --version | awk '/^version:/ { print $2 }')"
   /usr/sbin/nginx -v 2>&1 | first_line
   "$PG_BIN/postgres" --version | first_line

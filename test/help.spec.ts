@@ -74,6 +74,7 @@ describe('--help', () => {
     expect(list.map(line => line.trim().split(/ {2,}/)[0])).to.deep.equal([
       'django',
       'env',
+      'kubernetes',
       'local',
       'prod',
       'repo',

@@ -10,6 +10,7 @@ import type { GetGeneratorConstructor } from '@yeoman/types';
 import type { default as Generator, BaseOptions } from 'yeoman-generator';
 import AppGenerator from '../src/generators/app/index.js';
 import ProdGenerator from '../src/generators/prod/index.js';
+import KubernetesGenerator from '../src/generators/kubernetes/index.js';
 import UsersGenerator from '../src/generators/users/index.js';
 import RepoGenerator from '../src/generators/repo/index.js';
 import ProjectAlias from '../src/generators/project/index.js';
@@ -29,10 +30,14 @@ type CommandLineGenerator = Generator<Record<string, unknown>, BaseOptions & Rec
 const GENERATORS = {
   app: AppGenerator,
   prod: ProdGenerator,
+  kubernetes: KubernetesGenerator,
   users: UsersGenerator,
   repo: RepoGenerator,
   project: ProjectAlias,
-} as unknown as Record<'app' | 'prod' | 'users' | 'repo' | 'project', GetGeneratorConstructor<CommandLineGenerator>>;
+} as unknown as Record<
+  'app' | 'prod' | 'kubernetes' | 'users' | 'repo' | 'project',
+  GetGeneratorConstructor<CommandLineGenerator>
+>;
 
 /** `helpers.run` of `yo django-celery` (`app`), `yo django-celery:prod` or `:users`, from the sources. */
 export function runGenerator(name: keyof typeof GENERATORS, environmentOptions?: Parameters<typeof helpers.run>[2]) {
@@ -97,6 +102,9 @@ function executableFiles(folder: string): string[] {
   return [...readTree(folder).keys()].filter(path => statSync(join(folder, path)).mode & 0o111);
 }
 
+/** The files that hold secrets, which .yo-rc.json records no digest of. */
+const PRIVATE_FILES: readonly string[] = [...ProdGenerator.privateFiles, ...KubernetesGenerator.privateFiles];
+
 /** Where .yo-rc.json records a digest of each file written: it changes with every file, so no snapshot holds it. */
 const DIGESTS = 'generator-django-celery:files';
 
@@ -123,9 +131,7 @@ export function expectFilesToMatchSnapshots(folder: string): void {
     const { [DIGESTS]: digests, ...stored } = JSON.parse(content) as Record<string, Record<string, string>>;
     check(`${JSON.stringify(stored, null, 2)}\n`, path);
     // The digests themselves are checked by the tests of re-runs; here, that each file has one, but the files with secrets.
-    const digested = [...tree.keys()].filter(
-      file => file !== path && file !== '.env/.prod' && file !== '.env/.prod.db',
-    );
+    const digested = [...tree.keys()].filter(file => file !== path && !PRIVATE_FILES.includes(file));
     expect(Object.keys(digests ?? {}).sort(), `the files ${DIGESTS} records`).to.deep.equal(digested.sort());
   }
   check(executableFiles(folder).join('\n'), 'executable files');
@@ -211,6 +217,13 @@ export async function promptVerdicts(
  * Runs `yo django-celery:prod` inside `project`, secrets deterministic. `force` lets
  * it overwrite README.md, which it changes in a project made without production.
  */
+/** `yo django-celery:kubernetes` in `project`, secrets made deterministic. */
+export function runKubernetes(project: string, options: Record<string, unknown> = {}): Promise<RunResult> {
+  return runGenerator('kubernetes')
+    .withOptions({ secretSource: fixedSecrets, ...options })
+    .cd(project);
+}
+
 export function runProd(
   project: string,
   options: Record<string, unknown> = {},

@@ -21,6 +21,18 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'yo django-celery --defaults --prod with automatic HTTPS': async () =>
     (await runApp({ defaults: true, prod: true, ...AUTO_HTTPS })).project,
+  'yo django-celery --defaults --prod --kubernetes, with the database beat scheduler and Postgres 18': async () =>
+    (
+      await runApp({
+        defaults: true,
+        prod: true,
+        kubernetes: true,
+        'beat-scheduler': 'database',
+        'postgres-version': '18',
+        'image-registry': 'registry.example.com/team',
+        'image-tag': '2026.12.1',
+      })
+    ).project,
 };
 
 // One top-level describe: the snapshot file belongs to it, and it tells obsolete entries.

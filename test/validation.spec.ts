@@ -154,7 +154,7 @@ describe('the answers table', () => {
       if (typeof spec.default !== 'boolean' && !('choices' in spec && spec.choices)) {
         expect(spec, `${spec.name}: what --help shows for it`).to.include.keys('placeholder', 'accepts');
       }
-      if (spec.default === '' && 'when' in spec) {
+      if (spec.default === '' && 'when' in spec && spec.validate('', {}) !== true) {
         // No default: an answer needed only in some cases (the CA's contact) says how to give it.
         expect(spec.validate('', {}), spec.name).to.contain(`use --${spec.option}`);
       } else {
@@ -251,6 +251,26 @@ describe("each option's help (`accepts`), against its validator", () => {
     acmeCa: {
       ok: ['https://acme-staging-v02.api.letsencrypt.org/directory', 'https://127.0.0.1:14000/dir'],
       refused: ['http://acme.example/dir', 'acme-v02.api.letsencrypt.org', 'https://a b/dir', ''],
+    },
+    imageRegistry: {
+      ok: ['registry.example.com/team', 'localhost:5000', 'r.example/a/b-c'],
+      refused: ['Registry.example.com', 'https://r.example', 'r.example/Team', 'r.example:port', ''],
+    },
+    imageName: {
+      ok: ['', 'shop', 'team/shop-backend', 'a.b_c-d'],
+      refused: ['Shop', 'shop backend', '-shop', 'shop/', 'a'.repeat(129)],
+    },
+    imageTag: {
+      ok: ['1.4.0', 'v2', 'abc1234', '2026.12.1', 'a'.repeat(55)],
+      refused: ['latest', 'V1', '1_0', '-1', '1.0-', 'a'.repeat(56), ''],
+    },
+    ingressHost: {
+      ok: ['localhost', '*.example.com', 'Example.COM'],
+      refused: ['127.0.0.1', 'https://example.com', 'example.com:443', 'exa_mple.com', ''],
+    },
+    ingressClass: {
+      ok: ['nginx', 'traefik', 'a-1', 'a'.repeat(63)],
+      refused: ['Nginx', 'nginx.io', '-nginx', 'a'.repeat(64), ''],
     },
   };
 

@@ -71,7 +71,11 @@ export default class AppGenerator extends BaseGenerator {
       return;
     }
     // Before asking anything, say every option a script would have to pass.
-    const specs = this.options.prod ? [...answerSpecs('app'), ...answerSpecs('prod')] : answerSpecs('app');
+    const specs = [
+      ...answerSpecs('app'),
+      ...(this.options.prod ? answerSpecs('prod') : []),
+      ...(this.options.prod && this.options.kubernetes ? answerSpecs('kubernetes') : []),
+    ];
     const missing = unanswered(specs, this._sources({}));
     if (missing.length > 0 && !this._canAsk()) throw cannotAsk(missing);
     this.known = await this._chooseProject(here);
@@ -101,6 +105,20 @@ export default class AppGenerator extends BaseGenerator {
       throw new UserFacingError(
         `${production.map(spec => `--${spec.option}`).join(', ')} ${production.length > 1 ? 'apply' : 'applies'} to production, which is off: add --prod (or, in a generated project, run \`${commandOf('prod')}\`).`,
       );
+    }
+    if (this.stored.kubernetes === true && answers.kubernetes === false) {
+      throw new UserFacingError(
+        'This project has Kubernetes manifests (k8s/): --no-kubernetes would leave them behind. To drop them, move k8s/ away, set "kubernetes" to false in .yo-rc.json, then run again.',
+      );
+    }
+    const cluster = answerSpecs('kubernetes').filter(spec => this.options[spec.option] !== undefined);
+    if (!answers.kubernetes && cluster.length > 0) {
+      throw new UserFacingError(
+        `${cluster.map(spec => `--${spec.option}`).join(', ')} ${cluster.length > 1 ? 'apply' : 'applies'} to the Kubernetes manifests, which are off: add --kubernetes (or, in a generated project, run \`${commandOf('kubernetes')}\`).`,
+      );
+    }
+    if (answers.kubernetes) {
+      answers = await this._resolve(answerSpecs('kubernetes'), this.stored, answers);
     }
     this.project = projectOf(answers);
   }
@@ -220,6 +238,9 @@ export default class AppGenerator extends BaseGenerator {
     if (this.project.answers.prod) {
       await this._composeSibling('prod', this.project);
     }
+    if (this.project.answers.kubernetes) {
+      await this._composeSibling('kubernetes', this.project);
+    }
   }
 
   end(): void {
@@ -230,7 +251,7 @@ export default class AppGenerator extends BaseGenerator {
       report: this._written,
       answers,
       cd,
-      stacks: { local: true, production: Boolean(answers.prod) },
+      stacks: { local: true, production: Boolean(answers.prod), kubernetes: Boolean(answers.kubernetes) },
     });
   }
 }

@@ -64,8 +64,13 @@ export default class ProdGenerator extends ProjectGenerator {
 
   async configuring(): Promise<void> {
     // Production's answers; one that does not apply (nginx's port with automatic HTTPS) keeps what was stored.
-    const kept: Record<string, unknown> = storable({ ...this.project.answers, prod: true });
-    const names = ['prod', ...answerSpecs('prod').map(spec => spec.name)];
+    const kept: Record<string, unknown> = storable({
+      ...this.project.answers,
+      prod: true,
+      kubernetes: this.project.answers.kubernetes ?? false,
+    });
+    // `kubernetes` applies once production is on: stored as the app stores it.
+    const names = ['prod', 'kubernetes', ...answerSpecs('prod').map(spec => spec.name)];
     this.config.set(Object.fromEntries(names.filter(name => name in kept).map(name => [name, kept[name]])));
     // README.md gains its production section. Under `app`, which composes it already, it
     // still runs once. Production's requirements are its own file (requirements-prod.txt):

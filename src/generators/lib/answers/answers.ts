@@ -21,7 +21,7 @@ type Known = Readonly<Record<string, AnswerValue | undefined>>;
 export type Validator = (raw: string, known: Known) => true | string;
 
 /** Which generator asks an answer. */
-export type Scope = 'app' | 'prod';
+export type Scope = 'app' | 'prod' | 'kubernetes';
 
 /** How an answer is asked; `select` picks one of its `choices`; `option` means it is an option only, never a prompt. */
 export type Kind = 'input' | 'password' | 'confirm' | 'select' | 'option';
@@ -333,6 +333,69 @@ function validateHostId(value: string, what: 'uid' | 'gid'): true | string {
     : `"${value}" is not a ${what}: use a whole number, such as the one \`id -${what === 'uid' ? 'u' : 'g'}\` prints.`;
 }
 
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const IMAGE_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+function validateRegistry(value: string): true | string {
+  const [host, ...path] = value.split('/');
+  const hostOk = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/.test(host);
+  if (!hostOk || !path.every(part => IMAGE_COMPONENT.test(part))) {
+    return `"${value}" is not a registry: use its host (a port after a colon if it has one) and any path, in lowercase, for example registry.example.com/team or localhost:5000.`;
+  }
+  return true;
+}
+
+function validateImageName(value: string): true | string {
+  return (
+    value === '' ||
+    (value.split('/').every(part => IMAGE_COMPONENT.test(part)) && value.length <= 128) ||
+    `"${value}" is not an image name: use lowercase letters and digits, with . _ - or / between them, for example ${
+      value
+        .toLowerCase()
+        .replace(/[^a-z0-9./-]+/g, '-')
+        .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'shop-backend'
+    }.`
+  );
+}
+
+function validateImageTag(value: string): true | string {
+  if (value === 'latest') {
+    return '"latest" names no release: a cluster would run whatever was pushed last, and a rollback could not name the one before. Give each release its own tag, for example 1.4.0 or the commit (git rev-parse --short HEAD).';
+  }
+  return (
+    /^[a-z0-9]([a-z0-9.-]{0,53}[a-z0-9])?$/.test(value) ||
+    `"${value}" cannot be the image tag here: use lowercase letters, digits, . and - (not first or last), at most 55 characters; the migration Job is named migrate-<tag>, and Kubernetes allows no other characters in a name.`
+  );
+}
+
+function validateIngressHost(raw: string, known: Known): true | string {
+  const value = raw.toLowerCase();
+  if (
+    !/^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(value) ||
+    /^[0-9.]+$/.test(value)
+  ) {
+    return `"${raw}" is not a host name an Ingress takes: use a DNS name such as example.com (no IP address, port or scheme).`;
+  }
+  const hosts = known.allowedHosts === undefined ? undefined : splitHosts(String(known.allowedHosts));
+  const served =
+    hosts === undefined ||
+    hosts.some(
+      host =>
+        host === '*' || host === value || (host.startsWith('.') && (value === host.slice(1) || value.endsWith(host))),
+    );
+  return (
+    served ||
+    `"${raw}" is not among the production host names (${hosts?.join(' ')}), so Django would answer 400 to every request the Ingress passes on: give one of them${hosts?.find(host => /[a-z]/.test(host) && !host.startsWith('[')) ? `, for example --ingress-host ${hosts.find(host => /[a-z]/.test(host) && !host.startsWith('['))?.replace(/^\./, '')}` : ''}, or add it to --allowed-hosts (create-django-celery prod --allowed-hosts "...").`
+  );
+}
+
+/** The Kubernetes manifests' answers: their generator's own. */
+const ONLY_WITH_KUBERNETES = {
+  when: (known: Known) => known.kubernetes === true,
+  unless:
+    'it applies to the Kubernetes manifests: add --kubernetes (or, in a generated project, run the kubernetes generator).',
+};
+
 /** nginx's port answers: with automatic HTTPS, Caddy takes 80 and 443 and nginx is published on none. */
 const NOT_WITH_AUTO_HTTPS = {
   when: (known: Known) => known.https !== 'auto',
@@ -565,6 +628,17 @@ export const ANSWERS = [
     ...beatScheduler(),
   }),
   answer({
+    name: 'kubernetes',
+    option: 'kubernetes',
+    scope: 'app',
+    kind: 'option',
+    message: 'Add manifests for a Kubernetes cluster (k8s/, for kustomize), from the production variant',
+    when: (known: Known) => known.prod === true,
+    unless: 'the Kubernetes manifests run the production variant: add --prod too.',
+    default: false,
+    ...yesOrNo('kubernetes'),
+  }),
+  answer({
     name: 'https',
     option: 'https',
     placeholder: '<mode>',
@@ -657,6 +731,76 @@ export const ANSWERS = [
     validate: validateAcmeDirectory,
     parse: text,
   }),
+  answer({
+    name: 'imageRegistry',
+    option: 'image-registry',
+    placeholder: '<registry>',
+    accepts:
+      'a registry host, with a port and a path if it has them (registry.example.com/team, localhost:5000), lowercase',
+    scope: 'kubernetes',
+    ...ONLY_WITH_KUBERNETES,
+    kind: 'input',
+    message: 'Container registry the cluster pulls the Django image from',
+    default: 'localhost:5000',
+    validate: validateRegistry,
+    parse: text,
+  }),
+  answer({
+    name: 'imageName',
+    option: 'image-name',
+    placeholder: '<name>',
+    accepts:
+      "a repository name: lowercase letters and digits, with . _ - or / between them (empty: the project's name, with - for _)",
+    scope: 'kubernetes',
+    ...ONLY_WITH_KUBERNETES,
+    kind: 'input',
+    message: 'Name of the Django image in that registry',
+    default: '',
+    validate: validateImageName,
+    parse: text,
+  }),
+  answer({
+    name: 'imageTag',
+    option: 'image-tag',
+    placeholder: '<tag>',
+    accepts:
+      'lowercase letters, digits, . and -, at most 55 characters, not latest (the migration Job is named after it)',
+    scope: 'kubernetes',
+    ...ONLY_WITH_KUBERNETES,
+    kind: 'option',
+    message: 'Tag of the Django image the cluster runs (a new tag for each release)',
+    default: '0.1.0',
+    validate: validateImageTag,
+    parse: text,
+  }),
+  answer({
+    name: 'ingressHost',
+    option: 'ingress-host',
+    placeholder: '<host>',
+    accepts: 'a DNS name among the production host names (--allowed-hosts)',
+    scope: 'kubernetes',
+    ...ONLY_WITH_KUBERNETES,
+    kind: 'input',
+    message: 'Host name the Ingress serves the site on',
+    default: 'localhost',
+    validate: validateIngressHost,
+    parse: value => value.toLowerCase(),
+  }),
+  answer({
+    name: 'ingressClass',
+    option: 'ingress-class',
+    placeholder: '<class>',
+    accepts: 'the name of an IngressClass of the cluster: lowercase letters, digits and -',
+    scope: 'kubernetes',
+    ...ONLY_WITH_KUBERNETES,
+    kind: 'input',
+    message: 'Ingress class of the cluster (its Ingress controller)',
+    default: 'nginx',
+    validate: value =>
+      DNS_LABEL.test(value) ||
+      `"${value}" is not an IngressClass name: use lowercase letters, digits and -, at most 63 characters (\`kubectl get ingressclass\` lists the cluster's).`,
+    parse: text,
+  }),
 ] as const;
 
 /** The declaration of one answer. */
@@ -670,6 +814,7 @@ type ScopeAnswers<Sc extends Scope> = {
 };
 export type AppAnswers = ScopeAnswers<'app'>;
 export type ProdAnswers = ScopeAnswers<'prod'>;
+export type KubernetesAnswers = ScopeAnswers<'kubernetes'>;
 
 export function answerSpecs<Sc extends Scope>(scope: Sc): Extract<AnswerSpec, { scope: Sc }>[] {
   return ANSWERS.filter((spec): spec is Extract<AnswerSpec, { scope: Sc }> => spec.scope === scope);

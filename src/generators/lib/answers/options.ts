@@ -9,7 +9,11 @@ import { OWN_FLAGS, type OwnFlag } from './own-flags.js';
  * The answers whose options each generator takes, by scope: the one table that both the
  * options a generator declares and its `--help` (also printed without loading Yeoman) read.
  */
-const OPTION_SCOPES: Readonly<Record<string, readonly Scope[]>> = { app: ['app', 'prod'], prod: ['prod'] };
+const OPTION_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
+  app: ['app', 'prod', 'kubernetes'],
+  prod: ['prod'],
+  kubernetes: ['kubernetes'],
+};
 
 /** The own flags generator `name` takes. */
 export function ownFlags(name: string): OwnFlag[] {

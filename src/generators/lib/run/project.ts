@@ -43,11 +43,17 @@ export async function loadProject(
     );
   }
   const app = await resolveAnswers(answerSpecs('app'), sources, undefined, {}, warn);
-  const answers = await resolveAnswers(
+  const prod = await resolveAnswers(
     answerSpecs('prod').filter(spec => stored[spec.name] !== undefined),
     sources,
     undefined,
     app,
+  );
+  const answers = await resolveAnswers(
+    answerSpecs('kubernetes').filter(spec => stored[spec.name] !== undefined),
+    sources,
+    undefined,
+    prod,
   );
   return projectOf(answers);
 }

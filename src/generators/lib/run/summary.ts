@@ -102,13 +102,31 @@ function productionSteps(answers: ProjectAnswers, cd: string | undefined): { abo
   };
 }
 
+/** The lines of the Kubernetes manifests: what a release takes, then its commands. */
+function kubernetesSteps(answers: ProjectAnswers, cd: string | undefined): { about: string[]; commands: string[] } {
+  const repository = answers.imageName || answers.projectName.replace(/_+/g, '-').replace(/^-|-$/g, '');
+  const image = `${answers.imageRegistry ?? 'localhost:5000'}/${repository}:${answers.imageTag ?? '0.1.0'}`;
+  return {
+    about: wrap(
+      `Kubernetes: k8s/overlays/production runs the release ${answers.imageTag ?? '0.1.0'} at https://${answers.ingressHost ?? 'localhost'}/ through the Ingress class ${answers.ingressClass ?? 'nginx'}, with Postgres and Redis outside the cluster (their addresses and credentials in k8s/overlays/production/services.env); k8s/overlays/trial runs them in the cluster, for a trial only (README.md, "Kubernetes").`,
+      80,
+    ),
+    commands: [
+      ...(cd ? [`cd ${cd}`] : []),
+      `docker build -f compose/production/django/Dockerfile -t ${image} .`,
+      `docker push ${image}`,
+      'kubectl apply -k k8s/overlays/production',
+    ],
+  };
+}
+
 export interface Summary {
   report: WriteReport;
   answers: ProjectAnswers;
   /** The project's folder as the user should type it from where they are, or undefined when they are in it. */
   cd?: string;
-  /** Which stacks to tell about: the development one, production, or both. */
-  stacks: { local: boolean; production: boolean };
+  /** Which stacks to tell about: the development one, production, the Kubernetes manifests. */
+  stacks: { local: boolean; production: boolean; kubernetes?: boolean };
   /** The settings this run gave that a file of the user's did not take, by file (see unappliedReport). */
   unapplied?: ReadonlyMap<string, readonly string[]>;
 }
@@ -123,6 +141,13 @@ export function summary({ report, answers, cd, stacks, unapplied = new Map() }: 
       ? `Or build, migrate and start production${cd ? ' (in the same folder)' : ''}:`
       : 'Next, build, migrate and start production:';
     steps.push({ title, ...productionSteps(answers, stacks.local ? undefined : cd) });
+  }
+  if (stacks.kubernetes) {
+    const title =
+      steps.length > 0
+        ? 'Or build and push the image, and apply it to a cluster:'
+        : 'Next, build and push the image, and apply it to a cluster:';
+    steps.push({ title, ...kubernetesSteps(answers, steps.length > 0 ? undefined : cd) });
   }
   for (const step of steps) out.push('', ...step.about);
   for (const step of steps) out.push('', step.title, ...step.commands.map(command => `  ${command}`));

@@ -1,7 +1,13 @@
 // The values templates lay out, computed once from the answers: templates hold no logic
 // beyond loops and conditions, and receive every value already quoted for its file.
 import { createHash } from 'node:crypto';
-import { answerSpec, splitHosts, type AppAnswers, type ProdAnswers } from '../answers/answers.js';
+import {
+  answerSpec,
+  splitHosts,
+  type AppAnswers,
+  type KubernetesAnswers,
+  type ProdAnswers,
+} from '../answers/answers.js';
 import { commandOf } from '../answers/command.js';
 import { composeYamlValue, envValue } from './quoting.js';
 import { readLock } from './locks.js';
@@ -20,7 +26,7 @@ import {
 } from './versions.js';
 
 /** The answers a project is written from: production's are there when it is on. */
-export type ProjectAnswers = AppAnswers & Partial<ProdAnswers>;
+export type ProjectAnswers = AppAnswers & Partial<ProdAnswers> & Partial<KubernetesAnswers>;
 
 /** The project name as Docker names accept it: no leading, trailing or doubled underscore. */
 function dockerName(projectName: string): string {
@@ -219,6 +225,60 @@ function productionContext(answers: ProjectAnswers) {
   };
 }
 
+/** Resources of each container of the Kubernetes manifests: what the scheduler reserves, and the most it may use. */
+const KUBERNETES_RESOURCES = {
+  web: { requests: { cpu: '250m', memory: '384Mi' }, limits: { cpu: '1', memory: '768Mi' } },
+  worker: { requests: { cpu: '250m', memory: '384Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+  beat: { requests: { cpu: '50m', memory: '192Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
+  flower: { requests: { cpu: '50m', memory: '192Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
+  nginx: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+  init: { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  postgres: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+  redis: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '768Mi' } },
+} as const;
+
+/** The Kubernetes manifests' values (k8s/), from production's and the kubernetes generator's answers. */
+function kubernetesContext(answers: ProjectAnswers) {
+  const { imageRegistry, imageName, imageTag, ingressHost, ingressClass } = answers;
+  if (
+    imageRegistry === undefined ||
+    imageName === undefined ||
+    imageTag === undefined ||
+    ingressHost === undefined ||
+    ingressClass === undefined
+  ) {
+    throw new Error(
+      `.yo-rc.json says kubernetes but holds no Kubernetes answers: run \`${commandOf('kubernetes')}\` in this folder.`,
+    );
+  }
+  const repository = imageName || answers.projectName.replace(/_+/g, '-').replace(/^-|-$/g, '');
+  return {
+    /** The Django image, without its tag (kustomize's `images` sets the tag). */
+    image: `${imageRegistry}/${repository}`,
+    imageTag,
+    /** A Job's template cannot change once it exists: each release has a migration Job of its own. */
+    migrateJob: `migrate-${imageTag.replace(/\./g, '-')}`,
+    /** How long a finished migration Job (and its logs) stays. */
+    migrateTtl: 600,
+    ingressHost,
+    ingressClass,
+    /** The namespace of the overlays. */
+    namespace: answers.projectName.replace(/_+/g, '-').replace(/^-|-$/g, ''),
+    /**
+     * Pods' grace after SIGTERM: web's covers the preStop pause (the Service stops sending
+     * it requests) and gunicorn's graceful timeout; the worker's a task's hard time limit.
+     */
+    grace: {
+      preStop: 5,
+      web: 5 + LIMITS.gunicornGracefulTimeout + 10,
+      worker: LIMITS.taskTimeLimit + 30,
+    },
+    resources: KUBERNETES_RESOURCES,
+    /** The autoscalers' bounds and the CPU use they aim at. */
+    autoscale: { web: { min: 2, max: 10 }, worker: { min: 2, max: 10 }, cpu: 70 },
+  };
+}
+
 /**
  * The name of production's database superuser (POSTGRES_USER): the image creates it, and
  * Postgres keeps it a superuser, so Django's own role (`appRole`) must be another.
@@ -322,6 +382,8 @@ export function templateContext(answers: ProjectAnswers) {
     limits: LIMITS,
     /** The production variant's values, when it is on. */
     production: answers.prod ? productionContext(answers) : undefined,
+    /** The Kubernetes manifests' values, when they are on. */
+    kubernetes: answers.prod && answers.kubernetes ? kubernetesContext(answers) : undefined,
   };
 }
 
