@@ -152,3 +152,43 @@ describe('yo django-celery:repo and :project, its earlier name (the real command
     rewrites(entryProject, name => runEntryPoint([name], entryProject), 'create-django-celery');
   });
 });
+
+describe('yo django-celery:kubernetes and create-django-celery kubernetes (the real command lines)', function () {
+  this.timeout(180_000);
+
+  it('exit 1 in an empty folder, saying in one sentence to create the project first, and write nothing', () => {
+    const run = runYo(['django-celery:kubernetes', '--defaults']);
+    expect(run.status).to.equal(1);
+    expectRefusal(run, /^\S+ is not in a project of this generator .*: run `yo django-celery` first/);
+    expect(readdirSync(run.cwd)).to.deep.equal([]);
+  });
+
+  it('writes k8s/ with `yo django-celery --defaults --prod --kubernetes`, and `yo django-celery:kubernetes` leaves it as it is', () => {
+    const place = yoPlace();
+    const run = { ...yo(['django-celery', '--defaults', '--prod', '--kubernetes'], place), cwd: place.cwd };
+    expect(run.status, run.stderr + run.stdout).to.equal(0);
+    const project = join(run.cwd, 'django_celery_example');
+    const files = [...readTree(project).keys()];
+    expect(files).to.include.members([
+      'k8s/base/web.yaml',
+      'k8s/overlays/production/kustomization.yaml',
+      'k8s/overlays/production/secrets.env',
+      'k8s/overlays/trial/db.env',
+    ]);
+    expect(run.stdout + run.stderr).to.contain('kubectl apply -k k8s/overlays/production');
+    const before = readTree(project);
+    const again = yo(['django-celery:kubernetes', '--defaults'], { ...place, cwd: project });
+    expect(again.status, again.stderr).to.equal(0);
+    expect(again.stdout + again.stderr).to.contain('Nothing to write');
+    expect(readTree(project)).to.deep.equal(before);
+  });
+
+  it('refuses, through the entry point, a project without production, naming the command that adds it', async () => {
+    const { project } = await runApp({ defaults: true });
+    const before = readTree(project);
+    const run = runEntryPoint(['kubernetes', '--defaults'], project);
+    expect(run.status).to.equal(1);
+    expectRefusal(run, /no production variant.*run `create-django-celery prod` first/);
+    expect(readTree(project)).to.deep.equal(before);
+  });
+});
