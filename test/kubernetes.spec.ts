@@ -9,11 +9,13 @@ import {
   expectRefusedUnchanged,
   expectRejection,
   fixedSecrets,
+  promptVerdicts,
   read,
   readTree,
   runApp,
   runGenerator,
   runKubernetes,
+  runProd,
   stored,
 } from './helpers.js';
 
@@ -142,7 +144,7 @@ describe('yo django-celery:kubernetes', () => {
     // The app, run again in the project, writes them as they are.
     const before = readTree(project);
     await runGenerator('app').withOptions({ secretSource: fixedSecrets }).cd(project);
-    expect(readTree(project)).to.deep.equal(before);
+    expect(readTree(project), 'the project as the first runs left it').to.deep.equal(before);
   });
 
   it('renames the migration Job and retags the image with --image-tag', async () => {
@@ -166,6 +168,36 @@ describe('yo django-celery:kubernetes', () => {
     const kept = readKustomizeEnv(read(project, KUBERNETES_ENV_FILES.services));
     expect(kept.get('SQL_HOST')).to.equal('db.internal.example.com');
     expect(kept.get('CELERY_BACKEND')).to.equal('redis://redis:6379/0');
+  });
+
+  it('keeps the env files in step when yo django-celery:prod runs alone', async () => {
+    const { project } = await runApp(KUBERNETES);
+    writeFileSync(
+      join(project, '.env/.prod'),
+      read(project, '.env/.prod').replace('GUNICORN_WORKERS=3', 'GUNICORN_WORKERS=5'),
+    );
+    await runProd(project);
+    expect(readKustomizeEnv(read(project, KUBERNETES_ENV_FILES.settings)).get('GUNICORN_WORKERS')).to.equal('5');
+  });
+
+  it('asks the registry, the image and the Ingress at a terminal, judging the host against the allowed ones', async () => {
+    const { project } = await runApp({ defaults: true, prod: true, 'allowed-hosts': 'shop.example.com' });
+    const verdicts = await promptVerdicts(
+      'kubernetes',
+      { ingressHost: 'example.com', imageRegistry: 'Registry' },
+      {
+        cwd: project,
+        answers: {
+          imageRegistry: 'localhost:5000',
+          imageName: '',
+          ingressHost: 'shop.example.com',
+          ingressClass: 'nginx',
+        },
+      },
+    );
+    expect(verdicts.ingressHost).to.match(/not among the production host names \(shop.example.com\)/);
+    expect(verdicts.imageRegistry).to.match(/is not a registry/);
+    expect(stored(project)).to.include({ kubernetes: true, ingressHost: 'shop.example.com' });
   });
 
   it('stops, writing nothing, at a value of .env/.prod that kustomize cannot read', async () => {

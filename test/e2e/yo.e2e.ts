@@ -180,7 +180,7 @@ describe('yo django-celery:kubernetes and create-django-celery kubernetes (the r
     const again = yo(['django-celery:kubernetes', '--defaults'], { ...place, cwd: project });
     expect(again.status, again.stderr).to.equal(0);
     expect(again.stdout + again.stderr).to.contain('Nothing to write');
-    expect(readTree(project)).to.deep.equal(before);
+    expect(readTree(project), 'the project as the first run left it').to.deep.equal(before);
   });
 
   it('refuses, through the entry point, a project without production, naming the command that adds it', async () => {
@@ -189,6 +189,6 @@ describe('yo django-celery:kubernetes and create-django-celery kubernetes (the r
     const run = runEntryPoint(['kubernetes', '--defaults'], project);
     expect(run.status).to.equal(1);
     expectRefusal(run, /no production variant.*run `create-django-celery prod` first/);
-    expect(readTree(project)).to.deep.equal(before);
+    expect(readTree(project), 'nothing written').to.deep.equal(before);
   });
 });

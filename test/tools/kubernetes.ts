@@ -134,7 +134,7 @@ export function secretsInConfigMaps(objects: readonly KubeObject[], secrets: rea
 }
 
 /** The variables a container receives: its envFrom ConfigMaps and Secrets (Secrets decoded), then its env. */
-export function containerEnvironment(objects: readonly KubeObject[], container: KubeObject): Record<string, string> {
+function containerEnvironment(objects: readonly KubeObject[], container: KubeObject): Record<string, string> {
   const env: Record<string, string> = {};
   for (const source of container.envFrom ?? []) {
     const ref = source.configMapRef ?? source.secretRef;
@@ -150,7 +150,7 @@ export function containerEnvironment(objects: readonly KubeObject[], container: 
 }
 
 /** Which Compose service of docker-compose.prod.yml each workload's container stands for. */
-export const COMPOSE_SERVICE: Readonly<Record<string, string>> = {
+const COMPOSE_SERVICE: Readonly<Record<string, string>> = {
   'Deployment/web/web': 'web',
   'Deployment/worker/worker': 'celery_worker',
   'Deployment/beat/beat': 'celery_beat',

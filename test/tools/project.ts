@@ -74,7 +74,10 @@ export const MATRIX: MatrixEntry[] = [
     },
   },
   { title: 'production on', options: { prod: true } },
-  { title: "beat's database scheduler and production", options: { 'beat-scheduler': 'database', prod: true } },
+  {
+    title: "beat's database scheduler, production and the Kubernetes manifests",
+    options: { 'beat-scheduler': 'database', prod: true, kubernetes: true },
+  },
   { title: 'production with automatic HTTPS (--https auto, Caddy)', options: { prod: true, ...AUTO_HTTPS } },
   ...Object.entries(VERSIONS).flatMap(([tool, values]) => {
     const option = VERSION_OPTIONS[tool as keyof typeof VERSIONS];

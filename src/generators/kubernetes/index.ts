@@ -3,7 +3,7 @@ import { answerSpecs, storable } from '../lib/answers/answers.js';
 import { commandOf } from '../lib/answers/command.js';
 import { readRegularFile } from '../lib/files/trust.js';
 import { ProjectGenerator, UserFacingError } from '../lib/run/base.js';
-import { projectOf, type Project } from '../lib/run/project.js';
+import type { Project } from '../lib/run/project.js';
 import { addMissingSettings } from '../lib/values/env-file.js';
 import { kubernetesEnv } from '../lib/values/kubernetes-env.js';
 import { PROD_DB_ENV_FILE, PROD_ENV_FILE } from '../prod/index.js';
@@ -36,22 +36,11 @@ export default class KubernetesGenerator extends ProjectGenerator {
   private project!: Project;
 
   async prompting(): Promise<void> {
-    if (this.options.project) {
-      this.project = this.options.project;
-      return;
-    }
-    // Outside a generated project this fails before anything is asked or written.
-    const { answers: known } = await this._project();
-    if (!known.prod) {
-      throw new UserFacingError(
-        `This project has no production variant, which the Kubernetes manifests run (its image, its settings): run \`${commandOf('prod')}\` first, then this again.`,
-      );
-    }
-    const answers = await this._resolve(answerSpecs('kubernetes'), this._storedAnswers(), {
-      ...known,
-      kubernetes: true,
-    });
-    this.project = projectOf(answers);
+    this.project = await this._projectWith('kubernetes', known =>
+      known.prod
+        ? undefined
+        : `This project has no production variant, which the Kubernetes manifests run (its image, its settings): run \`${commandOf('prod')}\` first, then this again.`,
+    );
   }
 
   async configuring(): Promise<void> {

@@ -1,7 +1,7 @@
 import { answerSpecs, storable } from '../lib/answers/answers.js';
 import { ProjectGenerator } from '../lib/run/base.js';
 import type { TemplateContext } from '../lib/values/context.js';
-import { loadProject, projectOf, type Project } from '../lib/run/project.js';
+import { loadProject, type Project } from '../lib/run/project.js';
 import { storedAnswers } from '../lib/run/yo-rc.js';
 import { envValue } from '../lib/values/quoting.js';
 import { addMissingSettings, readEnvFile } from '../lib/values/env-file.js';
@@ -52,14 +52,7 @@ export default class ProdGenerator extends ProjectGenerator {
   private project!: Project;
 
   async prompting(): Promise<void> {
-    if (this.options.project) {
-      this.project = this.options.project;
-      return;
-    }
-    // Outside a generated project this fails before anything is asked or written.
-    const { answers: known } = await this._project();
-    const answers = await this._resolve(answerSpecs('prod'), this._storedAnswers(), { ...known, prod: true });
-    this.project = projectOf(answers);
+    this.project = await this._projectWith('prod');
   }
 
   async configuring(): Promise<void> {
@@ -76,6 +69,8 @@ export default class ProdGenerator extends ProjectGenerator {
     // still runs once. Production's requirements are its own file (requirements-prod.txt):
     // requirements.txt, which the user adds to, stays as it is.
     await this._composeSibling('repo', this.project);
+    // The Kubernetes overlays' env files follow .env/.prod and .env/.prod.db.
+    if (this.project.answers.kubernetes) await this._composeSibling('kubernetes', this.project);
   }
 
   override async writing(): Promise<void> {

@@ -17,6 +17,10 @@ export const PARTIALS = {
   composePostgres: fileURLToPath(new URL('../partials/compose-postgres.ejs', import.meta.url)),
   /** The Compose files' healthcheck of beat (its last tick), the same in both stacks. */
   beatHealthcheck: fileURLToPath(new URL('../partials/beat-healthcheck.ejs', import.meta.url)),
+  /** nginx's `map`s of the forwarded scheme (given $from_tls_proxy) and of the uploads' disposition: Compose's site and the cluster's. */
+  nginxMaps: fileURLToPath(new URL('../partials/nginx-maps.ejs', import.meta.url)),
+  /** nginx's locations of the static files and the uploads (the uploads' headers). */
+  nginxFiles: fileURLToPath(new URL('../partials/nginx-files.ejs', import.meta.url)),
   /** Beat's start scripts, with the database scheduler: the wait for the migrations. */
   beatWaitForMigrations: fileURLToPath(new URL('../partials/beat-wait-for-migrations.ejs', import.meta.url)),
 };

@@ -4,7 +4,7 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
-import { ANSWERS, type AnswerSpec, type Answers, type Validator } from '../answers/answers.js';
+import { ANSWERS, answerSpecs, type AnswerSpec, type Answers, type Validator } from '../answers/answers.js';
 import {
   commandLine,
   commandOf,
@@ -22,11 +22,12 @@ import { commandLineTokens, readCommandLine, strayWord, type DeclaredOption } fr
 import { generatorHelp } from '../answers/help-page.js';
 import { declareOptions, ownFlags } from '../answers/options.js';
 import { OWN_FLAGS } from '../answers/own-flags.js';
-import { adoptProject, findProjectRoot, loadProject, type Project } from './project.js';
+import { adoptProject, findProjectRoot, loadProject, projectOf, type Project } from './project.js';
 import { ask } from '../answers/prompts.js';
 import { PARTIALS, STACK_TEMPLATES, renderTree } from '../files/render.js';
 import { resolveAnswers, type AnswerSources } from '../answers/resolve.js';
 import type { SecretSource } from '../values/secrets.js';
+import type { ProjectAnswers } from '../values/context.js';
 import { summary, type Summary } from './summary.js';
 import { writeProject, type WriteReport } from '../files/write.js';
 import { RunState } from './state.js';
@@ -284,6 +285,24 @@ export abstract class BaseGenerator extends Generator {
     }
     if (root) this._holdLock(root);
     return loadProject(this._storedAnswers(), this.destinationPath('.yo-rc.json'), message => this.log(message));
+  }
+
+  /**
+   * The project with the answers of `scope` (a variant it adds) settled: the one the app
+   * handed on, or the stored one with them resolved on top, unless `refuse` says why the
+   * stored project cannot take the variant. Outside a project this fails before anything
+   * is asked or written.
+   */
+  protected async _projectWith(
+    scope: 'prod' | 'kubernetes',
+    refuse: (known: ProjectAnswers) => string | undefined = () => undefined,
+  ): Promise<Project> {
+    if (this.options.project) return this.options.project;
+    const { answers: known } = await this._project();
+    const why = refuse(known);
+    if (why) throw new UserFacingError(why);
+    const on: Partial<Answers> = scope === 'prod' ? { prod: true } : { kubernetes: true };
+    return projectOf(await this._resolve(answerSpecs(scope), this._storedAnswers(), { ...known, ...on }));
   }
 
   /** Composes another generator of this package with `project`, handing on the options that matter to it. */
