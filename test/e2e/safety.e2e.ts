@@ -78,7 +78,7 @@ describe('the command line of both entry points', function () {
     expect(ours.status, output(ours)).to.equal(1);
     expectRefusal(
       ours,
-      /^Unknown generator "prdo": did you mean `create-django-celery prod`\? The generators are app, django, env, local, prod, repo, requirements, users; run with --help to see what each writes\.$/,
+      /^Unknown generator "prdo": did you mean `create-django-celery prod`\? The generators are app, django, env, kubernetes, local, prod, repo, requirements, users; run with --help to see what each writes\.$/,
     );
     expect(readdirSync(ours.cwd)).to.deep.equal([]);
     // yo looks the namespace up before any code of this package runs: its message, not ours
