@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import yosay from 'yosay';
 import { answerSpec, answerSpecs, storable, type Answers } from '../lib/answers/answers.js';
 import { UserFacingError, BaseGenerator } from '../lib/run/base.js';
 import { commandOf, plain } from '../lib/answers/command.js';
@@ -39,10 +38,12 @@ export default class AppGenerator extends BaseGenerator {
   /** Named steps: greet, find the project (or choose a new one), settle every answer, check production's. */
   get initializing() {
     return {
-      greet: () => {
-        // A greeting for a person at a terminal; a script's log gets only what concerns the project.
-        if (process.stdout.isTTY)
-          this.log(plain(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.')));
+      greet: async () => {
+        // A greeting for a person at a terminal; a script's log gets only what concerns the
+        // project (and its run does not load the greeting's module).
+        if (!process.stdout.isTTY) return;
+        const { default: yosay } = await import('yosay');
+        this.log(plain(yosay('A Django project with Celery, Redis, Postgres and Flower, run by Docker Compose.')));
       },
       findProject: () => this._findProject(),
       settleAnswers: () => this._settleAnswers(),

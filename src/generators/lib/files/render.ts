@@ -1,7 +1,8 @@
 // Writing a template tree whose layout is the output's layout.
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
 import type Generator from 'yeoman-generator';
 
 /** The templates both stacks share (`compose/__stack__/...`: the entrypoint), rendered by `local` and by `prod`. */
@@ -56,7 +57,12 @@ export function renderTree(
       .join('/')
       .replace(/\.ejs$/, '');
     if (skip(target)) continue;
-    generator.fs.copyTpl(file, generator.destinationPath(target), context);
+    // What the editor's copyTpl does, without its copying of any file and rendering of the
+    // path: EJS given the template's name (for its includes), the template's mode kept
+    // (executable scripts stay so), and a template without a tag written as it is.
+    const text = readFileSync(file, 'utf8');
+    const contents = text.includes('<%') ? ejs.render(text, context, { filename: file }) : text;
+    generator.fs.write(generator.destinationPath(target), contents, statSync(file));
   }
 }
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { Conflicter, createYoResolveTransform, type ConflicterOptions } from '@yeoman/conflicter';
+import type { Conflicter, ConflicterOptions } from '@yeoman/conflicter';
 import type { MemFsEditorFile } from 'mem-fs-editor';
 import {
   clearFileState,
@@ -33,11 +33,12 @@ const withheld = (path: string) =>
  * Yeoman's conflicter, which never shows a secret file's content: its diff (the
  * question's `d`, or --bail) and its editor (`e`) print one line instead.
  */
-function secretKeepingConflicter(
+async function secretKeepingConflicter(
   adapter: Generator['env']['adapter'],
   options: ConflicterOptions,
   secretFiles: ReadonlySet<string>,
-): Conflicter {
+): Promise<Conflicter> {
+  const { Conflicter } = await import('@yeoman/conflicter');
   const conflicter = new Conflicter(adapter, {
     ...options,
     customizeActions: actions =>
@@ -225,13 +226,30 @@ export async function writeProject(generator: Generator, settings: WriteSettings
     }
   }
 
+  // The environment's conflicter settings (--force, --bail, ...), which its type does not show.
+  const conflicterOptions: ConflicterOptions = Reflect.get(env, 'conflicterOptions') ?? {};
+  /**
+   * In a folder this run created nothing can collide and no .yo-resolve can exist: each file
+   * is new, and said so as the conflicter would say it, without loading the conflicter.
+   */
+  async function* allNew(source: AsyncIterable<File>): AsyncGenerator<File> {
+    const cwd = conflicterOptions.cwd ?? process.cwd();
+    for await (const file of source) {
+      env.adapter.log.create(relative(cwd, file.path));
+      yield file;
+    }
+  }
+  const resolution = async () => {
+    if (settings.createdRoot && !conflicterOptions.dryRun) return [guardEdits, allNew];
+    const { createYoResolveTransform } = await import('@yeoman/conflicter');
+    const conflicter = await secretKeepingConflicter(env.adapter, conflicterOptions, settings.secretFiles);
+    return [createYoResolveTransform(), guardEdits, conflicter.createTransform()];
+  };
+
   await env.sharedFs.pipeline(
     // .yo-rc.json always goes through, to take the record, even when no answer changed.
     { filter: (file: File) => isFilePending(file) || file.path.endsWith('.yo-resolve') || file.path === configPath },
-    createYoResolveTransform(),
-    guardEdits,
-    // The environment's conflicter settings (--force, --bail, ...), which its type does not show.
-    secretKeepingConflicter(env.adapter, Reflect.get(env, 'conflicterOptions'), settings.secretFiles).createTransform(),
+    ...(await resolution()),
     recordDigests,
     collect,
   );
