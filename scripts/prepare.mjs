@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const needed = ['typescript/bin/tsc', 'yeoman-generator/package.json', 'yeoman-environment/package.json'];
+const needed = ['esbuild/package.json', 'yeoman-generator/package.json', 'yeoman-environment/package.json'];
 
 if (!needed.every(path => existsSync(join(root, 'node_modules', path)))) {
   const npm = process.env.npm_execpath;

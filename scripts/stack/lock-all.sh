@@ -19,9 +19,9 @@ generate() { # generate FOLDER ARGS...
 
 # The locks to make, as src/generators/lib/values/locks.ts lists them: Python, Django line, beat
 # scheduler, file name, and whether that Python is retired.
-keys=$(cd "$root" && node --input-type=module -e '
-  const { lockFileName, lockKeys } = await import("./generators/lib/values/locks.js");
-  const { RETIRED_PYTHON_VERSIONS } = await import("./generators/lib/values/versions.js");
+keys=$(cd "$root" && node --import tsx/esm --input-type=module -e '
+  const { lockFileName, lockKeys } = await import("./src/generators/lib/values/locks.ts");
+  const { RETIRED_PYTHON_VERSIONS } = await import("./src/generators/lib/values/versions.ts");
   for (const key of lockKeys())
     console.log(key.python, key.django, key.beat, lockFileName(key), Object.hasOwn(RETIRED_PYTHON_VERSIONS, key.python));')
 while read -r python django beat file retired; do

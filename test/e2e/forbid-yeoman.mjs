@@ -1,12 +1,30 @@
 // Loaded into a run of the entry point (`node --import`) by the e2e test of the paths
-// that must not start Yeoman (`--help`, `--version`): importing any yeoman-* package, or
-// a generator's module (each imports yeoman-generator), fails the run, naming what was imported.
+// that must not start Yeoman (`--help`, `--version`): loading any file of the bundle that
+// holds a yeoman-* module or a generator's module (each imports yeoman-generator), by the
+// build's metafile (.build/meta.json), fails the run, naming the module.
 import { register } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const hook = `
+import { readFileSync } from 'node:fs';
+const bundle = ${JSON.stringify(`${pathToFileURL(join(root, 'generators', 'lib', 'bundle')).href}/`)};
+const meta = JSON.parse(readFileSync(${JSON.stringify(join(root, '.build', 'meta.json'))}, 'utf8'));
+/** Each output file of the bundle (its name) and the forbidden module it holds, if any. */
+const forbidden = new Map(
+  Object.entries(meta.outputs).map(([output, { inputs }]) => [
+    output.split('/').pop(),
+    Object.keys(inputs).find(input => /node_modules\\/(yeoman-|@yeoman\\/)|src\\/generators\\/(?!lib\\/)[\\w-]+\\/index\\.ts$/.test(input)),
+  ]),
+);
 export async function resolve(specifier, context, next) {
-  if (/^(yeoman-|@yeoman\\/)/.test(specifier) || /\\/generators\\/(?!lib\\/)[\\w-]+\\/index\\.js$/.test(specifier))
-    throw new Error('this run imported ' + specifier);
-  return next(specifier, context);
+  const resolved = await next(specifier, context);
+  if (resolved.url.startsWith(bundle)) {
+    const held = forbidden.get(resolved.url.slice(bundle.length));
+    if (held) throw new Error('this run imported ' + held.replace(/^.*node_modules\\//, ''));
+  }
+  return resolved;
 }`;
 register(`data:text/javascript,${encodeURIComponent(hook)}`);
