@@ -72,7 +72,7 @@ describe('--help through each entry point', function () {
   }
 });
 
-describe('--help and --version of create-django-celery, without Yeoman', function () {
+describe('what create-django-celery loads: --help and --version without Yeoman, a run nothing it does not use', function () {
   this.timeout(120_000);
   const forbid = { FORCE_COLOR: '0', NODE_OPTIONS: `--import ${join(ROOT, 'test', 'e2e', 'forbid-yeoman.mjs')}` };
   const names = readdirSync(join(ROOT, 'generators'), { withFileTypes: true })
@@ -93,6 +93,30 @@ describe('--help and --version of create-django-celery, without Yeoman', functio
       expect(ran.stderr).to.equal('');
     });
   }
+
+  // What a run with every answer given never uses is not loaded: the prompt library
+  // (inquirer and its prompts; Yeoman's adapter does load @inquirer/core's Separator class,
+  // a kilobyte with its figures), and the conflicter when the project folder is new (a
+  // re-run in it does load the conflicter).
+  const lazy = {
+    ...forbid,
+    FORBID_MODULES: String.raw`node_modules/(inquirer/|@inquirer/(?!core/|figures/)|@yeoman/conflicter/)`,
+  };
+
+  it('a run with every answer given, in a new folder, loads neither the prompt library nor the conflicter', () => {
+    const ran = runEntryPoint(['--defaults', '--prod'], undefined, lazy);
+    expect(ran.status, output(ran)).to.equal(0);
+    expect(readdirSync(join(ran.cwd, 'django_celery_example'))).to.include('docker-compose.prod.yml');
+    expect(ran.stderr).to.match(/^ {3}create django_celery_example\/docker-compose\.yml$/m);
+  });
+
+  it('the guard sees the conflicter a re-run in an existing project loads', () => {
+    const first = runEntryPoint(['--defaults']);
+    expect(first.status, output(first)).to.equal(0);
+    const again = runEntryPoint(['--defaults'], join(first.cwd, 'django_celery_example'), lazy);
+    expect(again.status).to.not.equal(0);
+    expect(again.stderr).to.match(/this run imported @yeoman\/conflicter/);
+  });
 
   it('the page of each generator is the one yo prints through Yeoman, the command as typed aside', () => {
     expect(names).to.include.members(['app', 'prod', 'users']);

@@ -1,12 +1,15 @@
-// Loaded into a run of the entry point (`node --import`) by the e2e test of the paths
-// that must not start Yeoman (`--help`, `--version`): loading any file of the bundle that
-// holds a yeoman-* module or a generator's module (each imports yeoman-generator), by the
-// build's metafile (.build/meta.json), fails the run, naming the module.
+// Loaded into a run of the entry point (`node --import`) by the e2e tests of what a run
+// must not load: by the build's metafile (.build/meta.json), loading any file of the
+// bundle that holds a module the pattern FORBID_MODULES matches (by its path from the
+// package's root) fails the run, naming the module. By default, for the paths that must
+// not start Yeoman (`--help`, `--version`): any yeoman-* module, or a generator's module
+// (each imports yeoman-generator).
 import { register } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const pattern = process.env.FORBID_MODULES ?? String.raw`node_modules/(yeoman-|@yeoman/)|src/generators/(?!lib/)[\w-]+/index\.ts$`;
 
 const hook = `
 import { readFileSync } from 'node:fs';
@@ -16,7 +19,7 @@ const meta = JSON.parse(readFileSync(${JSON.stringify(join(root, '.build', 'meta
 const forbidden = new Map(
   Object.entries(meta.outputs).map(([output, { inputs }]) => [
     output.split('/').pop(),
-    Object.keys(inputs).find(input => /node_modules\\/(yeoman-|@yeoman\\/)|src\\/generators\\/(?!lib\\/)[\\w-]+\\/index\\.ts$/.test(input)),
+    Object.keys(inputs).find(input => new RegExp(${JSON.stringify(pattern)}).test(input)),
   ]),
 );
 export async function resolve(specifier, context, next) {
